@@ -1,0 +1,64 @@
+/**
+ * The one error type of the edge. Each code belongs to a closed set with a fixed HTTP
+ * status and OpenAI error `type`, so a status is decided where the failure is known and
+ * never lost on the way to the response. `onError` (errors/on-error.ts) renders it as
+ * OpenAI's envelope `{error:{message,type,param,code}}`.
+ */
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+const KINDS = {
+  invalid_request: { status: 400, type: "invalid_request_error" },
+  invalid_api_key: { status: 401, type: "invalid_request_error" },
+  permission_denied: { status: 403, type: "invalid_request_error" },
+  not_found: { status: 404, type: "invalid_request_error" },
+  request_too_large: { status: 413, type: "invalid_request_error" },
+  rate_limit_exceeded: { status: 429, type: "rate_limit_exceeded" },
+  insufficient_quota: { status: 429, type: "insufficient_quota" },
+  internal: { status: 500, type: "server_error" },
+  upstream_invalid_response: { status: 502, type: "server_error" },
+  gpu_unavailable: { status: 503, type: "server_error" },
+} as const satisfies Record<string, { status: ContentfulStatusCode; type: string }>;
+
+export type ApiErrorKind = keyof typeof KINDS;
+
+export interface ApiErrorBody {
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+}
+
+export interface ApiErrorOptions {
+  param?: string | null;
+  code?: string | null;
+  /** Seconds; sets `Retry-After` and `retry-after-ms` on the response. */
+  retryAfterSeconds?: number;
+}
+
+export class ApiError extends HTTPException {
+  readonly kind: ApiErrorKind;
+  readonly body: ApiErrorBody;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(kind: ApiErrorKind, message: string, options: ApiErrorOptions = {}) {
+    const { status, type } = KINDS[kind];
+    super(status, { message });
+    this.kind = kind;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.body = { message, type, param: options.param ?? null, code: options.code ?? null };
+  }
+
+  override getResponse(): Response {
+    const headers = new Headers({ "content-type": "application/json" });
+    if (this.retryAfterSeconds !== undefined) {
+      headers.set("retry-after", String(Math.max(1, Math.ceil(this.retryAfterSeconds))));
+      headers.set("retry-after-ms", String(Math.max(0, Math.round(this.retryAfterSeconds * 1000))));
+    }
+    return new Response(JSON.stringify({ error: this.body }), { status: this.status, headers });
+  }
+}
+
+export function invalidRequest(message: string, param: string | null = null, code: string | null = null): ApiError {
+  return new ApiError("invalid_request", message, { param, code });
+}
