@@ -1,2 +1,4 @@
-// Placeholder until the app lands; replaced by the Hono app's exports.
-export default { fetch: () => new Response("starting") };
+// The Worker's exports and nothing else.
+import { newApp } from "./app";
+
+export default newApp();

@@ -1,0 +1,11 @@
+/** The one Hono environment type: the Worker's bindings and per-request variables. */
+import type { TimingVariables } from "hono/timing";
+import type { Principal } from "./middleware/auth";
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: TimingVariables & {
+    requestId: string;
+    principal: Principal;
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Builds the Hono app: middleware in request order, then one registration per route
+ * group. `newApp()` is also what the tests and benchmarks run inside workerd.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import { timing } from "hono/timing";
+import type { AppEnv } from "./app-env";
+import { ApiError } from "./errors/api-error";
+import { onError } from "./errors/on-error";
+import { requestId } from "./middleware/request-id";
+import { registerEmbeddings } from "./routes/embeddings";
+import { registerHealth } from "./routes/health";
+import { registerModels } from "./routes/models";
+
+export function newApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+  app.use("*", requestId());
+  app.use("*", timing({ crossOrigin: false }));
+  app.onError(onError);
+  app.notFound((c) => {
+    throw new ApiError("not_found", `Unknown route: ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}`);
+  });
+
+  registerHealth(app);
+  registerModels(app);
+  registerEmbeddings(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Qwen3-Embedding-4B API", version: "1.0.0", description: "OpenAI-compatible embeddings." },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  return app;
+}

@@ -1,0 +1,40 @@
+/**
+ * Exact token counts and the size limits that depend on them, checked before any GPU
+ * work. Counting stops as soon as the request is over its total, so an 8 MiB body of
+ * text cannot buy seconds of tokenizer CPU before being refused.
+ */
+import { invalidRequest } from "../errors/api-error";
+import { qwen3TokenCount } from "./qwen3-tokens";
+import type { UniqueInput } from "./prepare-inputs";
+
+export const MAX_TOKENS_PER_INPUT = 32_768;
+export const MAX_TOKENS_PER_REQUEST = 300_000;
+
+/** Token count of each unique input; throws the 400 for the first limit crossed. */
+export async function countAndAdmitTokens(unique: readonly UniqueInput[], slotOf: readonly number[]): Promise<number[]> {
+  const uses = new Array<number>(unique.length).fill(0);
+  for (const slot of slotOf) uses[slot]! += 1;
+
+  const counts: number[] = [];
+  let requestTotal = 0;
+  for (const [slot, input] of unique.entries()) {
+    const tokens = typeof input.model === "string" ? await qwen3TokenCount(input.model) : input.model.length;
+    if (tokens > MAX_TOKENS_PER_INPUT) {
+      throw invalidRequest(
+        `Input [${input.firstIndex}] has ${tokens} tokens, more than the maximum of ${MAX_TOKENS_PER_INPUT} tokens per input.`,
+        `input[${input.firstIndex}]`,
+        "context_length_exceeded",
+      );
+    }
+    requestTotal += tokens * uses[slot]!;
+    if (requestTotal > MAX_TOKENS_PER_REQUEST) {
+      throw invalidRequest(
+        `The request has more than ${MAX_TOKENS_PER_REQUEST} tokens in total; send fewer or shorter inputs per request.`,
+        "input",
+        "max_tokens_per_request",
+      );
+    }
+    counts.push(tokens);
+  }
+  return counts;
+}

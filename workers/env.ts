@@ -1,0 +1,75 @@
+/**
+ * Typed, validated configuration. The Worker's bindings are parsed here once per
+ * isolate and env object; nothing else reads `env` directly. A bad value fails closed
+ * with a message naming the variable (never its value, which may be a secret).
+ */
+import { z } from "zod";
+import type { GpuPoolConfig } from "./gpu/types";
+
+export const PUBLIC_MODEL_ID = "Qwen3-Embedding-4B";
+export const UPSTREAM_MODEL_ID = "Qwen/Qwen3-Embedding-4B";
+
+const csv = z
+  .string()
+  .transform((s) => s.split(",").map((p) => p.trim()).filter((p) => p.length > 0));
+const intIn = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const EnvSchema = z.object({
+  GPU_WORKER_URLS: csv.pipe(z.array(z.url({ protocol: /^https?$/ })).min(1)),
+  GPU_WORKER_TOKEN: z.string().min(1).optional(),
+  API_KEYS: csv.pipe(z.array(z.string().min(8)).min(1)),
+  MODEL_REVISION: z.string().min(1).default(`${UPSTREAM_MODEL_ID}@main`),
+  MAX_BODY_BYTES: intIn(1024, 100 * 1024 * 1024, 8 * 1024 * 1024),
+  GPU_BATCH_MAX_INPUTS: intIn(1, 2048, 256),
+  GPU_BATCH_MAX_TOKENS: intIn(1024, 1_000_000, 16_384),
+  GPU_MAX_CONCURRENT_BATCHES: intIn(1, 64, 4),
+  GPU_CALL_TIMEOUT_MS: intIn(100, 600_000, 30_000),
+  GPU_DEADLINE_MS: intIn(100, 900_000, 60_000),
+  GPU_MAX_RETRIES: intIn(0, 10, 3),
+});
+
+/** The Worker's `env` (typed as `Env` by `npm run types`), or any object in tests. */
+export type RawEnv = object;
+
+export interface EdgeConfig {
+  apiKeys: string[];
+  modelRevision: string;
+  maxBodyBytes: number;
+  gpu: GpuPoolConfig;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const parsed = new WeakMap<object, EdgeConfig>();
+
+export function configFrom(env: RawEnv): EdgeConfig {
+  const cached = parsed.get(env);
+  if (cached) return cached;
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    const fields = [...new Set(result.error.issues.map((i) => String(i.path[0])))];
+    throw new ConfigError(`invalid configuration: ${fields.join(", ")}`);
+  }
+  const e = result.data;
+  const config: EdgeConfig = {
+    apiKeys: e.API_KEYS,
+    modelRevision: e.MODEL_REVISION,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    gpu: {
+      urls: e.GPU_WORKER_URLS,
+      ...(e.GPU_WORKER_TOKEN ? { token: e.GPU_WORKER_TOKEN } : {}),
+      maxInputsPerCall: e.GPU_BATCH_MAX_INPUTS,
+      maxTokensPerCall: e.GPU_BATCH_MAX_TOKENS,
+      maxConcurrentCalls: e.GPU_MAX_CONCURRENT_BATCHES,
+      callTimeoutMs: e.GPU_CALL_TIMEOUT_MS,
+      deadlineMs: e.GPU_DEADLINE_MS,
+      maxRetries: e.GPU_MAX_RETRIES,
+      model: UPSTREAM_MODEL_ID,
+    },
+  };
+  parsed.set(env, config);
+  return config;
+}

@@ -1,0 +1,62 @@
+/**
+ * Bounded JSON body reading for routes that take JSON. The body is streamed and counted,
+ * so the bound holds whatever Content-Length says (or when it is absent, as with
+ * chunked uploads); a declared length over the bound is refused before reading.
+ */
+import { ApiError, invalidRequest } from "../errors/api-error";
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+function tooLarge(maxBytes: number): ApiError {
+  return new ApiError("request_too_large", `Request body too large: the limit is ${maxBytes} bytes.`, {
+    code: "request_too_large",
+  });
+}
+
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!JSON_TYPE.test(contentType)) {
+    throw invalidRequest(
+      `Invalid content type '${contentType.slice(0, 100)}': the request body must be JSON with 'Content-Type: application/json'.`,
+      null,
+      "invalid_content_type",
+    );
+  }
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+
+  const bytes = await readBounded(request, maxBytes);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw invalidRequest(
+      "We could not parse the JSON body of your request. The API expects a JSON payload; make sure the body is valid JSON.",
+      null,
+      "invalid_json",
+    );
+  }
+}
+
+async function readBounded(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
