@@ -1,0 +1,216 @@
+/**
+ * The CPU stand-in GPU worker: a node:http server that speaks SGLang's
+ * OpenAI-compatible embeddings protocol, so the edge, the local stack and the tests run
+ * without a GPU. Its vectors are feature hashing, NOT Qwen3-Embedding-4B: every
+ * response carries `x-standin: feature-hashing; not Qwen3-Embedding-4B`.
+ *
+ *   const standin = await startStandin({ contextLength: 64, profile: "l4" });
+ *   await fetch(`${standin.url}/v1/embeddings`, …);
+ *   await standin.close();
+ *
+ * Options (all optional; see config.ts):
+ *   port              0 (default) = a free port; read it back from `port`/`url`
+ *   host              "127.0.0.1"
+ *   modelPath         "Qwen/Qwen3-Embedding-4B", echoed as `model` in responses
+ *   servedModelName   id in /v1/models (default: modelPath)
+ *   contextLength     32768; an input with this many tokens or more gets SGLang's 400
+ *   apiKey            null; when set, every route but /health* needs
+ *                     `Authorization: Bearer <key>` and answers 401 {"error":"Unauthorized"}
+ *                     otherwise (SGLang's --api-key middleware, body included)
+ *   profile           "none" (no delay) | "l4" (L4 running a 4B model; see latency.ts)
+ *   maxTokensPerPass  8192 tokens per modelled forward pass
+ *   faults            { errorRate, errorStatus, retryAfterS, delayMs, malformed,
+ *                       malformedRate, seed } (see faults.ts)
+ *   maxBodyBytes      64 MiB; larger bodies get 413
+ *
+ * Routes: POST /v1/embeddings, GET /health, /health_generate, /v1/models,
+ * /v1/models/{id}, /get_model_info, and the test control API: GET|POST /__standin/faults
+ * (POST takes a partial fault patch), GET /__standin/stats, POST /__standin/stats/reset.
+ * The same controls are on the returned handle, for in-process use.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+import { resolveOptions, type StandinConfig, type StandinOptions } from "./config";
+import { handleEmbeddings, type EmbeddingsDeps, type Reply } from "./embeddings-route";
+import { FaultInjector, faultPatchSchema, type FaultPatch, type FaultSettings } from "./faults";
+import { ForwardQueue, latencyProfile } from "./latency";
+import { errorBody, modelCardBody, modelInfoBody, modelListBody, modelNotFoundBody } from "./protocol";
+import { StatsRecorder, type StatsSnapshot } from "./stats";
+import { warmTokenText } from "./token-text";
+
+export type { StandinConfig, StandinOptions } from "./config";
+export type { FaultPatch, FaultSettings } from "./faults";
+export type { StatsSnapshot } from "./stats";
+
+export const STANDIN_HEADER = "x-standin";
+export const STANDIN_HEADER_VALUE = "feature-hashing; not Qwen3-Embedding-4B";
+export const STANDIN_BANNER =
+  "CPU stand-in: vectors are feature hashing of words and character 3-grams, NOT Qwen3-Embedding-4B; never compare them with real embeddings";
+
+export interface Standin {
+  /** e.g. http://127.0.0.1:41234, no trailing slash. */
+  url: string;
+  port: number;
+  config: StandinConfig;
+  faults(): FaultSettings;
+  /** Validates and applies a partial fault patch; throws on an invalid one. */
+  setFaults(patch: FaultPatch): FaultSettings;
+  stats(): StatsSnapshot;
+  resetStats(): void;
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}
+
+const NOT_FOUND: Reply = { status: 404, body: JSON.stringify({ detail: "Not Found" }) };
+const NOT_ALLOWED: Reply = { status: 405, body: JSON.stringify({ detail: "Method Not Allowed" }) };
+const UNAUTHORIZED: Reply = { status: 401, body: JSON.stringify({ error: "Unauthorized" }) };
+
+const json = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value) });
+const badRequest = (message: string): Reply => ({
+  status: 400,
+  body: errorBody({ status: 400, type: "Bad Request", message }),
+});
+
+function isJson(req: http.IncomingMessage): boolean {
+  const mediaType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  return mediaType === "application/json";
+}
+
+/** The body as text, or null when it exceeds `limit` bytes (the rest is drained). */
+async function readBody(req: http.IncomingMessage, limit: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= limit) chunks.push(chunk);
+  }
+  return size > limit ? null : Buffer.concat(chunks).toString("utf8");
+}
+
+function applyFaultPatch(faults: FaultInjector, bodyText: string): Reply {
+  let value: unknown;
+  try {
+    value = bodyText.trim() === "" ? {} : JSON.parse(bodyText);
+  } catch (e) {
+    return badRequest(`JSON decode error: ${(e as Error).message}`);
+  }
+  const patch = faultPatchSchema.safeParse(value);
+  if (!patch.success) return badRequest(`invalid fault patch: ${patch.error.message}`);
+  return json(faults.update(patch.data));
+}
+
+async function route(deps: EmbeddingsDeps, req: http.IncomingMessage, path: string): Promise<Reply> {
+  const { config, faults, stats } = deps;
+  const method = req.method ?? "GET";
+  if (path === "/health" || path === "/health_generate") {
+    return method === "GET" ? { status: 200, body: "" } : NOT_ALLOWED;
+  }
+  if (config.apiKey !== null && req.headers.authorization !== `Bearer ${config.apiKey}`) {
+    return UNAUTHORIZED;
+  }
+  const readLimited = async (): Promise<string | Reply> =>
+    (await readBody(req, config.maxBodyBytes)) ??
+    { status: 413, body: errorBody({ status: 413, type: "Payload Too Large", message: "request body too large" }) };
+
+  if (path === "/v1/embeddings") {
+    if (method !== "POST") return NOT_ALLOWED;
+    const finish = stats.begin();
+    try {
+      if (!isJson(req)) return badRequest("Unsupported Media Type: Only 'application/json' is allowed");
+      const body = await readLimited();
+      if (typeof body !== "string") return body;
+      const lane = req.headers["x-lane"];
+      return await handleEmbeddings(deps, body, typeof lane === "string" ? lane : null);
+    } finally {
+      finish();
+    }
+  }
+  if (path === "/v1/models") return method === "GET" ? { status: 200, body: modelListBody(config) } : NOT_ALLOWED;
+  if (path.startsWith("/v1/models/")) {
+    if (method !== "GET") return NOT_ALLOWED;
+    const id = decodeURIComponent(path.slice("/v1/models/".length));
+    return id === config.servedModelName
+      ? { status: 200, body: modelCardBody(config) }
+      : { status: 404, body: modelNotFoundBody(id) };
+  }
+  if (path === "/get_model_info") return method === "GET" ? { status: 200, body: modelInfoBody(config) } : NOT_ALLOWED;
+  if (path === "/__standin/faults") {
+    if (method === "GET") return json(faults.settings);
+    if (method !== "POST") return NOT_ALLOWED;
+    const body = await readLimited();
+    return typeof body === "string" ? applyFaultPatch(faults, body) : body;
+  }
+  if (path === "/__standin/stats") return method === "GET" ? json(stats.snapshot()) : NOT_ALLOWED;
+  if (path === "/__standin/stats/reset") {
+    if (method !== "POST") return NOT_ALLOWED;
+    stats.reset();
+    return json(stats.snapshot());
+  }
+  return NOT_FOUND;
+}
+
+function send(res: http.ServerResponse, reply: Reply): void {
+  const headers: Record<string, string | number> = { ...reply.headers };
+  if (reply.body !== "") headers["content-type"] = "application/json";
+  headers["content-length"] = Buffer.byteLength(reply.body);
+  res.writeHead(reply.status, headers);
+  res.end(reply.body);
+}
+
+function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** Starts a stand-in; resolves once its tokenizers are built and it is listening. */
+export async function startStandin(options: StandinOptions = {}): Promise<Standin> {
+  const config = resolveOptions(options);
+  const deps: EmbeddingsDeps = {
+    config,
+    faults: new FaultInjector(config.faults),
+    stats: new StatsRecorder(),
+    queue: new ForwardQueue(),
+    profile: latencyProfile(config.profile, config.maxTokensPerPass),
+  };
+  // Build both tokenizers before listening, so /health means ready and the first call
+  // is not ~0.5 s slower than the rest.
+  await Promise.all([qwen3TokenCount("warm-up"), warmTokenText()]);
+
+  const server = http.createServer((req, res) => {
+    res.setHeader(STANDIN_HEADER, STANDIN_HEADER_VALUE);
+    const path = new URL(req.url ?? "/", "http://standin").pathname;
+    route(deps, req, path).then(
+      (reply) => send(res, reply),
+      (error: unknown) =>
+        send(res, {
+          status: 500,
+          body: errorBody({
+            status: 500,
+            type: "InternalServerError",
+            message: `Internal server error: ${error instanceof Error ? error.message : String(error)}`,
+          }),
+        }),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${urlHost(config.host)}:${port}`,
+    port,
+    config,
+    faults: () => deps.faults.settings,
+    setFaults: (patch) => deps.faults.update(faultPatchSchema.parse(patch)),
+    stats: () => deps.stats.snapshot(),
+    resetStats: () => deps.stats.reset(),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
