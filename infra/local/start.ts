@@ -1,0 +1,104 @@
+/**
+ * `npm start`: the whole system on one machine. Starts the CPU stand-in (unless
+ * GPU_WORKER_URLS points at real SGLang workers) and the edge Worker under
+ * `wrangler dev`, prints the base URL and a development API key, and stops every child
+ * on Ctrl-C or SIGTERM. Configuration: see README.md ("Configuration").
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { REPO_ROOT } from "./build-worker";
+import { startChild, waitForHttp, type Child } from "./children";
+import { freePort } from "./free-port";
+
+const children: Child[] = [];
+let stopping = false;
+// Secrets reach wrangler through an env file only this user can read, removed on exit,
+// so they are neither in `ps` output nor in wrangler's printed bindings table.
+const secretsDir = mkdtempSync(path.join(tmpdir(), "qwen3-edge-"));
+process.on("exit", () => rmSync(secretsDir, { recursive: true, force: true }));
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log("\nstopping local stack...");
+    await Promise.all(children.reverse().map((c) => c.stop()));
+  }
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void stopAll(0));
+process.on("SIGTERM", () => void stopAll(0));
+
+const bin = (name: string) => path.join(REPO_ROOT, "node_modules/.bin", name);
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8787);
+  const apiKey = process.env.DEV_API_KEY ?? `sk_dev_${randomBytes(18).toString("base64url")}`;
+  let gpuUrls = process.env.GPU_WORKER_URLS;
+  const usingStandin = !gpuUrls;
+
+  if (usingStandin) {
+    const standinPort = await freePort();
+    const standin = startChild("gpu-standin", bin("tsx"), [path.join(REPO_ROOT, "gpu-worker/standin/main.ts"), "--port", String(standinPort)]);
+    children.push(standin);
+    gpuUrls = `http://127.0.0.1:${standinPort}`;
+    await waitForHttp(`${gpuUrls}/health`, standin, 60_000);
+  }
+
+  const vars: Record<string, string> = { GPU_WORKER_URLS: gpuUrls! };
+  const secrets: Record<string, string> = { API_KEYS: apiKey };
+  if (process.env.GPU_WORKER_TOKEN) secrets.GPU_WORKER_TOKEN = process.env.GPU_WORKER_TOKEN;
+  const secretsFile = path.join(secretsDir, "secrets.env");
+  writeFileSync(secretsFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+  const edge = startChild(
+    "edge",
+    bin("wrangler"),
+    [
+      "dev",
+      "--cwd", REPO_ROOT,
+      "--ip", "127.0.0.1",
+      "--port", String(port),
+      "--show-interactive-dev-session=false",
+      "--env-file", secretsFile,
+      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ],
+    { WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1", CI: "1" },
+  );
+  children.push(edge);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${baseUrl}/healthz`, edge, 120_000);
+
+  console.log(
+    [
+      "",
+      "=== local stack ready ===",
+      `base URL:     ${baseUrl}/v1`,
+      `API key:      ${apiKey}`,
+      `GPU workers:  ${usingStandin ? `${gpuUrls} (CPU stand-in)` : gpuUrls}`,
+      usingStandin
+        ? "NOTE: the CPU stand-in's vectors are feature hashes, NOT Qwen3-Embedding-4B. Set GPU_WORKER_URLS for real ones."
+        : "",
+      `try: curl ${baseUrl}/v1/embeddings -H "Authorization: Bearer ${apiKey}" -H "Content-Type: application/json" -d '{"model":"Qwen3-Embedding-4B","input":"hello"}'`,
+      "Ctrl-C stops everything.",
+      "",
+    ].join("\n"),
+  );
+
+  // A child that dies takes the stack down with a non-zero exit, rather than leaving
+  // half a system running.
+  for (const child of children) {
+    child.process.once("exit", (code) => {
+      if (!stopping) {
+        console.error(`${child.name} exited (code ${code}); stopping.`);
+        void stopAll(1);
+      }
+    });
+  }
+}
+
+main().catch((err) => {
+  console.error(`local stack failed: ${err instanceof Error ? err.message : String(err)}`);
+  void stopAll(1);
+});

@@ -1,0 +1,51 @@
+/**
+ * A closed-loop load generator: `concurrency` clients each send their next request as
+ * soon as the last one answered, for `requests` requests in all. Reports throughput and
+ * latency percentiles; a request that does not answer 2xx aborts the run, since a
+ * benchmark over errors measures nothing.
+ */
+export interface LoadResult {
+  name: string;
+  requests: number;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+}
+
+export async function runLoad(
+  name: string,
+  send: (i: number) => Promise<Response>,
+  options: { requests: number; concurrency: number; warmup?: number },
+): Promise<LoadResult> {
+  for (let i = 0; i < (options.warmup ?? Math.min(20, options.requests)); i++) await check(await send(-1 - i), name);
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < options.requests) {
+        const i = next++;
+        const t0 = performance.now();
+        await check(await send(i), name);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+  return { name, requests: latencies.length, reqPerSec: latencies.length / elapsed, p50: pct(50), p99: pct(99) };
+}
+
+async function check(res: Response, name: string): Promise<void> {
+  const body = await res.arrayBuffer();
+  if (!res.ok) throw new Error(`${name}: HTTP ${res.status} ${new TextDecoder().decode(body).slice(0, 300)}`);
+}
+
+export function formatTable(results: LoadResult[]): string {
+  const rows = results.map((r) => [r.name, r.reqPerSec.toFixed(1), r.p50.toFixed(2), r.p99.toFixed(2), String(r.requests)]);
+  const header = ["case", "req/s", "p50 ms", "p99 ms", "n"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), ...rows.map(line)].join("\n");
+}

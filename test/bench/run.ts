@@ -1,0 +1,14 @@
+/**
+ * `npm run bench`: every benchmark section in one run, on one stack, so the ratios
+ * compare numbers measured side by side on the same machine state.
+ */
+import { startBenchStack } from "./bench-stack";
+import { runEdgeBench } from "./edge-bench";
+
+const stack = await startBenchStack();
+try {
+  console.log(`benchmark stack: edge ${stack.edgeUrl}, floor ${stack.floorUrl}, stand-in ${stack.standinUrl} (NOT Qwen3: feature-hashing stand-in)`);
+  await runEdgeBench(stack);
+} finally {
+  await stack.close();
+}
