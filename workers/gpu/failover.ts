@@ -1,0 +1,177 @@
+/**
+ * Gets one sub-batch embedded by some endpoint: failover across the pool's URLs,
+ * retry rounds with backoff, circuit breakers, and the decision of which error to give
+ * when nothing worked.
+ *
+ * One round tries every usable endpoint once, in configured order; moving to the next
+ * endpoint is immediate (it is other hardware, there is nothing to wait for). Between
+ * rounds the sub-batch waits: exponential backoff with full jitter, but at least until
+ * the soonest endpoint's `Retry-After` has passed. There are 1 + maxRetries rounds, and
+ * no wait or call may run past the request's deadline.
+ *
+ * What each answer does to the endpoint, for this sub-batch:
+ * - connection error, timeout, 408/429/5xx: transient; tried again next round (after its
+ *   Retry-After if it gave one). Counts as a breaker failure.
+ * - invalid vectors (NaN, wrong size, bad norm, wrong count): the endpoint is not asked
+ *   again for this sub-batch, since the same input would likely break the same way, but
+ *   other endpoints are (a different worker, maybe with a correct dtype, may be fine).
+ *   Breaker failure. If no endpoint then produces valid vectors the answer is 502
+ *   `upstream_invalid_response`: the pool did answer, and what it said was wrong.
+ * - 401/403 and other unexpected statuses (404: wrong URL): our misconfiguration of that
+ *   endpoint. Logged, not asked again for this sub-batch, breaker failure; if nothing
+ *   else works it is a 503, never the tenant's fault.
+ * - 400: the input is bad and every endpoint would say so: our 400, immediately. The
+ *   endpoint worked, so it counts as a breaker success.
+ * An endpoint whose breaker is open is skipped; if every remaining endpoint's breaker is
+ * open the sub-batch fails at once (503, Retry-After = time to the first half-open),
+ * which is the point of a breaker: no request waits on a known-dead pool.
+ */
+import { msUntilAvailable, recordFailure, recordSuccess, tryAcquire } from "./circuit-breaker";
+import { endpointLabel, gpuUnavailable, inputRejectedByModel, upstreamInvalidResponse } from "./pool-errors";
+import { backoffDelayMs } from "./retry";
+import type { GpuInput, GpuPoolConfig } from "./types";
+import { callEmbeddings, type CallOutcome } from "./upstream-call";
+
+export interface FailoverContext {
+  config: GpuPoolConfig;
+  fetch: typeof fetch;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+  now: () => number;
+  lane: string | undefined;
+  /** Absolute time (same clock as `now`) after which nothing more is started. */
+  deadline: number;
+  /** Aborted when the caller gives up or a sibling sub-batch has failed; its reason is rethrown. */
+  signal: AbortSignal;
+  /** Shared by all sub-batches of one request. */
+  stats: { gpuMs: number; calls: number };
+}
+
+export async function embedWithFailover(inputs: GpuInput[], ctx: FailoverContext): Promise<Float32Array[]> {
+  const { urls } = ctx.config;
+  // Per endpoint, for this sub-batch only: earliest time its Retry-After allows a call.
+  const retryAt = urls.map(() => 0);
+  const excluded = new Set<number>();
+  let invalidSeen = false;
+
+  const usable = (): number[] => urls.flatMap((_, i) => (excluded.has(i) ? [] : [i]));
+  const breakerWait = (i: number): number => msUntilAvailable(urls[i] ?? "", ctx.now());
+  const unavailable = (): Error => {
+    if (invalidSeen) return upstreamInvalidResponse();
+    const now = ctx.now();
+    const hints = usable().map((i) => Math.max((retryAt[i] ?? 0) - now, breakerWait(i)));
+    const soonest = Math.min(...hints);
+    return gpuUnavailable(hints.length > 0 && soonest > 0 ? soonest : undefined);
+  };
+
+  for (let round = 0; round <= ctx.config.maxRetries; round++) {
+    const candidates = usable();
+    if (candidates.length === 0) break;
+    if (candidates.every((i) => breakerWait(i) > 0)) throw unavailable();
+
+    let roundStartsAt = ctx.now();
+    if (round > 0) {
+      const soonestRetryAfter = Math.min(...candidates.map((i) => (retryAt[i] ?? 0) - roundStartsAt));
+      const wait = Math.max(backoffDelayMs(round - 1, ctx.random), soonestRetryAfter);
+      if (roundStartsAt + wait >= ctx.deadline) throw unavailable();
+      await sleepUnlessCancelled(ctx, wait);
+      roundStartsAt += wait;
+    }
+
+    for (const i of candidates) {
+      const url = urls[i];
+      if (url === undefined) continue;
+      const now = Math.max(ctx.now(), roundStartsAt);
+      if ((retryAt[i] ?? 0) > now) continue;
+      const remaining = ctx.deadline - ctx.now();
+      if (remaining <= 0) throw unavailable();
+      if (!tryAcquire(url, ctx.now())) continue;
+
+      ctx.stats.calls += 1;
+      const outcome = await callEmbeddings({
+        baseUrl: url,
+        model: ctx.config.model,
+        inputs,
+        token: ctx.config.token,
+        lane: ctx.lane,
+        timeoutMs: Math.min(ctx.config.callTimeoutMs, remaining),
+        signal: ctx.signal,
+        fetch: ctx.fetch,
+        now: ctx.now,
+      });
+      const result = settle(outcome, url, ctx);
+      if (result !== undefined) return result;
+      if (outcome.kind === "transient" && outcome.retryAfterMs !== undefined) {
+        retryAt[i] = ctx.now() + outcome.retryAfterMs;
+      }
+      if (
+        outcome.kind === "invalid_response" ||
+        outcome.kind === "auth_rejected" ||
+        outcome.kind === "endpoint_fault"
+      ) {
+        excluded.add(i);
+      }
+      if (outcome.kind === "invalid_response") invalidSeen = true;
+    }
+  }
+  throw unavailable();
+}
+
+/** Vectors on success; throws where the sub-batch is decided; undefined to keep trying. */
+function settle(outcome: CallOutcome, url: string, ctx: FailoverContext): Float32Array[] | undefined {
+  switch (outcome.kind) {
+    case "ok":
+      recordSuccess(url);
+      ctx.stats.gpuMs += outcome.elapsedMs;
+      return outcome.vectors;
+    case "bad_request":
+      recordSuccess(url);
+      throw inputRejectedByModel(outcome.upstreamMessage);
+    case "cancelled":
+      // Not the endpoint's fault: no breaker update.
+      throw ctx.signal.reason;
+    case "transient":
+      recordFailure(url, ctx.now());
+      return undefined;
+    case "invalid_response":
+      recordFailure(url, ctx.now());
+      log("warn", { event: "gpu_invalid_response", endpoint: endpointLabel(url), reason: outcome.reason });
+      return undefined;
+    case "auth_rejected":
+      recordFailure(url, ctx.now());
+      log("error", {
+        event: "gpu_auth_rejected",
+        endpoint: endpointLabel(url),
+        status: outcome.status,
+        hint: "GPU pool token is wrong or missing for this endpoint",
+      });
+      return undefined;
+    case "endpoint_fault":
+      recordFailure(url, ctx.now());
+      log("error", { event: "gpu_unexpected_status", endpoint: endpointLabel(url), status: outcome.status });
+      return undefined;
+  }
+}
+
+function sleepUnlessCancelled(ctx: FailoverContext, ms: number): Promise<void> {
+  const { signal } = ctx;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    ctx.sleep(ms).then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function log(level: "warn" | "error", fields: Record<string, unknown>): void {
+  console[level](JSON.stringify({ component: "gpu-pool", ...fields }));
+}

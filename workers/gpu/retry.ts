@@ -1,0 +1,61 @@
+/**
+ * Retry policy for upstream calls: which answers are worth retrying, how long to wait
+ * between rounds, and how to read the upstream's own `Retry-After`.
+ *
+ * Backoff is exponential with full jitter (a uniformly random wait in
+ * [0, min(cap, base * 2^n))): many isolates retrying the same overloaded worker spread
+ * out instead of arriving together. Base 200 ms, cap 5 s: a busy GPU worker typically
+ * frees a slot within a few hundred ms, and the overall deadline (60 s by default) bounds
+ * the total anyway. An upstream `Retry-After` (e.g. a cold-starting serverless endpoint)
+ * is a floor on the wait, never shortened by jitter.
+ */
+
+export const BACKOFF_BASE_MS = 200;
+export const BACKOFF_CAP_MS = 5_000;
+
+/** Wait before retry round `retry` (0 for the first retry). `random` is in [0, 1). */
+export function backoffDelayMs(retry: number, random: () => number): number {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** retry);
+  return Math.floor(random() * ceiling);
+}
+
+export type StatusClass =
+  /** Worth trying again: this endpoint later, or another one now. */
+  | "transient"
+  /** The input itself was refused; every endpoint would say the same. */
+  | "bad_request"
+  /** Our credentials were refused: a misconfiguration of ours, not the tenant's. */
+  | "auth_rejected"
+  /** Any other answer this endpoint should not give (404, 405, ...): likely a wrong URL. */
+  | "endpoint_fault";
+
+export function classifyStatus(status: number): StatusClass {
+  // 408 and 429 are the server asking to come back later; 5xx covers overload (503),
+  // crashes (500) and gateways in front of serverless workers (502/504).
+  if (status === 408 || status === 429 || status >= 500) return "transient";
+  // SGLang answers 400 for inputs it can't embed (longer than the context, bad ids);
+  // 413/422 are the same complaint from a proxy or framework in front of it.
+  if (status === 400 || status === 413 || status === 422) return "bad_request";
+  if (status === 401 || status === 403) return "auth_rejected";
+  return "endpoint_fault";
+}
+
+/**
+ * Milliseconds the upstream asked us to wait, or undefined. Reads `retry-after-ms`
+ * (OpenAI-style, more precise) first, then `Retry-After` as delta-seconds or an HTTP
+ * date (relative to `nowMs`). Unparsable values are ignored rather than trusted.
+ */
+export function retryAfterMs(headers: Headers, nowMs: number): number | undefined {
+  const ms = headers.get("retry-after-ms");
+  if (ms !== null && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return Math.ceil(Number(ms));
+
+  const value = headers.get("retry-after")?.trim();
+  if (value === undefined || value === "") return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+  // Every HTTP-date form starts with a day name; without this check Date.parse would
+  // read "-5" as the year -5 and the wait as zero.
+  if (!/^[A-Za-z]{3}/.test(value)) return undefined;
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}

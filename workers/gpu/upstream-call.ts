@@ -1,0 +1,109 @@
+/**
+ * One HTTP call to one SGLang endpoint, reduced to an outcome the pool can act on. It
+ * never throws for upstream trouble: a refused connection, a timeout, a 503 and a NaN
+ * are all outcomes, so the retry logic in pool.ts is one switch.
+ *
+ * The timeout covers reading the body too, since a worker can send headers and then
+ * stall. It is a timer on our own AbortController (not `AbortSignal.any`) so a timeout
+ * can be told apart from the caller cancelling.
+ */
+import { classifyStatus, retryAfterMs } from "./retry";
+import type { GpuInput } from "./types";
+import { decodeEmbeddingResponse } from "./vector-decode";
+
+export type CallOutcome =
+  | { kind: "ok"; vectors: Float32Array[]; elapsedMs: number }
+  | { kind: "transient"; reason: string; retryAfterMs: number | undefined }
+  | { kind: "invalid_response"; reason: string }
+  | { kind: "bad_request"; upstreamMessage: string }
+  | { kind: "auth_rejected"; status: number }
+  | { kind: "endpoint_fault"; status: number }
+  | { kind: "cancelled" };
+
+export interface UpstreamCall {
+  baseUrl: string;
+  model: string;
+  inputs: GpuInput[];
+  token: string | undefined;
+  lane: string | undefined;
+  timeoutMs: number;
+  /** Aborts the call without it being the endpoint's fault (caller gone, sibling failed). */
+  signal: AbortSignal;
+  fetch: typeof fetch;
+  now: () => number;
+}
+
+export async function callEmbeddings(call: UpstreamCall): Promise<CallOutcome> {
+  if (call.signal.aborted) return { kind: "cancelled" };
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, call.timeoutMs);
+  const cancel = (): void => controller.abort();
+  call.signal.addEventListener("abort", cancel, { once: true });
+
+  const started = call.now();
+  try {
+    const response = await call.fetch(endpointUrl(call.baseUrl, "/v1/embeddings"), {
+      method: "POST",
+      headers: upstreamHeaders(call.token, call.lane, true),
+      body: JSON.stringify({ model: call.model, input: call.inputs, encoding_format: "base64" }),
+      signal: controller.signal,
+    });
+    // Read every body, errors included, so the connection can be reused.
+    const text = await response.text();
+    if (response.ok) {
+      const decoded = decodeEmbeddingResponse(text, call.inputs.length);
+      if (!decoded.ok) return { kind: "invalid_response", reason: decoded.reason };
+      return { kind: "ok", vectors: decoded.vectors, elapsedMs: call.now() - started };
+    }
+    switch (classifyStatus(response.status)) {
+      case "transient":
+        return {
+          kind: "transient",
+          reason: `status ${response.status}`,
+          retryAfterMs: retryAfterMs(response.headers, call.now()),
+        };
+      case "bad_request":
+        return { kind: "bad_request", upstreamMessage: upstreamErrorMessage(text) };
+      case "auth_rejected":
+        return { kind: "auth_rejected", status: response.status };
+      case "endpoint_fault":
+        return { kind: "endpoint_fault", status: response.status };
+    }
+  } catch {
+    if (timedOut) return { kind: "transient", reason: "timeout", retryAfterMs: undefined };
+    if (call.signal.aborted) return { kind: "cancelled" };
+    return { kind: "transient", reason: "connection failed", retryAfterMs: undefined };
+  } finally {
+    clearTimeout(timer);
+    call.signal.removeEventListener("abort", cancel);
+  }
+}
+
+export function endpointUrl(baseUrl: string, path: string): string {
+  return baseUrl.replace(/\/+$/, "") + path;
+}
+
+export function upstreamHeaders(token: string | undefined, lane: string | undefined, json: boolean): Headers {
+  const headers = new Headers();
+  if (json) headers.set("content-type", "application/json");
+  if (token !== undefined && token !== "") headers.set("authorization", `Bearer ${token}`);
+  if (lane !== undefined) headers.set("x-lane", lane);
+  return headers;
+}
+
+/** SGLang's `{object:"error", message}`; the raw text only if that shape is absent. */
+function upstreamErrorMessage(text: string): string {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (typeof body === "object" && body !== null && "message" in body && typeof body.message === "string") {
+      return body.message;
+    }
+  } catch {
+    // Not JSON: fall through to the raw text.
+  }
+  return text;
+}

@@ -1,0 +1,92 @@
+/**
+ * Turns an SGLang `/v1/embeddings` response body into vectors, or says why it can't.
+ * Nothing that fails these checks may reach a tenant or the cache: a NaN, a truncated
+ * vector or a missing item would be served (and cached) as a real embedding.
+ *
+ * Accepted: `data[].embedding` as a float array (older SGLang ignores
+ * `encoding_format`) or a base64 string of little-endian float32; items in any order,
+ * placed by `data[].index`. Required: exactly one item per input sent, each exactly
+ * 2560 finite values with L2 norm within 0.01 of 1 (the model normalises; a norm off by
+ * more means a broken worker, e.g. fp16 overflow).
+ */
+import { EMBEDDING_DIMENSIONS } from "./types";
+
+const NORM_TOLERANCE = 0.01;
+
+export type DecodeResult = { ok: true; vectors: Float32Array[] } | { ok: false; reason: string };
+
+/** `bodyText` is parsed here so that a literal `NaN` (invalid JSON) is a bad response too. */
+export function decodeEmbeddingResponse(bodyText: string, expectedCount: number): DecodeResult {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return fail("body is not valid JSON");
+  }
+  const data = isRecord(body) ? body.data : undefined;
+  if (!Array.isArray(data)) return fail("body has no data array");
+  if (data.length !== expectedCount) return fail(`expected ${expectedCount} embeddings, got ${data.length}`);
+
+  const vectors: (Float32Array | undefined)[] = new Array(expectedCount).fill(undefined);
+  for (const item of data) {
+    const index = isRecord(item) ? item.index : undefined;
+    if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= expectedCount) {
+      return fail("an embedding has a missing or out-of-range index");
+    }
+    if (vectors[index] !== undefined) return fail(`index ${index} appears twice`);
+    const vector = toFloat32(isRecord(item) ? item.embedding : undefined);
+    if (vector === undefined) return fail(`embedding ${index} is neither a float array nor base64 float32`);
+    const problem = vectorProblem(vector);
+    if (problem !== undefined) return fail(`embedding ${index} ${problem}`);
+    vectors[index] = vector;
+  }
+  // Count matched and indices are unique and in range, so every slot is filled.
+  return { ok: true, vectors: vectors as Float32Array[] };
+}
+
+function toFloat32(embedding: unknown): Float32Array | undefined {
+  if (typeof embedding === "string") return decodeBase64Float32(embedding);
+  if (!Array.isArray(embedding)) return undefined;
+  if (!embedding.every((v): v is number => typeof v === "number")) return undefined;
+  return Float32Array.from(embedding);
+}
+
+function decodeBase64Float32(encoded: string): Float32Array | undefined {
+  let binary: string;
+  try {
+    binary = atob(encoded);
+  } catch {
+    return undefined;
+  }
+  // Checked before allocating, so a wrong-length string is reported as such.
+  if (binary.length % 4 !== 0) return undefined;
+  const view = new DataView(new ArrayBuffer(binary.length));
+  for (let i = 0; i < binary.length; i++) view.setUint8(i, binary.charCodeAt(i));
+  // DataView with littleEndian=true, not a Float32Array over the bytes: the wire format
+  // is little-endian whatever the host is.
+  const out = new Float32Array(binary.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+function vectorProblem(vector: Float32Array): string | undefined {
+  if (vector.length !== EMBEDDING_DIMENSIONS) {
+    return `has ${vector.length} dimensions, expected ${EMBEDDING_DIMENSIONS}`;
+  }
+  let sumOfSquares = 0;
+  for (const v of vector) {
+    if (!Number.isFinite(v)) return "has a non-finite value";
+    sumOfSquares += v * v;
+  }
+  const norm = Math.sqrt(sumOfSquares);
+  if (Math.abs(norm - 1) > NORM_TOLERANCE) return `has L2 norm ${norm.toFixed(4)}, expected 1`;
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function fail(reason: string): DecodeResult {
+  return { ok: false, reason };
+}
