@@ -10,6 +10,7 @@
  * more means a broken worker, e.g. fp16 overflow).
  */
 import { EMBEDDING_DIMENSIONS } from "./types";
+import { decodeFloat32Base64 } from "../embeddings/float32-base64";
 
 const NORM_TOLERANCE = 0.01;
 
@@ -45,28 +46,10 @@ export function decodeEmbeddingResponse(bodyText: string, expectedCount: number)
 }
 
 function toFloat32(embedding: unknown): Float32Array | undefined {
-  if (typeof embedding === "string") return decodeBase64Float32(embedding);
+  if (typeof embedding === "string") return decodeFloat32Base64(embedding) ?? undefined;
   if (!Array.isArray(embedding)) return undefined;
   if (!embedding.every((v): v is number => typeof v === "number")) return undefined;
   return Float32Array.from(embedding);
-}
-
-function decodeBase64Float32(encoded: string): Float32Array | undefined {
-  let binary: string;
-  try {
-    binary = atob(encoded);
-  } catch {
-    return undefined;
-  }
-  // Checked before allocating, so a wrong-length string is reported as such.
-  if (binary.length % 4 !== 0) return undefined;
-  const view = new DataView(new ArrayBuffer(binary.length));
-  for (let i = 0; i < binary.length; i++) view.setUint8(i, binary.charCodeAt(i));
-  // DataView with littleEndian=true, not a Float32Array over the bytes: the wire format
-  // is little-endian whatever the host is.
-  const out = new Float32Array(binary.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
-  return out;
 }
 
 function vectorProblem(vector: Float32Array): string | undefined {
