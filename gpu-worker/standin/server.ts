@@ -100,54 +100,76 @@ function applyFaultPatch(faults: FaultInjector, bodyText: string): Reply {
   return json(faults.update(patch.data));
 }
 
-async function route(deps: EmbeddingsDeps, req: http.IncomingMessage, path: string): Promise<Reply> {
-  const { config, faults, stats } = deps;
-  const method = req.method ?? "GET";
-  if (path === "/health" || path === "/health_generate") {
-    return method === "GET" ? { status: 200, body: "" } : NOT_ALLOWED;
-  }
-  if (config.apiKey !== null && req.headers.authorization !== `Bearer ${config.apiKey}`) {
-    return UNAUTHORIZED;
-  }
-  const readLimited = async (): Promise<string | Reply> =>
-    (await readBody(req, config.maxBodyBytes)) ??
-    { status: 413, body: errorBody({ status: 413, type: "Payload Too Large", message: "request body too large" }) };
+type Handler = (deps: EmbeddingsDeps, req: http.IncomingMessage) => Reply | Promise<Reply>;
 
-  if (path === "/v1/embeddings") {
-    if (method !== "POST") return NOT_ALLOWED;
-    const finish = stats.begin();
-    try {
-      if (!isJson(req)) return badRequest("Unsupported Media Type: Only 'application/json' is allowed");
-      const body = await readLimited();
-      if (typeof body !== "string") return body;
-      const lane = req.headers["x-lane"];
-      return await handleEmbeddings(deps, body, typeof lane === "string" ? lane : null);
-    } finally {
-      finish();
-    }
+const ok = (body: string): Reply => ({ status: 200, body });
+
+const TOO_LARGE: Reply = {
+  status: 413,
+  body: errorBody({ status: 413, type: "Payload Too Large", message: "request body too large" }),
+};
+
+async function embeddings(deps: EmbeddingsDeps, req: http.IncomingMessage): Promise<Reply> {
+  const finish = deps.stats.begin();
+  try {
+    if (!isJson(req)) return badRequest("Unsupported Media Type: Only 'application/json' is allowed");
+    const body = await readBody(req, deps.config.maxBodyBytes);
+    if (body === null) return TOO_LARGE;
+    const lane = req.headers["x-lane"];
+    return await handleEmbeddings(deps, body, typeof lane === "string" ? lane : null);
+  } finally {
+    finish();
   }
-  if (path === "/v1/models") return method === "GET" ? { status: 200, body: modelListBody(config) } : NOT_ALLOWED;
+}
+
+/** Exact paths, by method; a known path with another method gets 405. */
+const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
+  "/v1/embeddings": { POST: embeddings },
+  "/v1/models": { GET: ({ config }) => ok(modelListBody(config)) },
+  "/get_model_info": { GET: ({ config }) => ok(modelInfoBody(config)) },
+  "/__standin/faults": {
+    GET: ({ faults }) => json(faults.settings),
+    POST: async ({ faults, config }, req) => {
+      const body = await readBody(req, config.maxBodyBytes);
+      return body === null ? TOO_LARGE : applyFaultPatch(faults, body);
+    },
+  },
+  "/__standin/stats": { GET: ({ stats }) => json(stats.snapshot()) },
+  "/__standin/stats/reset": {
+    POST: ({ stats }) => {
+      stats.reset();
+      return json(stats.snapshot());
+    },
+  },
+};
+
+function retrieveModel({ config }: EmbeddingsDeps, encodedId: string): Reply {
+  let id = encodedId;
+  try {
+    id = decodeURIComponent(encodedId);
+  } catch {
+    // Not valid percent-encoding: compare it as sent.
+  }
+  return id === config.servedModelName
+    ? ok(modelCardBody(config))
+    : { status: 404, body: modelNotFoundBody(id) };
+}
+
+async function route(deps: EmbeddingsDeps, req: http.IncomingMessage, path: string): Promise<Reply> {
+  const method = req.method ?? "GET";
+  // SGLang's --api-key middleware exempts /health* so load balancers can probe.
+  if (path === "/health" || path === "/health_generate") {
+    return method === "GET" ? ok("") : NOT_ALLOWED;
+  }
+  const { apiKey } = deps.config;
+  if (apiKey !== null && req.headers.authorization !== `Bearer ${apiKey}`) return UNAUTHORIZED;
   if (path.startsWith("/v1/models/")) {
-    if (method !== "GET") return NOT_ALLOWED;
-    const id = decodeURIComponent(path.slice("/v1/models/".length));
-    return id === config.servedModelName
-      ? { status: 200, body: modelCardBody(config) }
-      : { status: 404, body: modelNotFoundBody(id) };
+    return method === "GET" ? retrieveModel(deps, path.slice("/v1/models/".length)) : NOT_ALLOWED;
   }
-  if (path === "/get_model_info") return method === "GET" ? { status: 200, body: modelInfoBody(config) } : NOT_ALLOWED;
-  if (path === "/__standin/faults") {
-    if (method === "GET") return json(faults.settings);
-    if (method !== "POST") return NOT_ALLOWED;
-    const body = await readLimited();
-    return typeof body === "string" ? applyFaultPatch(faults, body) : body;
-  }
-  if (path === "/__standin/stats") return method === "GET" ? json(stats.snapshot()) : NOT_ALLOWED;
-  if (path === "/__standin/stats/reset") {
-    if (method !== "POST") return NOT_ALLOWED;
-    stats.reset();
-    return json(stats.snapshot());
-  }
-  return NOT_FOUND;
+  const methods = ROUTES[path];
+  if (!methods) return NOT_FOUND;
+  const handler = methods[method];
+  return handler ? handler(deps, req) : NOT_ALLOWED;
 }
 
 function send(res: http.ServerResponse, reply: Reply): void {
