@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       "--env-file", secretsFile,
       ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
-    { WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1", CI: "1" },
+    { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_UPDATE_NOTIFIER: "1", CI: "1" },
   );
   children.push(edge);
   const baseUrl = `http://127.0.0.1:${port}`;
