@@ -7,6 +7,10 @@
  * - deterministic across runs and machines: only 32-bit integer hashing (FNV-1a over
  *   UTF-8 bytes, then a murmur3 finaliser) decides where a feature lands;
  * - lexically similar texts get a higher cosine than unrelated ones;
+ * - Matryoshka-like: each feature lands once in every prefix band (dims 0-32, 32-64,
+ *   64-128, …, 1024-2560), so any prefix the edge truncates to (32 dims or more) is
+ *   itself a feature-hashing sketch: truncated vectors are never all zero and keep
+ *   lexical similarity, as Qwen3's Matryoshka-trained vectors keep meaning;
  * - every text, even "" or "!!!", gets a unit vector (a whole-text fallback feature);
  * - text is NFC-normalised first, as Qwen3's tokenizer does, so a text and the decoded
  *   form of its token ids embed identically.
@@ -31,6 +35,12 @@ const WORD_END = 0x03;
 
 const WORD_WEIGHT = 1;
 const GRAM_WEIGHT = 0.5;
+
+/** Band edges: the prefixes the edge may truncate to start at 32 dims. */
+const BAND_STARTS = new Int32Array([0, 32, 64, 128, 256, 512, 1024]);
+const BAND_WIDTHS = new Int32Array([32, 32, 64, 128, 256, 512, EMBEDDING_DIMENSIONS - 1024]);
+const BANDS = BAND_STARTS.length;
+const LAST_BAND = BANDS - 1;
 
 const scratch = new Float64Array(EMBEDDING_DIMENSIONS);
 
@@ -66,11 +76,25 @@ function finalize(hash: number): number {
   return hash >>> 0;
 }
 
+/**
+ * One signed bucket per band. The finalised hash seeds a xorshift32 sequence, one step
+ * per band: cheaper than re-hashing seven times, and still a fixed function of the
+ * feature. All bands but the last are powers of two, so a mask picks the bucket.
+ */
 function addFeature(hash: number, weight: number): void {
-  const h = finalize(hash);
-  const bucket = h % EMBEDDING_DIMENSIONS;
-  // The top bit is independent of the bucket (2560 < 2^31), so it gives the sign.
-  scratch[bucket]! += h & 0x80000000 ? -weight : weight;
+  let h = finalize(hash) | 1; // xorshift32 must not start at 0
+  for (let band = 0; band < LAST_BAND; band++) {
+    h ^= h << 13;
+    h ^= h >>> 17;
+    h ^= h << 5;
+    // The top bit is independent of the masked low bits, so it gives the sign.
+    scratch[BAND_STARTS[band]! + (h & (BAND_WIDTHS[band]! - 1))]! += h < 0 ? -weight : weight;
+  }
+  h ^= h << 13;
+  h ^= h >>> 17;
+  h ^= h << 5;
+  const bucket = BAND_STARTS[LAST_BAND]! + ((h >>> 0) % BAND_WIDTHS[LAST_BAND]!);
+  scratch[bucket]! += h < 0 ? -weight : weight;
 }
 
 const nonAsciiWordChar = new Map<number, boolean>();
