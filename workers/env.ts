@@ -27,16 +27,36 @@ const EnvSchema = z.object({
   GPU_CALL_TIMEOUT_MS: intIn(100, 600_000, 30_000),
   GPU_DEADLINE_MS: intIn(100, 900_000, 60_000),
   GPU_MAX_RETRIES: intIn(0, 10, 3),
+  UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }).optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+  CACHE_SCOPE: z.enum(["tenant", "global"]).default("tenant"),
+  CACHE_TTL_SECONDS: intIn(60, 365 * 24 * 3600, 30 * 24 * 3600),
+  CACHE_L1_MAX_BYTES: intIn(0, 512 * 1024 * 1024, 32 * 1024 * 1024),
+  CACHE_RECORD_DTYPE: z.enum(["float16", "float32"]).default("float16"),
+  CACHE_TIER_TIMEOUT_MS: intIn(1, 10_000, 100),
 });
 
 /** The Worker's `env` (typed as `Env` by `npm run types`), or any object in tests. */
 export type RawEnv = object;
+
+export interface CacheConfig {
+  /** `tenant`: each tenant's vectors are its own; `global`: shared deployment-wide. */
+  scope: "tenant" | "global";
+  ttlSeconds: number;
+  l1MaxBytes: number;
+  recordDtype: "float16" | "float32";
+  /** Budget for one tier's lookup or write before it is skipped for that request. */
+  tierTimeoutMs: number;
+  /** Absent: no L3 (e.g. a deployment without Upstash); L1 and L2 still work. */
+  redis?: { url: string; token: string };
+}
 
 export interface EdgeConfig {
   apiKeys: string[];
   modelRevision: string;
   maxBodyBytes: number;
   gpu: GpuPoolConfig;
+  cache: CacheConfig;
 }
 
 export class ConfigError extends Error {
@@ -68,6 +88,16 @@ export function configFrom(env: RawEnv): EdgeConfig {
       deadlineMs: e.GPU_DEADLINE_MS,
       maxRetries: e.GPU_MAX_RETRIES,
       model: UPSTREAM_MODEL_ID,
+    },
+    cache: {
+      scope: e.CACHE_SCOPE,
+      ttlSeconds: e.CACHE_TTL_SECONDS,
+      l1MaxBytes: e.CACHE_L1_MAX_BYTES,
+      recordDtype: e.CACHE_RECORD_DTYPE,
+      tierTimeoutMs: e.CACHE_TIER_TIMEOUT_MS,
+      ...(e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN
+        ? { redis: { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN } }
+        : {}),
     },
   };
   parsed.set(env, config);

@@ -8,6 +8,7 @@ import { startStandin, type Standin } from "../support/standin";
 import { truncateAndRenormalize } from "../../workers/embeddings/truncate-renormalize";
 import { decodeFloat32Base64 } from "../../workers/embeddings/float32-base64";
 import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+import { roundTripThroughRecord } from "../../workers/cache/record";
 
 let standin: Standin;
 let edge: TestEdge;
@@ -21,6 +22,11 @@ afterAll(async () => {
   await standin?.close();
 });
 beforeEach(() => standin.resetStats());
+
+/** What the edge serves for `text`: the stand-in's vector as a float16 cache record holds it. */
+async function servedVector(text: string, dims: number): Promise<Float32Array> {
+  return truncateAndRenormalize(roundTripThroughRecord(await directVector(text), "float16"), dims);
+}
 
 async function directVector(text: string): Promise<Float32Array> {
   const res = await fetch(`${standin.url}/v1/embeddings`, {
@@ -51,7 +57,7 @@ describe("POST /v1/embeddings", () => {
     ]);
     expect(standin.stats().recent.map((r) => r.inputs)).toEqual([input]);
     for (const [i, text] of input.entries()) {
-      expect(new Float32Array(body.data[i]!.embedding)).toEqual(truncateAndRenormalize(await directVector(text), 2560));
+      expect(new Float32Array(body.data[i]!.embedding)).toEqual(await servedVector(text, 2560));
     }
   });
 
@@ -63,7 +69,7 @@ describe("POST /v1/embeddings", () => {
       const fromB64 = decodeFloat32Base64(asB64.data[0]!.embedding)!;
       expect(fromFloat.length).toBe(dimensions);
       expect(new Uint8Array(fromB64.buffer)).toEqual(new Uint8Array(fromFloat.buffer));
-      expect(fromFloat).toEqual(truncateAndRenormalize(await directVector("same text"), dimensions));
+      expect(fromFloat).toEqual(await servedVector("same text", dimensions));
     }
   });
 

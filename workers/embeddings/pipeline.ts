@@ -1,18 +1,35 @@
 /**
  * The `/v1/embeddings` flow, top to bottom: validated request -> model inputs
- * (deduplicated, instruction applied) -> exact token admission -> GPU for the unique
- * inputs -> vectors in input order at the requested dimensions. Each step lives in its
- * own module; this file only orders them and records their timings.
+ * (deduplicated, instruction applied) -> cache keys -> tiered cache lookup -> exact
+ * token admission (hits bring their counts) -> GPU for the misses, each computed once
+ * per isolate -> write-back in the background -> vectors in input order at the
+ * requested dimensions. Each step lives in its own module; this file only orders them.
+ *
+ * A miss is answered with the vector exactly as the cache will store it (float16
+ * rounding applied), so a first response and every later hit are bit-identical.
  */
 import { ApiError } from "../errors/api-error";
 import type { GpuItem } from "../gpu/types";
 import { PUBLIC_MODEL_ID, UPSTREAM_MODEL_ID } from "../env";
+import { roundTripThroughRecord, type CacheDtype, type CacheRecord } from "../cache/record";
+import type { LookupResult } from "../cache/tiered-cache";
+import { computeOnce } from "../cache/single-flight";
 import { prepareInputs } from "./prepare-inputs";
 import { countAndAdmitTokens } from "./token-budget";
 import { truncateAndRenormalize } from "./truncate-renormalize";
 import { FULL_DIMENSIONS, type EmbeddingRequest } from "./request-schema";
 
+export interface VectorCache {
+  keysFor(modelInputs: readonly GpuItem["input"][]): Promise<string[]>;
+  /** Absent records are misses; `cache-control: no-cache` makes every input one. */
+  lookup(keys: readonly string[]): Promise<LookupResult>;
+  /** Background write-back; a no-op under `cache-control: no-store`. */
+  store(entries: readonly { key: string; record: CacheRecord }[]): void;
+}
+
 export interface EmbeddingsDeps {
+  cache: VectorCache;
+  recordDtype: CacheDtype;
   embedOnGpu(items: GpuItem[]): Promise<{ vectors: Float32Array[] }>;
   /** Wraps a step so its duration lands in `server-timing`. */
   timed<T>(metric: string, step: () => Promise<T>): Promise<T>;
@@ -21,6 +38,9 @@ export interface EmbeddingsDeps {
 export interface EmbeddingsResult {
   vectors: Float32Array[];
   promptTokens: number;
+  /** Request inputs served from the cache, and computed (or joined in flight). */
+  hits: number;
+  misses: number;
 }
 
 const ACCEPTED_MODELS = new Set([PUBLIC_MODEL_ID, UPSTREAM_MODEL_ID]);
@@ -37,14 +57,38 @@ export function assertKnownModel(model: string): void {
 export async function createEmbeddings(request: EmbeddingRequest, deps: EmbeddingsDeps): Promise<EmbeddingsResult> {
   assertKnownModel(request.model);
   const { unique, slotOf } = await deps.timed("prepare", () => prepareInputs(request));
-  const tokens = await deps.timed("tokenize", () => countAndAdmitTokens(unique, slotOf));
-  const { vectors } = await deps.timed("gpu", () =>
-    deps.embedOnGpu(unique.map((u, i) => ({ input: u.model, tokens: tokens[i]! }))),
-  );
+  const keys = await deps.cache.keysFor(unique.map((u) => u.model));
+  const { records: cached } = await deps.cache.lookup(keys);
+
+  const tokens = await deps.timed("tokenize", () => countAndAdmitTokens(unique, slotOf, cached.map((r) => r?.tokens)));
+
+  const missing = unique.flatMap((_, slot) => (cached[slot] ? [] : [slot]));
+  const records: CacheRecord[] = cached.map((r) => r!);
+  if (missing.length > 0) {
+    const { records: computed, computed: mine } = await deps.timed("gpu", () =>
+      computeOnce(
+        missing.map((slot) => keys[slot]!),
+        async (positions) => {
+          const slots = positions.map((p) => missing[p]!);
+          const { vectors } = await deps.embedOnGpu(slots.map((slot) => ({ input: unique[slot]!.model, tokens: tokens[slot]! })));
+          return vectors.map((vector, j) => ({ vector: roundTripThroughRecord(vector, deps.recordDtype), tokens: tokens[slots[j]!]! }));
+        },
+      ),
+    );
+    missing.forEach((slot, p) => (records[slot] = computed[p]!));
+    deps.cache.store(mine.map((p) => ({ key: keys[missing[p]!]!, record: computed[p]! })));
+  }
+
   const dims = request.dimensions ?? FULL_DIMENSIONS;
-  const shaped = vectors.map((v) => truncateAndRenormalize(v, dims));
+  const shaped = records.map((r) => truncateAndRenormalize(r.vector, dims));
+  const wasHit = cached.map((r) => r !== undefined);
+  const hits = slotOf.filter((slot) => wasHit[slot]).length;
   return {
     vectors: slotOf.map((slot) => shaped[slot]!),
     promptTokens: slotOf.reduce((sum, slot) => sum + tokens[slot]!, 0),
+    hits,
+    misses: slotOf.length - hits,
   };
 }
+
+

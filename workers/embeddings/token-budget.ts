@@ -1,7 +1,9 @@
 /**
  * Exact token counts and the size limits that depend on them, checked before any GPU
- * work. Counting stops as soon as the request is over its total, so an 8 MiB body of
- * text cannot buy seconds of tokenizer CPU before being refused.
+ * work. Inputs served from the cache bring their count in the record and are never
+ * tokenized again (tokenizing is the edge's costliest CPU step). Counting stops as soon
+ * as the request is over its total, so an 8 MiB body of text cannot buy seconds of
+ * tokenizer CPU before being refused.
  */
 import { invalidRequest } from "../errors/api-error";
 import { qwen3TokenCount } from "./qwen3-tokens";
@@ -10,14 +12,30 @@ import type { UniqueInput } from "./prepare-inputs";
 export const MAX_TOKENS_PER_INPUT = 32_768;
 export const MAX_TOKENS_PER_REQUEST = 300_000;
 
-/** Token count of each unique input; throws the 400 for the first limit crossed. */
-export async function countAndAdmitTokens(unique: readonly UniqueInput[], slotOf: readonly number[]): Promise<number[]> {
+/**
+ * Token count of each unique input (`known[i]` when the cache had it); throws the 400
+ * for the first limit crossed. `slotOf` weighs each unique input by its uses.
+ */
+export async function countAndAdmitTokens(
+  unique: readonly UniqueInput[],
+  slotOf: readonly number[],
+  known: readonly (number | undefined)[] = [],
+): Promise<number[]> {
   const uses = new Array<number>(unique.length).fill(0);
   for (const slot of slotOf) uses[slot]! += 1;
 
-  const counts: number[] = [];
+  // Known counts first: they cost nothing and may already exceed the total.
   let requestTotal = 0;
+  unique.forEach((_, slot) => (requestTotal += (known[slot] ?? 0) * uses[slot]!));
+  if (requestTotal > MAX_TOKENS_PER_REQUEST) throw tooManyTokens();
+
+  const counts: number[] = [];
   for (const [slot, input] of unique.entries()) {
+    const cached = known[slot];
+    if (cached !== undefined) {
+      counts.push(cached);
+      continue;
+    }
     const tokens = typeof input.model === "string" ? await qwen3TokenCount(input.model) : input.model.length;
     if (tokens > MAX_TOKENS_PER_INPUT) {
       throw invalidRequest(
@@ -27,14 +45,16 @@ export async function countAndAdmitTokens(unique: readonly UniqueInput[], slotOf
       );
     }
     requestTotal += tokens * uses[slot]!;
-    if (requestTotal > MAX_TOKENS_PER_REQUEST) {
-      throw invalidRequest(
-        `The request has more than ${MAX_TOKENS_PER_REQUEST} tokens in total; send fewer or shorter inputs per request.`,
-        "input",
-        "max_tokens_per_request",
-      );
-    }
+    if (requestTotal > MAX_TOKENS_PER_REQUEST) throw tooManyTokens();
     counts.push(tokens);
   }
   return counts;
+}
+
+function tooManyTokens() {
+  return invalidRequest(
+    `The request has more than ${MAX_TOKENS_PER_REQUEST} tokens in total; send fewer or shorter inputs per request.`,
+    "input",
+    "max_tokens_per_request",
+  );
 }

@@ -15,6 +15,7 @@ import { EmbeddingRequestSchema } from "../embeddings/request-schema";
 import { createEmbeddings } from "../embeddings/pipeline";
 import { renderEmbeddingsBody } from "../embeddings/render-response";
 import { ErrorEnvelopeSchema } from "./error-schema";
+import { vectorCacheFor } from "../cache/vector-cache-for";
 
 const EmbeddingResponseSchema = z
   .object({
@@ -55,17 +56,29 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
     const config = configFrom(c.env);
     const request = await parseEmbeddingRequest(c.req.raw, config.maxBodyBytes);
     const gpu = gpuPoolFor(config.gpu);
+    const timed = async <T>(metric: string, step: () => Promise<T>): Promise<T> => {
+      startTime(c, metric);
+      try {
+        return await step();
+      } finally {
+        endTime(c, metric);
+      }
+    };
     const result = await createEmbeddings(request, {
+      cache: vectorCacheFor({
+        config: config.cache,
+        modelRevision: config.modelRevision,
+        tenantId: c.get("principal").tenantId,
+        cacheControl: c.req.header("cache-control"),
+        background: (work) => c.executionCtx.waitUntil(work),
+        timed,
+        requestId: c.get("requestId"),
+      }),
+      recordDtype: config.cache.recordDtype,
       embedOnGpu: (items) => gpu.embed(items, c.req.raw.signal),
-      timed: async (metric, step) => {
-        startTime(c, metric);
-        try {
-          return await step();
-        } finally {
-          endTime(c, metric);
-        }
-      },
+      timed,
     });
+    c.header("x-cache", `hits=${result.hits} misses=${result.misses}`);
     const body = renderEmbeddingsBody(result.vectors, request.encoding_format ?? "float", result.promptTokens);
     return c.body(body, 200, { "content-type": "application/json" });
   });

@@ -1,0 +1,48 @@
+/**
+ * Identical inputs computed once per isolate: a key whose vector is already being
+ * computed by another request joins that computation instead of starting its own.
+ * Keys include the cache scope, so tenants never share an in-flight result under
+ * `CACHE_SCOPE=tenant`. If the computation fails, every request waiting on it fails
+ * with the same error; nothing is remembered after it settles.
+ */
+import type { CacheRecord } from "./record";
+
+const inFlight = new Map<string, Promise<CacheRecord>>();
+
+export interface SingleFlightResult {
+  records: CacheRecord[];
+  /** Positions this call computed itself (the others joined another request's work). */
+  computed: number[];
+}
+
+export async function computeOnce(
+  keys: readonly string[],
+  compute: (positions: number[]) => Promise<CacheRecord[]>,
+): Promise<SingleFlightResult> {
+  const pending: Promise<CacheRecord>[] = [];
+  const mine: number[] = [];
+  keys.forEach((key, i) => {
+    const existing = inFlight.get(key);
+    if (existing) pending[i] = existing;
+    else mine.push(i);
+  });
+  if (mine.length > 0) {
+    const batch = compute(mine);
+    mine.forEach((position, j) => {
+      const key = keys[position]!;
+      const one = batch.then((records) => records[j]!);
+      // Waiters attach their own handlers; this keeps an unobserved rejection quiet.
+      one.catch(() => undefined).finally(() => {
+        if (inFlight.get(key) === one) inFlight.delete(key);
+      });
+      inFlight.set(key, one);
+      pending[position] = one;
+    });
+  }
+  return { records: await Promise.all(pending), computed: mine };
+}
+
+/** Keys currently being computed in this isolate (for tests and diagnostics). */
+export function inFlightCount(): number {
+  return inFlight.size;
+}
