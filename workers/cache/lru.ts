@@ -84,7 +84,7 @@ export class ByteBoundedLru<V> {
     }
     const bytes = valueBytes + key.length * 2 + LRU_ENTRY_OVERHEAD_BYTES;
     this.delete(key);
-    
+    if (bytes > this.maxBytes) return false;
     this.#entries.set(key, { value, bytes });
     this.#bytes += bytes;
     // Never reaches the entry just added: it is the newest and fits the budget on its own.
