@@ -12,17 +12,31 @@ export const TEST_API_KEY = "sk_test_edge_key_0123456789abcdef";
 export interface EdgeOptions {
   gpuUrls: string[];
   vars?: Record<string, string>;
+  /** API keys the edge accepts (each its own tenant until tenancy lands); default [TEST_API_KEY]. */
+  apiKeys?: string[];
 }
 
 export interface TestEdge {
   url: string;
+  /** Every line the Worker logged (stdout and stderr of workerd). */
+  logs: string[];
   fetch(path: string, init?: RequestInit): Promise<Response>;
   embed(body: unknown, headers?: Record<string, string>): Promise<Response>;
   dispose(): Promise<void>;
 }
 
 export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
+  const logs: string[] = [];
+  const collect = (stream: NodeJS.ReadableStream) =>
+    stream.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n")) if (line.trim()) logs.push(line);
+      if (process.env.DEBUG_EDGE) process.stderr.write(chunk);
+    });
   const mf = new Miniflare({
+    handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
+      collect(stdout);
+      collect(stderr);
+    },
     modules: true,
     scriptPath: TEST_BUNDLE,
     compatibilityDate: COMPATIBILITY_DATE,
@@ -30,7 +44,7 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     port: 0,
     bindings: {
       GPU_WORKER_URLS: options.gpuUrls.join(","),
-      API_KEYS: TEST_API_KEY,
+      API_KEYS: (options.apiKeys ?? [TEST_API_KEY]).join(","),
       ...options.vars,
     },
   });
@@ -41,6 +55,7 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
   };
   return {
     url,
+    logs,
     fetch: doFetch,
     embed: (body, headers = {}) =>
       doFetch("/v1/embeddings", {
