@@ -47,8 +47,16 @@ export function startChild(name: string, command: string, args: string[], env: N
   };
 }
 
-/** Polls `url` until it answers 2xx, the child exits, or `timeoutMs` passes. */
-export async function waitForHttp(url: string, child: Child | null, timeoutMs: number): Promise<void> {
+/**
+ * Polls `url` until it answers a status `isUp` accepts (default: 2xx), the child exits,
+ * or `timeoutMs` passes.
+ */
+export async function waitForHttp(
+  url: string,
+  child: Child | null,
+  timeoutMs: number,
+  isUp: (status: number) => boolean = (status) => status >= 200 && status < 300,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && (child.process.exitCode !== null || child.process.signalCode !== null)) {
@@ -56,7 +64,8 @@ export async function waitForHttp(url: string, child: Child | null, timeoutMs: n
     }
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
+      await res.arrayBuffer();
+      if (isUp(res.status)) return;
     } catch {
       /* not up yet */
     }
