@@ -4,11 +4,14 @@
  */
 import { startBenchStack } from "./bench-stack";
 import { runEdgeBench } from "./edge-bench";
+import { runCacheBench } from "./cache-bench";
 
 const stack = await startBenchStack();
 try {
   console.log(`benchmark stack: edge ${stack.edgeUrl}, floor ${stack.floorUrl}, stand-in ${stack.standinUrl} (NOT Qwen3: feature-hashing stand-in)`);
-  await runEdgeBench(stack);
+  const sections = (process.env.BENCH ?? "edge,cache").split(",");
+  if (sections.includes("edge")) await runEdgeBench(stack);
+  if (sections.includes("cache")) await runCacheBench(stack);
 } finally {
   await stack.close();
 }

@@ -1,0 +1,115 @@
+/**
+ * Issue 3's benchmark: L1 hit, L3 hit (L1 and L2 cold: an isolate with both off) and
+ * miss, for 1 and 64 inputs x 2560 dims base64, beside the floor route and a direct
+ * `@upstash/redis` MGET of the same keys through the same bridge. Also the stored
+ * bytes per record and the L1 memory per cached vector.
+ */
+import { createHash } from "node:crypto";
+import { Redis } from "@upstash/redis";
+import { formatTable, runLoad, type LoadResult } from "./load";
+import { BENCH_KEY, type BenchStack } from "./bench-stack";
+import { sentences } from "./texts";
+import { cacheKeysFor, tenantScope } from "../../workers/cache/cache-key";
+import { decodedRecordBytes, recordBytes } from "../../workers/cache/record";
+import { ByteBoundedLru, LRU_ENTRY_OVERHEAD_BYTES } from "../../workers/cache/lru";
+
+const CONCURRENCY = 4;
+const MODEL_REVISION = "Qwen/Qwen3-Embedding-4B@main";
+
+function embedRequest(url: string, input: string[]): Promise<Response> {
+  return fetch(`${url}/v1/embeddings`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${BENCH_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "Qwen3-Embedding-4B", input, encoding_format: "base64" }),
+  });
+}
+
+async function expectCache(res: Response, expected: string): Promise<void> {
+  await res.arrayBuffer();
+  const got = res.headers.get("x-cache");
+  if (got !== expected) throw new Error(`benchmark precondition: x-cache ${got}, expected ${expected}`);
+}
+
+export async function runCacheBench(stack: BenchStack): Promise<void> {
+  // Same client settings as the edge's L3 tier (workers/cache/redis-client.ts).
+  const redis = new Redis({ url: stack.upstash.url, token: stack.upstash.token, automaticDeserialization: false, responseEncoding: false });
+  const tenant = `key_${createHash("sha256").update(BENCH_KEY).digest("hex").slice(0, 16)}`;
+  const results: LoadResult[] = [];
+  const byName = new Map<string, LoadResult>();
+  const record = (r: LoadResult) => (results.push(r), byName.set(r.name, r), r);
+
+  record(await runLoad("floor: trivial Hono route", () => fetch(`${stack.floorUrl}/floor`), { requests: 2000, concurrency: CONCURRENCY }));
+  let seed = 1_000_000;
+  for (const n of [1, 64]) {
+    const requests = n === 1 ? 1000 : 200;
+    const warm = sentences(n, seed++);
+    // Warm every tier (the edge writes L3 in the background), then check the preconditions.
+    await expectCache(await embedRequest(stack.edgeUrl, warm), `hits=0 misses=${n}`);
+    const keys = await cacheKeysFor({ scope: tenantScope(tenant), modelRevision: MODEL_REVISION, modelInputs: warm });
+    for (let i = 0; i < 100 && (await redis.exists(...keys)) < n; i++) await new Promise((r) => setTimeout(r, 50));
+    await expectCache(await embedRequest(stack.edgeUrl, warm), `hits=${n} misses=0`);
+    await expectCache(await embedRequest(stack.l3OnlyUrl, warm), `hits=${n} misses=0`);
+
+    record(await runLoad(`L1 hit ${n} in`, () => embedRequest(stack.edgeUrl, warm), { requests, concurrency: CONCURRENCY }));
+    record(await runLoad(`L3 hit ${n} in`, () => embedRequest(stack.l3OnlyUrl, warm), { requests, concurrency: CONCURRENCY }));
+    record(await runLoad(`direct MGET ${n} keys (Node)`, () => redis.mget(...keys).then(() => new Response("ok")), { requests, concurrency: CONCURRENCY }));
+    const mgetBody = JSON.stringify(keys);
+    record(
+      await runLoad(`direct MGET ${n} keys (Worker)`, () => fetch(`${stack.floorUrl}/mget`, { method: "POST", body: mgetBody }), { requests, concurrency: CONCURRENCY }),
+    );
+    record(
+      await runLoad(`miss ${n} in`, () => embedRequest(stack.edgeUrl, sentences(n, seed++)), {
+        requests: n === 1 ? 400 : 60,
+        concurrency: CONCURRENCY,
+      }),
+    );
+  }
+
+  console.log(`\n## Cache tiers (2560 dims, base64, concurrency ${CONCURRENCY})\n`);
+  console.log(formatTable(results));
+  const floor = byName.get("floor: trivial Hono route")!;
+  console.log("\nratios:");
+  for (const n of [1, 64]) {
+    const l1 = byName.get(`L1 hit ${n} in`)!;
+    const l3 = byName.get(`L3 hit ${n} in`)!;
+    const mget = byName.get(`direct MGET ${n} keys (Worker)`)!;
+    const mgetNode = byName.get(`direct MGET ${n} keys (Node)`)!;
+    const miss = byName.get(`miss ${n} in`)!;
+    console.log(
+      `  ${n} in: L1 hit/floor throughput ${(l1.reqPerSec / floor.reqPerSec).toFixed(3)}, L3 hit p50 / MGET-from-Worker p50 ${(l3.p50 / mget.p50).toFixed(2)} (/ MGET-from-Node p50 ${(l3.p50 / mgetNode.p50).toFixed(2)}), ` +
+        `L1 hit / miss throughput ${(l1.reqPerSec / miss.reqPerSec).toFixed(2)}, L3 hit / miss throughput ${(l3.reqPerSec / miss.reqPerSec).toFixed(2)}`,
+    );
+  }
+  const goalL1 = byName.get("L1 hit 1 in")!.reqPerSec / floor.reqPerSec;
+  // The goal compares like with like: the MGET issued from a Worker pays the same
+  // client -> workerd hop as the L3 hit; the Node figure is printed beside it.
+  const goalL3 = byName.get("L3 hit 1 in")!.p50 / byName.get("direct MGET 1 keys (Worker)")!.p50;
+  const goalL3b = byName.get("L3 hit 64 in")!.p50 / byName.get("direct MGET 64 keys (Worker)")!.p50;
+  console.log(`\ngoal: L1 hit (1 input) >= 0.70 x floor throughput: ${goalL1.toFixed(3)} ${goalL1 >= 0.7 ? "MET" : "NOT MET"}`);
+  console.log(`goal: L3 hit p50 <= 1.5 x direct pipelined Redis read p50: 1 in ${goalL3.toFixed(2)}x ${goalL3 <= 1.5 ? "MET" : "NOT MET"}, 64 in ${goalL3b.toFixed(2)}x ${goalL3b <= 1.5 ? "MET" : "NOT MET"}`);
+
+  const b64 = (bytes: number) => Math.ceil(bytes / 3) * 4;
+  console.log("\nstorage per 2560-d record:");
+  for (const dtype of ["float16", "float32"] as const) {
+    const bytes = recordBytes(2560, dtype);
+    console.log(`  ${dtype}: ${bytes} bytes binary (Cache API), ${b64(bytes)} bytes as base64 in Redis`);
+  }
+  console.log(`L1 memory per cached vector: ${l1MemoryPerVector()}`);
+}
+
+/** What the L1 bound charges per entry, and what V8 actually allocates for it (measured here). */
+function l1MemoryPerVector(): string {
+  const key = "emb:v1:tenant:key_0123456789abcdef:" + "A".repeat(43);
+  const charged = decodedRecordBytes({ vector: new Float32Array(2560), tokens: 1 }) + key.length * 2 + LRU_ENTRY_OVERHEAD_BYTES;
+  const count = 2000;
+  const lru = new ByteBoundedLru<{ vector: Float32Array; tokens: number }>({ maxBytes: 1 << 30, sizeOf: decodedRecordBytes });
+  if (!global.gc) return `${charged} bytes charged against CACHE_L1_MAX_BYTES (run with --expose-gc to measure V8's figure)`;
+  global.gc();
+  const before = process.memoryUsage();
+  // Filled vectors: a zero-filled buffer may not be committed memory yet.
+  for (let i = 0; i < count; i++) lru.set(`${key}${i}`, { vector: new Float32Array(2560).fill(i / count), tokens: i });
+  global.gc();
+  const after = process.memoryUsage();
+  const measured = (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / lru.size;
+  return `${charged} bytes charged against CACHE_L1_MAX_BYTES; ${Math.round(measured)} bytes measured in V8 (mean of ${lru.size}); 32 MiB holds ${Math.floor((32 * 1024 * 1024) / charged)} vectors`;
+}
