@@ -18,6 +18,18 @@ const intIn = (min: number, max: number, fallback: number) =>
 const EnvSchema = z.object({
   GPU_WORKER_URLS: csv.pipe(z.array(z.url({ protocol: /^https?$/ })).min(1)),
   GPU_WORKER_TOKEN: z.string().min(1).optional(),
+  GPU_WORKER_HEADERS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string())))
+    .optional(),
   API_KEYS: csv.pipe(z.array(z.string().min(8)).min(1)),
   MODEL_REVISION: z.string().min(1).default(`${UPSTREAM_MODEL_ID}@main`),
   MAX_BODY_BYTES: intIn(1024, 100 * 1024 * 1024, 8 * 1024 * 1024),
@@ -74,6 +86,8 @@ export function configFrom(env: RawEnv): EdgeConfig {
     throw new ConfigError(`invalid configuration: ${fields.join(", ")}`);
   }
   const e = result.data;
+  const unknownEndpoint = Object.keys(e.GPU_WORKER_HEADERS ?? {}).find((url) => !e.GPU_WORKER_URLS.includes(url));
+  if (unknownEndpoint !== undefined) throw new ConfigError("invalid configuration: GPU_WORKER_HEADERS names a URL not in GPU_WORKER_URLS");
   const config: EdgeConfig = {
     apiKeys: e.API_KEYS,
     modelRevision: e.MODEL_REVISION,
@@ -81,6 +95,7 @@ export function configFrom(env: RawEnv): EdgeConfig {
     gpu: {
       urls: e.GPU_WORKER_URLS,
       ...(e.GPU_WORKER_TOKEN ? { token: e.GPU_WORKER_TOKEN } : {}),
+      ...(e.GPU_WORKER_HEADERS ? { endpointHeaders: e.GPU_WORKER_HEADERS } : {}),
       maxInputsPerCall: e.GPU_BATCH_MAX_INPUTS,
       maxTokensPerCall: e.GPU_BATCH_MAX_TOKENS,
       maxConcurrentCalls: e.GPU_MAX_CONCURRENT_BATCHES,

@@ -13,7 +13,8 @@
 # 3. sets GPU_WORKER_URLS, which is empty in git, from the environment.
 #
 # Required: GPU_WORKER_URLS, GPU_WORKER_TOKEN, API_KEYS. Uploaded when set:
-# UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN (infra/upstash/README.md).
+# UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN (infra/upstash/README.md), and
+# GPU_WORKER_HEADERS (per-endpoint credentials such as Modal's; infra/README.md).
 # --dry-run builds the bundle (wrangler deploy --dry-run) and prints the commands it
 # would run; it needs no Cloudflare login and uploads nothing.
 set -euo pipefail
@@ -105,7 +106,7 @@ secrets_file="$private_dir/secrets.json"
 # JSON written by python3 from the environment, so no value passes through argv.
 python3 - "$secrets_file" <<'PY'
 import json, os, sys
-names = ["GPU_WORKER_TOKEN", "API_KEYS", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"]
+names = ["GPU_WORKER_TOKEN", "GPU_WORKER_HEADERS", "API_KEYS", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"]
 secrets = {n: os.environ[n] for n in names if os.environ.get(n)}
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 with os.fdopen(fd, "w") as out:

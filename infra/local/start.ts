@@ -4,7 +4,6 @@
  * `wrangler dev`, prints the base URL and a development API key, and stops every child
  * on Ctrl-C or SIGTERM. Configuration: see README.md ("Configuration").
  */
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +11,7 @@ import path from "node:path";
 import { REPO_ROOT } from "./build-worker";
 import { startChild, waitForHttp, type Child } from "./children";
 import { freePort } from "./free-port";
+import { startLocalUpstash } from "./local-upstash";
 
 const children: Child[] = [];
 let stopping = false;
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
   const vars: Record<string, string> = { GPU_WORKER_URLS: gpuUrls!, UPSTASH_REDIS_REST_URL: upstash.url };
   const secrets: Record<string, string> = { API_KEYS: apiKey, UPSTASH_REDIS_REST_TOKEN: upstash.token };
   if (process.env.GPU_WORKER_TOKEN) secrets.GPU_WORKER_TOKEN = process.env.GPU_WORKER_TOKEN;
+  if (process.env.GPU_WORKER_HEADERS) secrets.GPU_WORKER_HEADERS = process.env.GPU_WORKER_HEADERS;
   const secretsFile = path.join(secretsDir, "secrets.env");
   writeFileSync(secretsFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
   const edge = startChild(
@@ -102,10 +103,7 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * The L3 cache: the given Upstash database, or an ephemeral redis-server on a free port
- * (nothing saved to disk) behind the local Upstash REST bridge.
- */
+/** The L3 cache: the given Upstash database, or a local one (infra/local/local-upstash.ts). */
 async function upstashForStack(): Promise<{ url: string; token: string; local: boolean }> {
   const url = process.env.UPSTASH_REDIS_REST_URL;
   if (url) {
@@ -113,25 +111,9 @@ async function upstashForStack(): Promise<{ url: string; token: string; local: b
     if (!token) throw new Error("UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not");
     return { url, token, local: false };
   }
-  if (spawnSync("redis-server", ["--version"]).error) {
-    throw new Error("redis-server not found: install it with 'apt-get install redis-server', or set UPSTASH_REDIS_REST_URL");
-  }
-  const redisPort = await freePort();
-  const redis = startChild("redis", "redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
-  children.push(redis);
-  const token = randomBytes(24).toString("base64url");
-  const bridgePort = await freePort();
-  const bridge = startChild(
-    "upstash-bridge",
-    bin("tsx"),
-    [path.join(REPO_ROOT, "infra/local/upstash-bridge/main.ts"), "--redis-url", `redis://127.0.0.1:${redisPort}`, "--port", String(bridgePort)],
-    { UPSTASH_REDIS_REST_TOKEN: token },
-  );
-  children.push(bridge);
-  const bridgeUrl = `http://127.0.0.1:${bridgePort}`;
-  // The bridge needs a token for everything; a 401 to an anonymous probe means it is up.
-  await waitForHttp(bridgeUrl, bridge, 60_000, (status) => status === 401);
-  return { url: bridgeUrl, token, local: true };
+  const local = await startLocalUpstash();
+  children.push(...local.children);
+  return { url: local.url, token: local.token, local: true };
 }
 
 main().catch((err) => {

@@ -93,6 +93,7 @@ export async function embedWithFailover(inputs: GpuInput[], ctx: FailoverContext
         model: ctx.config.model,
         inputs,
         token: ctx.config.token,
+        extraHeaders: ctx.config.endpointHeaders?.[url],
         lane: ctx.lane,
         timeoutMs: Math.min(ctx.config.callTimeoutMs, remaining),
         signal: ctx.signal,

@@ -96,8 +96,8 @@ export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): Gp
   async function ready(): Promise<boolean> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), READY_TIMEOUT_MS);
-    const headers = upstreamHeaders(config.token, deps.lane, false);
     const probes = config.urls.map(async (url) => {
+      const headers = upstreamHeaders(config.token, deps.lane, false, config.endpointHeaders?.[url]);
       const response = await fetchImpl(endpointUrl(url, "/health"), { headers, signal: controller.signal });
       await response.body?.cancel();
       if (response.status !== 200) throw new Error(`health status ${response.status}`);

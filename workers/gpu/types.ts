@@ -9,6 +9,12 @@ export interface GpuPoolConfig {
   urls: string[];
   /** Sent as `Authorization: Bearer <token>` to every endpoint. */
   token?: string;
+  /**
+   * Extra headers per endpoint (keyed by its URL as in `urls`), for platforms whose
+   * gateway wants its own credentials: Modal proxy auth (`Modal-Key`, `Modal-Secret`),
+   * or RunPod's API key as `Authorization`. They override the shared token's header.
+   */
+  endpointHeaders?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   maxInputsPerCall: number;
   maxTokensPerCall: number;
   /** Sub-batches of one `embed()` in flight at once. */

@@ -25,6 +25,8 @@ export interface UpstreamCall {
   model: string;
   inputs: GpuInput[];
   token: string | undefined;
+  /** This endpoint's own headers (GpuPoolConfig.endpointHeaders). */
+  extraHeaders: Readonly<Record<string, string>> | undefined;
   lane: string | undefined;
   timeoutMs: number;
   /** Aborts the call without it being the endpoint's fault (caller gone, sibling failed). */
@@ -48,7 +50,7 @@ export async function callEmbeddings(call: UpstreamCall): Promise<CallOutcome> {
   try {
     const response = await call.fetch(endpointUrl(call.baseUrl, "/v1/embeddings"), {
       method: "POST",
-      headers: upstreamHeaders(call.token, call.lane, true),
+      headers: upstreamHeaders(call.token, call.lane, true, call.extraHeaders),
       body: JSON.stringify({ model: call.model, input: call.inputs, encoding_format: "base64" }),
       signal: controller.signal,
     });
@@ -87,11 +89,17 @@ export function endpointUrl(baseUrl: string, path: string): string {
   return baseUrl.replace(/\/+$/, "") + path;
 }
 
-export function upstreamHeaders(token: string | undefined, lane: string | undefined, json: boolean): Headers {
+export function upstreamHeaders(
+  token: string | undefined,
+  lane: string | undefined,
+  json: boolean,
+  extra: Readonly<Record<string, string>> = {},
+): Headers {
   const headers = new Headers();
   if (json) headers.set("content-type", "application/json");
   if (token !== undefined && token !== "") headers.set("authorization", `Bearer ${token}`);
   if (lane !== undefined) headers.set("x-lane", lane);
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
   return headers;
 }
 
