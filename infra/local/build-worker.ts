@@ -10,9 +10,10 @@ import path from "node:path";
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const COMPATIBILITY_DATE = "2026-04-01";
 
-export async function buildWorker(outFile: string): Promise<string> {
+/** Bundles `entry` (default: the edge Worker) into `outFile`. */
+export async function buildWorker(outFile: string, entry = "workers/index.ts"): Promise<string> {
   await build({
-    entryPoints: [path.join(REPO_ROOT, "workers/index.ts")],
+    entryPoints: [path.join(REPO_ROOT, entry)],
     outfile: outFile,
     bundle: true,
     format: "esm",

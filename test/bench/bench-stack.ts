@@ -4,7 +4,6 @@
  * all on loopback.
  */
 import path from "node:path";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { buildWorker, COMPATIBILITY_DATE, REPO_ROOT } from "../../infra/local/build-worker";
 import { startChild, waitForHttp, type Child } from "../../infra/local/children";
@@ -28,15 +27,7 @@ export interface BenchStack {
 export async function startBenchStack(vars: Record<string, string> = {}): Promise<BenchStack> {
   const workerFile = await buildWorker(path.join(OUT, "worker.mjs"));
   const floorFile = path.join(OUT, "floor.mjs");
-  await build({
-    entryPoints: [path.join(REPO_ROOT, "test/bench/floor-worker.ts")],
-    outfile: floorFile,
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    logLevel: "warning",
-  });
+  await buildWorker(floorFile, "test/bench/floor-worker.ts");
 
   const standinPort = await freePort();
   const standin: Child = startChild("gpu-standin", path.join(REPO_ROOT, "node_modules/.bin/tsx"), [

@@ -3,6 +3,7 @@
  * while no real embedding round trip has worked (nothing listening, NaN vectors, wrong
  * size), 200 once one has, 503 when round trips keep failing afterwards.
  */
+import { freePort } from "../../infra/local/free-port";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,13 +20,6 @@ let health: ChildProcess | undefined;
 let sglangPort = 0;
 let healthPort = 0;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 function startFakeSglang(): Promise<void> {
   sglang = createServer((req, res) => {

@@ -40,21 +40,9 @@ process.once("exit", () => {
   for (const child of live) child.kill("SIGKILL");
 });
 
-/** A port that was free a moment ago (the OS picks it; the listener is closed again). */
-export async function freePort(host: string = HOST): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("could not determine a free port"));
-      });
-    });
-  });
-}
+// One free-port helper for the whole repo (the local stack uses it too).
+export { freePort } from "../../infra/local/free-port";
+import { freePort } from "../../infra/local/free-port";
 
 export async function startRedisServer(options: StartRedisServerOptions = {}): Promise<RedisServer> {
   const timeoutMs = options.startTimeoutMs ?? 10_000;
