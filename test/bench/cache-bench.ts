@@ -10,8 +10,10 @@ import { formatTable, runLoad, type LoadResult } from "./load";
 import { BENCH_KEY, type BenchStack } from "./bench-stack";
 import { sentences } from "./texts";
 import { cacheKeysFor, tenantScope } from "../../workers/cache/cache-key";
-import { decodedRecordBytes, recordBytes } from "../../workers/cache/record";
-import { ByteBoundedLru, LRU_ENTRY_OVERHEAD_BYTES } from "../../workers/cache/lru";
+import { recordBytes } from "../../workers/cache/record";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { REPO_ROOT } from "../../infra/local/build-worker";
 
 const CONCURRENCY = 4;
 const MODEL_REVISION = "Qwen/Qwen3-Embedding-4B@main";
@@ -97,19 +99,11 @@ export async function runCacheBench(stack: BenchStack): Promise<void> {
   console.log(`L1 memory per cached vector: ${l1MemoryPerVector()}`);
 }
 
-/** What the L1 bound charges per entry, and what V8 actually allocates for it (measured here). */
+/** What the L1 bound charges per entry, and what V8 allocates for it (test/bench/l1-memory.ts). */
 function l1MemoryPerVector(): string {
-  const key = "emb:v1:tenant:key_0123456789abcdef:" + "A".repeat(43);
-  const charged = decodedRecordBytes({ vector: new Float32Array(2560), tokens: 1 }) + key.length * 2 + LRU_ENTRY_OVERHEAD_BYTES;
-  const count = 2000;
-  const lru = new ByteBoundedLru<{ vector: Float32Array; tokens: number }>({ maxBytes: 1 << 30, sizeOf: decodedRecordBytes });
-  if (!global.gc) return `${charged} bytes charged against CACHE_L1_MAX_BYTES (run with --expose-gc to measure V8's figure)`;
-  global.gc();
-  const before = process.memoryUsage();
-  // Filled vectors: a zero-filled buffer may not be committed memory yet.
-  for (let i = 0; i < count; i++) lru.set(`${key}${i}`, { vector: new Float32Array(2560).fill(i / count), tokens: i });
-  global.gc();
-  const after = process.memoryUsage();
-  const measured = (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / lru.size;
-  return `${charged} bytes charged against CACHE_L1_MAX_BYTES; ${Math.round(measured)} bytes measured in V8 (mean of ${lru.size}); 32 MiB holds ${Math.floor((32 * 1024 * 1024) / charged)} vectors`;
+  const script = path.join(REPO_ROOT, "test/bench/l1-memory.ts");
+  const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", script], { cwd: REPO_ROOT, encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`l1-memory measurement failed: ${run.stderr}`);
+  const { charged, measured, entries } = JSON.parse(run.stdout.trim().split("\n").pop()!) as { charged: number; measured: number; entries: number };
+  return `${charged} bytes charged against CACHE_L1_MAX_BYTES; ${measured} bytes measured in V8 (fresh process, mean of ${entries}); 32 MiB holds ${Math.floor((32 * 1024 * 1024) / charged)} vectors`;
 }
