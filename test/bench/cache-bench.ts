@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { Redis } from "@upstash/redis";
-import { formatTable, runLoad, type LoadResult } from "./load";
+import { formatTable, interleavedRatio, runLoad, type LoadResult } from "./load";
 import { BENCH_KEY, type BenchStack } from "./bench-stack";
 import { sentences } from "./texts";
 import { cacheKeysFor, tenantScope } from "../../workers/cache/cache-key";
@@ -82,12 +82,20 @@ export async function runCacheBench(stack: BenchStack): Promise<void> {
         `L1 hit / miss throughput ${(l1.reqPerSec / miss.reqPerSec).toFixed(2)}, L3 hit / miss throughput ${(l3.reqPerSec / miss.reqPerSec).toFixed(2)}`,
     );
   }
-  const goalL1 = byName.get("L1 hit 1 in")!.reqPerSec / floor.reqPerSec;
+  const hot = sentences(1, 42);
+  await expectCache(await embedRequest(stack.edgeUrl, hot), "hits=0 misses=1");
+  const l1VsFloor = await interleavedRatio(
+    () => runLoad("L1 hit 1 in", () => embedRequest(stack.edgeUrl, hot), { requests: 600, concurrency: CONCURRENCY }),
+    () => runLoad("floor", () => fetch(`${stack.floorUrl}/floor`), { requests: 600, concurrency: CONCURRENCY }),
+    5,
+  );
+  const goalL1 = l1VsFloor.median;
+  console.log(`\nL1 hit (1 input) / floor throughput in 5 alternating rounds: ${l1VsFloor.ratios.map((r) => r.toFixed(3)).join(", ")}; median ${goalL1.toFixed(3)}`);
   // The goal compares like with like: the MGET issued from a Worker pays the same
   // client -> workerd hop as the L3 hit; the Node figure is printed beside it.
   const goalL3 = byName.get("L3 hit 1 in")!.p50 / byName.get("direct MGET 1 keys (Worker)")!.p50;
   const goalL3b = byName.get("L3 hit 64 in")!.p50 / byName.get("direct MGET 64 keys (Worker)")!.p50;
-  console.log(`\ngoal: L1 hit (1 input) >= 0.70 x floor throughput: ${goalL1.toFixed(3)} ${goalL1 >= 0.7 ? "MET" : "NOT MET"}`);
+  console.log(`\ngoal: L1 hit (1 input) >= 0.70 x floor throughput (median of alternating rounds): ${goalL1.toFixed(3)} ${goalL1 >= 0.7 ? "MET" : "NOT MET"}`);
   console.log(`goal: L3 hit p50 <= 1.5 x direct pipelined Redis read p50: 1 in ${goalL3.toFixed(2)}x ${goalL3 <= 1.5 ? "MET" : "NOT MET"}, 64 in ${goalL3b.toFixed(2)}x ${goalL3b <= 1.5 ? "MET" : "NOT MET"}`);
 
   const b64 = (bytes: number) => Math.ceil(bytes / 3) * 4;

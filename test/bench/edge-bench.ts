@@ -6,7 +6,7 @@
  * so this section measures the edge's GPU path alone; the cache's own costs and gains
  * (hits, and misses with their write-back) are the cache section's.
  */
-import { formatTable, runLoad, type LoadResult } from "./load";
+import { formatTable, interleavedRatio, runLoad, type LoadResult } from "./load";
 import { BENCH_KEY, type BenchStack } from "./bench-stack";
 import { sentences } from "./texts";
 
@@ -67,8 +67,20 @@ export async function runEdgeBench(stack: BenchStack): Promise<void> {
       console.log(`  ${inputs} in ${dims}d: base64/float ${ratio(`edge ${inputs} in base64 ${dims}d`, `edge ${inputs} in float ${dims}d`).toFixed(2)}`);
     }
   }
-  const goal1 = byName.get("edge 1 in base64 2560d")!.reqPerSec / floor.reqPerSec;
+  const oneBase64 = () =>
+    fetch(`${stack.edgeUrl}/v1/embeddings`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${BENCH_KEY}`, "content-type": "application/json", "cache-control": "no-cache, no-store" },
+      body: JSON.stringify({ model: "Qwen3-Embedding-4B", input: sentences(1, batch++), encoding_format: "base64" }),
+    });
+  const edgeVsFloor = await interleavedRatio(
+    () => runLoad("edge 1 in base64", oneBase64, { requests: 300, concurrency: CONCURRENCY }),
+    () => runLoad("floor", () => fetch(`${stack.floorUrl}/floor`), { requests: 600, concurrency: CONCURRENCY }),
+    5,
+  );
+  const goal1 = edgeVsFloor.median;
+  console.log(`\nedge (1 input, base64) / floor throughput in 5 alternating rounds: ${edgeVsFloor.ratios.map((r) => r.toFixed(3)).join(", ")}; median ${goal1.toFixed(3)}`);
   const goal2 = ratio("edge 256 in base64 2560d", "edge 256 in float 2560d");
-  console.log(`\ngoal: 1 input base64 >= 0.40 x floor throughput: ${goal1.toFixed(3)} ${goal1 >= 0.4 ? "MET" : "NOT MET"}`);
+  console.log(`\ngoal: 1 input base64 >= 0.40 x floor throughput (median of alternating rounds): ${goal1.toFixed(3)} ${goal1 >= 0.4 ? "MET" : "NOT MET"}`);
   console.log(`goal: 256 x 2560d base64 >= 3x float throughput: ${goal2.toFixed(2)}x ${goal2 >= 3 ? "MET" : "NOT MET"}`);
 }

@@ -49,3 +49,23 @@ export function formatTable(results: LoadResult[]): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   return [line(header), ...rows.map(line)].join("\n");
 }
+
+/**
+ * Throughput of `a` over `b`, measured in alternating rounds (a, b, a, b, ...) so that a
+ * drift in machine state hits both alike; the median of the per-round ratios is the
+ * figure, and every round is returned so the spread is visible.
+ */
+export async function interleavedRatio(
+  a: () => Promise<LoadResult>,
+  b: () => Promise<LoadResult>,
+  rounds: number,
+): Promise<{ median: number; ratios: number[] }> {
+  const ratios: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const ra = await a();
+    const rb = await b();
+    ratios.push(ra.reqPerSec / rb.reqPerSec);
+  }
+  const sorted = [...ratios].sort((x, y) => x - y);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, ratios };
+}
