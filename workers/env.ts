@@ -46,6 +46,12 @@ const EnvSchema = z.object({
   CACHE_L1_MAX_BYTES: intIn(0, 512 * 1024 * 1024, 32 * 1024 * 1024),
   CACHE_RECORD_DTYPE: z.enum(["float16", "float32"]).default("float16"),
   CACHE_TIER_TIMEOUT_MS: intIn(1, 10_000, 100),
+  ADMIN_TOKEN: z.string().min(16).optional(),
+  API_KEY_ENV: z.enum(["live", "test"]).default("live"),
+  TENANT_CACHE_TTL_MS: intIn(0, 5_000, 2_000),
+  RATE_LIMIT_FAILURE_MODE: z.enum(["open", "closed"]).default("open"),
+  PRICE_USD_PER_MILLION_TOKENS: z.coerce.number().min(0).max(1000).default(0.02),
+  TENANCY_REDIS_TIMEOUT_MS: intIn(50, 10_000, 1_000),
 });
 
 /** The Worker's `env` (typed as `Env` by `npm run types`), or any object in tests. */
@@ -63,8 +69,24 @@ export interface CacheConfig {
   redis?: { url: string; token: string };
 }
 
+export interface TenancyConfig {
+  /** Absent: the admin API refuses every request (fail closed). */
+  adminToken?: string;
+  /** The `{env}` of new keys: `sk_live_…` or `sk_test_…`. */
+  keyEnv: "live" | "test";
+  /** How long an isolate trusts a key/tenant lookup; revocation takes at most this. */
+  cacheTtlMs: number;
+  /** With Redis unreachable: `open` admits (logged, counted once Redis is back); `closed` answers 503. */
+  rateLimitFailureMode: "open" | "closed";
+  /** List price, for usage's estimated cost and the savings the cache brought. */
+  priceUsdPerMillionTokens: number;
+  /** Time budget of one tenancy/limits/metering Redis call. */
+  redisTimeoutMs: number;
+}
+
 export interface EdgeConfig {
   apiKeys: string[];
+  tenancy: TenancyConfig;
   modelRevision: string;
   maxBodyBytes: number;
   gpu: GpuPoolConfig;
@@ -103,6 +125,14 @@ export function configFrom(env: RawEnv): EdgeConfig {
       deadlineMs: e.GPU_DEADLINE_MS,
       maxRetries: e.GPU_MAX_RETRIES,
       model: UPSTREAM_MODEL_ID,
+    },
+    tenancy: {
+      ...(e.ADMIN_TOKEN ? { adminToken: e.ADMIN_TOKEN } : {}),
+      keyEnv: e.API_KEY_ENV,
+      cacheTtlMs: e.TENANT_CACHE_TTL_MS,
+      rateLimitFailureMode: e.RATE_LIMIT_FAILURE_MODE,
+      priceUsdPerMillionTokens: e.PRICE_USD_PER_MILLION_TOKENS,
+      redisTimeoutMs: e.TENANCY_REDIS_TIMEOUT_MS,
     },
     cache: {
       scope: e.CACHE_SCOPE,

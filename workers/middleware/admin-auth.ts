@@ -1,0 +1,25 @@
+/**
+ * `Authorization: Bearer $ADMIN_TOKEN` for `/admin/v1/*`. Compared as SHA-256 digests
+ * with crypto.subtle.timingSafeEqual, so neither the token's length nor a prefix leaks
+ * through timing. No ADMIN_TOKEN configured means no admin access at all (fail closed).
+ */
+import type { MiddlewareHandler } from "hono";
+import { ApiError } from "../errors/api-error";
+import { configFrom } from "../env";
+import type { AppEnv } from "../app-env";
+
+const encoder = new TextEncoder();
+const digest = (text: string) => crypto.subtle.digest("SHA-256", encoder.encode(text));
+
+export function adminAuth(): MiddlewareHandler<AppEnv> {
+  return async function adminAuthMiddleware(c, next) {
+    const expected = configFrom(c.env).tenancy.adminToken;
+    const presented = c.req.header("authorization")?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i)?.[1];
+    const ok =
+      expected !== undefined &&
+      presented !== undefined &&
+      crypto.subtle.timingSafeEqual(await digest(presented), await digest(expected));
+    if (!ok) throw new ApiError("invalid_api_key", "Invalid or missing admin token.", { code: "invalid_admin_token" });
+    await next();
+  };
+}
