@@ -1,7 +1,8 @@
 /**
  * The `/v1/embeddings` flow, top to bottom: validated request -> model inputs
  * (deduplicated, instruction applied) -> cache keys -> tiered cache lookup -> exact
- * token admission (hits bring their counts) -> GPU for the misses, each computed once
+ * token admission (hits bring their counts) -> rate limits and quotas on the exact
+ * count -> GPU for the misses, each computed once
  * per isolate -> write-back in the background -> vectors in input order at the
  * requested dimensions. Each step lives in its own module; this file only orders them.
  *
@@ -30,7 +31,9 @@ export interface VectorCache {
 export interface EmbeddingsDeps {
   cache: VectorCache;
   recordDtype: CacheDtype;
-  embedOnGpu(items: GpuItem[]): Promise<{ vectors: Float32Array[] }>;
+  embedOnGpu(items: GpuItem[]): Promise<{ vectors: Float32Array[]; gpuMs: number }>;
+  /** Rate limits and quotas, on the request's exact token count, before any GPU work. */
+  admit(usage: { tokens: number; inputs: number }): Promise<void>;
   /** Wraps a step so its duration lands in `server-timing`. */
   timed<T>(metric: string, step: () => Promise<T>): Promise<T>;
 }
@@ -41,6 +44,10 @@ export interface EmbeddingsResult {
   /** Request inputs served from the cache, and computed (or joined in flight). */
   hits: number;
   misses: number;
+  /** Tokens this request computed on the GPU (each unique miss once); the rest of
+   * `promptTokens` came from the cache, from duplicates or from a computation in flight. */
+  tokensComputed: number;
+  gpuMs: number;
 }
 
 const ACCEPTED_MODELS = new Set([PUBLIC_MODEL_ID, UPSTREAM_MODEL_ID]);
@@ -61,21 +68,27 @@ export async function createEmbeddings(request: EmbeddingRequest, deps: Embeddin
   const { records: cached } = await deps.cache.lookup(keys);
 
   const tokens = await deps.timed("tokenize", () => countAndAdmitTokens(unique, slotOf, cached.map((r) => r?.tokens)));
+  const promptTokens = slotOf.reduce((sum, slot) => sum + tokens[slot]!, 0);
+  await deps.admit({ tokens: promptTokens, inputs: slotOf.length });
 
   const missing = unique.flatMap((_, slot) => (cached[slot] ? [] : [slot]));
   const records: CacheRecord[] = cached.map((r) => r!);
+  let tokensComputed = 0;
+  let gpuMs = 0;
   if (missing.length > 0) {
     const { records: computed, computed: mine } = await deps.timed("gpu", () =>
       computeOnce(
         missing.map((slot) => keys[slot]!),
         async (positions) => {
           const slots = positions.map((p) => missing[p]!);
-          const { vectors } = await deps.embedOnGpu(slots.map((slot) => ({ input: unique[slot]!.model, tokens: tokens[slot]! })));
+          const { vectors, gpuMs: ms } = await deps.embedOnGpu(slots.map((slot) => ({ input: unique[slot]!.model, tokens: tokens[slot]! })));
+          gpuMs += ms;
           return vectors.map((vector, j) => ({ vector: roundTripThroughRecord(vector, deps.recordDtype), tokens: tokens[slots[j]!]! }));
         },
       ),
     );
     missing.forEach((slot, p) => (records[slot] = computed[p]!));
+    tokensComputed = mine.reduce((sum, p) => sum + tokens[missing[p]!]!, 0);
     deps.cache.store(mine.map((p) => ({ key: keys[missing[p]!]!, record: computed[p]! })));
   }
 
@@ -85,9 +98,11 @@ export async function createEmbeddings(request: EmbeddingRequest, deps: Embeddin
   const hits = slotOf.filter((slot) => wasHit[slot]).length;
   return {
     vectors: slotOf.map((slot) => shaped[slot]!),
-    promptTokens: slotOf.reduce((sum, slot) => sum + tokens[slot]!, 0),
+    promptTokens,
     hits,
     misses: slotOf.length - hits,
+    tokensComputed,
+    gpuMs,
   };
 }
 

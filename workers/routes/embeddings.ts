@@ -76,6 +76,7 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
       }),
       recordDtype: config.cache.recordDtype,
       embedOnGpu: (items) => gpu.embed(items, c.req.raw.signal),
+      admit: async () => undefined,
       timed,
     });
     c.header("x-cache", `hits=${result.hits} misses=${result.misses}`);
