@@ -1,0 +1,232 @@
+/**
+ * The tenant key resolver against a real redis-server behind the bridge: every
+ * refusal reason, the secret checked on every request, the isolate cache's TTL with an
+ * injected clock, its bounds, and fail-closed behaviour with Redis down.
+ */
+import "./workerd-crypto";
+import type { Redis } from "@upstash/redis";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { ApiError } from "../../../workers/errors/api-error";
+import { parseApiKey } from "../../../workers/tenants/key-format";
+import { tenantKeyResolver, type TenantKeyResolverOptions } from "../../../workers/tenants/key-resolver";
+import { TenantStore } from "../../../workers/tenants/store";
+import type { Tenant } from "../../../workers/tenants/types";
+import { startTenancyFixture, type TenancyFixture } from "./tenancy-fixture";
+
+let fx: TenancyFixture;
+let store: TenantStore;
+beforeAll(async () => {
+  fx = await startTenancyFixture();
+  store = new TenantStore(fx.redis, { keyEnv: "live" });
+});
+afterAll(() => fx?.close());
+afterEach(() => vi.restoreAllMocks());
+
+/** A Redis that counts GETs and how many were in flight at once. */
+function countingRedis(real: Redis) {
+  const stats = { gets: [] as string[], inFlight: 0, maxInFlight: 0 };
+  const redis = {
+    async get<T>(key: string): Promise<T | null> {
+      stats.gets.push(key);
+      stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
+      try {
+        return await real.get<T>(key);
+      } finally {
+        stats.inFlight--;
+      }
+    },
+  };
+  return { redis, stats };
+}
+
+function setup(ttlMs = 2000, options: TenantKeyResolverOptions = {}, real: Redis = fx.redis) {
+  const clock = { t: 1_000_000 };
+  const { redis, stats } = countingRedis(real);
+  const resolve = tenantKeyResolver({ tenancy: { cacheTtlMs: ttlMs } }, redis, { now: () => clock.t, ...options });
+  return { resolve, clock, stats };
+}
+
+async function tenantWithKey(scopes?: ("embed" | "index" | "usage")[]): Promise<{ tenant: Tenant; key: string; keyId: string }> {
+  const tenant = await store.createTenant({ name: "resolver", plan: { requests_per_minute: 7 } });
+  const created = (await store.createKey(tenant.id, scopes ? { scopes } : {}))!;
+  return { tenant, key: created.key, keyId: created.record.id };
+}
+
+const withSecret = (key: string, secret: string) => key.replace(/_[0-9A-Za-z]{32}$/, `_${secret}`);
+
+describe("refusals and the principal", () => {
+  it("admits a valid key with its tenant, key id, scopes and plan", async () => {
+    const { tenant, key, keyId } = await tenantWithKey(["embed", "usage"]);
+    const { resolve } = setup();
+    expect(await resolve(key)).toEqual({ ok: true, principal: { tenantId: tenant.id, keyId, scopes: ["embed", "usage"], plan: tenant.plan } });
+  });
+
+  it.each(["", "Bearer x", "sk_live_short_secret", "sk_dev_e2e_0123456789abcdef"])("malformed: %j (no Redis call)", async (text) => {
+    const { resolve, stats } = setup();
+    expect(await resolve(text)).toEqual({ ok: false, reason: "malformed" });
+    expect(stats.gets).toEqual([]);
+  });
+
+  it("unknown: a well-formed key with no record", async () => {
+    const { resolve } = setup();
+    expect(await resolve(`sk_live_0000000000000000_${"a".repeat(32)}`)).toEqual({ ok: false, reason: "unknown" });
+  });
+
+  it("unknown: the right public id with a wrong secret, or the other env", async () => {
+    const { key } = await tenantWithKey();
+    const { resolve } = setup();
+    expect(await resolve(withSecret(key, "b".repeat(32)))).toEqual({ ok: false, reason: "unknown" });
+    expect(await resolve(key.replace("sk_live_", "sk_test_"))).toEqual({ ok: false, reason: "unknown" });
+    expect((await resolve(key)).ok).toBe(true);
+  });
+
+  it("revoked: a revoked key; a wrong secret for it still reads unknown", async () => {
+    const { key, keyId } = await tenantWithKey();
+    await store.revokeKey(keyId);
+    const { resolve } = setup();
+    expect(await resolve(key)).toEqual({ ok: false, reason: "revoked" });
+    expect(await resolve(withSecret(key, "c".repeat(32)))).toEqual({ ok: false, reason: "unknown" });
+  });
+
+  it("suspended: a valid key of a suspended tenant; admitted again once active", async () => {
+    const { tenant, key } = await tenantWithKey();
+    await store.updateTenant(tenant.id, { status: "suspended" });
+    const { resolve } = setup(0);
+    expect(await resolve(key)).toEqual({ ok: false, reason: "suspended" });
+    await store.updateTenant(tenant.id, { status: "active" });
+    expect((await resolve(key)).ok).toBe(true);
+  });
+});
+
+describe("isolate cache", () => {
+  it("serves a hot key from memory for the TTL, then sees the revocation", async () => {
+    const { key, keyId } = await tenantWithKey();
+    const { resolve, clock, stats } = setup(2000);
+    expect((await resolve(key)).ok).toBe(true);
+    const afterFirst = stats.gets.length;
+    expect(afterFirst).toBe(2);
+    await store.revokeKey(keyId);
+    clock.t += 1999;
+    expect((await resolve(key)).ok).toBe(true);
+    expect(stats.gets.length).toBe(afterFirst);
+    clock.t += 1;
+    expect(await resolve(key)).toEqual({ ok: false, reason: "revoked" });
+  });
+
+  it("sees a suspension within the TTL", async () => {
+    const { tenant, key } = await tenantWithKey();
+    const { resolve, clock } = setup(2000);
+    expect((await resolve(key)).ok).toBe(true);
+    await store.updateTenant(tenant.id, { status: "suspended" });
+    clock.t += 2000;
+    expect(await resolve(key)).toEqual({ ok: false, reason: "suspended" });
+  });
+
+  it("checks the secret on every request, cache hit or not", async () => {
+    const { key } = await tenantWithKey();
+    const { resolve, stats } = setup(2000);
+    expect((await resolve(key)).ok).toBe(true);
+    const gets = stats.gets.length;
+    expect(await resolve(withSecret(key, "d".repeat(32)))).toEqual({ ok: false, reason: "unknown" });
+    expect((await resolve(key)).ok).toBe(true);
+    expect(stats.gets.length).toBe(gets);
+  });
+
+  it("refreshes the key and its tenant in one round trip (both GETs in flight together)", async () => {
+    const { tenant, key, keyId } = await tenantWithKey();
+    const { resolve, clock, stats } = setup(2000);
+    await resolve(key);
+    // First sight: the tenant id is only known from the key record.
+    expect(stats.gets).toEqual([`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`]);
+    expect(stats.maxInFlight).toBe(1);
+    clock.t += 2000;
+    await resolve(key);
+    expect(stats.gets.slice(2).sort()).toEqual([`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`].sort());
+    expect(stats.maxInFlight).toBe(2);
+  });
+
+  it("remembers unknown keys briefly, then looks again", async () => {
+    const publicId = "NegativeCache001";
+    const secret = "e".repeat(32);
+    const { tenant } = await tenantWithKey();
+    const { resolve, clock, stats } = setup(2000);
+    const key = `sk_live_${publicId}_${secret}`;
+    expect(await resolve(key)).toEqual({ ok: false, reason: "unknown" });
+    expect(await resolve(key)).toEqual({ ok: false, reason: "unknown" });
+    expect(stats.gets).toEqual([`tenancy:key:${publicId}`]);
+    // A record appears (written directly, since generated ids are random).
+    const { createHash } = await import("node:crypto");
+    await fx.redis.set(`tenancy:key:${publicId}`, {
+      id: publicId, tenant_id: tenant.id, name: null, prefix: `sk_live_${publicId}`,
+      secret_sha256: createHash("sha256").update(secret).digest("hex"),
+      scopes: ["embed"], created_at: "2026-05-01T00:00:00.000Z", revoked_at: null,
+    });
+    clock.t += 2000;
+    expect((await resolve(key)).ok).toBe(true);
+  });
+
+  it("with TTL 0 asks Redis every time", async () => {
+    const { key } = await tenantWithKey();
+    const { resolve, stats } = setup(0);
+    await resolve(key);
+    await resolve(key);
+    await resolve(key);
+    expect(stats.gets.length).toBe(2 + 2 + 2);
+  });
+
+  it("shares one lookup among concurrent requests for a cold key", async () => {
+    const { key } = await tenantWithKey();
+    const { resolve, stats } = setup(2000);
+    const results = await Promise.all(Array.from({ length: 20 }, () => resolve(key)));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(stats.gets.length).toBe(2);
+  });
+
+  it("is bounded: the least recently used key is evicted, unknown keys cannot evict known ones", async () => {
+    const keys = await Promise.all([tenantWithKey(), tenantWithKey(), tenantWithKey()]);
+    const { resolve, stats } = setup(60_000, { maxEntries: 2, maxUnknownEntries: 1 });
+    for (const { key } of keys) await resolve(key);
+    expect(stats.gets.length).toBe(6);
+    for (let i = 0; i < 5; i++) expect(await resolve(`sk_live_Unknown${i}00000000_${"f".repeat(32)}`)).toEqual({ ok: false, reason: "unknown" });
+    expect(stats.gets.length).toBe(6 + 5);
+    stats.gets.length = 0;
+    await resolve(keys[2]!.key);
+    await resolve(keys[1]!.key);
+    expect(stats.gets).toEqual([]);
+    await resolve(keys[0]!.key);
+    expect(stats.gets).toEqual([`tenancy:key:${parseApiKey(keys[0]!.key)!.publicId}`, `tenancy:tenant:${keys[0]!.tenant.id}`]);
+  });
+});
+
+describe("Redis down: fail closed", () => {
+  it("throws a 503 ApiError for a key it cannot verify", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const { key } = await tenantWithKey();
+    const { resolve } = setup(2000, {}, fx.downRedis);
+    const error = await resolve(key).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(503);
+    expect((error as ApiError).body).toEqual({
+      message: "The tenancy store is temporarily unavailable. Retry shortly.",
+      type: "server_error",
+      param: null,
+      code: "tenancy_unavailable",
+    });
+  });
+
+  it("keeps serving a verified entry until its TTL, then refuses with 503 rather than trust it longer", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const { key } = await tenantWithKey();
+    let target: Redis = fx.redis;
+    const clock = { t: 0 };
+    const resolve = tenantKeyResolver({ tenancy: { cacheTtlMs: 2000 } }, { get: (k: string) => target.get(k) }, { now: () => clock.t });
+    expect((await resolve(key)).ok).toBe(true);
+    target = fx.downRedis;
+    clock.t = 1999;
+    expect((await resolve(key)).ok).toBe(true);
+    clock.t = 2000;
+    expect(((await resolve(key).catch((e: unknown) => e)) as ApiError).status).toBe(503);
+    target = fx.redis;
+    expect((await resolve(key)).ok).toBe(true);
+  });
+});

@@ -1,0 +1,174 @@
+/** The tenancy store against a real redis-server behind the Upstash REST bridge. */
+import { createHash } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { ApiError } from "../../../workers/errors/api-error";
+import { parseApiKey } from "../../../workers/tenants/key-format";
+import { TenantStore } from "../../../workers/tenants/store";
+import { startTenancyFixture, type TenancyFixture } from "./tenancy-fixture";
+
+const TENANT_ID = /^ten_[0-9A-Za-z]{16}$/;
+const DEFAULT_PLAN = { requests_per_minute: 600, tokens_per_minute: 1_000_000, tokens_per_month: 100_000_000, max_inputs_per_request: 2048 };
+
+let fx: TenancyFixture;
+let store: TenantStore;
+let clock = Date.parse("2026-05-01T12:00:00.000Z");
+const now = () => new Date(clock);
+
+beforeAll(async () => {
+  fx = await startTenancyFixture();
+  store = new TenantStore(fx.redis, { keyEnv: "test", now });
+});
+afterAll(() => fx?.close());
+
+describe("tenants", () => {
+  it("creates a tenant with the default plan, stored as JSON under tenancy:tenant:{id}", async () => {
+    const tenant = await store.createTenant({ name: "Acme" });
+    expect(tenant).toEqual({ id: expect.stringMatching(TENANT_ID), name: "Acme", status: "active", plan: DEFAULT_PLAN, created_at: "2026-05-01T12:00:00.000Z" });
+    expect(await fx.redis.get(`tenancy:tenant:${tenant.id}`)).toEqual(tenant);
+    expect(await store.getTenant(tenant.id)).toEqual(tenant);
+  });
+
+  it("merges a partial plan over the defaults", async () => {
+    const tenant = await store.createTenant({ name: "Small", plan: { requests_per_minute: 10, max_inputs_per_request: 16 } });
+    expect(tenant.plan).toEqual({ ...DEFAULT_PLAN, requests_per_minute: 10, max_inputs_per_request: 16 });
+  });
+
+  it("answers null for absent and malformed ids without touching Redis", async () => {
+    expect(await store.getTenant("ten_0000000000000000")).toBeNull();
+    expect(await new TenantStore(fx.downRedis, { keyEnv: "test" }).getTenant("ten_x:keys")).toBeNull();
+    expect(await store.updateTenant("ten_0000000000000000", { name: "x" })).toBeNull();
+  });
+
+  it("patches name, status and plan fields, keeping the rest and the field order", async () => {
+    const tenant = await store.createTenant({ name: "Patchy" });
+    const patched = await store.updateTenant(tenant.id, { name: "Patched", status: "suspended", plan: { tokens_per_month: 5_000 } });
+    const expected = { ...tenant, name: "Patched", status: "suspended", plan: { ...DEFAULT_PLAN, tokens_per_month: 5_000 } };
+    expect(patched).toEqual(expected);
+    expect(Object.keys(patched!)).toEqual(["id", "name", "status", "plan", "created_at"]);
+    expect(Object.keys(patched!.plan)).toEqual(Object.keys(DEFAULT_PLAN));
+    expect(await store.getTenant(tenant.id)).toEqual(expected);
+    expect(await store.updateTenant(tenant.id, { status: "active" })).toEqual({ ...expected, status: "active" });
+  });
+
+  it("keeps plan figures up to 10^12 exact through the in-Redis merge", async () => {
+    const tenant = await store.createTenant({ name: "Big" });
+    const plan = { requests_per_minute: 1_000_000, tokens_per_minute: 999_999_999_999, tokens_per_month: 1_000_000_000_000, max_inputs_per_request: 2048 };
+    expect((await store.updateTenant(tenant.id, { plan }))!.plan).toEqual(plan);
+  });
+
+  it("never loses a concurrent patch (a plan change cannot undo a suspension)", async () => {
+    const tenant = await store.createTenant({ name: "Racy" });
+    await Promise.all([
+      store.updateTenant(tenant.id, { status: "suspended" }),
+      ...Array.from({ length: 20 }, (_, i) => store.updateTenant(tenant.id, { plan: { requests_per_minute: i + 1 } })),
+      store.updateTenant(tenant.id, { name: "Still racy" }),
+    ]);
+    const after = (await store.getTenant(tenant.id))!;
+    expect(after.status).toBe("suspended");
+    expect(after.name).toBe("Still racy");
+    expect(after.plan.requests_per_minute).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("keys", () => {
+  it("creates a key: full key once, only the secret's SHA-256 stored, listed in the tenant's set", async () => {
+    const tenant = await store.createTenant({ name: "Keys" });
+    const created = (await store.createKey(tenant.id, { name: "ci" }))!;
+    const parsed = parseApiKey(created.key)!;
+    expect(parsed.env).toBe("test");
+    const sha = createHash("sha256").update(parsed.secret).digest("hex");
+    expect(created.record).toEqual({
+      id: parsed.publicId,
+      tenant_id: tenant.id,
+      name: "ci",
+      prefix: `sk_test_${parsed.publicId}`,
+      secret_sha256: sha,
+      scopes: ["embed", "index", "usage"],
+      created_at: "2026-05-01T12:00:00.000Z",
+      revoked_at: null,
+    });
+    expect(await fx.redis.get(`tenancy:key:${parsed.publicId}`)).toEqual(created.record);
+    expect(await fx.redis.smembers(`tenancy:tenant:${tenant.id}:keys`)).toEqual([parsed.publicId]);
+    expect(await store.getKey(parsed.publicId)).toEqual(created.record);
+    const everything = await fx.dump();
+    expect(everything).toContain(sha);
+    expect(everything).not.toContain(parsed.secret);
+    expect(everything).not.toContain(created.key);
+  });
+
+  it("stores scopes deduplicated in canonical order; name defaults to null", async () => {
+    const tenant = await store.createTenant({ name: "Scoped" });
+    const created = (await store.createKey(tenant.id, { scopes: ["usage", "embed", "usage"] }))!;
+    expect(created.record.scopes).toEqual(["embed", "usage"]);
+    expect(created.record.name).toBeNull();
+  });
+
+  it("refuses a key for an absent tenant and writes nothing", async () => {
+    const before = await fx.redis.dbsize();
+    expect(await store.createKey("ten_0000000000000000")).toBeNull();
+    expect(await store.createKey("not-a-tenant")).toBeNull();
+    expect(await fx.redis.dbsize()).toBe(before);
+  });
+
+  it("lists keys oldest first, never with a hash or secret", async () => {
+    const tenant = await store.createTenant({ name: "Lister" });
+    expect(await store.listKeys(tenant.id)).toEqual([]);
+    clock += 1000;
+    const a = (await store.createKey(tenant.id, { name: "a" }))!;
+    clock += 1000;
+    const b = (await store.createKey(tenant.id, { name: "b", scopes: ["usage"] }))!;
+    const listed = await store.listKeys(tenant.id);
+    const view = ({ secret_sha256: _s, ...rest }: typeof a.record) => rest;
+    expect(listed).toEqual([view(a.record), view(b.record)]);
+    expect(JSON.stringify(listed)).not.toMatch(/secret|[0-9a-f]{64}/);
+    expect(await store.listKeys("ten_0000000000000000")).toBeNull();
+  });
+
+  it("revokes once: revoked_at set, a second revoke keeps the first time", async () => {
+    const tenant = await store.createTenant({ name: "Revoker" });
+    const { record } = (await store.createKey(tenant.id))!;
+    clock = Date.parse("2026-05-02T00:00:00.000Z");
+    const revoked = await store.revokeKey(record.id);
+    expect(revoked).toEqual({ ...record, revoked_at: "2026-05-02T00:00:00.000Z" });
+    clock += 60_000;
+    expect(await store.revokeKey(record.id)).toEqual(revoked);
+    expect(await store.getKey(record.id)).toEqual(revoked);
+    expect(Object.keys((await store.listKeys(tenant.id))![0]!)).toEqual(["id", "tenant_id", "name", "prefix", "scopes", "created_at", "revoked_at"]);
+    expect(await store.revokeKey("0000000000000000")).toBeNull();
+    expect(await store.revokeKey("sk_test_whatever")).toBeNull();
+  });
+});
+
+describe("failures", () => {
+  const unavailable = {
+    message: "The tenancy store is temporarily unavailable. Retry shortly.",
+    type: "server_error",
+    param: null,
+    code: "tenancy_unavailable",
+  };
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it("turns an unreachable Redis into a 503 ApiError, logging the operation and error class only", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const down = new TenantStore(fx.downRedis, { keyEnv: "live" });
+    for (const op of [() => down.createTenant({ name: "x" }), () => down.getTenant("ten_0000000000000000"), () => down.listKeys("ten_0000000000000000")]) {
+      const error = await op().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).status).toBe(503);
+      expect((error as ApiError).body).toEqual(unavailable);
+      expect((error as ApiError).getResponse().headers.get("retry-after")).toBe("1");
+    }
+    expect(warn.mock.calls.map((c) => JSON.parse(String(c[0])))).toEqual(
+      ["create_tenant", "get_tenant", "list_keys"].map((operation) => ({ level: "warn", event: "tenancy_redis_error", operation, error: "TypeError" })),
+    );
+  });
+
+  it("fails closed on a record that is not the expected shape", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    await fx.redis.set("tenancy:key:CorruptCorrupt00", JSON.stringify({ id: "CorruptCorrupt00", tenant_id: "ten_x" }));
+    const error = await store.getKey("CorruptCorrupt00").catch((e: unknown) => e);
+    expect((error as ApiError).status).toBe(503);
+    expect(JSON.parse(String(warn.mock.calls[0]![0])).error).toBe("CorruptRecordError");
+  });
+});

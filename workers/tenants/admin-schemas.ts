@@ -1,0 +1,91 @@
+/**
+ * Request and response schemas of the admin API (`/admin/v1`). One zod schema per body
+ * validates requests (admin-body.ts) and generates the OpenAPI document. Objects are
+ * strict: an unknown field is a 400 naming it, like `/v1/embeddings`.
+ */
+import { z } from "@hono/zod-openapi";
+import { DEFAULT_PLAN, PLAN_BOUNDS, PLAN_FIELDS } from "./default-plan";
+import { SCOPES, type Plan } from "./types";
+
+const NAME_MAX = 200;
+const STATUSES = ["active", "suspended"] as const;
+
+const nameSchema = (param: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `'${param}' is a required property.` : `'${param}' must be a string.`) })
+    .trim()
+    .min(1, { error: `'${param}' cannot be empty.` })
+    .max(NAME_MAX, { error: `'${param}' must be at most ${NAME_MAX} characters.` });
+
+function planFieldSchema(field: keyof Plan) {
+  const message = `'plan.${field}' must be an integer between 1 and ${PLAN_BOUNDS[field]}.`;
+  return z
+    .number({ error: message })
+    .int({ error: message })
+    .min(1, { error: message })
+    .max(PLAN_BOUNDS[field], { error: message })
+    .openapi({ example: DEFAULT_PLAN[field] });
+}
+
+const planShape = Object.fromEntries(PLAN_FIELDS.map((f) => [f, planFieldSchema(f)])) as Record<keyof Plan, ReturnType<typeof planFieldSchema>>;
+
+export const PlanSchema = z.object(planShape).openapi("Plan");
+
+export const PlanPatchSchema = z
+  .strictObject(planShape)
+  .partial()
+  .openapi("PlanPatch", { description: "Fields to set; the others keep their value (the defaults, at creation)." });
+
+const statusSchema = z.enum(STATUSES, { error: "'status' must be 'active' or 'suspended'." });
+
+const scopesSchema = z
+  .array(z.enum(SCOPES, { error: `Each scope must be one of: ${SCOPES.join(", ")}.` }), { error: "'scopes' must be an array of scopes." })
+  .min(1, { error: "'scopes' must name at least one scope." })
+  .openapi({ example: ["embed", "usage"] });
+
+export const CreateTenantSchema = z
+  .strictObject({ name: nameSchema("name"), plan: PlanPatchSchema.optional() })
+  .openapi("CreateTenantRequest");
+
+export const PatchTenantSchema = z
+  .strictObject({ name: nameSchema("name").optional(), plan: PlanPatchSchema.optional(), status: statusSchema.optional() })
+  .refine((patch) => Object.keys(patch).length > 0, { error: "Give at least one of 'name', 'plan', 'status'." })
+  .openapi("PatchTenantRequest");
+
+export const CreateKeySchema = z
+  .strictObject({ name: nameSchema("name").nullable().optional(), scopes: scopesSchema.optional() })
+  .openapi("CreateKeyRequest");
+
+export const TenantSchema = z
+  .object({
+    id: z.string().openapi({ example: "ten_4fQm0uB1r6ZkX9aE" }),
+    name: z.string(),
+    status: z.enum(STATUSES),
+    plan: PlanSchema,
+    created_at: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Tenant");
+
+export const CreatedKeySchema = z
+  .object({
+    id: z.string(),
+    key: z.string().openapi({ description: "The full API key. Shown only in this response; store it now." }),
+    prefix: z.string(),
+    scopes: z.array(z.enum(SCOPES)),
+    created_at: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("CreatedApiKey");
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    name: z.string().nullable(),
+    prefix: z.string(),
+    scopes: z.array(z.enum(SCOPES)),
+    created_at: z.string().openapi({ format: "date-time" }),
+    revoked_at: z.string().nullable().openapi({ format: "date-time" }),
+  })
+  .openapi("ApiKey", { description: "A key as listed: never its secret nor its hash." });
+
+export const ApiKeyListSchema = z.object({ object: z.literal("list"), data: z.array(ApiKeySchema) }).openapi("ApiKeyList");

@@ -1,0 +1,36 @@
+/**
+ * Read-modify-write of a record inside Redis, in one atomic script. Done in the
+ * client, two concurrent PATCHes could each write back the other's old fields: a
+ * `set-plan` racing a `suspend` would silently reactivate the tenant. Each script
+ * answers the record as written (JSON, which the client parses), or nil when there is
+ * no record. Plain EVAL of stock Lua + cjson: runs on Upstash and on the local bridge.
+ */
+
+/** KEYS[1] tenant; ARGV[1] JSON `{name?, status?, plan?}`, plan merged field by field. */
+export const PATCH_TENANT_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return nil end
+local tenant = cjson.decode(raw)
+local patch = cjson.decode(ARGV[1])
+if patch.name ~= nil then tenant.name = patch.name end
+if patch.status ~= nil then tenant.status = patch.status end
+if patch.plan ~= nil then
+  for field, value in pairs(patch.plan) do tenant.plan[field] = value end
+end
+raw = cjson.encode(tenant)
+redis.call('SET', KEYS[1], raw)
+return raw
+`;
+
+/** KEYS[1] key record; ARGV[1] ISO time. Sets revoked_at once; a second revoke keeps the first time. */
+export const REVOKE_KEY_SCRIPT = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return nil end
+local key = cjson.decode(raw)
+if key.revoked_at == nil or key.revoked_at == cjson.null then
+  key.revoked_at = ARGV[1]
+  raw = cjson.encode(key)
+  redis.call('SET', KEYS[1], raw)
+end
+return raw
+`;
