@@ -12,6 +12,8 @@ import { requestId } from "./middleware/request-id";
 import { registerEmbeddings } from "./routes/embeddings";
 import { registerHealth } from "./routes/health";
 import { registerModels } from "./routes/models";
+import { registerUsage } from "./routes/usage";
+import { registerAdminUsage } from "./routes/admin-usage";
 
 export function newApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -25,6 +27,8 @@ export function newApp(): OpenAPIHono<AppEnv> {
   registerHealth(app);
   registerModels(app);
   registerEmbeddings(app);
+  registerUsage(app);
+  registerAdminUsage(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

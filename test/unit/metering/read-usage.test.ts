@@ -1,0 +1,126 @@
+// readUsage against a real redis-server behind the bridge: every day of the range in
+// order with zeros for empty days, exact totals and dollar figures, one HTTP round
+// trip for a whole year, and only the asked-for tenant's figures.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRedisServer, type RedisServer } from "../../support/redis-server";
+import { BRIDGE_TOKEN } from "../../support/cache-stack";
+import { startUpstashBridge, type BridgeRequestEvent, type UpstashBridge } from "../../../infra/local/upstash-bridge/server";
+import { readUsage, usdForTokens } from "../../../workers/metering/read-usage";
+import { daysInRange } from "../../../workers/metering/usage-range";
+import { applyUsageEvent } from "../../../workers/metering/usage-store";
+import { bridgeClient, freshTenant, usageEvent } from "./metering-fixture";
+
+let server: RedisServer;
+let bridge: UpstashBridge;
+const requests: BridgeRequestEvent[] = [];
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  bridge = await startUpstashBridge({ redisUrl: server.url, token: BRIDGE_TOKEN, port: 0, log: () => undefined, onRequest: (e) => requests.push(e) });
+});
+afterAll(async () => {
+  await bridge?.close();
+  await server?.stop();
+});
+
+const zero = { requests: 0, inputs: 0, tokens_computed: 0, tokens_cached: 0, gpu_ms: 0, estimated_cost_usd: 0, estimated_savings_usd: 0 };
+
+describe("readUsage", () => {
+  it("lists every day of the range, zeros included, with exact totals and dollars", async () => {
+    const redis = bridgeClient(bridge.url);
+    const tenant = freshTenant("report");
+    const other = freshTenant("other");
+    await applyUsageEvent(redis, usageEvent(tenant, { day: "2024-02-28", inputs: 2, tokens_computed: 1_000_000, tokens_cached: 234_567, gpu_ms: 900 }));
+    await applyUsageEvent(redis, usageEvent(tenant, { day: "2024-03-01", inputs: 1, tokens_computed: 0, tokens_cached: 17, gpu_ms: 0 }));
+    await applyUsageEvent(redis, usageEvent(tenant, { day: "2024-03-01", inputs: 4, tokens_computed: 33, tokens_cached: 0, gpu_ms: 5 }));
+    await applyUsageEvent(redis, usageEvent(other, { day: "2024-02-29", inputs: 99 }));
+
+    const report = await readUsage(redis, tenant, { from: "2024-02-27", to: "2024-03-01" }, 0.02);
+    expect(report).toEqual({
+      object: "list",
+      data: [
+        { date: "2024-02-27", ...zero },
+        {
+          date: "2024-02-28",
+          requests: 1,
+          inputs: 2,
+          tokens_computed: 1_000_000,
+          tokens_cached: 234_567,
+          gpu_ms: 900,
+          estimated_cost_usd: 0.02469134,
+          estimated_savings_usd: 0.00469134,
+        },
+        { date: "2024-02-29", ...zero },
+        { date: "2024-03-01", requests: 2, inputs: 5, tokens_computed: 33, tokens_cached: 17, gpu_ms: 5, estimated_cost_usd: 0.000001, estimated_savings_usd: 0.00000034 },
+      ],
+      totals: {
+        requests: 3,
+        inputs: 7,
+        tokens_computed: 1_000_033,
+        tokens_cached: 234_584,
+        gpu_ms: 905,
+        estimated_cost_usd: 0.02469234,
+        estimated_savings_usd: 0.00469168,
+      },
+    });
+    // The figures print as the decimals they are.
+    expect(JSON.stringify(report.totals)).toContain('"estimated_cost_usd":0.02469234,"estimated_savings_usd":0.00469168');
+  });
+
+  it("reads a whole year in one HTTP request", async () => {
+    const redis = bridgeClient(bridge.url, { enableAutoPipelining: false });
+    const tenant = freshTenant("year");
+    await applyUsageEvent(redis, usageEvent(tenant, { day: "2024-12-31" }));
+    requests.length = 0;
+    const report = await readUsage(redis, tenant, { from: "2024-01-01", to: "2024-12-31" }, 0.02);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ path: "/pipeline", status: 200 });
+    expect(requests[0]!.commands).toEqual(Array(366).fill("HMGET"));
+    expect(report.data).toHaveLength(366);
+    expect(report.data[365]).toMatchObject({ date: "2024-12-31", requests: 1 });
+    expect(report.totals).toMatchObject({ requests: 1, tokens_computed: 120, tokens_cached: 30 });
+  });
+
+  it("reads one day", async () => {
+    const redis = bridgeClient(bridge.url);
+    const tenant = freshTenant("one");
+    await applyUsageEvent(redis, usageEvent(tenant));
+    const report = await readUsage(redis, tenant, { from: "2025-03-14", to: "2025-03-14" }, 1);
+    const day = { requests: 1, inputs: 3, tokens_computed: 120, tokens_cached: 30, gpu_ms: 42, estimated_cost_usd: 0.00015, estimated_savings_usd: 0.00003 };
+    expect(report).toEqual({ object: "list", data: [{ date: "2025-03-14", ...day }], totals: day });
+  });
+
+  it("throws when Redis cannot be reached", async () => {
+    await expect(readUsage(bridgeClient("http://127.0.0.1:9"), "t", { from: "2025-01-01", to: "2025-01-02" }, 0.02)).rejects.toThrow();
+  });
+});
+
+describe("usdForTokens", () => {
+  it.each([
+    [0, 0.02, 0],
+    [1, 0.02, 0.00000002],
+    [1_000_000, 0.02, 0.02],
+    [1_234_567, 0.02, 0.02469134],
+    [3, 0.1, 0.0000003],
+    [7, 0.07, 0.00000049],
+    [123_456_789_012, 0.02, 2469.13578024],
+    [5, 0, 0],
+    [1, 0.000001, 0], // 1e-12 USD rounds to zero at 1e-10 precision
+  ])("%d tokens at $%d per million = $%d", (tokens, price, usd) => {
+    expect(usdForTokens(tokens, price)).toBe(usd);
+  });
+});
+
+describe("daysInRange", () => {
+  it("walks months, years and leap days", () => {
+    expect(daysInRange({ from: "2023-12-30", to: "2024-01-02" })).toEqual(["2023-12-30", "2023-12-31", "2024-01-01", "2024-01-02"]);
+    expect(daysInRange({ from: "2024-02-28", to: "2024-03-01" })).toEqual(["2024-02-28", "2024-02-29", "2024-03-01"]);
+    expect(daysInRange({ from: "2023-02-28", to: "2023-03-01" })).toEqual(["2023-02-28", "2023-03-01"]);
+    expect(daysInRange({ from: "2025-05-05", to: "2025-05-04" })).toEqual([]);
+  });
+
+  it("refuses ranges a caller forgot to validate", () => {
+    expect(() => daysInRange({ from: "2020-01-01", to: "2024-01-01" })).toThrow(RangeError);
+    expect(() => daysInRange({ from: "2024-13-01", to: "2024-12-01" })).toThrow(RangeError);
+  });
+});
