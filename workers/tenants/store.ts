@@ -10,7 +10,8 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { DEFAULT_PLAN } from "./default-plan";
 import { isKeyId, isTenantId, newTenantId } from "./ids";
-import { generateApiKey, type KeyEnv } from "./key-format";
+import { generateApiKey, keyPrefix, parseApiKey, type GeneratedApiKey, type KeyEnv } from "./key-format";
+import { invalidRequest } from "../errors/api-error";
 import { keyRecordFrom, keyView, tenantFrom, type ApiKeyView } from "./records";
 import { readKey, readTenant } from "./read-records";
 import { guardRedis } from "./redis-failure";
@@ -100,25 +101,46 @@ export class TenantStore {
     return guardRedis("create_key", async () => {
       if ((await this.getTenant(tenantId)) === null) return null;
       for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-        const generated = generateApiKey(this.options.keyEnv);
-        const record: ApiKeyRecord = {
-          id: generated.publicId,
-          tenant_id: tenantId,
-          name: input.name ?? null,
-          prefix: generated.prefix,
-          secret_sha256: await sha256Hex(generated.secret),
-          scopes: canonicalScopes(input.scopes ?? SCOPES),
-          created_at: this.now().toISOString(),
-          revoked_at: null,
-        };
-        if ((await this.redis.set(apiKeyRecordKey(record.id), JSON.stringify(record), { nx: true })) === null) continue;
-        // Listed only after the record exists. If this SADD fails, the caller gets a 503
-        // and never sees the secret, so the unlisted record can authenticate no one.
-        await this.redis.sadd(tenantKeysSetKey(tenantId), record.id);
-        return { record, key: generated.key };
+        const created = await this.insertKey(tenantId, generateApiKey(this.options.keyEnv), input);
+        if (created !== null) return created;
       }
       throw new Error("key id collided on every attempt");
     });
+  }
+
+  /**
+   * Stores a key chosen elsewhere (a local stack's DEV_API_KEY), for seeding only: the
+   * admin API always generates keys. null when there is no such tenant; a 400
+   * `key_exists` when its public id is taken; a RangeError when it is not a valid key.
+   */
+  importKey(tenantId: string, key: string, input: CreateKeyInput = {}): Promise<CreatedKey | null> {
+    const parsed = parseApiKey(key);
+    if (parsed === null) return Promise.reject(new RangeError("not an API key of the form sk_{live|test}_{16 base62}_{32 base62}"));
+    return guardRedis("import_key", async () => {
+      if ((await this.getTenant(tenantId)) === null) return null;
+      const created = await this.insertKey(tenantId, { ...parsed, key, prefix: keyPrefix(parsed.env, parsed.publicId) }, input);
+      if (created === null) throw invalidRequest("An API key with this public id already exists.", null, "key_exists");
+      return created;
+    });
+  }
+
+  /** null when the key's public id is already taken (nothing written then). */
+  private async insertKey(tenantId: string, key: GeneratedApiKey, input: CreateKeyInput): Promise<CreatedKey | null> {
+    const record: ApiKeyRecord = {
+      id: key.publicId,
+      tenant_id: tenantId,
+      name: input.name ?? null,
+      prefix: key.prefix,
+      secret_sha256: await sha256Hex(key.secret),
+      scopes: canonicalScopes(input.scopes ?? SCOPES),
+      created_at: this.now().toISOString(),
+      revoked_at: null,
+    };
+    if ((await this.redis.set(apiKeyRecordKey(record.id), JSON.stringify(record), { nx: true })) === null) return null;
+    // Listed only after the record exists. If this SADD fails, the caller gets a 503
+    // and never sees the secret, so the unlisted record can authenticate no one.
+    await this.redis.sadd(tenantKeysSetKey(tenantId), record.id);
+    return { record, key: key.key };
   }
 
   /** The tenant's keys, oldest first, without hashes; null when there is no such tenant. */

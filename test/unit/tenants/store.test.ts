@@ -110,6 +110,30 @@ describe("keys", () => {
     expect(await fx.redis.dbsize()).toBe(before);
   });
 
+  it("imports a given key (seeding a local stack): same record shape, same hash rule", async () => {
+    const tenant = await store.createTenant({ name: "Seeded" });
+    const key = `sk_test_DevKey0123456789_${"k".repeat(32)}`;
+    const created = (await store.importKey(tenant.id, key, { name: "dev" }))!;
+    expect(created).toEqual({
+      key,
+      record: {
+        id: "DevKey0123456789",
+        tenant_id: tenant.id,
+        name: "dev",
+        prefix: "sk_test_DevKey0123456789",
+        secret_sha256: createHash("sha256").update("k".repeat(32)).digest("hex"),
+        scopes: ["embed", "index", "usage"],
+        created_at: "2026-05-01T12:00:00.000Z",
+        revoked_at: null,
+      },
+    });
+    expect(await store.listKeys(tenant.id)).toEqual([expect.objectContaining({ id: "DevKey0123456789" })]);
+    const again = await store.importKey(tenant.id, key).catch((e: unknown) => e);
+    expect((again as ApiError).body).toEqual({ message: "An API key with this public id already exists.", type: "invalid_request_error", param: null, code: "key_exists" });
+    await expect(store.importKey(tenant.id, "sk_dev_not_a_key")).rejects.toThrow(RangeError);
+    expect(await store.importKey("ten_0000000000000000", `sk_test_DevKey0123456780_${"k".repeat(32)}`)).toBeNull();
+  });
+
   it("lists keys oldest first, never with a hash or secret", async () => {
     const tenant = await store.createTenant({ name: "Lister" });
     expect(await store.listKeys(tenant.id)).toEqual([]);
