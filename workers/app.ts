@@ -9,6 +9,7 @@ import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors/api-error";
 import { onError } from "./errors/on-error";
 import { requestId } from "./middleware/request-id";
+import { registerAdmin } from "./routes/admin";
 import { registerEmbeddings } from "./routes/embeddings";
 import { registerHealth } from "./routes/health";
 import { registerModels } from "./routes/models";
@@ -27,6 +28,7 @@ export function newApp(): OpenAPIHono<AppEnv> {
   registerHealth(app);
   registerModels(app);
   registerEmbeddings(app);
+  registerAdmin(app);
   registerUsage(app);
   registerAdminUsage(app);
 

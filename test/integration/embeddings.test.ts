@@ -178,7 +178,16 @@ describe("other routes", () => {
 
   it("serves the generated OpenAPI document", async () => {
     const doc = (await (await edge.fetch("/openapi.json")).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
-    expect(Object.keys(doc.paths).sort()).toEqual(["/admin/v1/tenants/{id}/usage", "/v1/embeddings", "/v1/models", "/v1/usage"]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/admin/v1/keys/{keyId}",
+      "/admin/v1/tenants",
+      "/admin/v1/tenants/{id}",
+      "/admin/v1/tenants/{id}/keys",
+      "/admin/v1/tenants/{id}/usage",
+      "/v1/embeddings",
+      "/v1/models",
+      "/v1/usage",
+    ]);
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["CreateEmbeddingRequest", "CreateEmbeddingResponse", "Error"]));
   });
 

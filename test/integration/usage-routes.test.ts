@@ -172,12 +172,13 @@ describe("both routes", () => {
     expect(doc.paths["/admin/v1/tenants/{id}/usage"]?.get?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(["path:id", "query:from", "query:to"]);
   });
 
-  it("answer 500 in the envelope, not a bug report, while Redis is down", async () => {
+  it("answer 503 with Retry-After in the envelope, not a bug report, while Redis is down", async () => {
     await stack.redis.stop();
     try {
       const res = await get("/v1/usage?from=2025-01-01&to=2025-01-03", TEST_API_KEY);
       const id = res.headers.get("x-request-id");
-      await expectJson(res, 500, envelope(`Usage is temporarily unavailable; try again shortly. Request id ${id}.`, null, "usage_unavailable", "server_error"));
+      expect(res.headers.get("retry-after")).toBe("1");
+      await expectJson(res, 503, envelope(`Usage is temporarily unavailable; try again shortly. Request id ${id}.`, null, "usage_unavailable", "server_error"));
     } finally {
       await stack.redis.restart();
     }

@@ -18,6 +18,8 @@ const KINDS = {
   internal: { status: 500, type: "server_error" },
   upstream_invalid_response: { status: 502, type: "server_error" },
   gpu_unavailable: { status: 503, type: "server_error" },
+  /** A dependency other than the GPU pool (tenancy, limits, usage store) is unreachable. */
+  service_unavailable: { status: 503, type: "server_error" },
 } as const satisfies Record<string, { status: ContentfulStatusCode; type: string }>;
 
 export type ApiErrorKind = keyof typeof KINDS;

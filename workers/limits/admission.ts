@@ -109,7 +109,7 @@ export function createAdmission(redis: LimitsRedis, options: AdmissionOptions): 
     if (!refused) {
       const message = "The rate limiter is temporarily unavailable, so this request was not processed. Please retry after a short wait.";
       const retryAfterSeconds = options.unavailableRetryAfterSeconds ?? 5;
-      throw new AdmissionError("gpu_unavailable", message, { code: "rate_limiter_unavailable", retryAfterSeconds }, headersOf(snapshot));
+      throw new AdmissionError("service_unavailable", message, { code: "rate_limiter_unavailable", retryAfterSeconds }, headersOf(snapshot));
     }
     const { kind, message, retryAfterMs } = refusalOf(tenantId, usage, outcomes, snapshot, at);
     throw new AdmissionError(kind, message, { code: kind, retryAfterSeconds: retryAfterMs / 1000 }, headersOf(snapshot));

@@ -76,7 +76,7 @@ export async function usageReportFor(
     return await readUsage(redis, tenantId, range, config.tenancy.priceUsdPerMillionTokens);
   } catch (error) {
     console.error(JSON.stringify({ level: "error", requestId, message: "usage read failed", error: errorSummary(error) }));
-    throw new ApiError("internal", `Usage is temporarily unavailable; try again shortly. Request id ${requestId}.`, { code: "usage_unavailable" });
+    throw new ApiError("service_unavailable", `Usage is temporarily unavailable; try again shortly. Request id ${requestId}.`, { code: "usage_unavailable", retryAfterSeconds: 1 });
   }
 }
 

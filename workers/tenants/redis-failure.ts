@@ -8,7 +8,7 @@ import { ApiError } from "../errors/api-error";
 
 export function tenancyUnavailable(): ApiError {
   // `gpu_unavailable` is ApiError's only 503 kind; the code says what is really down.
-  return new ApiError("gpu_unavailable", "The tenancy store is temporarily unavailable. Retry shortly.", {
+  return new ApiError("service_unavailable", "The tenancy store is temporarily unavailable. Retry shortly.", {
     code: "tenancy_unavailable",
     retryAfterSeconds: 1,
   });
