@@ -30,7 +30,6 @@ const EnvSchema = z.object({
     })
     .pipe(z.record(z.string(), z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string())))
     .optional(),
-  API_KEYS: csv.pipe(z.array(z.string().min(8)).min(1)),
   MODEL_REVISION: z.string().min(1).default(`${UPSTREAM_MODEL_ID}@main`),
   MAX_BODY_BYTES: intIn(1024, 100 * 1024 * 1024, 8 * 1024 * 1024),
   GPU_BATCH_MAX_INPUTS: intIn(1, 2048, 256),
@@ -41,6 +40,8 @@ const EnvSchema = z.object({
   GPU_MAX_RETRIES: intIn(0, 10, 3),
   UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }).optional(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+  CACHE_UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CACHE_UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
   CACHE_SCOPE: z.enum(["tenant", "global"]).default("tenant"),
   CACHE_TTL_SECONDS: intIn(60, 365 * 24 * 3600, 30 * 24 * 3600),
   CACHE_L1_MAX_BYTES: intIn(0, 512 * 1024 * 1024, 32 * 1024 * 1024),
@@ -65,7 +66,10 @@ export interface CacheConfig {
   recordDtype: "float16" | "float32";
   /** Budget for one tier's lookup or write before it is skipped for that request. */
   tierTimeoutMs: number;
-  /** Absent: no L3 (e.g. a deployment without Upstash); L1 and L2 still work. */
+  /**
+   * L3: the cache's own Upstash database (CACHE_UPSTASH_*; it may evict), else the main
+   * one. Absent: no L3; L1 and L2 still work.
+   */
   redis?: { url: string; token: string };
 }
 
@@ -82,10 +86,11 @@ export interface TenancyConfig {
   priceUsdPerMillionTokens: number;
   /** Time budget of one tenancy/limits/metering Redis call. */
   redisTimeoutMs: number;
+  /** The main Upstash database: tenants, keys, limits, usage (never evicting). */
+  redis?: { url: string; token: string };
 }
 
 export interface EdgeConfig {
-  apiKeys: string[];
   tenancy: TenancyConfig;
   modelRevision: string;
   maxBodyBytes: number;
@@ -110,8 +115,13 @@ export function configFrom(env: RawEnv): EdgeConfig {
   const e = result.data;
   const unknownEndpoint = Object.keys(e.GPU_WORKER_HEADERS ?? {}).find((url) => !e.GPU_WORKER_URLS.includes(url));
   if (unknownEndpoint !== undefined) throw new ConfigError("invalid configuration: GPU_WORKER_HEADERS names a URL not in GPU_WORKER_URLS");
+  const main =
+    e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN } : undefined;
+  const cacheRedis =
+    e.CACHE_UPSTASH_REDIS_REST_URL && e.CACHE_UPSTASH_REDIS_REST_TOKEN
+      ? { url: e.CACHE_UPSTASH_REDIS_REST_URL, token: e.CACHE_UPSTASH_REDIS_REST_TOKEN }
+      : main;
   const config: EdgeConfig = {
-    apiKeys: e.API_KEYS,
     modelRevision: e.MODEL_REVISION,
     maxBodyBytes: e.MAX_BODY_BYTES,
     gpu: {
@@ -133,6 +143,7 @@ export function configFrom(env: RawEnv): EdgeConfig {
       rateLimitFailureMode: e.RATE_LIMIT_FAILURE_MODE,
       priceUsdPerMillionTokens: e.PRICE_USD_PER_MILLION_TOKENS,
       redisTimeoutMs: e.TENANCY_REDIS_TIMEOUT_MS,
+      ...(main ? { redis: main } : {}),
     },
     cache: {
       scope: e.CACHE_SCOPE,
@@ -140,9 +151,7 @@ export function configFrom(env: RawEnv): EdgeConfig {
       l1MaxBytes: e.CACHE_L1_MAX_BYTES,
       recordDtype: e.CACHE_RECORD_DTYPE,
       tierTimeoutMs: e.CACHE_TIER_TIMEOUT_MS,
-      ...(e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN
-        ? { redis: { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN } }
-        : {}),
+      ...(cacheRedis ? { redis: cacheRedis } : {}),
     },
   };
   parsed.set(env, config);

@@ -45,12 +45,12 @@ wrangler() {
   npx --no-install wrangler "$@"
 }
 
-# Resources bound by [env.$env_name] in wrangler.toml. None yet: the edge uses only
-# vars and secrets today. When the tenancy and indexing work adds KV, Queues or R2
-# bindings, add their names here (one entry per binding, per environment) and the ids
-# wrangler prints to the matching [[env.*.kv_namespaces]] blocks.
+# Resources bound by [env.$env_name] in wrangler.toml, created as "<name>-$env_name".
+# Queues: the usage queue and its dead-letter queue (workers/metering/). Tenancy lives
+# in Upstash Redis, not KV (a revocation must hold everywhere within seconds). Add new
+# KV or R2 bindings here and their ids to the matching [[env.*.kv_namespaces]] blocks.
 kv_namespaces=()
-queues=()
+queues=(qwen3-usage qwen3-usage-dlq)
 r2_buckets=()
 
 ensure_kv() {

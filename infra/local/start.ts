@@ -12,6 +12,7 @@ import { REPO_ROOT } from "./build-worker";
 import { startChild, waitForHttp, type Child } from "./children";
 import { freePort } from "./free-port";
 import { startLocalUpstash } from "./local-upstash";
+import { seedDevTenant } from "./seed-dev-tenant";
 
 const children: Child[] = [];
 let stopping = false;
@@ -36,7 +37,7 @@ const bin = (name: string) => path.join(REPO_ROOT, "node_modules/.bin", name);
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
-  const apiKey = process.env.DEV_API_KEY ?? `sk_dev_${randomBytes(18).toString("base64url")}`;
+  const adminToken = process.env.ADMIN_TOKEN ?? `adm_${randomBytes(24).toString("base64url")}`;
   let gpuUrls = process.env.GPU_WORKER_URLS;
   const usingStandin = !gpuUrls;
 
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   const upstash = await upstashForStack();
 
   const vars: Record<string, string> = { GPU_WORKER_URLS: gpuUrls!, UPSTASH_REDIS_REST_URL: upstash.url };
-  const secrets: Record<string, string> = { API_KEYS: apiKey, UPSTASH_REDIS_REST_TOKEN: upstash.token };
+  const secrets: Record<string, string> = { ADMIN_TOKEN: adminToken, UPSTASH_REDIS_REST_TOKEN: upstash.token };
   if (process.env.GPU_WORKER_TOKEN) secrets.GPU_WORKER_TOKEN = process.env.GPU_WORKER_TOKEN;
   if (process.env.GPU_WORKER_HEADERS) secrets.GPU_WORKER_HEADERS = process.env.GPU_WORKER_HEADERS;
   const secretsFile = path.join(secretsDir, "secrets.env");
@@ -73,13 +74,16 @@ async function main(): Promise<void> {
   children.push(edge);
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitForHttp(`${baseUrl}/healthz`, edge, 120_000);
+  const dev = await seedDevTenant(upstash, process.env.DEV_API_KEY);
+  const apiKey = dev.apiKey;
 
   console.log(
     [
       "",
       "=== local stack ready ===",
       `base URL:     ${baseUrl}/v1`,
-      `API key:      ${apiKey}`,
+      `API key:      ${apiKey}   (tenant ${dev.tenantId}${dev.reused ? ", existing" : ", development"})`,
+      `admin token:  ${adminToken}   (npm run admin -- --help; ADMIN_URL=${baseUrl} ADMIN_TOKEN=…)`,
       `GPU workers:  ${usingStandin ? `${gpuUrls} (CPU stand-in)` : gpuUrls}`,
       `L3 cache:     ${upstash.url}${upstash.local ? " (Upstash REST bridge over an ephemeral redis-server)" : ""}`,
       usingStandin

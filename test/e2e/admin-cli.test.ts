@@ -25,7 +25,7 @@ const printed: string[] = [];
 
 beforeAll(async () => {
   stack = await startCacheStack();
-  edge = await startEdge({ gpuUrls: ["http://127.0.0.1:9"], vars: { ...stack.vars, ADMIN_TOKEN } });
+  edge = await startEdge({ gpuUrls: ["http://127.0.0.1:9"], stack, vars: { ADMIN_TOKEN } });
 });
 afterAll(async () => {
   await edge?.dispose();

@@ -12,7 +12,7 @@ import { freePort } from "../../infra/local/free-port";
 import { truncateAndRenormalize } from "../../workers/embeddings/truncate-renormalize";
 import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
 
-const KEY = "sk_dev_e2e_0123456789abcdef";
+const KEY = "sk_test_e2eE2Ee2eE2Ee2eE_0123456789abcdefghijABCDEFGHIJ01";
 let stack: ChildProcess;
 let output = "";
 let baseURL: string;
@@ -41,7 +41,8 @@ afterAll(async () => {
 describe("the official openai client against npm start", () => {
   it("prints the base URL, the key and the stand-in warning", () => {
     expect(output).toContain(`base URL:     ${baseURL}`);
-    expect(output).toContain(`API key:      ${KEY}`);
+    expect(output).toContain(`API key:      ${KEY}   (tenant ten_`);
+    expect(output).toMatch(/admin token:  adm_[A-Za-z0-9_-]{32} /);
     expect(output).toContain("NOT Qwen3-Embedding-4B");
   });
 

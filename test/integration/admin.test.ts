@@ -23,7 +23,7 @@ const secrets: string[] = [ADMIN_TOKEN];
 
 beforeAll(async () => {
   stack = await startCacheStack();
-  edge = await startEdge({ gpuUrls: GPU_URLS, vars: { ...stack.vars, ADMIN_TOKEN } });
+  edge = await startEdge({ gpuUrls: GPU_URLS, stack, vars: { ADMIN_TOKEN } });
 });
 afterAll(async () => {
   await edge?.dispose();
@@ -72,7 +72,7 @@ describe("admin auth", () => {
   });
 
   it("refuses every token when ADMIN_TOKEN is not configured (fail closed)", async () => {
-    const closed = await startEdge({ gpuUrls: GPU_URLS, vars: stack.vars });
+    const closed = await startEdge({ gpuUrls: GPU_URLS, stack, adminToken: null });
     try {
       const res = await call("POST", "/admin/v1/tenants", { body: { name: "x" } }, closed);
       expect(res.status).toBe(401);
@@ -239,6 +239,8 @@ describe("the rest", () => {
   it("answers 503 (not 500) when Redis is unreachable", async () => {
     const down = await startEdge({
       gpuUrls: GPU_URLS,
+      stack,
+      adminToken: null,
       vars: { UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${await freePort()}`, UPSTASH_REDIS_REST_TOKEN: BRIDGE_TOKEN, ADMIN_TOKEN },
     });
     try {

@@ -5,22 +5,23 @@
 import OpenAI from "openai";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEdge, TEST_API_KEY, type TestEdge } from "../support/edge";
+import { startEdge, type TestEdge, type TestTenant } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../support/cache-stack";
 import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
 
 const MODEL = "Qwen3-Embedding-4B";
-const SECOND_KEY = "sk_test_other_tenant_abcdef0123";
 
 let standin: Standin;
 let stack: CacheStack;
 let edge: TestEdge;
+let second: TestTenant;
 const extra: TestEdge[] = [];
 
 beforeAll(async () => {
   [standin, stack] = await Promise.all([startStandin({}), startCacheStack()]);
-  edge = await startEdge({ gpuUrls: [standin.url], vars: stack.vars, apiKeys: [TEST_API_KEY, SECOND_KEY] });
+  edge = await startEdge({ gpuUrls: [standin.url], stack });
+  second = await edge.newTenant({ name: "second tenant" });
 });
 afterAll(async () => {
   await Promise.all([edge?.dispose(), ...extra.map((e) => e.dispose())]);
@@ -39,11 +40,11 @@ async function embed(input: unknown, extraBody: Record<string, unknown> = {}, he
   return { res, body: (await res.json()) as Body, xCache: res.headers.get("x-cache") };
 }
 
-/** Write-back runs after the response (waitUntil): wait until Redis has the keys. */
-async function waitForRedisKeys(count: number): Promise<void> {
-  const redis = new Redis({ url: stack.bridge.url, token: BRIDGE_TOKEN });
+/** Write-back runs after the response (waitUntil): wait until Redis holds `count` vectors. */
+async function waitForRedisKeys(count: number, target = stack): Promise<void> {
+  const redis = new Redis({ url: target.bridge.url, token: BRIDGE_TOKEN });
   for (let i = 0; i < 100; i++) {
-    if ((await redis.dbsize().catch(() => -1)) >= count) return;
+    if ((await redis.keys("emb:v1:*").catch(() => [])).length >= count) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`redis never reached ${count} keys`);
@@ -94,7 +95,7 @@ describe("per-input cache", () => {
 
   it("shares one entry between the official openai client (base64) and a float request", async () => {
     const text = fresh("sdk and curl");
-    const client = new OpenAI({ apiKey: TEST_API_KEY, baseURL: `${edge.url}/v1`, maxRetries: 0 });
+    const client = new OpenAI({ apiKey: edge.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0 });
     const viaSdk = await client.embeddings.create({ model: MODEL, input: text });
     const { body, xCache } = await embed([text], { encoding_format: "float" });
     expect(xCache).toBe("hits=1 misses=0");
@@ -106,10 +107,10 @@ describe("per-input cache", () => {
     const text = fresh("shared across colos");
     const first = await embed([text]);
     await waitForRedisKeys(1);
-    const cold = await startEdge({ gpuUrls: [standin.url], vars: stack.vars });
+    const cold = await startEdge({ gpuUrls: [standin.url], stack });
     extra.push(cold);
     standin.resetStats();
-    const again = await embed([text], {}, {}, cold);
+    const again = await embed([text], {}, { authorization: `Bearer ${edge.apiKey}` }, cold);
     expect(again.xCache).toBe("hits=1 misses=0");
     expect(again.body.data[0]!.embedding).toBe(first.body.data[0]!.embedding);
     expect(again.res.headers.get("server-timing")).toMatch(/cache-l3;dur=/);
@@ -128,17 +129,18 @@ describe("per-input cache", () => {
   it("keeps tenants apart under CACHE_SCOPE=tenant", async () => {
     const text = fresh("tenant secret");
     await embed([text]);
-    const other = await edge.embed({ model: MODEL, input: [text] }, { authorization: `Bearer ${SECOND_KEY}` });
+    const other = await edge.embed({ model: MODEL, input: [text] }, { authorization: `Bearer ${second.apiKey}` });
     expect(other.headers.get("x-cache")).toBe("hits=0 misses=1");
     expect(standin.stats().calls).toBe(2);
   });
 
   it("shares across tenants under CACHE_SCOPE=global", async () => {
-    const global = await startEdge({ gpuUrls: [standin.url], vars: { ...stack.vars, CACHE_SCOPE: "global" }, apiKeys: [TEST_API_KEY, SECOND_KEY] });
+    const global = await startEdge({ gpuUrls: [standin.url], stack, vars: { CACHE_SCOPE: "global" } });
     extra.push(global);
+    const globalSecond = await global.newTenant({ name: "another tenant" });
     const text = fresh("public text");
     await embed([text], {}, {}, global);
-    const other = await global.embed({ model: MODEL, input: [text] }, { authorization: `Bearer ${SECOND_KEY}` });
+    const other = await global.embed({ model: MODEL, input: [text] }, { authorization: `Bearer ${globalSecond.apiKey}` });
     expect(other.headers.get("x-cache")).toBe("hits=1 misses=0");
     expect(standin.stats().calls).toBe(1);
   });
@@ -171,28 +173,45 @@ describe("per-input cache", () => {
 });
 
 describe("Redis outage", () => {
-  it("keeps answering from the GPU with a logged warning, and writes resume when Redis is back", async () => {
-    const isolated = await startEdge({ gpuUrls: [standin.url], vars: { ...stack.vars, CACHE_TIER_TIMEOUT_MS: "200" } });
+  it("keeps answering from the GPU with a logged warning, and writes resume when the cache's Redis is back", async () => {
+    // The L3 cache on its own Upstash database (CACHE_UPSTASH_*), as production may run
+    // it; tenancy, limits and usage stay on the main one, which keeps running.
+    const cacheOnly = await startCacheStack();
+    const isolated = await startEdge({
+      gpuUrls: [standin.url],
+      stack,
+      vars: {
+        CACHE_UPSTASH_REDIS_REST_URL: cacheOnly.bridge.url,
+        CACHE_UPSTASH_REDIS_REST_TOKEN: BRIDGE_TOKEN,
+        CACHE_TIER_TIMEOUT_MS: "200",
+      },
+    });
     extra.push(isolated);
-    await stack.redis.stop();
-    const during = fresh("during outage");
-    const res = await isolated.embed({ model: MODEL, input: [during] });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("x-cache")).toBe("hits=0 misses=1");
-    const warned = () => isolated.logs.some((l) => l.includes('"event":"cache_tier_skipped"') && l.includes('"tier":"l3"'));
-    for (let i = 0; i < 50 && !warned(); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(warned()).toBe(true);
+    try {
+      await cacheOnly.redis.stop();
+      const during = fresh("during outage");
+      const res = await isolated.embed({ model: MODEL, input: [during] });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-cache")).toBe("hits=0 misses=1");
+      const warned = () => isolated.logs.some((l) => l.includes('"event":"cache_tier_skipped"') && l.includes('"tier":"l3"'));
+      for (let i = 0; i < 50 && !warned(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(warned()).toBe(true);
 
-    await stack.redis.restart();
-    // The bridge reconnects by itself; the edge needs no restart. Wait for the bridge only.
-    const probe = new Redis({ url: stack.bridge.url, token: BRIDGE_TOKEN });
-    for (let i = 0; i < 100 && (await probe.ping().catch(() => "down")) !== "PONG"; i++) await new Promise((r) => setTimeout(r, 50));
-    const after = fresh("after outage");
-    expect((await isolated.embed({ model: MODEL, input: [after] })).status).toBe(200);
-    await waitForRedisKeys(1);
-    const redis = new Redis({ url: stack.bridge.url, token: BRIDGE_TOKEN });
-    const keys = await redis.keys("emb:v1:*");
-    expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^emb:v1:tenant:key_[0-9a-f]{16}:[A-Za-z0-9_-]{43}$/);
+      await cacheOnly.redis.restart();
+      // The bridge reconnects by itself; the edge needs no restart. Wait for the bridge only.
+      const probe = new Redis({ url: cacheOnly.bridge.url, token: BRIDGE_TOKEN });
+      for (let i = 0; i < 100 && (await probe.ping().catch(() => "down")) !== "PONG"; i++) await new Promise((r) => setTimeout(r, 50));
+      const after = fresh("after outage");
+      expect((await isolated.embed({ model: MODEL, input: [after] })).status).toBe(200);
+      await waitForRedisKeys(1, cacheOnly);
+      const keys = await probe.keys("emb:v1:*");
+      expect(keys).toHaveLength(1);
+      expect(keys[0]).toBe(
+        `emb:v1:tenant:${isolated.tenant.tenantId}:${keys[0]!.split(":").pop()}`,
+      );
+      expect(keys[0]).toMatch(/^emb:v1:tenant:ten_[0-9A-Za-z]{16}:[A-Za-z0-9_-]{43}$/);
+    } finally {
+      await cacheOnly.close();
+    }
   });
 });

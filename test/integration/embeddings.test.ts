@@ -3,7 +3,7 @@
  * shapes, order, usage, headers, and exactly what reaches the GPU worker.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEdge, TEST_API_KEY, type TestEdge } from "../support/edge";
+import { startEdge, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import { truncateAndRenormalize } from "../../workers/embeddings/truncate-renormalize";
 import { decodeFloat32Base64 } from "../../workers/embeddings/float32-base64";
@@ -161,7 +161,7 @@ describe("headers", () => {
 
 describe("other routes", () => {
   it("lists the model in OpenAI's shape", async () => {
-    const res = await edge.fetch("/v1/models", { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
+    const res = await edge.fetch("/v1/models", { headers: { authorization: `Bearer ${edge.apiKey}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       object: "list",
@@ -216,7 +216,7 @@ describe("authentication on /v1", () => {
         code: null,
       },
     });
-    for (const authorization of ["Basic abc", `Bearer ${TEST_API_KEY}x`, "Bearer ", `${TEST_API_KEY}`]) {
+    for (const authorization of ["Basic abc", `Bearer ${edge.apiKey}x`, "Bearer ", `${edge.apiKey}`]) {
       const res = await edge.fetch(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization } });
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({

@@ -18,10 +18,13 @@ afterAll(async () => {
   await standin?.close();
 });
 
-async function embedWith(vars: Record<string, string>): Promise<Response> {
-  const edge = await startEdge({ gpuUrls: [standin.url], vars: { GPU_MAX_RETRIES: "0", ...vars } });
+async function embedWith(vars: Record<string, string>, options: { seedTenant?: boolean } = {}): Promise<Response> {
+  const seed = options.seedTenant ?? true;
+  const edge = await startEdge({ gpuUrls: [standin.url], vars: { GPU_MAX_RETRIES: "0", ...vars }, ...(seed ? {} : { adminToken: null }) });
   edges.push(edge);
-  return edge.embed({ model: "Qwen3-Embedding-4B", input: [`auth ${Object.keys(vars).join()}`] });
+  // An edge whose configuration is invalid cannot create a tenant; any well-formed key reaches the config check.
+  const headers: Record<string, string> = seed ? {} : { authorization: "Bearer sk_live_0123456789abcdef_0123456789abcdef0123456789abcdef" };
+  return edge.embed({ model: "Qwen3-Embedding-4B", input: [`auth ${Object.keys(vars).join()}`] }, headers);
 }
 
 it("sends GPU_WORKER_TOKEN as Bearer", async () => {
@@ -40,7 +43,7 @@ it("lets an endpoint's own headers override the shared token", async () => {
 });
 
 it("fails closed on GPU_WORKER_HEADERS naming an unknown endpoint", async () => {
-  const res = await embedWith({ GPU_WORKER_HEADERS: JSON.stringify({ "https://elsewhere.example": { "Modal-Key": "x" } }) });
+  const res = await embedWith({ GPU_WORKER_HEADERS: JSON.stringify({ "https://elsewhere.example": { "Modal-Key": "x" } }) }, { seedTenant: false });
   expect(res.status).toBe(500);
   const body = (await res.json()) as { error: { message: string; code: string | null; type: string } };
   expect(body.error.type).toBe("server_error");

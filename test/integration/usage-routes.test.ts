@@ -1,42 +1,35 @@
 /**
  * `GET /v1/usage` and `GET /admin/v1/tenants/:id/usage` through workerd, reading a real
  * redis-server behind the Upstash REST bridge. Usage is seeded with applyUsageEvent,
- * the same write the request path makes, under the tenant id the edge's key resolver
- * gives each API key (see tenantIdOf).
+ * the same write the request path makes, under two tenants created through the admin
+ * API.
  */
-import { createHash } from "node:crypto";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEdge, TEST_API_KEY, type TestEdge } from "../support/edge";
+import { startEdge, type TestEdge } from "../support/edge";
 import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../support/cache-stack";
 import { applyUsageEvent } from "../../workers/metering/usage-store";
 import { newUsageEvent } from "../../workers/metering/usage-event";
 
-const OTHER_KEY = "sk_test_usage_other_tenant_0123456789";
 const ADMIN_TOKEN = "admin-token-for-usage-tests-0123456789";
-
-/**
- * The tenant an API key belongs to. Today the static resolver's: `key_` and the first
- * 16 hex digits of the key's SHA-256 (workers/middleware/static-keys.ts). With real
- * tenants this becomes "create a tenant and a key through the admin API".
- */
-function tenantIdOf(apiKey: string): string {
-  return `key_${createHash("sha256").update(apiKey).digest("hex").slice(0, 16)}`;
-}
 
 let stack: CacheStack;
 let edge: TestEdge;
 let redis: Redis;
-const A = tenantIdOf(TEST_API_KEY);
-const B = tenantIdOf(OTHER_KEY);
+let A: string;
+let B: string;
+let TEST_API_KEY: string;
+let OTHER_KEY: string;
 
 beforeAll(async () => {
   stack = await startCacheStack();
   edge = await startEdge({
     gpuUrls: ["http://127.0.0.1:9"], // never called: usage needs no GPU
-    apiKeys: [TEST_API_KEY, OTHER_KEY],
-    vars: { ...stack.vars, ADMIN_TOKEN, PRICE_USD_PER_MILLION_TOKENS: "0.05" },
+    stack,
+    vars: { ADMIN_TOKEN, PRICE_USD_PER_MILLION_TOKENS: "0.05" },
   });
+  ({ tenantId: A, apiKey: TEST_API_KEY } = edge.tenant);
+  ({ tenantId: B, apiKey: OTHER_KEY } = await edge.newTenant({ name: "other" }));
   redis = new Redis({ url: stack.bridge.url, token: BRIDGE_TOKEN, retry: false });
   const seed = (tenantId: string, at: string, tokensComputed: number, tokensCached: number, gpuMs: number, inputs = 1) =>
     applyUsageEvent(redis, newUsageEvent({ tenantId, inputs, tokensComputed, tokensCached, gpuMs }, new Date(at)));

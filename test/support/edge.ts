@@ -1,31 +1,56 @@
 /**
- * The edge Worker running in workerd (Miniflare), configured per test. Requests go
- * through `fetch(path, init)`; `url` is a real local HTTP address for clients that need
- * one (the official `openai` package).
+ * The edge Worker running in workerd (Miniflare), configured per test, with what it
+ * needs around it: Upstash (a real redis-server behind the local REST bridge; started
+ * here unless the test brings its own `stack`), the usage queue, an admin token, and a
+ * tenant with an API key created through the real admin API. Requests go through
+ * `fetch(path, init)`; `url` is a real local HTTP address for clients that need one
+ * (the official `openai` package, the admin CLI).
  */
 import { Miniflare } from "miniflare";
 import { COMPATIBILITY_DATE } from "../../infra/local/build-worker";
 import { TEST_BUNDLE } from "./global-setup";
+import { startCacheStack, type CacheStack } from "./cache-stack";
+import type { Plan, Scope } from "../../workers/tenants/types";
 
-export const TEST_API_KEY = "sk_test_edge_key_0123456789abcdef";
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
 export interface EdgeOptions {
   gpuUrls: string[];
   vars?: Record<string, string>;
-  /** API keys the edge accepts (each its own tenant until tenancy lands); default [TEST_API_KEY]. */
-  apiKeys?: string[];
+  /** Redis + bridge to use; when absent the edge gets its own, stopped on dispose. */
+  stack?: CacheStack;
+  /** `null`: no ADMIN_TOKEN configured (and so no tenant seeded). */
+  adminToken?: string | null;
+  /** Plan of the seeded tenant. */
+  plan?: Partial<Plan>;
+}
+
+export interface TestTenant {
+  tenantId: string;
+  keyId: string;
+  apiKey: string;
 }
 
 export interface TestEdge {
   url: string;
+  stack: CacheStack;
+  /** The tenant seeded at start (absent when no admin token is configured). */
+  tenant: TestTenant;
+  apiKey: string;
   /** Every line the Worker logged (stdout and stderr of workerd). */
   logs: string[];
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** `/admin/v1` call with the admin token. */
+  admin(method: string, path: string, body?: unknown): Promise<Response>;
+  newTenant(options?: { plan?: Partial<Plan>; scopes?: Scope[]; name?: string }): Promise<TestTenant>;
   embed(body: unknown, headers?: Record<string, string>): Promise<Response>;
   dispose(): Promise<void>;
 }
 
 export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
+  const ownStack = options.stack === undefined;
+  const stack = options.stack ?? (await startCacheStack());
+  const adminToken = options.adminToken === undefined ? TEST_ADMIN_TOKEN : options.adminToken;
   const logs: string[] = [];
   const collect = (stream: NodeJS.ReadableStream) =>
     stream.on("data", (chunk: Buffer) => {
@@ -42,9 +67,12 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     compatibilityDate: COMPATIBILITY_DATE,
     host: "127.0.0.1",
     port: 0,
+    queueProducers: { USAGE_QUEUE: { queueName: "qwen3-usage" } },
+    queueConsumers: { "qwen3-usage": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "qwen3-usage-dlq" } },
     bindings: {
       GPU_WORKER_URLS: options.gpuUrls.join(","),
-      API_KEYS: (options.apiKeys ?? [TEST_API_KEY]).join(","),
+      ...stack.vars,
+      ...(adminToken ? { ADMIN_TOKEN: adminToken } : {}),
       ...options.vars,
     },
   });
@@ -53,16 +81,40 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     const res = await mf.dispatchFetch(`http://edge.test${path}`, init as never);
     return res as unknown as Response;
   };
+  const admin = (method: string, path: string, body?: unknown) =>
+    doFetch(`/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${options.vars?.ADMIN_TOKEN ?? adminToken}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const newTenant: TestEdge["newTenant"] = async (opts = {}) => {
+    const created = await admin("POST", "/tenants", { name: opts.name ?? "test tenant", ...(opts.plan ? { plan: opts.plan } : {}) });
+    if (created.status !== 201) throw new Error(`creating a tenant failed: ${created.status} ${await created.text()}`);
+    const tenantId = ((await created.json()) as { id: string }).id;
+    const keyRes = await admin("POST", `/tenants/${tenantId}/keys`, opts.scopes ? { scopes: opts.scopes } : {});
+    if (keyRes.status !== 201) throw new Error(`creating a key failed: ${keyRes.status} ${await keyRes.text()}`);
+    const key = (await keyRes.json()) as { id: string; key: string };
+    return { tenantId, keyId: key.id, apiKey: key.key };
+  };
+  const tenant = adminToken ? await newTenant(options.plan ? { plan: options.plan } : {}) : { tenantId: "", keyId: "", apiKey: "" };
   return {
     url,
+    stack,
+    tenant,
+    apiKey: tenant.apiKey,
     logs,
     fetch: doFetch,
+    admin,
+    newTenant,
     embed: (body, headers = {}) =>
       doFetch("/v1/embeddings", {
         method: "POST",
-        headers: { authorization: `Bearer ${TEST_API_KEY}`, "content-type": "application/json", ...headers },
+        headers: { authorization: `Bearer ${tenant.apiKey}`, "content-type": "application/json", ...headers },
         body: typeof body === "string" ? body : JSON.stringify(body),
       }),
-    dispose: () => mf.dispose(),
+    async dispose() {
+      await mf.dispose();
+      if (ownStack) await stack.close();
+    },
   };
 }

@@ -13,7 +13,7 @@ import { consoleUsageLog, errorSummary, type UsageLog } from "./usage-log";
 
 /** What metering needs of a `Queue<UsageEvent>` binding. */
 export interface UsageQueue {
-  send(event: UsageEvent): Promise<void>;
+  send(event: UsageEvent): Promise<unknown>;
 }
 
 export interface MeteringDeps {

@@ -29,6 +29,12 @@ export const UsageEventSchema = z.object({
   gpu_ms: count,
   /** OpenAI's `user` field, carried for logs and later breakdowns; not aggregated today. */
   user: z.string().max(256).optional(),
+  /**
+   * Set when the request was admitted while the limiter could not reach Redis
+   * (RATE_LIMIT_FAILURE_MODE=open): epoch ms of admission. Its tokens still have to be
+   * charged to that month's quota once Redis answers (see metering/settle-quota.ts).
+   */
+  quota_pending_at: z.number().int().min(0).optional(),
 });
 
 export type UsageEvent = z.infer<typeof UsageEventSchema>;
@@ -45,6 +51,8 @@ export interface RequestUsage {
   /** GPU time spent on this request's misses; rounded to whole milliseconds. */
   gpuMs: number;
   user?: string;
+  /** Admitted without the limiter (Redis unreachable) at this epoch ms. */
+  quotaPendingAt?: number;
 }
 
 /**
@@ -63,6 +71,7 @@ export function newUsageEvent(usage: RequestUsage, now: Date = new Date()): Usag
     tokens_cached: usage.tokensCached,
     gpu_ms: Math.round(usage.gpuMs),
     ...(usage.user !== undefined ? { user: usage.user } : {}),
+    ...(usage.quotaPendingAt !== undefined ? { quota_pending_at: usage.quotaPendingAt } : {}),
   };
 }
 

@@ -11,7 +11,7 @@
  * test object both fit.
  */
 import { applyUsageEvent, type UsageWriteRedis } from "./usage-store";
-import { parseUsageEvent } from "./usage-event";
+import { parseUsageEvent, type UsageEvent } from "./usage-event";
 import { consoleUsageLog, errorSummary, type UsageLog } from "./usage-log";
 
 export interface UsageMessage {
@@ -30,6 +30,8 @@ export interface UsageBatch {
 export interface UsageConsumerDeps {
   redis: UsageWriteRedis;
   log?: UsageLog;
+  /** Runs after the event is applied (or found applied already); a failure retries the message. */
+  onApplied?: (event: UsageEvent) => Promise<void>;
 }
 
 const FIRST_RETRY_DELAY_SECONDS = 10;
@@ -46,10 +48,10 @@ export async function consumeUsageBatch(batch: UsageBatch, deps: UsageConsumerDe
   const log = deps.log ?? consoleUsageLog;
   // Concurrently: the writes travel together through the auto-pipelining client, and
   // an unreachable Redis costs the batch one timeout, not one per message.
-  await Promise.all(batch.messages.map((message) => consumeOne(message, deps.redis, log)));
+  await Promise.all(batch.messages.map((message) => consumeOne(message, deps, log)));
 }
 
-async function consumeOne(message: UsageMessage, redis: UsageWriteRedis, log: UsageLog): Promise<void> {
+async function consumeOne(message: UsageMessage, deps: UsageConsumerDeps, log: UsageLog): Promise<void> {
   const event = parseUsageEvent(message.body);
   if (event === null) {
     // Never acked: the message is kept, and ends in the dead-letter queue for an
@@ -59,7 +61,8 @@ async function consumeOne(message: UsageMessage, redis: UsageWriteRedis, log: Us
     return;
   }
   try {
-    await applyUsageEvent(redis, event);
+    await applyUsageEvent(deps.redis, event);
+    await deps.onApplied?.(event);
     message.ack();
   } catch (error) {
     const delaySeconds = usageRetryDelaySeconds(message.attempts);

@@ -1,45 +1,45 @@
 /**
- * API-key authentication for `/v1/*`. The middleware only knows the KeyResolver
- * interface: today a static list from configuration (`API_KEYS`), later the tenancy
- * store, without the routes changing. Fail closed: any resolver error is a 401/500,
- * never an anonymous pass.
+ * API-key authentication for `/v1/*`, one middleware for every route, each naming the
+ * scope it needs. Keys resolve to a tenant through the tenancy store
+ * (tenants/key-resolver.ts): a missing, malformed, unknown or revoked key is 401, a key
+ * without the route's scope or of a suspended tenant is 403, all in OpenAI's envelope.
+ * Fail closed: when the store cannot be reached the resolver throws a 503 and nothing
+ * is admitted unverified.
  */
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../errors/api-error";
 import type { AppEnv } from "../app-env";
-
-export type Scope = "embed" | "index" | "usage";
-
-export interface Principal {
-  tenantId: string;
-  keyId: string;
-  scopes: readonly Scope[];
-}
-
-export type KeyResolver = (presentedKey: string) => Promise<Principal | null>;
+import { configFrom } from "../env";
+import { tenantKeyResolverFor } from "../tenants/key-resolver-for";
+import type { Scope } from "../tenants/types";
 
 const MISSING_KEY =
   "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
 const BAD_KEY = "Incorrect API key provided. Check the key you are using, or ask your administrator for a new one.";
 
-function bearerToken(header: string | undefined): string | null {
-  const match = header?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i);
-  return match?.[1] ?? null;
+function bearerToken(header: string): string | null {
+  return header.match(/^Bearer[ \t]+(\S+)[ \t]*$/i)?.[1] ?? null;
 }
 
-export function apiKeyAuth(options: { resolver: (env: AppEnv["Bindings"]) => KeyResolver; scope: Scope }): MiddlewareHandler<AppEnv> {
+export function apiKeyAuth(options: { scope: Scope }): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuthMiddleware(c, next) {
     const header = c.req.header("authorization");
     if (!header) throw new ApiError("invalid_api_key", MISSING_KEY);
     const key = bearerToken(header);
-    const principal = key === null ? null : await options.resolver(c.env)(key);
-    if (!principal) throw new ApiError("invalid_api_key", BAD_KEY, { code: "invalid_api_key" });
-    if (!principal.scopes.includes(options.scope)) {
+    if (key === null) throw new ApiError("invalid_api_key", BAD_KEY, { code: "invalid_api_key" });
+    const resolution = await tenantKeyResolverFor(configFrom(c.env))(key);
+    if (!resolution.ok) {
+      if (resolution.reason === "suspended") {
+        throw new ApiError("permission_denied", "This tenant is suspended. Contact your administrator.", { code: "tenant_suspended" });
+      }
+      throw new ApiError("invalid_api_key", BAD_KEY, { code: "invalid_api_key" });
+    }
+    if (!resolution.principal.scopes.includes(options.scope)) {
       throw new ApiError("permission_denied", `This API key does not have the '${options.scope}' scope.`, {
         code: "insufficient_permissions",
       });
     }
-    c.set("principal", principal);
+    c.set("principal", resolution.principal);
     await next();
   };
 }

@@ -8,7 +8,6 @@ import { endTime, startTime } from "hono/timing";
 import type { AppEnv } from "../app-env";
 import { configFrom } from "../env";
 import { apiKeyAuth } from "../middleware/auth";
-import { keyResolverFor } from "../middleware/key-resolver";
 import { gpuPoolFor } from "../gpu/pool-for";
 import { parseEmbeddingRequest } from "../embeddings/parse-request";
 import { EmbeddingRequestSchema } from "../embeddings/request-schema";
@@ -16,6 +15,10 @@ import { createEmbeddings } from "../embeddings/pipeline";
 import { renderEmbeddingsBody } from "../embeddings/render-response";
 import { ErrorEnvelopeSchema } from "./error-schema";
 import { vectorCacheFor } from "../cache/vector-cache-for";
+import { admissionFor } from "../limits/admission-for";
+import { recordUsage } from "../metering/record-usage";
+import { newUsageEvent } from "../metering/usage-event";
+import { tenancyRedis } from "../tenants/tenancy-redis";
 
 const EmbeddingResponseSchema = z
   .object({
@@ -52,10 +55,13 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
   // Documented from the schema; validated by parseEmbeddingRequest, which needs to
   // control the order of checks (content type, size, JSON, schema) to give OpenAI's errors.
   app.openAPIRegistry.registerPath(embeddingsRoute);
-  app.post("/v1/embeddings", apiKeyAuth({ resolver: keyResolverFor, scope: "embed" }), async (c) => {
+  app.post("/v1/embeddings", apiKeyAuth({ scope: "embed" }), async (c) => {
     const config = configFrom(c.env);
     const request = await parseEmbeddingRequest(c.req.raw, config.maxBodyBytes);
     const gpu = gpuPoolFor(config.gpu);
+    const principal = c.get("principal");
+    const admission = admissionFor(config);
+    let admittedWithoutLimiter: number | undefined;
     const timed = async <T>(metric: string, step: () => Promise<T>): Promise<T> => {
       startTime(c, metric);
       try {
@@ -68,7 +74,7 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
       cache: vectorCacheFor({
         config: config.cache,
         modelRevision: config.modelRevision,
-        tenantId: c.get("principal").tenantId,
+        tenantId: principal.tenantId,
         cacheControl: c.req.header("cache-control"),
         background: (work) => c.executionCtx.waitUntil(work),
         timed,
@@ -76,10 +82,24 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
       }),
       recordDtype: config.cache.recordDtype,
       embedOnGpu: (items) => gpu.embed(items, c.req.raw.signal),
-      admit: async () => undefined,
+      admit: async (usage) => {
+        const admitted = await admission.admit(principal, usage);
+        if (admitted.degraded) admittedWithoutLimiter = Date.now();
+        for (const [name, value] of Object.entries(admitted.headers)) c.header(name, value);
+      },
       timed,
     });
     c.header("x-cache", `hits=${result.hits} misses=${result.misses}`);
+    const event = newUsageEvent({
+      tenantId: principal.tenantId,
+      inputs: result.vectors.length,
+      tokensComputed: result.tokensComputed,
+      tokensCached: result.promptTokens - result.tokensComputed,
+      gpuMs: result.gpuMs,
+      ...(request.user !== undefined ? { user: request.user } : {}),
+      ...(admittedWithoutLimiter !== undefined ? { quotaPendingAt: admittedWithoutLimiter } : {}),
+    });
+    c.executionCtx.waitUntil(recordUsage({ redis: tenancyRedis(config), queue: c.env.USAGE_QUEUE, admission }, event));
     const body = renderEmbeddingsBody(result.vectors, request.encoding_format ?? "float", result.promptTokens);
     return c.body(body, 200, { "content-type": "application/json" });
   });

@@ -3,7 +3,6 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { PUBLIC_MODEL_ID } from "../env";
 import { apiKeyAuth } from "../middleware/auth";
-import { keyResolverFor } from "../middleware/key-resolver";
 import { ErrorEnvelopeSchema } from "./error-schema";
 
 /** 2025-06-05, the model's release on Hugging Face; fixed so the answer is stable. */
@@ -21,7 +20,7 @@ const route = createRoute({
   method: "get",
   path: "/v1/models",
   security: [{ bearerAuth: [] }],
-  middleware: [apiKeyAuth({ resolver: keyResolverFor, scope: "embed" })] as const,
+  middleware: [apiKeyAuth({ scope: "embed" })] as const,
   responses: {
     200: {
       description: "Models",

@@ -9,7 +9,6 @@ import type { AppEnv } from "../app-env";
 import { configFrom } from "../env";
 import { ApiError, invalidRequest } from "../errors/api-error";
 import { apiKeyAuth } from "../middleware/auth";
-import { keyResolverFor } from "../middleware/key-resolver";
 import { readUsage, type UsageReport } from "../metering/read-usage";
 import { utcDay } from "../metering/usage-event";
 import { invalidDateError, usageRangeFrom } from "../metering/usage-range";
@@ -85,7 +84,7 @@ const route = createRoute({
   path: "/v1/usage",
   summary: "Your usage per UTC day",
   security: [{ bearerAuth: [] }],
-  middleware: [apiKeyAuth({ resolver: keyResolverFor, scope: "usage" })] as const,
+  middleware: [apiKeyAuth({ scope: "usage" })] as const,
   request: { query: UsageQuerySchema },
   responses: {
     200: { description: "Usage per day, and totals", content: { "application/json": { schema: UsageReportSchema } } },

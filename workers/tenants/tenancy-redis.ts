@@ -10,7 +10,7 @@ import { ConfigError, type EdgeConfig } from "../env";
 const clients = new Map<string, Redis>();
 
 export function tenancyRedis(config: EdgeConfig): Redis {
-  const redis = config.cache.redis;
+  const redis = config.tenancy.redis;
   if (!redis) throw new ConfigError("invalid configuration: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are required");
   const timeoutMs = config.tenancy.redisTimeoutMs;
   const id = `${redis.url}\n${redis.token}\n${timeoutMs}`;
