@@ -2,7 +2,7 @@
 # Provisions and deploys one environment of the edge Worker (wrangler.toml [env.*]).
 #
 #   GPU_WORKER_URLS=https://<id>.api.runpod.ai,https://<ws>--qwen3-embedding-worker-serve.modal.run \
-#   GPU_WORKER_TOKEN=... API_KEYS=... \
+#   GPU_WORKER_TOKEN=... ADMIN_TOKEN=... UPSTASH_REDIS_REST_URL=... UPSTASH_REDIS_REST_TOKEN=... \
 #     infra/cloudflare/provision.sh staging|production [--dry-run]
 #
 # 1. creates the Cloudflare resources the environment binds (KV namespaces, queues, R2
@@ -12,9 +12,11 @@
 #    typed on a command line or written outside a private temp directory;
 # 3. sets GPU_WORKER_URLS, which is empty in git, from the environment.
 #
-# Required: GPU_WORKER_URLS, GPU_WORKER_TOKEN, API_KEYS. Uploaded when set:
-# UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN (infra/upstash/README.md), and
-# GPU_WORKER_HEADERS (per-endpoint credentials such as Modal's; infra/README.md).
+# Required: GPU_WORKER_URLS, GPU_WORKER_TOKEN, ADMIN_TOKEN, UPSTASH_REDIS_REST_URL and
+# UPSTASH_REDIS_REST_TOKEN (tenants, keys, limits and usage live there; see
+# infra/upstash/README.md). Uploaded when set: GPU_WORKER_HEADERS (per-endpoint
+# credentials such as Modal's; infra/README.md) and CACHE_UPSTASH_REDIS_REST_URL /
+# CACHE_UPSTASH_REDIS_REST_TOKEN (a separate database for the vector cache).
 # --dry-run builds the bundle (wrangler deploy --dry-run) and prints the commands it
 # would run; it needs no Cloudflare login and uploads nothing.
 set -euo pipefail
@@ -79,7 +81,9 @@ require() {
 
 require GPU_WORKER_URLS
 require GPU_WORKER_TOKEN
-require API_KEYS
+require ADMIN_TOKEN
+require UPSTASH_REDIS_REST_URL
+require UPSTASH_REDIS_REST_TOKEN
 if [[ "${GPU_WORKER_URLS:-}" == *127.0.0.1* || "${GPU_WORKER_URLS:-}" == *localhost* ]]; then
   echo "GPU_WORKER_URLS points at this machine; give the deployed GPU endpoints" >&2
   exit 64
@@ -106,7 +110,7 @@ secrets_file="$private_dir/secrets.json"
 # JSON written by python3 from the environment, so no value passes through argv.
 python3 - "$secrets_file" <<'PY'
 import json, os, sys
-names = ["GPU_WORKER_TOKEN", "GPU_WORKER_HEADERS", "API_KEYS", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"]
+names = ["GPU_WORKER_TOKEN", "GPU_WORKER_HEADERS", "ADMIN_TOKEN", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "CACHE_UPSTASH_REDIS_REST_URL", "CACHE_UPSTASH_REDIS_REST_TOKEN"]
 secrets = {n: os.environ[n] for n in names if os.environ.get(n)}
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 with os.fdopen(fd, "w") as out:

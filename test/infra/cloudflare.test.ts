@@ -41,12 +41,18 @@ describe.each(ENVIRONMENTS)("[env.%s]", (environment) => {
     }
   });
 
-  it("never points at a local GPU worker and binds no resource that does not exist yet", () => {
+  it("never points at a local GPU worker and binds exactly the resources provision.sh creates", () => {
     expect(config.vars.GPU_WORKER_URLS).toBe("");
     expect(config.kv_namespaces).toEqual([]);
     expect(config.r2_buckets).toEqual([]);
-    expect(config.queues.producers ?? []).toEqual([]);
     expect(config.durable_objects.bindings).toEqual([]);
+    // provision.sh creates "<name>-<env>" for each of: qwen3-usage qwen3-usage-dlq.
+    expect((config.queues.producers ?? []).map((p: { binding: string; queue: string }) => [p.binding, p.queue])).toEqual([
+      ["USAGE_QUEUE", `qwen3-usage-${environment}`],
+    ]);
+    expect((config.queues.consumers ?? []).map((c: { queue: string; dead_letter_queue?: string; max_retries?: number }) => [c.queue, c.dead_letter_queue, c.max_retries])).toEqual([
+      [`qwen3-usage-${environment}`, `qwen3-usage-dlq-${environment}`, 10],
+    ]);
   });
 
   it("builds with wrangler deploy --dry-run, offline, and gzips under 3 MiB", () => {
@@ -70,22 +76,24 @@ describe("infra/cloudflare/provision.sh", () => {
     const result = run("bash", [repoPath("infra", "cloudflare", "provision.sh"), "staging"], {
       GPU_WORKER_URLS: "http://127.0.0.1:8000",
       GPU_WORKER_TOKEN: "t",
-      API_KEYS: "k",
+      ADMIN_TOKEN: "a",
+      UPSTASH_REDIS_REST_URL: "https://example.upstash.io",
+      UPSTASH_REDIS_REST_TOKEN: "u",
     });
     expect(result.status).toBe(64);
     expect(result.stderr).toContain("points at this machine");
   });
 
   it("in --dry-run builds the bundle and names the secrets it would upload, never their values", () => {
-    const secrets = { GPU_WORKER_TOKEN: "gpu-token-SECRET-1", API_KEYS: "api-keys-SECRET-2", UPSTASH_REDIS_REST_TOKEN: "upstash-SECRET-3" };
+    const secrets = { GPU_WORKER_TOKEN: "gpu-token-SECRET-1", ADMIN_TOKEN: "admin-token-SECRET-2", UPSTASH_REDIS_REST_TOKEN: "upstash-SECRET-3" };
     const result = run("bash", [repoPath("infra", "cloudflare", "provision.sh"), "staging", "--dry-run"], {
       ...offline,
       ...secrets,
       GPU_WORKER_URLS: "https://example.api.runpod.ai",
-      UPSTASH_REDIS_REST_URL: undefined,
+      UPSTASH_REDIS_REST_URL: "https://example.upstash.io",
     });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain("secrets: API_KEYS, GPU_WORKER_TOKEN, UPSTASH_REDIS_REST_TOKEN");
+    expect(result.stdout).toContain("secrets: ADMIN_TOKEN, GPU_WORKER_TOKEN, UPSTASH_REDIS_REST_TOKEN, UPSTASH_REDIS_REST_URL");
     expect(result.stdout).toMatch(/bundle builds: \d+ file\(s\)/);
     for (const value of Object.values(secrets)) expect(result.stdout + result.stderr).not.toContain(value);
   });
