@@ -51,6 +51,7 @@ const EnvSchema = z.object({
   API_KEY_ENV: z.enum(["live", "test"]).default("live"),
   TENANT_CACHE_TTL_MS: intIn(0, 5_000, 2_000),
   RATE_LIMIT_FAILURE_MODE: z.enum(["open", "closed"]).default("open"),
+  RATE_LIMITS: z.enum(["on", "off"]).default("on"),
   PRICE_USD_PER_MILLION_TOKENS: z.coerce.number().min(0).max(1000).default(0.02),
   TENANCY_REDIS_TIMEOUT_MS: intIn(50, 10_000, 1_000),
 });
@@ -80,6 +81,8 @@ export interface TenancyConfig {
   keyEnv: "live" | "test";
   /** How long an isolate trusts a key/tenant lookup; revocation takes at most this. */
   cacheTtlMs: number;
+  /** `off` skips rate limits and quotas (benchmarks, emergencies); auth and metering stay. */
+  rateLimits: boolean;
   /** With Redis unreachable: `open` admits (logged, counted once Redis is back); `closed` answers 503. */
   rateLimitFailureMode: "open" | "closed";
   /** List price, for usage's estimated cost and the savings the cache brought. */
@@ -140,6 +143,7 @@ export function configFrom(env: RawEnv): EdgeConfig {
       ...(e.ADMIN_TOKEN ? { adminToken: e.ADMIN_TOKEN } : {}),
       keyEnv: e.API_KEY_ENV,
       cacheTtlMs: e.TENANT_CACHE_TTL_MS,
+      rateLimits: e.RATE_LIMITS === "on",
       rateLimitFailureMode: e.RATE_LIMIT_FAILURE_MODE,
       priceUsdPerMillionTokens: e.PRICE_USD_PER_MILLION_TOKENS,
       redisTimeoutMs: e.TENANCY_REDIS_TIMEOUT_MS,

@@ -1,7 +1,9 @@
 /**
- * What every benchmark section runs on: the Worker bundle and the floor route inside
- * workerd (Miniflare, no wrangler dev proxy), and the CPU stand-in as its own process,
- * all on loopback.
+ * What every benchmark section runs on: edge variants and the reference routes inside
+ * workerd (Miniflare, no wrangler dev proxy), the CPU stand-in and the local Upstash
+ * (redis-server + REST bridge) as their own processes, all on loopback. One tenant,
+ * created through the admin API with limits far above what a benchmark sends, so the
+ * limiters run their full path without ever refusing.
  */
 import path from "node:path";
 import { Miniflare } from "miniflare";
@@ -10,21 +12,28 @@ import { startChild, waitForHttp, type Child } from "../../infra/local/children"
 import { freePort } from "../../infra/local/free-port";
 import { startLocalUpstash } from "../../infra/local/local-upstash";
 
-export const BENCH_KEY = "sk_bench_key_0123456789abcdef";
 const OUT = path.join(REPO_ROOT, "dist/bench");
+const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
+const BENCH_PLAN = { requests_per_minute: 1_000_000, tokens_per_minute: 1_000_000_000_000, tokens_per_month: 1_000_000_000_000, max_inputs_per_request: 2048 };
 
 export interface BenchStack {
-  /** The edge with every cache tier (L3 on the local Upstash bridge). */
+  /** The edge with every cache tier and limits on. */
   edgeUrl: string;
-  /** The same edge with L1 off and the Cache API off: every lookup goes to L3. */
+  /** The same with RATE_LIMITS=off. */
+  edgeNoLimitsUrl: string;
+  /** L1 and the Cache API off: every lookup goes to L3 (limits on). */
   l3OnlyUrl: string;
-  upstash: { url: string; token: string };
+  /** L3 only, RATE_LIMITS=off. */
+  l3OnlyNoLimitsUrl: string;
   floorUrl: string;
   standinUrl: string;
+  upstash: { url: string; token: string };
+  apiKey: string;
+  tenantId: string;
   close(): Promise<void>;
 }
 
-export async function startBenchStack(vars: Record<string, string> = {}): Promise<BenchStack> {
+export async function startBenchStack(): Promise<BenchStack> {
   const workerFile = await buildWorker(path.join(OUT, "worker.mjs"));
   const floorFile = path.join(OUT, "floor.mjs");
   await buildWorker(floorFile, "test/bench/floor-worker.ts");
@@ -40,37 +49,70 @@ export async function startBenchStack(vars: Record<string, string> = {}): Promis
   const standinUrl = `http://127.0.0.1:${standinPort}`;
   await waitForHttp(`${standinUrl}/health`, standin, 60_000);
   const upstash = await startLocalUpstash();
-  const cacheVars = { UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token };
+  const common = {
+    GPU_WORKER_URLS: standinUrl,
+    UPSTASH_REDIS_REST_URL: upstash.url,
+    UPSTASH_REDIS_REST_TOKEN: upstash.token,
+    ADMIN_TOKEN,
+  };
 
-  // Separate instances so each has its own address; only one is under load at a time.
-  const edge = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    modules: true,
-    scriptPath: workerFile,
-    compatibilityDate: COMPATIBILITY_DATE,
-    bindings: { GPU_WORKER_URLS: standinUrl, API_KEYS: BENCH_KEY, ...cacheVars, ...vars },
-  });
-  const l3Only = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    modules: true,
-    scriptPath: workerFile,
-    compatibilityDate: COMPATIBILITY_DATE,
-    cache: false,
-    bindings: { GPU_WORKER_URLS: standinUrl, API_KEYS: BENCH_KEY, ...cacheVars, CACHE_L1_MAX_BYTES: "0", ...vars },
-  });
-  const floor = new Miniflare({ host: "127.0.0.1", port: 0, modules: true, scriptPath: floorFile, compatibilityDate: COMPATIBILITY_DATE, bindings: cacheVars });
+  // Separate instances so each has its own address and isolate; one is under load at a time.
+  const edge = (vars: Record<string, string>, cacheApi = true) =>
+    new Miniflare({
+      host: "127.0.0.1",
+      port: 0,
+      modules: true,
+      scriptPath: workerFile,
+      compatibilityDate: COMPATIBILITY_DATE,
+      cache: cacheApi,
+      queueProducers: { USAGE_QUEUE: { queueName: "qwen3-usage" } },
+      bindings: { ...common, ...vars },
+    });
+  const instances = {
+    edge: edge({}),
+    edgeNoLimits: edge({ RATE_LIMITS: "off" }),
+    l3Only: edge({ CACHE_L1_MAX_BYTES: "0" }, false),
+    l3OnlyNoLimits: edge({ CACHE_L1_MAX_BYTES: "0", RATE_LIMITS: "off" }, false),
+    floor: new Miniflare({
+      host: "127.0.0.1",
+      port: 0,
+      modules: true,
+      scriptPath: floorFile,
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings: { UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token },
+    }),
+  };
   const urlOf = async (mf: Miniflare) => (await mf.ready).toString().replace(/\/$/, "");
+  const edgeUrl = await urlOf(instances.edge);
+  const { tenantId, apiKey } = await createBenchTenant(edgeUrl);
   return {
-    edgeUrl: await urlOf(edge),
-    l3OnlyUrl: await urlOf(l3Only),
-    upstash: { url: upstash.url, token: upstash.token },
-    floorUrl: await urlOf(floor),
+    edgeUrl,
+    edgeNoLimitsUrl: await urlOf(instances.edgeNoLimits),
+    l3OnlyUrl: await urlOf(instances.l3Only),
+    l3OnlyNoLimitsUrl: await urlOf(instances.l3OnlyNoLimits),
+    floorUrl: await urlOf(instances.floor),
     standinUrl,
+    upstash: { url: upstash.url, token: upstash.token },
+    apiKey,
+    tenantId,
     async close() {
-      await Promise.all([edge.dispose(), l3Only.dispose(), floor.dispose()]);
+      await Promise.all(Object.values(instances).map((mf) => mf.dispose()));
       await Promise.all([standin.stop(), ...upstash.children.map((c) => c.stop())]);
     },
   };
+}
+
+async function createBenchTenant(edgeUrl: string): Promise<{ tenantId: string; apiKey: string }> {
+  const admin = (path: string, body: unknown) =>
+    fetch(`${edgeUrl}/admin/v1${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }).then(async (r) => {
+      if (r.status !== 201) throw new Error(`bench setup: ${path} answered ${r.status} ${await r.text()}`);
+      return r.json() as Promise<Record<string, string>>;
+    });
+  const tenant = await admin("/tenants", { name: "benchmark", plan: BENCH_PLAN });
+  const key = await admin(`/tenants/${tenant.id}/keys`, { name: "benchmark" });
+  return { tenantId: tenant.id!, apiKey: key.key! };
 }

@@ -4,10 +4,9 @@
  * `@upstash/redis` MGET of the same keys through the same bridge. Also the stored
  * bytes per record and the L1 memory per cached vector.
  */
-import { createHash } from "node:crypto";
 import { Redis } from "@upstash/redis";
 import { formatTable, interleavedRatio, runLoad, type LoadResult } from "./load";
-import { BENCH_KEY, type BenchStack } from "./bench-stack";
+import type { BenchStack } from "./bench-stack";
 import { sentences } from "./texts";
 import { cacheKeysFor, tenantScope } from "../../workers/cache/cache-key";
 import { recordBytes } from "../../workers/cache/record";
@@ -18,10 +17,10 @@ import { REPO_ROOT } from "../../infra/local/build-worker";
 const CONCURRENCY = 4;
 const MODEL_REVISION = "Qwen/Qwen3-Embedding-4B@main";
 
-function embedRequest(url: string, input: string[]): Promise<Response> {
+export function embedRequest(url: string, apiKey: string, input: string[]): Promise<Response> {
   return fetch(`${url}/v1/embeddings`, {
     method: "POST",
-    headers: { authorization: `Bearer ${BENCH_KEY}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
     body: JSON.stringify({ model: "Qwen3-Embedding-4B", input, encoding_format: "base64" }),
   });
 }
@@ -35,7 +34,7 @@ async function expectCache(res: Response, expected: string): Promise<void> {
 export async function runCacheBench(stack: BenchStack): Promise<void> {
   // Same client settings as the edge's L3 tier (workers/cache/redis-client.ts).
   const redis = new Redis({ url: stack.upstash.url, token: stack.upstash.token, automaticDeserialization: false, responseEncoding: false });
-  const tenant = `key_${createHash("sha256").update(BENCH_KEY).digest("hex").slice(0, 16)}`;
+  const tenant = stack.tenantId;
   const results: LoadResult[] = [];
   const byName = new Map<string, LoadResult>();
   const record = (r: LoadResult) => (results.push(r), byName.set(r.name, r), r);
@@ -46,21 +45,21 @@ export async function runCacheBench(stack: BenchStack): Promise<void> {
     const requests = n === 1 ? 1000 : 200;
     const warm = sentences(n, seed++);
     // Warm every tier (the edge writes L3 in the background), then check the preconditions.
-    await expectCache(await embedRequest(stack.edgeUrl, warm), `hits=0 misses=${n}`);
+    await expectCache(await embedRequest(stack.edgeUrl, stack.apiKey, warm), `hits=0 misses=${n}`);
     const keys = await cacheKeysFor({ scope: tenantScope(tenant), modelRevision: MODEL_REVISION, modelInputs: warm });
     for (let i = 0; i < 100 && (await redis.exists(...keys)) < n; i++) await new Promise((r) => setTimeout(r, 50));
-    await expectCache(await embedRequest(stack.edgeUrl, warm), `hits=${n} misses=0`);
-    await expectCache(await embedRequest(stack.l3OnlyUrl, warm), `hits=${n} misses=0`);
+    await expectCache(await embedRequest(stack.edgeUrl, stack.apiKey, warm), `hits=${n} misses=0`);
+    await expectCache(await embedRequest(stack.l3OnlyUrl, stack.apiKey, warm), `hits=${n} misses=0`);
 
-    record(await runLoad(`L1 hit ${n} in`, () => embedRequest(stack.edgeUrl, warm), { requests, concurrency: CONCURRENCY }));
-    record(await runLoad(`L3 hit ${n} in`, () => embedRequest(stack.l3OnlyUrl, warm), { requests, concurrency: CONCURRENCY }));
+    record(await runLoad(`L1 hit ${n} in`, () => embedRequest(stack.edgeUrl, stack.apiKey, warm), { requests, concurrency: CONCURRENCY }));
+    record(await runLoad(`L3 hit ${n} in`, () => embedRequest(stack.l3OnlyUrl, stack.apiKey, warm), { requests, concurrency: CONCURRENCY }));
     record(await runLoad(`direct MGET ${n} keys (Node)`, () => redis.mget(...keys).then(() => new Response("ok")), { requests, concurrency: CONCURRENCY }));
     const mgetBody = JSON.stringify(keys);
     record(
       await runLoad(`direct MGET ${n} keys (Worker)`, () => fetch(`${stack.floorUrl}/mget`, { method: "POST", body: mgetBody }), { requests, concurrency: CONCURRENCY }),
     );
     record(
-      await runLoad(`miss ${n} in`, () => embedRequest(stack.edgeUrl, sentences(n, seed++)), {
+      await runLoad(`miss ${n} in`, () => embedRequest(stack.edgeUrl, stack.apiKey, sentences(n, seed++)), {
         requests: n === 1 ? 400 : 60,
         concurrency: CONCURRENCY,
       }),
@@ -83,9 +82,9 @@ export async function runCacheBench(stack: BenchStack): Promise<void> {
     );
   }
   const hot = sentences(1, 42);
-  await expectCache(await embedRequest(stack.edgeUrl, hot), "hits=0 misses=1");
+  await expectCache(await embedRequest(stack.edgeUrl, stack.apiKey, hot), "hits=0 misses=1");
   const l1VsFloor = await interleavedRatio(
-    () => runLoad("L1 hit 1 in", () => embedRequest(stack.edgeUrl, hot), { requests: 600, concurrency: CONCURRENCY }),
+    () => runLoad("L1 hit 1 in", () => embedRequest(stack.edgeUrl, stack.apiKey, hot), { requests: 600, concurrency: CONCURRENCY }),
     () => runLoad("floor", () => fetch(`${stack.floorUrl}/floor`), { requests: 600, concurrency: CONCURRENCY }),
     5,
   );

@@ -7,7 +7,7 @@
  * (hits, and misses with their write-back) are the cache section's.
  */
 import { formatTable, interleavedRatio, runLoad, type LoadResult } from "./load";
-import { BENCH_KEY, type BenchStack } from "./bench-stack";
+import type { BenchStack } from "./bench-stack";
 import { sentences } from "./texts";
 
 const CONCURRENCY = 4;
@@ -29,7 +29,7 @@ export async function runEdgeBench(stack: BenchStack): Promise<void> {
           () =>
             fetch(`${stack.edgeUrl}/v1/embeddings`, {
               method: "POST",
-              headers: { authorization: `Bearer ${BENCH_KEY}`, "content-type": "application/json", "cache-control": "no-cache, no-store" },
+              headers: { authorization: `Bearer ${stack.apiKey}`, "content-type": "application/json", "cache-control": "no-cache, no-store" },
               body: JSON.stringify({ model: "Qwen3-Embedding-4B", input: sentences(inputs, batch++), encoding_format: format, dimensions: dims }),
             }),
           { requests: requestsFor(inputs), concurrency: CONCURRENCY },
@@ -70,7 +70,7 @@ export async function runEdgeBench(stack: BenchStack): Promise<void> {
   const oneBase64 = () =>
     fetch(`${stack.edgeUrl}/v1/embeddings`, {
       method: "POST",
-      headers: { authorization: `Bearer ${BENCH_KEY}`, "content-type": "application/json", "cache-control": "no-cache, no-store" },
+      headers: { authorization: `Bearer ${stack.apiKey}`, "content-type": "application/json", "cache-control": "no-cache, no-store" },
       body: JSON.stringify({ model: "Qwen3-Embedding-4B", input: sentences(1, batch++), encoding_format: "base64" }),
     });
   const edgeVsFloor = await interleavedRatio(

@@ -83,6 +83,7 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
       recordDtype: config.cache.recordDtype,
       embedOnGpu: (items) => gpu.embed(items, c.req.raw.signal),
       admit: async (usage) => {
+        if (!config.tenancy.rateLimits) return;
         const admitted = await admission.admit(principal, usage);
         if (admitted.degraded) admittedWithoutLimiter = Date.now();
         for (const [name, value] of Object.entries(admitted.headers)) c.header(name, value);
