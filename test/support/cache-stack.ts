@@ -9,7 +9,12 @@ export const BRIDGE_TOKEN = "test-bridge-token-0123456789";
 
 export interface CacheStack {
   redis: RedisServer;
+  /** The bridge now running (replaced by startBridge after stopBridge). */
   bridge: UpstashBridge;
+  /** An Upstash outage with its data intact: the REST endpoint goes away, Redis keeps it all. */
+  stopBridge(): Promise<void>;
+  /** The bridge back on the same URL. */
+  startBridge(): Promise<void>;
   /** Worker vars pointing the edge's L3 at the bridge. */
   vars: Record<string, string>;
   close(): Promise<void>;
@@ -17,10 +22,17 @@ export interface CacheStack {
 
 export async function startCacheStack(): Promise<CacheStack> {
   const redis = await startRedisServer();
-  const bridge = await startUpstashBridge({ redisUrl: redis.url, token: BRIDGE_TOKEN, port: 0, log: () => undefined });
+  let bridge = await startUpstashBridge({ redisUrl: redis.url, token: BRIDGE_TOKEN, port: 0, log: () => undefined });
+  const port = bridge.port;
   return {
     redis,
-    bridge,
+    get bridge() {
+      return bridge;
+    },
+    stopBridge: () => bridge.close(),
+    async startBridge() {
+      bridge = await startUpstashBridge({ redisUrl: redis.url, token: BRIDGE_TOKEN, port, log: () => undefined });
+    },
     vars: { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: BRIDGE_TOKEN },
     async close() {
       await bridge.close();

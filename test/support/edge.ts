@@ -44,6 +44,8 @@ export interface TestEdge {
   admin(method: string, path: string, body?: unknown): Promise<Response>;
   newTenant(options?: { plan?: Partial<Plan>; scopes?: Scope[]; name?: string }): Promise<TestTenant>;
   embed(body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** The Worker's bindings, usable from the test (e.g. USAGE_QUEUE to send to the real queue). */
+  bindings(): Promise<Record<string, unknown>>;
   dispose(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
         headers: { authorization: `Bearer ${tenant.apiKey}`, "content-type": "application/json", ...headers },
         body: typeof body === "string" ? body : JSON.stringify(body),
       }),
+    bindings: () => mf.getBindings(),
     async dispose() {
       await mf.dispose();
       if (ownStack) await stack.close();
