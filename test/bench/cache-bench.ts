@@ -2,7 +2,8 @@
  * Issue 3's benchmark: L1 hit, L3 hit (L1 and L2 cold: an isolate with both off) and
  * miss, for 1 and 64 inputs x 2560 dims base64, beside the floor route and a direct
  * `@upstash/redis` MGET of the same keys through the same bridge. Also the stored
- * bytes per record and the L1 memory per cached vector.
+ * bytes per record and the L1 memory per cached vector. Runs with RATE_LIMITS=off (auth
+ * and metering on): the limiter's cost is measured on its own in the limits section.
  */
 import { Redis } from "@upstash/redis";
 import { formatTable, interleavedRatio, runLoad, type LoadResult } from "./load";
@@ -45,21 +46,21 @@ export async function runCacheBench(stack: BenchStack): Promise<void> {
     const requests = n === 1 ? 1000 : 200;
     const warm = sentences(n, seed++);
     // Warm every tier (the edge writes L3 in the background), then check the preconditions.
-    await expectCache(await embedRequest(stack.edgeUrl, stack.apiKey, warm), `hits=0 misses=${n}`);
+    await expectCache(await embedRequest(stack.edgeNoLimitsUrl, stack.apiKey, warm), `hits=0 misses=${n}`);
     const keys = await cacheKeysFor({ scope: tenantScope(tenant), modelRevision: MODEL_REVISION, modelInputs: warm });
     for (let i = 0; i < 100 && (await redis.exists(...keys)) < n; i++) await new Promise((r) => setTimeout(r, 50));
-    await expectCache(await embedRequest(stack.edgeUrl, stack.apiKey, warm), `hits=${n} misses=0`);
-    await expectCache(await embedRequest(stack.l3OnlyUrl, stack.apiKey, warm), `hits=${n} misses=0`);
+    await expectCache(await embedRequest(stack.edgeNoLimitsUrl, stack.apiKey, warm), `hits=${n} misses=0`);
+    await expectCache(await embedRequest(stack.l3OnlyNoLimitsUrl, stack.apiKey, warm), `hits=${n} misses=0`);
 
-    record(await runLoad(`L1 hit ${n} in`, () => embedRequest(stack.edgeUrl, stack.apiKey, warm), { requests, concurrency: CONCURRENCY }));
-    record(await runLoad(`L3 hit ${n} in`, () => embedRequest(stack.l3OnlyUrl, stack.apiKey, warm), { requests, concurrency: CONCURRENCY }));
+    record(await runLoad(`L1 hit ${n} in`, () => embedRequest(stack.edgeNoLimitsUrl, stack.apiKey, warm), { requests, concurrency: CONCURRENCY }));
+    record(await runLoad(`L3 hit ${n} in`, () => embedRequest(stack.l3OnlyNoLimitsUrl, stack.apiKey, warm), { requests, concurrency: CONCURRENCY }));
     record(await runLoad(`direct MGET ${n} keys (Node)`, () => redis.mget(...keys).then(() => new Response("ok")), { requests, concurrency: CONCURRENCY }));
     const mgetBody = JSON.stringify(keys);
     record(
       await runLoad(`direct MGET ${n} keys (Worker)`, () => fetch(`${stack.floorUrl}/mget`, { method: "POST", body: mgetBody }), { requests, concurrency: CONCURRENCY }),
     );
     record(
-      await runLoad(`miss ${n} in`, () => embedRequest(stack.edgeUrl, stack.apiKey, sentences(n, seed++)), {
+      await runLoad(`miss ${n} in`, () => embedRequest(stack.edgeNoLimitsUrl, stack.apiKey, sentences(n, seed++)), {
         requests: n === 1 ? 400 : 60,
         concurrency: CONCURRENCY,
       }),
@@ -82,9 +83,9 @@ export async function runCacheBench(stack: BenchStack): Promise<void> {
     );
   }
   const hot = sentences(1, 42);
-  await expectCache(await embedRequest(stack.edgeUrl, stack.apiKey, hot), "hits=0 misses=1");
+  await expectCache(await embedRequest(stack.edgeNoLimitsUrl, stack.apiKey, hot), "hits=0 misses=1");
   const l1VsFloor = await interleavedRatio(
-    () => runLoad("L1 hit 1 in", () => embedRequest(stack.edgeUrl, stack.apiKey, hot), { requests: 600, concurrency: CONCURRENCY }),
+    () => runLoad("L1 hit 1 in", () => embedRequest(stack.edgeNoLimitsUrl, stack.apiKey, hot), { requests: 600, concurrency: CONCURRENCY }),
     () => runLoad("floor", () => fetch(`${stack.floorUrl}/floor`), { requests: 600, concurrency: CONCURRENCY }),
     5,
   );

@@ -4,7 +4,8 @@
  * directly to the stand-in. Prints req/s, p50, p99 and the ratios the goals are
  * stated in. Every request carries fresh texts and `cache-control: no-cache, no-store`,
  * so this section measures the edge's GPU path alone; the cache's own costs and gains
- * (hits, and misses with their write-back) are the cache section's.
+ * (hits, and misses with their write-back) are the cache section's. It runs with
+ * RATE_LIMITS=off (auth and metering on): the limiter's cost is the limits section's.
  */
 import { formatTable, interleavedRatio, runLoad, type LoadResult } from "./load";
 import type { BenchStack } from "./bench-stack";
@@ -27,7 +28,7 @@ export async function runEdgeBench(stack: BenchStack): Promise<void> {
         const r = await runLoad(
           name,
           () =>
-            fetch(`${stack.edgeUrl}/v1/embeddings`, {
+            fetch(`${stack.edgeNoLimitsUrl}/v1/embeddings`, {
               method: "POST",
               headers: { authorization: `Bearer ${stack.apiKey}`, "content-type": "application/json", "cache-control": "no-cache, no-store" },
               body: JSON.stringify({ model: "Qwen3-Embedding-4B", input: sentences(inputs, batch++), encoding_format: format, dimensions: dims }),
@@ -68,7 +69,7 @@ export async function runEdgeBench(stack: BenchStack): Promise<void> {
     }
   }
   const oneBase64 = () =>
-    fetch(`${stack.edgeUrl}/v1/embeddings`, {
+    fetch(`${stack.edgeNoLimitsUrl}/v1/embeddings`, {
       method: "POST",
       headers: { authorization: `Bearer ${stack.apiKey}`, "content-type": "application/json", "cache-control": "no-cache, no-store" },
       body: JSON.stringify({ model: "Qwen3-Embedding-4B", input: sentences(1, batch++), encoding_format: "base64" }),

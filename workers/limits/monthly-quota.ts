@@ -9,7 +9,7 @@
  * and increments atomically; a refusal writes nothing, and it is still one command
  * (EVALSHA) riding in the same pipelined HTTP call as the rate limits.
  */
-import { TIMED_OUT, withTimeout, type LimitsRedis } from "./rate-limits";
+import { TIMED_OUT, withTimeout, type CheckOutcome, type LimitsRedis } from "./rate-limits";
 
 // KEYS[1] the month's counter. ARGV: quota, tokens, seconds the counter is kept.
 // Returns {1, used after} when admitted, {0, used} when refused. The expiry is relative
@@ -47,9 +47,7 @@ export interface QuotaState {
   resetAt: number;
 }
 
-export type QuotaOutcome =
-  | { status: "allowed" | "refused"; state: QuotaState }
-  | { status: "unavailable"; cause: "timeout" | "error"; error?: unknown };
+export type QuotaOutcome = CheckOutcome<QuotaState>;
 
 /** `2026-06` for any instant in June 2026, UTC. */
 export function utcMonth(at: number): string {

@@ -43,9 +43,12 @@ export interface RateState {
   resetAt: number;
 }
 
-export type RateOutcome =
-  | { status: "allowed" | "refused"; state: RateState }
+/** What one limiter check says: its state, or why Redis gave none. */
+export type CheckOutcome<State> =
+  | { status: "allowed" | "refused"; state: State }
   | { status: "unavailable"; cause: "timeout" | "error"; error?: unknown };
+
+export type RateOutcome = CheckOutcome<RateState>;
 
 export const WINDOW_MS = 60_000;
 
