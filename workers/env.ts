@@ -52,7 +52,8 @@ const EnvSchema = z.object({
   TENANT_CACHE_TTL_MS: intIn(0, 5_000, 2_000),
   RATE_LIMIT_FAILURE_MODE: z.enum(["open", "closed"]).default("open"),
   RATE_LIMITS: z.enum(["on", "off"]).default("on"),
-  PRICE_USD_PER_MILLION_TOKENS: z.coerce.number().min(0).max(1000).default(0.02),
+  GPU_PRICE_USD_PER_SECOND: z.coerce.number().min(0).max(100).default(0.00019),
+  GPU_TOKENS_PER_SECOND: z.coerce.number().positive().max(10_000_000).default(8000),
   TENANCY_REDIS_TIMEOUT_MS: intIn(50, 10_000, 1_000),
 });
 
@@ -85,8 +86,8 @@ export interface TenancyConfig {
   rateLimits: boolean;
   /** With Redis unreachable: `open` admits (logged, counted once Redis is back); `closed` answers 503. */
   rateLimitFailureMode: "open" | "closed";
-  /** List price, for usage's estimated cost and the savings the cache brought. */
-  priceUsdPerMillionTokens: number;
+  /** For usage's estimated cost (GPU ms × price) and the cache's savings (cached tokens / throughput × price). */
+  pricing: { gpuUsdPerSecond: number; gpuTokensPerSecond: number };
   /** Time budget of one tenancy/limits/metering Redis call. */
   redisTimeoutMs: number;
   /** The main Upstash database: tenants, keys, limits, usage (never evicting). */
@@ -145,7 +146,7 @@ export function configFrom(env: RawEnv): EdgeConfig {
       cacheTtlMs: e.TENANT_CACHE_TTL_MS,
       rateLimits: e.RATE_LIMITS === "on",
       rateLimitFailureMode: e.RATE_LIMIT_FAILURE_MODE,
-      priceUsdPerMillionTokens: e.PRICE_USD_PER_MILLION_TOKENS,
+      pricing: { gpuUsdPerSecond: e.GPU_PRICE_USD_PER_SECOND, gpuTokensPerSecond: e.GPU_TOKENS_PER_SECOND },
       redisTimeoutMs: e.TENANCY_REDIS_TIMEOUT_MS,
       ...(main ? { redis: main } : {}),
     },

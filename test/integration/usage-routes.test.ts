@@ -26,7 +26,7 @@ beforeAll(async () => {
   edge = await startEdge({
     gpuUrls: ["http://127.0.0.1:9"], // never called: usage needs no GPU
     stack,
-    vars: { ADMIN_TOKEN, PRICE_USD_PER_MILLION_TOKENS: "0.05" },
+    vars: { ADMIN_TOKEN, GPU_PRICE_USD_PER_SECOND: "0.0005", GPU_TOKENS_PER_SECOND: "10000" },
   });
   ({ tenantId: A, apiKey: TEST_API_KEY } = edge.tenant);
   ({ tenantId: B, apiKey: OTHER_KEY } = await edge.newTenant({ name: "other" }));
@@ -49,20 +49,20 @@ const empty = { requests: 0, inputs: 0, tokens_computed: 0, tokens_cached: 0, gp
 const REPORT_A = {
   object: "list",
   data: [
-    { date: "2025-01-01", requests: 2, inputs: 8, tokens_computed: 1_000, tokens_cached: 1_000, gpu_ms: 120, estimated_cost_usd: 0.0001, estimated_savings_usd: 0.00005 },
+    { date: "2025-01-01", requests: 2, inputs: 8, tokens_computed: 1_000, tokens_cached: 1_000, gpu_ms: 120, estimated_cost_usd: 0.00006, estimated_savings_usd: 0.00005 },
     { date: "2025-01-02", ...empty },
-    { date: "2025-01-03", requests: 1, inputs: 2, tokens_computed: 250_000, tokens_cached: 50_000, gpu_ms: 4_000, estimated_cost_usd: 0.015, estimated_savings_usd: 0.0025 },
+    { date: "2025-01-03", requests: 1, inputs: 2, tokens_computed: 250_000, tokens_cached: 50_000, gpu_ms: 4_000, estimated_cost_usd: 0.002, estimated_savings_usd: 0.0025 },
   ],
-  totals: { requests: 3, inputs: 10, tokens_computed: 251_000, tokens_cached: 51_000, gpu_ms: 4_120, estimated_cost_usd: 0.0151, estimated_savings_usd: 0.00255 },
+  totals: { requests: 3, inputs: 10, tokens_computed: 251_000, tokens_cached: 51_000, gpu_ms: 4_120, estimated_cost_usd: 0.00206, estimated_savings_usd: 0.00255 },
 };
 const REPORT_B = {
   object: "list",
   data: [
     { date: "2025-01-01", ...empty },
-    { date: "2025-01-02", requests: 1, inputs: 1, tokens_computed: 777, tokens_cached: 0, gpu_ms: 9, estimated_cost_usd: 0.00003885, estimated_savings_usd: 0 },
+    { date: "2025-01-02", requests: 1, inputs: 1, tokens_computed: 777, tokens_cached: 0, gpu_ms: 9, estimated_cost_usd: 0.0000045, estimated_savings_usd: 0 },
     { date: "2025-01-03", ...empty },
   ],
-  totals: { requests: 1, inputs: 1, tokens_computed: 777, tokens_cached: 0, gpu_ms: 9, estimated_cost_usd: 0.00003885, estimated_savings_usd: 0 },
+  totals: { requests: 1, inputs: 1, tokens_computed: 777, tokens_cached: 0, gpu_ms: 9, estimated_cost_usd: 0.0000045, estimated_savings_usd: 0 },
 };
 
 async function expectJson(res: Response, status: number, body: unknown): Promise<void> {

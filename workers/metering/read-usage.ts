@@ -1,17 +1,17 @@
 /**
  * A tenant's usage for a range of UTC days: every day in the range (zeros where
- * nothing was served), then the totals, with dollar estimates at the configured list
- * price P (PRICE_USD_PER_MILLION_TOKENS):
+ * nothing was served), then the totals, with dollar estimates from the configured GPU
+ * price per second (GPU_PRICE_USD_PER_SECOND, G) and GPU throughput
+ * (GPU_TOKENS_PER_SECOND, T):
  *
- *   estimated_cost_usd    = (tokens_computed + tokens_cached) × P / 1,000,000
- *       what the tenant is billed: a token served from the cache is billed like one
- *       embedded on a GPU.
- *   estimated_savings_usd = tokens_cached × P / 1,000,000
- *       the GPU work the cache made unnecessary, valued at the same list price: what
- *       those tokens would have cost had they been embedded again.
+ *   estimated_cost_usd    = gpu_ms / 1000 × G
+ *       what the tenant's computed tokens cost in GPU time, as measured on the pool.
+ *   estimated_savings_usd = tokens_cached / T × G
+ *       the GPU seconds the cache made unnecessary, at the same price: what those tokens
+ *       would have cost had they been embedded again.
  *
  * Both are rounded to 1e-10 USD (a ten-thousandth of a cent), so they print as exact
- * decimals rather than float noise. Totals are priced from the summed tokens, not by
+ * decimals rather than float noise. Totals are priced from the summed counters, not by
  * adding the rounded daily figures. All days are read in one round trip (one pipeline
  * of HMGETs of the known counters), whatever the range.
  */
@@ -35,20 +35,33 @@ export interface UsageReport {
   totals: UsageFigures;
 }
 
-/** Units of 1e-10 USD per dollar, and per (token × USD per million tokens): 1e10 / 1e6. */
-const UNITS_PER_USD = 1e10;
-const UNITS_PER_TOKEN_PRICE = 1e4;
-
-/** `tokens × pricePerMillion / 1e6`, rounded to 1e-10 USD. */
-export function usdForTokens(tokens: number, priceUsdPerMillionTokens: number): number {
-  return Math.round(tokens * priceUsdPerMillionTokens * UNITS_PER_TOKEN_PRICE) / UNITS_PER_USD;
+export interface UsagePricing {
+  /** GPU_PRICE_USD_PER_SECOND */
+  gpuUsdPerSecond: number;
+  /** GPU_TOKENS_PER_SECOND: what one GPU embeds per second, to value cached tokens. */
+  gpuTokensPerSecond: number;
 }
 
-function priced(counters: Record<UsageCounter, number>, price: number): UsageFigures {
+/** 1e-10 USD units per dollar. */
+const UNITS_PER_USD = 1e10;
+
+const roundUsd = (usd: number) => Math.round(usd * UNITS_PER_USD) / UNITS_PER_USD;
+
+/** GPU milliseconds at the GPU's price per second. */
+export function usdForGpuMs(gpuMs: number, pricing: UsagePricing): number {
+  return roundUsd((gpuMs / 1000) * pricing.gpuUsdPerSecond);
+}
+
+/** The GPU time `tokens` would have taken, at the GPU's price per second. */
+export function usdForCachedTokens(tokens: number, pricing: UsagePricing): number {
+  return roundUsd((tokens / pricing.gpuTokensPerSecond) * pricing.gpuUsdPerSecond);
+}
+
+function priced(counters: Record<UsageCounter, number>, pricing: UsagePricing): UsageFigures {
   return {
     ...counters,
-    estimated_cost_usd: usdForTokens(counters.tokens_computed + counters.tokens_cached, price),
-    estimated_savings_usd: usdForTokens(counters.tokens_cached, price),
+    estimated_cost_usd: usdForGpuMs(counters.gpu_ms, pricing),
+    estimated_savings_usd: usdForCachedTokens(counters.tokens_cached, pricing),
   };
 }
 
@@ -66,7 +79,7 @@ export async function readUsage(
   redis: UsageReadRedis,
   tenantId: string,
   range: UsageRange,
-  priceUsdPerMillionTokens: number,
+  pricing: UsagePricing,
 ): Promise<UsageReport> {
   const days = daysInRange(range);
   const pipeline = redis.pipeline();
@@ -77,7 +90,7 @@ export async function readUsage(
   const data = days.map((date, i) => {
     const counters = countersFrom(hashes[i] ?? null);
     for (const name of USAGE_COUNTERS) totals[name] += counters[name];
-    return { date, ...priced(counters, priceUsdPerMillionTokens) };
+    return { date, ...priced(counters, pricing) };
   });
-  return { object: "list", data, totals: priced(totals, priceUsdPerMillionTokens) };
+  return { object: "list", data, totals: priced(totals, pricing) };
 }

@@ -72,7 +72,7 @@ export async function usageReportFor(
   const range = usageRangeFrom(query, utcDay(new Date()));
   const redis = tenancyRedis(config); // outside the try: missing configuration is not an outage
   try {
-    return await readUsage(redis, tenantId, range, config.tenancy.priceUsdPerMillionTokens);
+    return await readUsage(redis, tenantId, range, config.tenancy.pricing);
   } catch (error) {
     console.error(JSON.stringify({ level: "error", requestId, message: "usage read failed", error: errorSummary(error) }));
     throw new ApiError("service_unavailable", `Usage is temporarily unavailable; try again shortly. Request id ${requestId}.`, { code: "usage_unavailable", retryAfterSeconds: 1 });

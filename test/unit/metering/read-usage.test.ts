@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedisServer, type RedisServer } from "../../support/redis-server";
 import { BRIDGE_TOKEN } from "../../support/cache-stack";
 import { startUpstashBridge, type BridgeRequestEvent, type UpstashBridge } from "../../../infra/local/upstash-bridge/server";
-import { readUsage, usdForTokens } from "../../../workers/metering/read-usage";
+import { readUsage, usdForCachedTokens, usdForGpuMs } from "../../../workers/metering/read-usage";
+
+// $0.0002 per GPU second, 8,000 tokens per GPU second: round figures for exact arithmetic.
+const PRICING = { gpuUsdPerSecond: 0.0002, gpuTokensPerSecond: 8000 };
 import { daysInRange } from "../../../workers/metering/usage-range";
 import { applyUsageEvent } from "../../../workers/metering/usage-store";
 import { bridgeClient, freshTenant, usageEvent } from "./metering-fixture";
@@ -35,7 +38,7 @@ describe("readUsage", () => {
     await applyUsageEvent(redis, usageEvent(tenant, { day: "2024-03-01", inputs: 4, tokens_computed: 33, tokens_cached: 0, gpu_ms: 5 }));
     await applyUsageEvent(redis, usageEvent(other, { day: "2024-02-29", inputs: 99 }));
 
-    const report = await readUsage(redis, tenant, { from: "2024-02-27", to: "2024-03-01" }, 0.02);
+    const report = await readUsage(redis, tenant, { from: "2024-02-27", to: "2024-03-01" }, PRICING);
     expect(report).toEqual({
       object: "list",
       data: [
@@ -47,11 +50,11 @@ describe("readUsage", () => {
           tokens_computed: 1_000_000,
           tokens_cached: 234_567,
           gpu_ms: 900,
-          estimated_cost_usd: 0.02469134,
-          estimated_savings_usd: 0.00469134,
+          estimated_cost_usd: 0.00018, // 0.9 GPU s
+          estimated_savings_usd: 0.005864175, // 234,567 / 8,000 GPU s
         },
         { date: "2024-02-29", ...zero },
-        { date: "2024-03-01", requests: 2, inputs: 5, tokens_computed: 33, tokens_cached: 17, gpu_ms: 5, estimated_cost_usd: 0.000001, estimated_savings_usd: 0.00000034 },
+        { date: "2024-03-01", requests: 2, inputs: 5, tokens_computed: 33, tokens_cached: 17, gpu_ms: 5, estimated_cost_usd: 0.000001, estimated_savings_usd: 0.000000425 },
       ],
       totals: {
         requests: 3,
@@ -59,12 +62,12 @@ describe("readUsage", () => {
         tokens_computed: 1_000_033,
         tokens_cached: 234_584,
         gpu_ms: 905,
-        estimated_cost_usd: 0.02469234,
-        estimated_savings_usd: 0.00469168,
+        estimated_cost_usd: 0.000181,
+        estimated_savings_usd: 0.0058646,
       },
     });
     // The figures print as the decimals they are.
-    expect(JSON.stringify(report.totals)).toContain('"estimated_cost_usd":0.02469234,"estimated_savings_usd":0.00469168');
+    expect(JSON.stringify(report.totals)).toContain('"estimated_cost_usd":0.000181,"estimated_savings_usd":0.0058646');
   });
 
   it("reads a whole year in one HTTP request", async () => {
@@ -72,7 +75,7 @@ describe("readUsage", () => {
     const tenant = freshTenant("year");
     await applyUsageEvent(redis, usageEvent(tenant, { day: "2024-12-31" }));
     requests.length = 0;
-    const report = await readUsage(redis, tenant, { from: "2024-01-01", to: "2024-12-31" }, 0.02);
+    const report = await readUsage(redis, tenant, { from: "2024-01-01", to: "2024-12-31" }, PRICING);
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ path: "/pipeline", status: 200 });
     expect(requests[0]!.commands).toEqual(Array(366).fill("HMGET"));
@@ -85,29 +88,33 @@ describe("readUsage", () => {
     const redis = bridgeClient(bridge.url);
     const tenant = freshTenant("one");
     await applyUsageEvent(redis, usageEvent(tenant));
-    const report = await readUsage(redis, tenant, { from: "2025-03-14", to: "2025-03-14" }, 1);
-    const day = { requests: 1, inputs: 3, tokens_computed: 120, tokens_cached: 30, gpu_ms: 42, estimated_cost_usd: 0.00015, estimated_savings_usd: 0.00003 };
+    const report = await readUsage(redis, tenant, { from: "2025-03-14", to: "2025-03-14" }, { gpuUsdPerSecond: 1, gpuTokensPerSecond: 1000 });
+    const day = { requests: 1, inputs: 3, tokens_computed: 120, tokens_cached: 30, gpu_ms: 42, estimated_cost_usd: 0.042, estimated_savings_usd: 0.03 };
     expect(report).toEqual({ object: "list", data: [{ date: "2025-03-14", ...day }], totals: day });
   });
 
   it("throws when Redis cannot be reached", async () => {
-    await expect(readUsage(bridgeClient("http://127.0.0.1:9"), "t", { from: "2025-01-01", to: "2025-01-02" }, 0.02)).rejects.toThrow();
+    await expect(readUsage(bridgeClient("http://127.0.0.1:9"), "t", { from: "2025-01-01", to: "2025-01-02" }, PRICING)).rejects.toThrow();
   });
 });
 
-describe("usdForTokens", () => {
+describe("dollar estimates", () => {
+  const L4 = { gpuUsdPerSecond: 0.00019, gpuTokensPerSecond: 8000 };
   it.each([
-    [0, 0.02, 0],
-    [1, 0.02, 0.00000002],
-    [1_000_000, 0.02, 0.02],
-    [1_234_567, 0.02, 0.02469134],
-    [3, 0.1, 0.0000003],
-    [7, 0.07, 0.00000049],
-    [123_456_789_012, 0.02, 2469.13578024],
-    [5, 0, 0],
-    [1, 0.000001, 0], // 1e-12 USD rounds to zero at 1e-10 precision
-  ])("%d tokens at $%d per million = $%d", (tokens, price, usd) => {
-    expect(usdForTokens(tokens, price)).toBe(usd);
+    [0, 0],
+    [1, 1.9e-7],
+    [1000, 0.00019],
+    [123_456_789, 23.45678991],
+  ])("%d GPU ms at $0.00019/s = $%d", (ms, usd) => {
+    expect(usdForGpuMs(ms, L4)).toBe(usd);
+  });
+  it.each([
+    [0, 0],
+    [1, 2.38e-8],
+    [8000, 0.00019],
+    [1_000_000_000, 23.75],
+  ])("%d cached tokens at 8,000 tokens per $0.00019 GPU second = $%d", (tokens, usd) => {
+    expect(usdForCachedTokens(tokens, L4)).toBe(usd);
   });
 });
 
