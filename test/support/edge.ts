@@ -8,7 +8,8 @@
  */
 import { Miniflare } from "miniflare";
 import { COMPATIBILITY_DATE } from "../../infra/local/build-worker";
-import { TEST_BUNDLE } from "./global-setup";
+import { appendFileSync } from "node:fs";
+import { TEST_BUNDLE, WORKER_LOG } from "./global-setup";
 import { startCacheStack, type CacheStack } from "./cache-stack";
 import type { Plan, Scope } from "../../workers/tenants/types";
 
@@ -56,7 +57,10 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
   const logs: string[] = [];
   const collect = (stream: NodeJS.ReadableStream) =>
     stream.on("data", (chunk: Buffer) => {
-      for (const line of chunk.toString().split("\n")) if (line.trim()) logs.push(line);
+      const lines = chunk.toString().split("\n").filter((line) => line.trim());
+      logs.push(...lines);
+      // Every line of every test, checked for secrets when the run ends (global-setup.ts).
+      if (lines.length > 0) appendFileSync(WORKER_LOG, lines.map((l) => `${l}\n`).join(""));
       if (process.env.DEBUG_EDGE) process.stderr.write(chunk);
     });
   const mf = new Miniflare({
