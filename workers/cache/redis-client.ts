@@ -1,28 +1,34 @@
 /**
- * The Upstash client of this isolate, one per URL and token, reused across requests so
- * connections stay warm. Every HTTP call it makes carries its own timeout signal.
+ * The Upstash clients of this isolate: one per database, time budget and reply mode,
+ * reused across requests so connections stay warm. Every one auto-pipelines (concurrent
+ * commands travel in one HTTP call), never retries on its own (each caller decides what
+ * a failure means: the cache skips the tier, auth fails closed, limits follow their
+ * failure mode, metering falls back to the queue), and gives every HTTP call its own
+ * timeout signal.
  *
- * `responseEncoding: false`: Upstash base64-encodes responses by default so that binary
- * values survive JSON; ours are already base64 text (records), and encoding them again
- * made every hit pay a second base64 decode in JavaScript (~30% larger bodies too).
+ * Reply modes: `raw` for the vector cache: values come back as stored, without
+ * Upstash's default base64 layer (ours are already base64 text, and encoding them again
+ * made every hit pay a second base64 decode in JavaScript, on ~30% larger bodies);
+ * `json` for tenancy, limits and usage: the client's usual decoding of JSON replies.
  */
 import { Redis } from "@upstash/redis/cloudflare";
 
+export type ReplyMode = "raw" | "json";
+
 const clients = new Map<string, Redis>();
 
-export function redisClientFor(url: string, token: string, timeoutMs: number): Redis {
-  const id = `${url}\n${token}\n${timeoutMs}`;
+export function upstashClient(db: { url: string; token: string }, timeoutMs: number, mode: ReplyMode): Redis {
+  const id = `${db.url}\n${db.token}\n${timeoutMs}\n${mode}`;
   let client = clients.get(id);
   if (!client) {
     client = new Redis({
-      url,
-      token,
+      url: db.url,
+      token: db.token,
       enableAutoPipelining: true,
-      automaticDeserialization: false,
-      responseEncoding: false,
       enableTelemetry: false,
       retry: false,
       signal: () => AbortSignal.timeout(timeoutMs),
+      ...(mode === "raw" ? { automaticDeserialization: false, responseEncoding: false as const } : {}),
     });
     clients.set(id, client);
   }

@@ -41,8 +41,3 @@ export async function computeOnce(
   }
   return { records: await Promise.all(pending), computed: mine };
 }
-
-/** Keys currently being computed in this isolate (for tests and diagnostics). */
-export function inFlightCount(): number {
-  return inFlight.size;
-}

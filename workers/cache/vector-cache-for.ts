@@ -10,7 +10,7 @@ import { cacheKeysFor, GLOBAL_SCOPE, tenantScope } from "./cache-key";
 import { isolateLru, l1MemoryTier } from "./l1-memory-tier";
 import { l2CacheApiTier } from "./l2-cache-api-tier";
 import { l3RedisTier } from "./l3-redis-tier";
-import { redisClientFor } from "./redis-client";
+import { upstashClient } from "./redis-client";
 import type { CacheTier } from "./tier";
 import { TieredCache } from "./tiered-cache";
 
@@ -24,17 +24,17 @@ export interface RequestCacheOptions {
   requestId: string;
 }
 
-export function parseCacheControl(header: string | undefined): { read: boolean; write: boolean } {
+function parseCacheControl(header: string | undefined): { read: boolean; write: boolean } {
   const directives = new Set((header ?? "").split(",").map((d) => d.trim().toLowerCase()));
   return { read: !directives.has("no-cache"), write: !directives.has("no-store") };
 }
 
-export function cacheTiersFor(config: CacheConfig): CacheTier[] {
+function cacheTiersFor(config: CacheConfig): CacheTier[] {
   const tiers: CacheTier[] = [];
   if (config.l1MaxBytes > 0) tiers.push(l1MemoryTier(isolateLru(config.l1MaxBytes)));
   tiers.push(l2CacheApiTier(caches.default, config.ttlSeconds));
   if (config.redis) {
-    const client = redisClientFor(config.redis.url, config.redis.token, config.tierTimeoutMs);
+    const client = upstashClient(config.redis, config.tierTimeoutMs, "raw");
     tiers.push(l3RedisTier(client, config.ttlSeconds));
   }
   return tiers;

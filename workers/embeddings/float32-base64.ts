@@ -38,7 +38,7 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return nativeToBase64 ? nativeToBase64.call(bytes) : tableBytesToBase64(bytes);
 }
 
-export function tableBytesToBase64(bytes: Uint8Array): string {
+function tableBytesToBase64(bytes: Uint8Array): string {
   const parts: string[] = [];
   const whole = bytes.length - (bytes.length % 3);
   for (let i = 0; i < whole; i += 3) {
@@ -68,7 +68,7 @@ export function base64ToBytes(text: string): Uint8Array | null {
   return tableBase64ToBytes(text);
 }
 
-export function tableBase64ToBytes(text: string): Uint8Array | null {
+function tableBase64ToBytes(text: string): Uint8Array | null {
   if (text.length % 4 !== 0) return null;
   const pad = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
   const out = new Uint8Array((text.length / 4) * 3 - pad);

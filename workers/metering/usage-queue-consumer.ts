@@ -5,7 +5,7 @@
  * Applying is idempotent (usage-store.ts), so a message delivered again after it was
  * applied (an ack lost, a batch retried) counts once.
  *
- *   queue: (batch, env) => consumeUsageBatch(batch, { redis: tenancyRedis(configFrom(env)) })
+ * The Worker's `queue()` handler (usage-queue-handler.ts) calls it for `qwen3-usage`.
  *
  * Messages are typed by what is used, so a real `MessageBatch<UsageEvent>` and a plain
  * test object both fit.

@@ -7,18 +7,14 @@ import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../errors/api-error";
 import { configFrom } from "../env";
 import type { AppEnv } from "../app-env";
-
-const encoder = new TextEncoder();
-const digest = (text: string) => crypto.subtle.digest("SHA-256", encoder.encode(text));
+import { digestsEqual, sha256Bytes } from "../tenants/secret-digest";
+import { bearerToken } from "./bearer-token";
 
 export function adminAuth(): MiddlewareHandler<AppEnv> {
   return async function adminAuthMiddleware(c, next) {
     const expected = configFrom(c.env).tenancy.adminToken;
-    const presented = c.req.header("authorization")?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i)?.[1];
-    const ok =
-      expected !== undefined &&
-      presented !== undefined &&
-      crypto.subtle.timingSafeEqual(await digest(presented), await digest(expected));
+    const presented = bearerToken(c.req.header("authorization"));
+    const ok = expected !== undefined && presented !== null && digestsEqual(await sha256Bytes(presented), await sha256Bytes(expected));
     if (!ok) throw new ApiError("invalid_api_key", "Invalid or missing admin token.", { code: "invalid_admin_token" });
     await next();
   };

@@ -12,14 +12,11 @@ import type { AppEnv } from "../app-env";
 import { configFrom } from "../env";
 import { tenantKeyResolverFor } from "../tenants/key-resolver-for";
 import type { Scope } from "../tenants/types";
+import { bearerToken } from "./bearer-token";
 
 const MISSING_KEY =
   "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
 const BAD_KEY = "Incorrect API key provided. Check the key you are using, or ask your administrator for a new one.";
-
-function bearerToken(header: string): string | null {
-  return header.match(/^Bearer[ \t]+(\S+)[ \t]*$/i)?.[1] ?? null;
-}
 
 export function apiKeyAuth(options: { scope: Scope }): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuthMiddleware(c, next) {

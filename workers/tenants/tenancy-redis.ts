@@ -1,30 +1,13 @@
 /**
- * The Upstash client for tenancy, limits and metering: one per isolate, auto-pipelined
- * (concurrent commands travel in one HTTP call), its own time budget, no silent client
- * retries (callers decide what a failure means: auth fails closed, limits follow
- * RATE_LIMIT_FAILURE_MODE, metering falls back to the queue).
+ * The Upstash client for tenancy, limits and metering: the main database (never the
+ * cache's own, which may evict), with the tenancy time budget (cache/redis-client.ts).
  */
-import { Redis } from "@upstash/redis/cloudflare";
+import type { Redis } from "@upstash/redis/cloudflare";
+import { upstashClient } from "../cache/redis-client";
 import { ConfigError, type EdgeConfig } from "../env";
 
-const clients = new Map<string, Redis>();
-
 export function tenancyRedis(config: EdgeConfig): Redis {
-  const redis = config.tenancy.redis;
-  if (!redis) throw new ConfigError("invalid configuration: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are required");
-  const timeoutMs = config.tenancy.redisTimeoutMs;
-  const id = `${redis.url}\n${redis.token}\n${timeoutMs}`;
-  let client = clients.get(id);
-  if (!client) {
-    client = new Redis({
-      url: redis.url,
-      token: redis.token,
-      enableAutoPipelining: true,
-      enableTelemetry: false,
-      retry: false,
-      signal: () => AbortSignal.timeout(timeoutMs),
-    });
-    clients.set(id, client);
-  }
-  return client;
+  const db = config.tenancy.redis;
+  if (!db) throw new ConfigError("invalid configuration: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are required");
+  return upstashClient(db, config.tenancy.redisTimeoutMs, "json");
 }
