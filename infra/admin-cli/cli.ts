@@ -45,7 +45,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const client = clientFrom(io);
     const result = await command.run({ positionals, values, client });
     io.out(`${JSON.stringify(result, null, 2)}\n`);
-    if (command.words.join(" ") === "keys create") io.err("The key is shown only this once: store it now.\n");
+    if (command.notice !== undefined) io.err(`${command.notice}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof CliFailure)) throw error;

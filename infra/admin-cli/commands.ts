@@ -20,6 +20,8 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
   summary: string;
   details?: string;
+  /** Printed on stderr after a success, e.g. that a secret in the answer is shown only once. */
+  notice?: string;
   run(input: { positionals: string[]; values: Record<string, string | undefined>; client: AdminClient }): Promise<unknown>;
 }
 
@@ -43,6 +45,12 @@ function planFromFlags(values: Record<string, string | undefined>): Record<strin
   }
   if (Object.keys(plan).length === 0) throw usageError(`give at least one of ${Object.keys(PLAN_FLAGS).map((f) => `--${f}`).join(", ")}`);
   return plan;
+}
+
+function graceFromFlag(text: string | undefined): { grace_seconds?: number } {
+  if (text === undefined) return {};
+  if (!/^\d+$/.test(text)) throw usageError(`--grace-seconds must be a whole number, got '${text}'`);
+  return { grace_seconds: Number(text) };
 }
 
 function planFromJson(text: string): unknown {
@@ -115,6 +123,7 @@ export const COMMANDS: CommandSpec[] = [
     },
     summary: "Create an API key",
     details: "The full key is printed once, in `key`: store it now, it cannot be shown again.",
+    notice: "The key is shown only this once: store it now.",
     run: ({ positionals: [id], values, client }) =>
       client.request("POST", path("tenants", id!, "keys"), {
         ...(values.name === undefined ? {} : { name: values.name }),
@@ -138,6 +147,25 @@ export const COMMANDS: CommandSpec[] = [
       await client.request("DELETE", path("keys", id!));
       return { id, revoked: true };
     },
+  },
+  {
+    words: ["webhook-secret", "rotate"],
+    positionals: ["TENANT_ID"],
+    options: {
+      "grace-seconds": { value: "N", description: "how long the replaced secret still verifies, 0 to 604800 (default: 86400; 0 ends it now)" },
+    },
+    summary: "Make a new webhook signing secret",
+    details:
+      "The secret (whsec_…) is printed once, in `secret`: store it now, it cannot be shown again. The replaced secret still verifies until `previous_expires_at`.",
+    notice: "The secret is shown only this once: store it now.",
+    run: ({ positionals: [id], values, client }) => client.request("POST", path("tenants", id!, "webhook-secret"), graceFromFlag(values["grace-seconds"])),
+  },
+  {
+    words: ["webhook-secret", "show"],
+    positionals: ["TENANT_ID"],
+    options: {},
+    summary: "Describe a tenant's webhook secret (never the secret itself)",
+    run: ({ positionals: [id], client }) => client.request("GET", path("tenants", id!, "webhook-secret")),
   },
   {
     words: ["usage"],

@@ -22,7 +22,7 @@ export function globalHelp(commands: CommandSpec[]): string {
   return [
     `Usage: ${RUN} <command> [options]`,
     "",
-    "Manages tenants and API keys through the edge's admin API (/admin/v1).",
+    "Manages tenants, API keys and webhook secrets through the edge's admin API (/admin/v1).",
     "",
     "Commands:",
     ...lines.map(([line, summary]) => `  ${line.padEnd(width)}  ${summary}`),

@@ -58,18 +58,20 @@ const ok = (run: Run) => {
 
 const GLOBAL_HELP = `Usage: npm run admin -- <command> [options]
 
-Manages tenants and API keys through the edge's admin API (/admin/v1).
+Manages tenants, API keys and webhook secrets through the edge's admin API (/admin/v1).
 
 Commands:
-  tenants create --name NAME [options]  Create a tenant
-  tenants get TENANT_ID                 Show a tenant
-  tenants set-plan TENANT_ID [options]  Change plan limits
-  tenants suspend TENANT_ID             Suspend a tenant
-  tenants activate TENANT_ID            Reactivate a suspended tenant
-  keys create TENANT_ID [options]       Create an API key
-  keys list TENANT_ID                   List a tenant's keys (never their secrets)
-  keys revoke KEY_ID                    Revoke an API key
-  usage TENANT_ID [options]             Show a tenant's usage per UTC day
+  tenants create --name NAME [options]       Create a tenant
+  tenants get TENANT_ID                      Show a tenant
+  tenants set-plan TENANT_ID [options]       Change plan limits
+  tenants suspend TENANT_ID                  Suspend a tenant
+  tenants activate TENANT_ID                 Reactivate a suspended tenant
+  keys create TENANT_ID [options]            Create an API key
+  keys list TENANT_ID                        List a tenant's keys (never their secrets)
+  keys revoke KEY_ID                         Revoke an API key
+  webhook-secret rotate TENANT_ID [options]  Make a new webhook signing secret
+  webhook-secret show TENANT_ID              Describe a tenant's webhook secret (never the secret itself)
+  usage TENANT_ID [options]                  Show a tenant's usage per UTC day
 
 Environment:
   ADMIN_URL    base URL of the edge (default: http://127.0.0.1:8787)
@@ -149,6 +151,82 @@ describe("tenants and keys through the CLI", () => {
     expect(ok(await cli(["keys", "revoke", key.id]))).toEqual({ id: key.id, revoked: true });
     expect(ok(await cli(["keys", "revoke", key.id]))).toEqual({ id: key.id, revoked: true });
     expect(ok(await cli(["keys", "list", tenant.id]))).toEqual({ object: "list", data: [{ ...listView, revoked_at: ISO }] });
+  });
+});
+
+describe("webhook secrets through the CLI", () => {
+  const WHSEC = /^whsec_[A-Za-z0-9+/]{43}=$/;
+
+  it("webhook-secret rotate --help", async () => {
+    expect(await cli(["webhook-secret", "rotate", "--help"])).toEqual({
+      code: 0,
+      stderr: "",
+      stdout: `Usage: npm run admin -- webhook-secret rotate TENANT_ID [--grace-seconds N]
+
+Make a new webhook signing secret. The secret (whsec_…) is printed once, in \`secret\`: store it now, it cannot be shown again. The replaced secret still verifies until \`previous_expires_at\`.
+
+Options:
+  --grace-seconds N  how long the replaced secret still verifies, 0 to 604800 (default: 86400; 0 ends it now)
+`,
+    });
+  });
+
+  it("rotates (printing the secret once, with a notice) and shows metadata without it", async () => {
+    const tenant = ok(await cli(["tenants", "create", "--name", "Hook Corp"]));
+    expect(ok(await cli(["webhook-secret", "show", tenant.id]))).toEqual({ object: "webhook_secret", tenant_id: tenant.id, has_secret: false, created_at: null, previous_expires_at: null });
+
+    const first = await cli(["webhook-secret", "rotate", tenant.id]);
+    expect([first.code, first.stderr]).toEqual([0, "The secret is shown only this once: store it now.\n"]);
+    const rotated = JSON.parse(first.stdout);
+    expect(first.stdout).toBe(`${JSON.stringify(rotated, null, 2)}\n`);
+    expect(rotated).toEqual({ object: "webhook_secret", tenant_id: tenant.id, secret: expect.stringMatching(WHSEC), created_at: ISO, previous_expires_at: null });
+
+    const shown = await cli(["webhook-secret", "show", tenant.id]);
+    expect(ok(shown)).toEqual({ object: "webhook_secret", tenant_id: tenant.id, has_secret: true, created_at: rotated.created_at, previous_expires_at: null });
+    expect(shown.stdout).not.toContain("whsec_");
+
+    const second = JSON.parse((await cli(["webhook-secret", "rotate", tenant.id, "--grace-seconds", "60"])).stdout);
+    expect(second.secret).toMatch(WHSEC);
+    expect(second.secret).not.toBe(rotated.secret);
+    expect(Date.parse(second.previous_expires_at) - Date.parse(second.created_at)).toBe(60_000);
+    expect(ok(await cli(["webhook-secret", "show", tenant.id]))).toEqual({
+      object: "webhook_secret",
+      tenant_id: tenant.id,
+      has_secret: true,
+      created_at: second.created_at,
+      previous_expires_at: second.previous_expires_at,
+    });
+    expect(JSON.parse((await cli(["webhook-secret", "rotate", tenant.id, "--grace-seconds", "0"])).stdout).previous_expires_at).toBeNull();
+  });
+
+  it("errors: exit 1 from the API, exit 2 for the command line", async () => {
+    const usage = `Run 'npm run admin -- webhook-secret rotate --help' for usage.\n`;
+    expect(await cli(["webhook-secret", "show", "ten_0000000000000000"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "error: No tenant with id 'ten_0000000000000000'. (HTTP 404 tenant_not_found)\n",
+    });
+    expect(await cli(["webhook-secret", "rotate", "ten_0000000000000000"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "error: No tenant with id 'ten_0000000000000000'. (HTTP 404 tenant_not_found)\n",
+    });
+    expect(await cli(["webhook-secret", "rotate", "ten_0000000000000000", "--grace-seconds", "604801"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "error: 'grace_seconds' must be an integer between 0 and 604800. (HTTP 400)\n",
+    });
+    expect(await cli(["webhook-secret", "rotate", "ten_0000000000000000", "--grace-seconds", "1h"])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `error: --grace-seconds must be a whole number, got '1h'\n${usage}`,
+    });
+    expect(await cli(["webhook-secret", "rotate"])).toEqual({ code: 2, stdout: "", stderr: `error: expected TENANT_ID, got none\n${usage}` });
+    expect(await cli(["webhook-secret", "delete", "ten_0000000000000000"])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "error: unknown command 'webhook-secret delete'\nRun 'npm run admin -- --help' for the commands.\n",
+    });
   });
 });
 

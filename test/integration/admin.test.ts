@@ -3,6 +3,7 @@
  * Upstash REST bridge: admin auth on every route, validation, 404s, the full tenant
  * and key lifecycle with exact bodies, the key shown once, and revocation.
  */
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge } from "../support/edge";
 import { freePort } from "../support/redis-server";
@@ -57,6 +58,8 @@ const ROUTES: [string, string, unknown?][] = [
   ["PATCH", `/admin/v1/tenants/${ABSENT_TENANT}`, { name: "x" }],
   ["POST", `/admin/v1/tenants/${ABSENT_TENANT}/keys`, {}],
   ["GET", `/admin/v1/tenants/${ABSENT_TENANT}/keys`],
+  ["POST", `/admin/v1/tenants/${ABSENT_TENANT}/webhook-secret`, {}],
+  ["GET", `/admin/v1/tenants/${ABSENT_TENANT}/webhook-secret`],
   ["DELETE", `/admin/v1/keys/${ABSENT_KEY}`],
   ["GET", "/admin/v1/no-such-route"],
 ];
@@ -140,7 +143,7 @@ describe("404s", () => {
   const noTenant = envelope(`No tenant with id '${ABSENT_TENANT}'.`, null, "tenant_not_found");
 
   it("an absent tenant on every tenant route", async () => {
-    for (const [method, path, body] of ROUTES.slice(1, 5)) {
+    for (const [method, path, body] of ROUTES.slice(1, 7)) {
       const res = await call(method, path, { body });
       expect([method, path, res.status, res.json]).toEqual([method, path, 404, noTenant]);
     }
@@ -225,6 +228,81 @@ describe("tenant and key lifecycle", () => {
   });
 });
 
+describe("webhook secrets", () => {
+  const WHSEC = /^whsec_[A-Za-z0-9+/]{43}=$/;
+  const secretPath = (id: string) => `/admin/v1/tenants/${id}/webhook-secret`;
+
+  it("rotates (secret shown once) and shows metadata only, with the replaced secret's grace period", async () => {
+    const tenant = (await call("POST", "/admin/v1/tenants", { body: { name: "Hooked" } })).json;
+    const none = await call("GET", secretPath(tenant.id));
+    expect([none.status, none.json]).toEqual([200, { object: "webhook_secret", tenant_id: tenant.id, has_secret: false, created_at: null, previous_expires_at: null }]);
+
+    const first = await call("POST", secretPath(tenant.id), { body: {} });
+    expect(first.status).toBe(201);
+    expect(first.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(first.json).toEqual({ object: "webhook_secret", tenant_id: tenant.id, secret: expect.stringMatching(WHSEC), created_at: ISO, previous_expires_at: null });
+    expect(Object.keys(first.json)).toEqual(["object", "tenant_id", "secret", "created_at", "previous_expires_at"]);
+    expect(first.text).toBe(JSON.stringify(first.json));
+    expect(() => new Webhook(first.json.secret)).not.toThrow();
+    secrets.push(first.json.secret);
+
+    const shown = await call("GET", secretPath(tenant.id));
+    expect([shown.status, shown.json]).toEqual([200, { object: "webhook_secret", tenant_id: tenant.id, has_secret: true, created_at: first.json.created_at, previous_expires_at: null }]);
+    expect(Object.keys(shown.json)).toEqual(["object", "tenant_id", "has_secret", "created_at", "previous_expires_at"]);
+    expect(shown.text).not.toContain("whsec_");
+
+    const second = await call("POST", secretPath(tenant.id), { body: { grace_seconds: 3600 } });
+    expect(second.status).toBe(201);
+    expect(second.json).toEqual({ ...first.json, secret: expect.stringMatching(WHSEC), created_at: ISO, previous_expires_at: ISO });
+    expect(second.json.secret).not.toBe(first.json.secret);
+    expect(Date.parse(second.json.previous_expires_at) - Date.parse(second.json.created_at)).toBe(3_600_000);
+    secrets.push(second.json.secret);
+    const during = await call("GET", secretPath(tenant.id));
+    expect(during.json).toEqual({ object: "webhook_secret", tenant_id: tenant.id, has_secret: true, created_at: second.json.created_at, previous_expires_at: second.json.previous_expires_at });
+    for (const secret of [first.json.secret, second.json.secret]) expect(during.text).not.toContain(secret.slice("whsec_".length, 20));
+
+    const defaultGrace = (await call("POST", secretPath(tenant.id), { body: {} })).json;
+    expect(Date.parse(defaultGrace.previous_expires_at) - Date.parse(defaultGrace.created_at)).toBe(24 * 3_600_000);
+    const revokedAtOnce = await call("POST", secretPath(tenant.id), { body: { grace_seconds: 0 } });
+    expect([revokedAtOnce.status, revokedAtOnce.json.previous_expires_at]).toEqual([201, null]);
+    secrets.push(defaultGrace.secret, revokedAtOnce.json.secret);
+    expect((await call("GET", secretPath(tenant.id))).json).toEqual({
+      object: "webhook_secret",
+      tenant_id: tenant.id,
+      has_secret: true,
+      created_at: revokedAtOnce.json.created_at,
+      previous_expires_at: null,
+    });
+  });
+
+  it("validates the body", async () => {
+    const tenant = (await call("POST", "/admin/v1/tenants", { body: { name: "Hook validation" } })).json;
+    const range = envelope("'grace_seconds' must be an integer between 0 and 604800.", "grace_seconds");
+    const cases: [unknown, ReturnType<typeof envelope>][] = [
+      [{ grace_seconds: -1 }, range],
+      [{ grace_seconds: 604_801 }, range],
+      [{ grace_seconds: 1.5 }, range],
+      [{ grace_seconds: "60" }, range],
+      [{ grace_seconds: null }, range],
+      [{ secret: "whsec_mine" }, envelope("Unrecognized request argument supplied: secret", "secret")],
+      [[], envelope("The request body must be a JSON object.")],
+    ];
+    for (const [body, expected] of cases) {
+      const res = await call("POST", secretPath(tenant.id), { body });
+      expect([body, res.status, res.json]).toEqual([body, 400, expected]);
+    }
+    expect((await call("GET", secretPath(tenant.id))).json.has_secret).toBe(false);
+    expect((await call("POST", secretPath(tenant.id), { body: { grace_seconds: 604_800 } })).status).toBe(201);
+  });
+
+  it("a malformed tenant id: 404 without echoing it", async () => {
+    for (const method of ["GET", "POST"]) {
+      const res = await call(method, secretPath("ten_bad%3Akeys"), method === "POST" ? { body: {} } : {});
+      expect([method, res.status, res.json]).toEqual([method, 404, envelope("No tenant with that id.", null, "tenant_not_found")]);
+    }
+  });
+});
+
 describe("the rest", () => {
   it("documents every admin route in /openapi.json", async () => {
     const doc = (await call("GET", "/openapi.json", { token: null })).json;
@@ -232,8 +310,11 @@ describe("the rest", () => {
     expect(Object.keys(doc.paths["/admin/v1/tenants/{id}"]).sort()).toEqual(["get", "patch"]);
     expect(Object.keys(doc.paths["/admin/v1/tenants/{id}/keys"]).sort()).toEqual(["get", "post"]);
     expect(Object.keys(doc.paths["/admin/v1/keys/{keyId}"])).toEqual(["delete"]);
+    expect(Object.keys(doc.paths["/admin/v1/tenants/{id}/webhook-secret"]).sort()).toEqual(["get", "post"]);
+    expect(doc.paths["/admin/v1/tenants/{id}/webhook-secret"].post.responses["201"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/RotatedWebhookSecret" });
+    expect(doc.components.schemas.WebhookSecretInfo.properties).not.toHaveProperty("secret");
     expect(doc.components.securitySchemes.adminToken).toEqual({ type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["Tenant", "Plan", "PlanPatch", "CreateTenantRequest", "PatchTenantRequest", "CreateKeyRequest", "CreatedApiKey", "ApiKey", "ApiKeyList"]));
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["Tenant", "Plan", "PlanPatch", "CreateTenantRequest", "PatchTenantRequest", "CreateKeyRequest", "CreatedApiKey", "ApiKey", "ApiKeyList", "RotateWebhookSecretRequest", "RotatedWebhookSecret", "WebhookSecretInfo"]));
   });
 
   it("answers 503 (not 500) when Redis is unreachable", async () => {

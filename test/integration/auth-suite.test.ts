@@ -55,6 +55,8 @@ const ADMIN_ROUTES = [
   { method: "GET", path: "/admin/v1/tenants/ten_0000000000000000/keys" },
   { method: "DELETE", path: "/admin/v1/keys/0000000000000000" },
   { method: "GET", path: "/admin/v1/tenants/ten_0000000000000000/usage" },
+  { method: "POST", path: "/admin/v1/tenants/ten_0000000000000000/webhook-secret", body: {} },
+  { method: "GET", path: "/admin/v1/tenants/ten_0000000000000000/webhook-secret" },
 ];
 
 async function call(route: { method: string; path: string; body?: unknown }, authorization?: string) {

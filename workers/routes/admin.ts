@@ -1,7 +1,8 @@
 /**
- * The admin API, `/admin/v1`: tenants and their API keys, behind `Authorization:
- * Bearer $ADMIN_TOKEN` (middleware/admin-auth.ts). Bodies are validated by the strict
- * schemas in tenants/admin-schemas.ts, which also generate the OpenAPI entries below.
+ * The admin API, `/admin/v1`: tenants, their API keys and webhook signing secrets,
+ * behind `Authorization: Bearer $ADMIN_TOKEN` (middleware/admin-auth.ts). Bodies are
+ * validated by the strict schemas in tenants/admin-schemas.ts, which also generate the
+ * OpenAPI entries below.
  * A malformed id is answered like an absent one (404) without reaching Redis.
  */
 import { createRoute, z, type OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
@@ -17,11 +18,15 @@ import {
   CreateKeySchema,
   CreateTenantSchema,
   PatchTenantSchema,
+  RotatedWebhookSecretSchema,
+  RotateWebhookSecretSchema,
   TenantSchema,
+  WebhookSecretInfoSchema,
 } from "../tenants/admin-schemas";
 import { isKeyId, isTenantId } from "../tenants/ids";
 import { TenantStore } from "../tenants/store";
 import { tenancyRedis } from "../tenants/tenancy-redis";
+import { WebhookSecretStore } from "../tenants/webhook-secret-store";
 import { ErrorEnvelopeSchema } from "./error-schema";
 
 const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -85,11 +90,31 @@ const ROUTES: RouteConfig[] = [
     request: { params: keyIdParam },
     responses: { 204: { description: "Revoked (also when it already was)" }, ...errors },
   }),
+  createRoute({
+    method: "post",
+    path: "/admin/v1/tenants/{id}/webhook-secret",
+    summary: "Make a new webhook signing secret; the previous one verifies for a grace period. The secret is in this answer only",
+    security,
+    request: { params: tenantIdParam, ...body(RotateWebhookSecretSchema) },
+    responses: { 201: json(RotatedWebhookSecretSchema, "New secret, included once"), ...errors },
+  }),
+  createRoute({
+    method: "get",
+    path: "/admin/v1/tenants/{id}/webhook-secret",
+    summary: "Whether a tenant has a webhook signing secret, and since when (never the secret)",
+    security,
+    request: { params: tenantIdParam },
+    responses: { 200: json(WebhookSecretInfoSchema, "The tenant's webhook secret, without the secret"), ...errors },
+  }),
 ];
 
 function storeFor(c: Context<AppEnv>): TenantStore {
   const config = configFrom(c.env);
   return new TenantStore(tenancyRedis(config), { keyEnv: config.tenancy.keyEnv });
+}
+
+function webhookSecretsFor(c: Context<AppEnv>): WebhookSecretStore {
+  return new WebhookSecretStore(tenancyRedis(configFrom(c.env)));
 }
 
 // Ids are echoed only when well-formed: a mistyped path may hold a pasted secret key.
@@ -150,5 +175,21 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>): void {
     const keyId = c.req.param("keyId");
     if (!(await storeFor(c).revokeKey(keyId))) throw keyNotFound(keyId);
     return c.body(null, 204);
+  });
+
+  app.post("/admin/v1/tenants/:id/webhook-secret", async (c) => {
+    const id = c.req.param("id");
+    if (!isTenantId(id)) throw tenantNotFound(id);
+    const input = await parseAdminBody(c.req.raw, RotateWebhookSecretSchema);
+    const rotated = await webhookSecretsFor(c).rotateWebhookSecret(id, input.grace_seconds === undefined ? {} : { graceSeconds: input.grace_seconds });
+    if (!rotated) throw tenantNotFound(id);
+    return c.json({ object: "webhook_secret" as const, tenant_id: id, ...rotated }, 201);
+  });
+
+  app.get("/admin/v1/tenants/:id/webhook-secret", async (c) => {
+    const id = c.req.param("id");
+    const view = await webhookSecretsFor(c).webhookSecretView(id);
+    if (!view) throw tenantNotFound(id);
+    return c.json({ object: "webhook_secret" as const, tenant_id: id, ...view }, 200);
   });
 }

@@ -6,6 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { DEFAULT_PLAN, PLAN_BOUNDS, PLAN_FIELDS } from "./default-plan";
 import { SCOPES, type Plan } from "./types";
+import { DEFAULT_WEBHOOK_GRACE_SECONDS, MAX_WEBHOOK_GRACE_SECONDS } from "./webhook-secret-store";
 
 const NAME_MAX = 200;
 const STATUSES = ["active", "suspended"] as const;
@@ -89,3 +90,50 @@ export const ApiKeySchema = z
   .openapi("ApiKey", { description: "A key as listed: never its secret nor its hash." });
 
 export const ApiKeyListSchema = z.object({ object: z.literal("list"), data: z.array(ApiKeySchema) }).openapi("ApiKeyList");
+
+const graceMessage = `'grace_seconds' must be an integer between 0 and ${MAX_WEBHOOK_GRACE_SECONDS}.`;
+
+export const RotateWebhookSecretSchema = z
+  .strictObject({
+    grace_seconds: z
+      .number({ error: graceMessage })
+      .int({ error: graceMessage })
+      .min(0, { error: graceMessage })
+      .max(MAX_WEBHOOK_GRACE_SECONDS, { error: graceMessage })
+      .optional()
+      .openapi({
+        description: `How long the replaced secret still verifies, in seconds; 0 ends it at once. Default ${DEFAULT_WEBHOOK_GRACE_SECONDS}.`,
+        example: DEFAULT_WEBHOOK_GRACE_SECONDS,
+      }),
+  })
+  .openapi("RotateWebhookSecretRequest");
+
+const webhookSecretFields = {
+  object: z.literal("webhook_secret"),
+  tenant_id: z.string().openapi({ example: "ten_4fQm0uB1r6ZkX9aE" }),
+};
+const previousExpiresAt = z
+  .string()
+  .nullable()
+  .openapi({ format: "date-time", description: "Until when the replaced secret still verifies; null when none does." });
+
+export const RotatedWebhookSecretSchema = z
+  .object({
+    ...webhookSecretFields,
+    secret: z.string().openapi({
+      description: "The new Standard Webhooks signing secret (`whsec_` + base64 of 32 bytes). Shown only in this response; store it now.",
+      example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    }),
+    created_at: z.string().openapi({ format: "date-time" }),
+    previous_expires_at: previousExpiresAt,
+  })
+  .openapi("RotatedWebhookSecret");
+
+export const WebhookSecretInfoSchema = z
+  .object({
+    ...webhookSecretFields,
+    has_secret: z.boolean(),
+    created_at: z.string().nullable().openapi({ format: "date-time", description: "When the current secret was made; null when there is none." }),
+    previous_expires_at: previousExpiresAt,
+  })
+  .openapi("WebhookSecretInfo", { description: "What the admin API shows of a tenant's webhook signing secret: never the secret itself." });

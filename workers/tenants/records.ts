@@ -5,7 +5,8 @@
  * `keyView` is what the admin API may show of a key: everything but the hash.
  */
 import { z } from "zod";
-import { SCOPES, type ApiKeyRecord, type Tenant } from "./types";
+import { WEBHOOK_SECRET_PATTERN } from "../webhooks/standard-webhooks";
+import { SCOPES, type ApiKeyRecord, type Tenant, type WebhookSecretsRecord } from "./types";
 
 const count = z.number().int().nonnegative();
 const PlanShape = z.object({
@@ -34,6 +35,12 @@ const KeyShape = z.object({
   revoked_at: z.string().nullable(),
 });
 
+const WebhookSecretShape = z.object({ secret: z.string().regex(WEBHOOK_SECRET_PATTERN), created_at: z.string() });
+const WebhookSecretsShape = z.object({
+  current: WebhookSecretShape,
+  previous: WebhookSecretShape.extend({ expires_at: z.string() }).optional(),
+});
+
 export class CorruptRecordError extends Error {
   override name = "CorruptRecordError";
 }
@@ -51,6 +58,10 @@ export function tenantFrom(value: unknown): Tenant | null {
 
 export function keyRecordFrom(value: unknown): ApiKeyRecord | null {
   return value === null ? null : parsed(KeyShape, value, "key");
+}
+
+export function webhookSecretsFrom(value: unknown): WebhookSecretsRecord | null {
+  return value === null ? null : parsed(WebhookSecretsShape, value, "webhook secrets");
 }
 
 export type ApiKeyView = Omit<ApiKeyRecord, "secret_sha256">;

@@ -34,3 +34,22 @@ if key.revoked_at == nil or key.revoked_at == cjson.null then
 end
 return raw
 `;
+
+/**
+ * KEYS[1] tenant, KEYS[2] its webhook secrets; ARGV[1] the new secret, ARGV[2] ISO now,
+ * ARGV[3] ISO end of the replaced secret's grace, or '' to drop it at once. Nil (and
+ * nothing written) when there is no tenant. In one script, a rotation racing another
+ * always keeps the later one's secret current and the earlier one's as previous.
+ */
+export const ROTATE_WEBHOOK_SECRET_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local record = { current = { secret = ARGV[1], created_at = ARGV[2] } }
+local raw = redis.call('GET', KEYS[2])
+if raw and ARGV[3] ~= '' then
+  local replaced = cjson.decode(raw).current
+  record.previous = { secret = replaced.secret, created_at = replaced.created_at, expires_at = ARGV[3] }
+end
+raw = cjson.encode(record)
+redis.call('SET', KEYS[2], raw)
+return raw
+`;

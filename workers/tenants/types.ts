@@ -37,6 +37,21 @@ export interface ApiKeyRecord {
   revoked_at: string | null;
 }
 
+/** A Standard Webhooks signing secret (`whsec_…`), stored as is: signing and verifying need it. */
+export interface WebhookSecret {
+  secret: string;
+  created_at: string;
+}
+
+/**
+ * A tenant's signing secrets: the current one; after a rotation, the one it replaced,
+ * valid until `expires_at`.
+ */
+export interface WebhookSecretsRecord {
+  current: WebhookSecret;
+  previous?: WebhookSecret & { expires_at: string };
+}
+
 /** The authenticated caller of a `/v1` request. */
 export interface Principal {
   tenantId: string;

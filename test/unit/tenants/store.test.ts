@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { ApiError } from "../../../workers/errors/api-error";
 import { parseApiKey } from "../../../workers/tenants/key-format";
 import { TenantStore } from "../../../workers/tenants/store";
+import { WebhookSecretStore } from "../../../workers/tenants/webhook-secret-store";
 import { startTenancyFixture, type TenancyFixture } from "./tenancy-fixture";
 
 const TENANT_ID = /^ten_[0-9A-Za-z]{16}$/;
@@ -11,12 +12,14 @@ const DEFAULT_PLAN = { requests_per_minute: 600, tokens_per_minute: 1_000_000, t
 
 let fx: TenancyFixture;
 let store: TenantStore;
+let webhookSecrets: WebhookSecretStore;
 let clock = Date.parse("2026-05-01T12:00:00.000Z");
 const now = () => new Date(clock);
 
 beforeAll(async () => {
   fx = await startTenancyFixture();
   store = new TenantStore(fx.redis, { keyEnv: "test", now });
+  webhookSecrets = new WebhookSecretStore(fx.redis, { now });
 });
 afterAll(() => fx?.close());
 
@@ -163,6 +166,115 @@ describe("keys", () => {
   });
 });
 
+describe("webhook secrets", () => {
+  const WHSEC = /^whsec_[A-Za-z0-9+/]{43}=$/;
+  const DAY_MS = 24 * 60 * 60 * 1000;
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  it("a first rotation makes the tenant's secret, stored as is under tenancy:tenant:{id}:webhook-secrets", async () => {
+    clock = Date.parse("2026-06-01T00:00:00.000Z");
+    const tenant = await store.createTenant({ name: "Hooks" });
+    expect(await webhookSecrets.webhookSecrets(tenant.id)).toEqual([]);
+    expect(await webhookSecrets.webhookSecretView(tenant.id)).toEqual({ has_secret: false, created_at: null, previous_expires_at: null });
+
+    const rotated = (await webhookSecrets.rotateWebhookSecret(tenant.id))!;
+    expect(rotated).toEqual({ secret: expect.stringMatching(WHSEC), created_at: "2026-06-01T00:00:00.000Z", previous_expires_at: null });
+    expect(await fx.redis.get(`tenancy:tenant:${tenant.id}:webhook-secrets`)).toEqual({ current: { secret: rotated.secret, created_at: "2026-06-01T00:00:00.000Z" } });
+    expect(await webhookSecrets.webhookSecrets(tenant.id)).toEqual([rotated.secret]);
+    const view = await webhookSecrets.webhookSecretView(tenant.id);
+    expect(view).toEqual({ has_secret: true, created_at: "2026-06-01T00:00:00.000Z", previous_expires_at: null });
+    expect(JSON.stringify(view)).not.toContain("whsec_");
+    // Lua's cjson writes "/" as "\/": look for the secret either way.
+    const asWritten = [rotated.secret, rotated.secret.replaceAll("/", "\\/")];
+    const holders = (await fx.dump()).split("\n").filter((line) => asWritten.some((form) => line.includes(form)));
+    expect(holders.map((line) => line.split(" ")[0])).toEqual([`tenancy:tenant:${tenant.id}:webhook-secrets`]);
+  });
+
+  it("keeps the replaced secret valid for 24 h by default, current first, then drops it", async () => {
+    clock = Date.parse("2026-06-01T00:00:00.000Z");
+    const tenant = await store.createTenant({ name: "Grace" });
+    const first = (await webhookSecrets.rotateWebhookSecret(tenant.id))!;
+    clock += 60_000;
+    const second = (await webhookSecrets.rotateWebhookSecret(tenant.id))!;
+    const expiresAt = clock + DAY_MS;
+    expect(second).toEqual({ secret: expect.stringMatching(WHSEC), created_at: iso(clock), previous_expires_at: iso(expiresAt) });
+    expect(second.secret).not.toBe(first.secret);
+    expect(await fx.redis.get(`tenancy:tenant:${tenant.id}:webhook-secrets`)).toEqual({
+      current: { secret: second.secret, created_at: iso(clock) },
+      previous: { secret: first.secret, created_at: first.created_at, expires_at: iso(expiresAt) },
+    });
+    expect(await webhookSecrets.webhookSecrets(tenant.id)).toEqual([second.secret, first.secret]);
+    expect(await webhookSecrets.webhookSecretView(tenant.id)).toEqual({ has_secret: true, created_at: second.created_at, previous_expires_at: iso(expiresAt) });
+
+    clock = expiresAt - 1;
+    expect(await webhookSecrets.webhookSecrets(tenant.id)).toEqual([second.secret, first.secret]);
+    clock = expiresAt;
+    expect(await webhookSecrets.webhookSecrets(tenant.id)).toEqual([second.secret]);
+    expect(await webhookSecrets.webhookSecretView(tenant.id)).toEqual({ has_secret: true, created_at: second.created_at, previous_expires_at: null });
+  });
+
+  it("takes the grace period given; 0 revokes the replaced secret at once", async () => {
+    clock = Date.parse("2026-06-01T00:00:00.000Z");
+    const tenant = await store.createTenant({ name: "Short grace" });
+    const first = (await webhookSecrets.rotateWebhookSecret(tenant.id, { graceSeconds: 0 }))!;
+    const second = (await webhookSecrets.rotateWebhookSecret(tenant.id, { graceSeconds: 90 }))!;
+    expect(second.previous_expires_at).toBe("2026-06-01T00:01:30.000Z");
+    expect(await webhookSecrets.webhookSecrets(tenant.id)).toEqual([second.secret, first.secret]);
+
+    const third = (await webhookSecrets.rotateWebhookSecret(tenant.id, { graceSeconds: 0 }))!;
+    expect(third.previous_expires_at).toBeNull();
+    expect(await fx.redis.get(`tenancy:tenant:${tenant.id}:webhook-secrets`)).toEqual({ current: { secret: third.secret, created_at: third.created_at } });
+    expect(await webhookSecrets.webhookSecrets(tenant.id)).toEqual([third.secret]);
+  });
+
+  it("keeps one previous secret: rotating again within the grace period ends the older one's", async () => {
+    const tenant = await store.createTenant({ name: "Chain" });
+    const [a, b, c] = [
+      (await webhookSecrets.rotateWebhookSecret(tenant.id))!,
+      (await webhookSecrets.rotateWebhookSecret(tenant.id))!,
+      (await webhookSecrets.rotateWebhookSecret(tenant.id))!,
+    ];
+    expect(await webhookSecrets.webhookSecrets(tenant.id)).toEqual([c.secret, b.secret]);
+    expect(await webhookSecrets.webhookSecrets(tenant.id)).not.toContain(a.secret);
+  });
+
+  it("never loses the new current to a concurrent rotation", async () => {
+    const tenant = await store.createTenant({ name: "Racing hooks" });
+    const original = (await webhookSecrets.rotateWebhookSecret(tenant.id))!;
+    const rotations = await Promise.all(Array.from({ length: 20 }, () => webhookSecrets.rotateWebhookSecret(tenant.id)));
+    const issued = rotations.map((r) => r!.secret);
+    expect(new Set(issued).size).toBe(20);
+    const [current, previous] = await webhookSecrets.webhookSecrets(tenant.id);
+    expect(issued).toContain(current);
+    // Read-then-write in the client would let rotations that read the same record all
+    // name the original as previous; in one script each replaces the one before it.
+    expect(issued).toContain(previous);
+    expect(previous).not.toBe(current);
+    expect(previous).not.toBe(original.secret);
+  });
+
+  it("answers null (writing nothing) or no secrets for an absent or malformed tenant id", async () => {
+    const before = await fx.redis.dbsize();
+    expect(await webhookSecrets.rotateWebhookSecret("ten_0000000000000000")).toBeNull();
+    expect(await webhookSecrets.rotateWebhookSecret("ten_x:keys")).toBeNull();
+    expect(await fx.redis.dbsize()).toBe(before);
+    expect(await webhookSecrets.webhookSecretView("ten_0000000000000000")).toBeNull();
+    expect(await webhookSecrets.webhookSecrets("ten_0000000000000000")).toEqual([]);
+    const down = new WebhookSecretStore(fx.downRedis);
+    expect(await down.webhookSecrets("ten_x:keys")).toEqual([]);
+    expect(await down.webhookSecretView("not-a-tenant")).toBeNull();
+  });
+
+  it("refuses a grace period that is not whole seconds from 0 to 7 days", async () => {
+    const tenant = await store.createTenant({ name: "Bounds" });
+    for (const graceSeconds of [-1, 1.5, 604_801, Number.NaN]) {
+      await expect(webhookSecrets.rotateWebhookSecret(tenant.id, { graceSeconds })).rejects.toThrow(RangeError);
+    }
+    expect(await webhookSecrets.webhookSecrets(tenant.id)).toEqual([]);
+    expect((await webhookSecrets.rotateWebhookSecret(tenant.id, { graceSeconds: 604_800 }))!.secret).toMatch(WHSEC);
+  });
+});
+
 describe("failures", () => {
   const unavailable = {
     message: "The tenancy store is temporarily unavailable. Retry shortly.",
@@ -194,5 +306,21 @@ describe("failures", () => {
     const error = await store.getKey("CorruptCorrupt00").catch((e: unknown) => e);
     expect((error as ApiError).status).toBe(503);
     expect(JSON.parse(String(warn.mock.calls[0]![0])).error).toBe("CorruptRecordError");
+  });
+
+  it("webhook secrets: 503 with Redis down, and fail closed on a mangled record", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const down = new WebhookSecretStore(fx.downRedis);
+    for (const op of [() => down.rotateWebhookSecret("ten_0000000000000000"), () => down.webhookSecrets("ten_0000000000000000"), () => down.webhookSecretView("ten_0000000000000000")]) {
+      const error = await op().catch((e: unknown) => e);
+      expect((error as ApiError).body).toEqual(unavailable);
+    }
+    const tenant = await store.createTenant({ name: "Mangled hooks" });
+    await fx.redis.set(`tenancy:tenant:${tenant.id}:webhook-secrets`, JSON.stringify({ current: { secret: "not-a-secret", created_at: "x" } }));
+    expect(((await webhookSecrets.webhookSecrets(tenant.id).catch((e: unknown) => e)) as ApiError).status).toBe(503);
+    expect(warn.mock.calls.map((c) => JSON.parse(String(c[0])))).toEqual([
+      ...["rotate_webhook_secret", "get_webhook_secrets", "get_webhook_secret_view"].map((operation) => ({ level: "warn", event: "tenancy_redis_error", operation, error: "TypeError" })),
+      { level: "warn", event: "tenancy_redis_error", operation: "get_webhook_secrets", error: "CorruptRecordError" },
+    ]);
   });
 });
