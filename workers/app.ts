@@ -15,6 +15,7 @@ import { registerHealth } from "./routes/health";
 import { registerModels } from "./routes/models";
 import { registerUsage } from "./routes/usage";
 import { registerAdminUsage } from "./routes/admin-usage";
+import { registerIndexJobs } from "./routes/index-jobs";
 
 export function newApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -31,6 +32,7 @@ export function newApp(): OpenAPIHono<AppEnv> {
   registerAdmin(app);
   registerUsage(app);
   registerAdminUsage(app);
+  registerIndexJobs(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

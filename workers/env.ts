@@ -15,6 +15,27 @@ const csv = z
 const intIn = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** Chunk sizes a job may ask for: at least a sentence, at most what one GPU call takes comfortably. */
+export const MIN_CHUNK_TOKENS = 32;
+export const MAX_CHUNK_TOKENS = 8192;
+/** Standard Webhooks' recommended schedule after the first attempt (which is immediate). */
+const DEFAULT_CALLBACK_SCHEDULE = "5s,5m,30m,2h,5h,10h,10h";
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `5s,5m,2h` -> [5000, 300000, 7200000]; null if any item is not `<int><ms|s|m|h>` or exceeds 24 h. */
+export function parseDurationList(text: string): number[] | null {
+  const items = text.split(",").map((p) => p.trim()).filter((p) => p.length > 0);
+  const delays: number[] = [];
+  for (const item of items) {
+    const match = /^(\d{1,9})(ms|s|m|h)$/.exec(item);
+    if (!match) return null;
+    const ms = Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
+    if (ms > 24 * 3_600_000) return null;
+    delays.push(ms);
+  }
+  return delays.length > 0 ? delays : null;
+}
+
 const EnvSchema = z.object({
   GPU_WORKER_URLS: csv.pipe(z.array(z.url({ protocol: /^https?$/ })).min(1)),
   GPU_WORKER_TOKEN: z.string().min(1).optional(),
@@ -55,6 +76,30 @@ const EnvSchema = z.object({
   GPU_PRICE_USD_PER_SECOND: z.coerce.number().min(0).max(100).default(0.00019),
   GPU_TOKENS_PER_SECOND: z.coerce.number().positive().max(10_000_000).default(8000),
   TENANCY_REDIS_TIMEOUT_MS: intIn(50, 10_000, 1_000),
+  INDEX_MAX_DOCUMENTS: intIn(1, 10_000, 1_000),
+  INDEX_MAX_DOCUMENT_BYTES: intIn(1024, 10 * 1024 * 1024, 1024 * 1024),
+  INDEX_MAX_JOB_BYTES: intIn(1024, 100 * 1024 * 1024, 8 * 1024 * 1024),
+  INDEX_CHUNK_MAX_TOKENS: intIn(MIN_CHUNK_TOKENS, MAX_CHUNK_TOKENS, 800),
+  INDEX_CHUNK_OVERLAP_TOKENS: intIn(0, MAX_CHUNK_TOKENS / 2, 400),
+  INDEX_GPU_MAX_CONCURRENT_BATCHES: intIn(1, 64, 1),
+  INDEX_GPU_BATCH_MAX_TOKENS: intIn(256, 1_000_000, 1_024),
+  INDEX_GPU_MAX_SHARE: z.coerce.number().min(0.05).max(1).default(0.75),
+  INDEX_FETCH_TIMEOUT_MS: intIn(100, 120_000, 15_000),
+  INDEX_FETCH_MAX_REDIRECTS: intIn(0, 10, 5),
+  INDEX_RETRY_DELAY_SECONDS: intIn(0, 3_600, 5),
+  INDEX_ALLOW_LOOPBACK_URLS: z.enum(["on", "off"]).default("off"),
+  INDEX_CALLBACK_RETRY_SCHEDULE: z
+    .string()
+    .default(DEFAULT_CALLBACK_SCHEDULE)
+    .transform((text, ctx) => {
+      const delays = parseDurationList(text);
+      if (delays === null) {
+        ctx.addIssue({ code: "custom", message: "expected a comma-separated list of durations like 5s,5m,2h" });
+        return z.NEVER;
+      }
+      return delays;
+    }),
+  INDEX_CALLBACK_TIMEOUT_MS: intIn(100, 120_000, 15_000),
 });
 
 /** The Worker's `env` (typed as `Env` by `npm run types`), or any object in tests. */
@@ -94,8 +139,29 @@ export interface TenancyConfig {
   redis?: { url: string; token: string };
 }
 
+export interface IndexingConfig {
+  maxDocuments: number;
+  maxDocumentBytes: number;
+  maxJobBytes: number;
+  defaultChunking: { maxTokens: number; overlapTokens: number };
+  /** The bulk lane: the same endpoints, fewer calls at once and smaller calls (gpu/bulk-lane.ts). */
+  bulkGpu: GpuPoolConfig;
+  /** The most of the GPU's time the bulk lane takes: after a call of t ms it pauses t × (1 − share) / share. */
+  bulkGpuMaxShare: number;
+  fetchTimeoutMs: number;
+  fetchMaxRedirects: number;
+  /** First delay before a failed document is retried; doubles per attempt, at most 5 minutes. */
+  retryDelaySeconds: number;
+  /** Local development only: lets document and callback URLs name loopback (http allowed there). */
+  allowLoopbackUrls: boolean;
+  /** Delays between callback attempts; the first attempt is immediate, one more per entry. */
+  callbackRetryDelaysMs: number[];
+  callbackTimeoutMs: number;
+}
+
 export interface EdgeConfig {
   tenancy: TenancyConfig;
+  indexing: IndexingConfig;
   modelRevision: string;
   maxBodyBytes: number;
   gpu: GpuPoolConfig;
@@ -125,20 +191,38 @@ export function configFrom(env: RawEnv): EdgeConfig {
     e.CACHE_UPSTASH_REDIS_REST_URL && e.CACHE_UPSTASH_REDIS_REST_TOKEN
       ? { url: e.CACHE_UPSTASH_REDIS_REST_URL, token: e.CACHE_UPSTASH_REDIS_REST_TOKEN }
       : main;
+  if (e.INDEX_CHUNK_OVERLAP_TOKENS * 2 > e.INDEX_CHUNK_MAX_TOKENS) {
+    throw new ConfigError("invalid configuration: INDEX_CHUNK_OVERLAP_TOKENS is more than half of INDEX_CHUNK_MAX_TOKENS");
+  }
+  const gpu: GpuPoolConfig = {
+    urls: e.GPU_WORKER_URLS,
+    ...(e.GPU_WORKER_TOKEN ? { token: e.GPU_WORKER_TOKEN } : {}),
+    ...(e.GPU_WORKER_HEADERS ? { endpointHeaders: e.GPU_WORKER_HEADERS } : {}),
+    maxInputsPerCall: e.GPU_BATCH_MAX_INPUTS,
+    maxTokensPerCall: e.GPU_BATCH_MAX_TOKENS,
+    maxConcurrentCalls: e.GPU_MAX_CONCURRENT_BATCHES,
+    callTimeoutMs: e.GPU_CALL_TIMEOUT_MS,
+    deadlineMs: e.GPU_DEADLINE_MS,
+    maxRetries: e.GPU_MAX_RETRIES,
+    model: UPSTREAM_MODEL_ID,
+  };
   const config: EdgeConfig = {
     modelRevision: e.MODEL_REVISION,
     maxBodyBytes: e.MAX_BODY_BYTES,
-    gpu: {
-      urls: e.GPU_WORKER_URLS,
-      ...(e.GPU_WORKER_TOKEN ? { token: e.GPU_WORKER_TOKEN } : {}),
-      ...(e.GPU_WORKER_HEADERS ? { endpointHeaders: e.GPU_WORKER_HEADERS } : {}),
-      maxInputsPerCall: e.GPU_BATCH_MAX_INPUTS,
-      maxTokensPerCall: e.GPU_BATCH_MAX_TOKENS,
-      maxConcurrentCalls: e.GPU_MAX_CONCURRENT_BATCHES,
-      callTimeoutMs: e.GPU_CALL_TIMEOUT_MS,
-      deadlineMs: e.GPU_DEADLINE_MS,
-      maxRetries: e.GPU_MAX_RETRIES,
-      model: UPSTREAM_MODEL_ID,
+    gpu,
+    indexing: {
+      maxDocuments: e.INDEX_MAX_DOCUMENTS,
+      maxDocumentBytes: e.INDEX_MAX_DOCUMENT_BYTES,
+      maxJobBytes: e.INDEX_MAX_JOB_BYTES,
+      defaultChunking: { maxTokens: e.INDEX_CHUNK_MAX_TOKENS, overlapTokens: e.INDEX_CHUNK_OVERLAP_TOKENS },
+      bulkGpu: { ...gpu, maxConcurrentCalls: e.INDEX_GPU_MAX_CONCURRENT_BATCHES, maxTokensPerCall: e.INDEX_GPU_BATCH_MAX_TOKENS },
+      bulkGpuMaxShare: e.INDEX_GPU_MAX_SHARE,
+      fetchTimeoutMs: e.INDEX_FETCH_TIMEOUT_MS,
+      fetchMaxRedirects: e.INDEX_FETCH_MAX_REDIRECTS,
+      retryDelaySeconds: e.INDEX_RETRY_DELAY_SECONDS,
+      allowLoopbackUrls: e.INDEX_ALLOW_LOOPBACK_URLS === "on",
+      callbackRetryDelaysMs: e.INDEX_CALLBACK_RETRY_SCHEDULE,
+      callbackTimeoutMs: e.INDEX_CALLBACK_TIMEOUT_MS,
     },
     tenancy: {
       ...(e.ADMIN_TOKEN ? { adminToken: e.ADMIN_TOKEN } : {}),

@@ -1,10 +1,13 @@
-// The Worker's exports and nothing else: HTTP, and the usage queue's consumer.
+// The Worker's exports and nothing else: HTTP, the queues' consumers, and the indexing
+// jobs' Durable Object class.
 import { newApp } from "./app";
-import { usageQueueHandler } from "./metering/usage-queue-handler";
+import { queueHandler } from "./queue-handler";
+
+export { IndexJobs } from "./indexing/jobs-object";
 
 const app = newApp();
 
 export default {
   fetch: app.fetch,
-  queue: usageQueueHandler,
+  queue: queueHandler,
 } satisfies ExportedHandler<Env, unknown>;

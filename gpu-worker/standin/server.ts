@@ -110,13 +110,14 @@ const TOO_LARGE: Reply = {
 };
 
 async function embeddings(deps: EmbeddingsDeps, req: http.IncomingMessage): Promise<Reply> {
-  const finish = deps.stats.begin();
+  const header = req.headers["x-lane"];
+  const lane = typeof header === "string" ? header : null;
+  const finish = deps.stats.begin(lane);
   try {
     if (!isJson(req)) return badRequest("Unsupported Media Type: Only 'application/json' is allowed");
     const body = await readBody(req, deps.config.maxBodyBytes);
     if (body === null) return TOO_LARGE;
-    const lane = req.headers["x-lane"];
-    return await handleEmbeddings(deps, body, typeof lane === "string" ? lane : null);
+    return await handleEmbeddings(deps, body, lane);
   } finally {
     finish();
   }

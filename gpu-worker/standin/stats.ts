@@ -25,6 +25,14 @@ export interface StatsSnapshot {
   /** Tokens of calls that were tokenised (those that passed validation). */
   tokens: number;
   recent: RecentCall[];
+  /** Per `x-lane` value ("none" when absent): calls, in flight now, and the most ever in flight at once. */
+  lanes: Record<string, LaneStats>;
+}
+
+export interface LaneStats {
+  calls: number;
+  inFlight: number;
+  maxInFlight: number;
 }
 
 export class StatsRecorder {
@@ -34,17 +42,25 @@ export class StatsRecorder {
   private inputs = 0;
   private tokens = 0;
   private recent: RecentCall[] = [];
+  private lanes = new Map<string, LaneStats>();
 
   /** A call arrived; the returned function marks it finished (call it exactly once). */
-  begin(): () => void {
+  begin(lane: string | null = null): () => void {
     this.calls++;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const name = lane ?? "none";
+    const perLane = this.lanes.get(name) ?? { calls: 0, inFlight: 0, maxInFlight: 0 };
+    this.lanes.set(name, perLane);
+    perLane.calls++;
+    perLane.inFlight++;
+    perLane.maxInFlight = Math.max(perLane.maxInFlight, perLane.inFlight);
     let finished = false;
     return () => {
       if (finished) return;
       finished = true;
       this.inFlight--;
+      perLane.inFlight--;
     };
   }
 
@@ -66,6 +82,7 @@ export class StatsRecorder {
       inputs: this.inputs,
       tokens: this.tokens,
       recent: this.recent.map((r) => ({ inputs: r.inputs, lane: r.lane })),
+      lanes: Object.fromEntries([...this.lanes].map(([name, l]) => [name, { ...l }])),
     };
   }
 
@@ -76,5 +93,9 @@ export class StatsRecorder {
     this.tokens = 0;
     this.recent = [];
     this.maxInFlight = this.inFlight;
+    for (const lane of this.lanes.values()) {
+      lane.calls = 0;
+      lane.maxInFlight = lane.inFlight;
+    }
   }
 }

@@ -21,6 +21,7 @@ export async function buildWorker(outFile: string, entry = "workers/index.ts"): 
     target: "es2022",
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["browser", "module", "main"],
+    external: ["cloudflare:*"],
     logLevel: "warning",
   });
   return outFile;

@@ -11,6 +11,7 @@ import { buildWorker, COMPATIBILITY_DATE, REPO_ROOT } from "../../infra/local/bu
 import { startChild, waitForHttp, type Child } from "../../infra/local/children";
 import { freePort } from "../../infra/local/free-port";
 import { startLocalUpstash } from "../../infra/local/local-upstash";
+import { WORKER_BINDINGS } from "../support/worker-bindings";
 
 const OUT = path.join(REPO_ROOT, "dist/bench");
 const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
@@ -30,6 +31,10 @@ export interface BenchStack {
   upstash: { url: string; token: string };
   apiKey: string;
   tenantId: string;
+  /** One more edge instance on the same Upstash (e.g. pointing at another stand-in); disposed by close(). */
+  startEdge(vars: Record<string, string>): Promise<string>;
+  /** One more stand-in process with a latency profile; stopped by close(). */
+  startStandin(profile: "none" | "l4"): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -38,16 +43,21 @@ export async function startBenchStack(): Promise<BenchStack> {
   const floorFile = path.join(OUT, "floor.mjs");
   await buildWorker(floorFile, "test/bench/floor-worker.ts");
 
-  const standinPort = await freePort();
-  const standin: Child = startChild("gpu-standin", path.join(REPO_ROOT, "node_modules/.bin/tsx"), [
-    path.join(REPO_ROOT, "gpu-worker/standin/main.ts"),
-    "--port",
-    String(standinPort),
-    "--profile",
-    "none",
-  ]);
-  const standinUrl = `http://127.0.0.1:${standinPort}`;
-  await waitForHttp(`${standinUrl}/health`, standin, 60_000);
+  const standins: Child[] = [];
+  const startStandin = async (profile: "none" | "l4") => {
+    const port = await freePort();
+    const child = startChild(`gpu-standin-${profile}`, path.join(REPO_ROOT, "node_modules/.bin/tsx"), [
+      path.join(REPO_ROOT, "gpu-worker/standin/main.ts"),
+      "--port",
+      String(port),
+      "--profile",
+      profile,
+    ]);
+    standins.push(child);
+    await waitForHttp(`http://127.0.0.1:${port}/health`, child, 60_000);
+    return `http://127.0.0.1:${port}`;
+  };
+  const standinUrl = await startStandin("none");
   const upstash = await startLocalUpstash();
   const common = {
     GPU_WORKER_URLS: standinUrl,
@@ -65,10 +75,10 @@ export async function startBenchStack(): Promise<BenchStack> {
       scriptPath: workerFile,
       compatibilityDate: COMPATIBILITY_DATE,
       cache: cacheApi,
-      queueProducers: { USAGE_QUEUE: { queueName: "qwen3-usage" } },
+      ...WORKER_BINDINGS,
       bindings: { ...common, ...vars },
     });
-  const instances = {
+  const instances: Record<string, Miniflare> = {
     edge: edge({}),
     edgeNoLimits: edge({ RATE_LIMITS: "off" }),
     l3Only: edge({ CACHE_L1_MAX_BYTES: "0" }, false),
@@ -83,21 +93,27 @@ export async function startBenchStack(): Promise<BenchStack> {
     }),
   };
   const urlOf = async (mf: Miniflare) => (await mf.ready).toString().replace(/\/$/, "");
-  const edgeUrl = await urlOf(instances.edge);
+  const edgeUrl = await urlOf(instances.edge!);
   const { tenantId, apiKey } = await createBenchTenant(edgeUrl);
   return {
     edgeUrl,
-    edgeNoLimitsUrl: await urlOf(instances.edgeNoLimits),
-    l3OnlyUrl: await urlOf(instances.l3Only),
-    l3OnlyNoLimitsUrl: await urlOf(instances.l3OnlyNoLimits),
-    floorUrl: await urlOf(instances.floor),
+    edgeNoLimitsUrl: await urlOf(instances.edgeNoLimits!),
+    l3OnlyUrl: await urlOf(instances.l3Only!),
+    l3OnlyNoLimitsUrl: await urlOf(instances.l3OnlyNoLimits!),
+    floorUrl: await urlOf(instances.floor!),
     standinUrl,
     upstash: { url: upstash.url, token: upstash.token },
     apiKey,
     tenantId,
+    async startEdge(vars) {
+      const mf = edge(vars);
+      instances[`extra${Object.keys(instances).length}`] = mf;
+      return urlOf(mf);
+    },
+    startStandin,
     async close() {
       await Promise.all(Object.values(instances).map((mf) => mf.dispose()));
-      await Promise.all([standin.stop(), ...upstash.children.map((c) => c.stop())]);
+      await Promise.all([...standins.map((c) => c.stop()), ...upstash.children.map((c) => c.stop())]);
     },
   };
 }

@@ -168,10 +168,16 @@ describe("control API", () => {
         { inputs: [ids], lane: "bulk" },
         { inputs: [ids, ids], lane: null },
       ],
+      lanes: {
+        interactive: { calls: 1, inFlight: 0, maxInFlight: 1 },
+        bulk: { calls: 1, inFlight: 0, maxInFlight: 1 },
+        none: { calls: 2, inFlight: 0, maxInFlight: 1 },
+      },
     });
     expect(standin.stats()).toEqual(stats);
     const reset = await (await postJson(`${standin.url}/__standin/stats/reset`, "")).json();
-    expect(reset).toEqual({ calls: 0, inFlight: 0, maxInFlight: 0, inputs: 0, tokens: 0, recent: [] });
+    const zero = { calls: 0, inFlight: 0, maxInFlight: 0 };
+    expect(reset).toEqual({ calls: 0, inFlight: 0, maxInFlight: 0, inputs: 0, tokens: 0, recent: [], lanes: { interactive: zero, bulk: zero, none: zero } });
   });
 
   it("counts concurrent calls in inFlight and maxInFlight", async () => {
@@ -185,5 +191,6 @@ describe("control API", () => {
     expect(after.inFlight).toBe(0);
     expect(after.maxInFlight).toBe(4);
     expect(after.calls).toBe(4);
+    expect(after.lanes.none).toEqual({ calls: 4, inFlight: 0, maxInFlight: 4 });
   });
 });

@@ -1,14 +1,15 @@
 /**
  * Run by `npm test` after vitest: every line any Worker logged during the whole run
  * (collected by test/support/edge.ts) is checked for secrets. Every API key the tests
- * create has the key shape; every admin or Upstash token they use has "admin-token" or
+ * create has the key shape, every webhook signing secret the whsec_ shape; every admin
+ * or Upstash token they use has "admin-token" or
  * "bridge-token" in its name. A leak fails the test command (vitest ignores errors
  * thrown in a global teardown, so this is its own step).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { WORKER_LOG } from "./global-setup";
 
-export const SECRET_PATTERN = /sk_(live|test)_[0-9A-Za-z]{16}_[0-9A-Za-z]{32}|admin-token|bridge-token/;
+export const SECRET_PATTERN = /sk_(live|test)_[0-9A-Za-z]{16}_[0-9A-Za-z]{32}|admin-token|bridge-token|whsec_[A-Za-z0-9+/]{43}=/;
 
 if (!existsSync(WORKER_LOG)) {
   console.error(`no Worker log at ${WORKER_LOG}: run the tests first`);

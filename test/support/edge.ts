@@ -11,6 +11,7 @@ import { COMPATIBILITY_DATE } from "../../infra/local/build-worker";
 import { appendFileSync } from "node:fs";
 import { TEST_BUNDLE, WORKER_LOG } from "./global-setup";
 import { startCacheStack, type CacheStack } from "./cache-stack";
+import { WORKER_BINDINGS } from "./worker-bindings";
 import type { Plan, Scope } from "../../workers/tenants/types";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
@@ -24,6 +25,11 @@ export interface EdgeOptions {
   adminToken?: string | null;
   /** Plan of the seeded tenant. */
   plan?: Partial<Plan>;
+  /** Keep Durable Objects and R2 on disk here, so a second edge on the same directory
+   * finds them (a consumer "killed" with the first). Default: in memory. */
+  persistDir?: string;
+  /** Seed a tenant through the admin API (default true; false when a restarted edge reuses one). */
+  seedTenant?: boolean;
 }
 
 export interface TestTenant {
@@ -73,8 +79,10 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     compatibilityDate: COMPATIBILITY_DATE,
     host: "127.0.0.1",
     port: 0,
-    queueProducers: { USAGE_QUEUE: { queueName: "qwen3-usage" } },
-    queueConsumers: { "qwen3-usage": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "qwen3-usage-dlq" } },
+    ...WORKER_BINDINGS,
+    ...(options.persistDir
+      ? { durableObjectsPersist: `${options.persistDir}/do`, r2Persist: `${options.persistDir}/r2` }
+      : {}),
     bindings: {
       GPU_WORKER_URLS: options.gpuUrls.join(","),
       ...stack.vars,
@@ -102,7 +110,7 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     const key = (await keyRes.json()) as { id: string; key: string };
     return { tenantId, keyId: key.id, apiKey: key.key };
   };
-  const tenant = adminToken ? await newTenant(options.plan ? { plan: options.plan } : {}) : { tenantId: "", keyId: "", apiKey: "" };
+  const tenant = adminToken && options.seedTenant !== false ? await newTenant(options.plan ? { plan: options.plan } : {}) : { tenantId: "", keyId: "", apiKey: "" };
   return {
     url,
     stack,

@@ -12,6 +12,8 @@ const KINDS = {
   invalid_api_key: { status: 401, type: "invalid_request_error" },
   permission_denied: { status: 403, type: "invalid_request_error" },
   not_found: { status: 404, type: "invalid_request_error" },
+  /** The resource's state forbids the operation (cancel a finished job, reuse an idempotency key). */
+  conflict: { status: 409, type: "invalid_request_error" },
   request_too_large: { status: 413, type: "invalid_request_error" },
   rate_limit_exceeded: { status: 429, type: "rate_limit_exceeded" },
   insufficient_quota: { status: 429, type: "insufficient_quota" },

@@ -14,6 +14,11 @@ function tooLarge(maxBytes: number): ApiError {
 }
 
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  return parseJsonText(await readJsonText(request, maxBytes));
+}
+
+/** The body as text, for routes that must see its exact bytes (webhook signatures) before parsing. */
+export async function readJsonText(request: Request, maxBytes: number): Promise<string> {
   const contentType = request.headers.get("content-type") ?? "";
   if (!JSON_TYPE.test(contentType)) {
     throw invalidRequest(
@@ -25,9 +30,12 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
 
-  const bytes = await readBounded(request, maxBytes);
+  return new TextDecoder().decode(await readBounded(request, maxBytes));
+}
+
+export function parseJsonText(text: string): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(text);
   } catch {
     throw invalidRequest(
       "We could not parse the JSON body of your request. The API expects a JSON payload; make sure the body is valid JSON.",

@@ -1,0 +1,114 @@
+/**
+ * Issue 6's benchmark, all in one run: (1) chunks per second through the whole job path
+ * (POST -> queue -> fetch input -> chunk -> cache -> bulk lane -> R2 -> completed) with
+ * the stand-in at profile `none` and `l4`; (2) a re-index after 10% of each document's
+ * text changed (one contiguous section, as when an editor rewrites a section): chunks
+ * computed vs cached and the time against the first indexing; (3) interactive
+ * `/v1/embeddings` p50 (1 uncached input) while a large job runs vs idle, on `l4`.
+ * Default indexing settings: 800/400-token chunks, bulk lane 1 call of <= 1024 tokens.
+ */
+import type { BenchStack } from "./bench-stack";
+import { sentences } from "./texts";
+
+interface Job {
+  id: string;
+  status: string;
+  counts: { documents: number; chunks: number; chunks_from_cache: number; chunks_computed: number; failed: number };
+}
+
+const PARAGRAPHS = 40;
+
+function documents(count: number, seed: number, rewrite?: { from: number; to: number }): { id: string; text: string }[] {
+  return Array.from({ length: count }, (_, d) => {
+    const paragraphs = Array.from({ length: PARAGRAPHS }, (_, p) => {
+      const edited = rewrite !== undefined && p >= rewrite.from && p < rewrite.to;
+      return sentences(4, seed * 100_000 + d * 1000 + p + (edited ? 500 : 0)).join(" ");
+    });
+    return { id: `doc-${d}`, text: paragraphs.join("\n\n") };
+  });
+}
+
+async function runJob(url: string, apiKey: string, docs: { id: string; text: string }[], onRunning?: (job: Job) => Promise<void>) {
+  const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+  const t0 = performance.now();
+  const created = await fetch(`${url}/v1/index/jobs`, { method: "POST", headers, body: JSON.stringify({ documents: docs }) });
+  if (created.status !== 202) throw new Error(`bench: job create ${created.status} ${await created.text()}`);
+  const { id } = (await created.json()) as Job;
+  const during = onRunning?.({ id } as Job);
+  let job: Job;
+  for (;;) {
+    job = (await (await fetch(`${url}/v1/index/jobs/${id}`, { headers })).json()) as Job;
+    if (["completed", "failed", "cancelled"].includes(job.status)) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await during;
+  if (job.status !== "completed" || job.counts.failed > 0) throw new Error(`bench: job ended ${JSON.stringify(job)}`);
+  return { job, seconds, chunksPerSecond: job.counts.chunks / seconds };
+}
+
+async function interactiveLatency(url: string, apiKey: string, seed: number, keepGoing: () => boolean, max: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const inputs = sentences(max, seed);
+  for (let i = 0; i < max && keepGoing(); i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${url}/v1/embeddings`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "Qwen3-Embedding-4B", input: inputs[i], encoding_format: "base64" }),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`bench: interactive ${res.status}`);
+    latencies.push(performance.now() - t0);
+  }
+  return latencies;
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+
+export async function runIndexingBench(stack: BenchStack): Promise<void> {
+  const l4Standin = await stack.startStandin("l4");
+  const noneEdge = await stack.startEdge({});
+  const l4Edge = await stack.startEdge({ GPU_WORKER_URLS: l4Standin });
+  const key = stack.apiKey;
+
+  const none = await runJob(noneEdge, key, documents(40, 1));
+  const l4 = await runJob(l4Edge, key, documents(12, 2));
+
+  const firstIndex = await runJob(l4Edge, key, documents(12, 3));
+  const rewrite = { from: 18, to: 18 + PARAGRAPHS / 10 };
+  const reindex = await runJob(l4Edge, key, documents(12, 3, rewrite));
+
+  const idle = await interactiveLatency(l4Edge, key, 8_000_001, () => true, 60);
+  let running = true;
+  let during: number[] = [];
+  const big = await runJob(l4Edge, key, documents(30, 4), async () => {
+    await new Promise((r) => setTimeout(r, 500)); // let the job reach the GPU
+    during = await interactiveLatency(l4Edge, key, 8_000_002, () => running, 400);
+  }).finally(() => (running = false));
+  void big;
+
+  const row = (name: string, r: Awaited<ReturnType<typeof runJob>>) =>
+    `${name.padEnd(34)} ${String(r.job.counts.documents).padStart(5)} ${String(r.job.counts.chunks).padStart(7)} ${String(r.job.counts.chunks_computed).padStart(9)} ${r.seconds.toFixed(2).padStart(8)} ${r.chunksPerSecond.toFixed(1).padStart(9)}`;
+  console.log(`\n## Indexing jobs (800/400-token chunks, ${PARAGRAPHS} paragraphs of ~4 sentences per document)\n`);
+  console.log(`${"case".padEnd(34)} ${"docs".padStart(5)} ${"chunks".padStart(7)} ${"computed".padStart(9)} ${"seconds".padStart(8)} ${"chunks/s".padStart(9)}`);
+  console.log(row("profile none", none));
+  console.log(row("profile l4", l4));
+  console.log(row("l4, first index", firstIndex));
+  console.log(row("l4, re-index, 10% of text rewritten", reindex));
+  const computedShare = reindex.job.counts.chunks_computed / reindex.job.counts.chunks;
+  console.log(
+    `\nre-index: ${reindex.job.counts.chunks_computed} of ${reindex.job.counts.chunks} chunks computed (${(computedShare * 100).toFixed(1)}%), ` +
+      `${reindex.job.counts.chunks_from_cache} from the cache; time ${(reindex.seconds / firstIndex.seconds).toFixed(2)}x the first indexing`,
+  );
+  const [idleP50, duringP50] = [percentile(idle, 50), percentile(during, 50)];
+  console.log(
+    `interactive /v1/embeddings on l4 (1 uncached input): idle p50 ${idleP50.toFixed(1)} ms p99 ${percentile(idle, 99).toFixed(1)} ms (n ${idle.length}); ` +
+      `during a ${big.job.counts.chunks}-chunk job p50 ${duringP50.toFixed(1)} ms p99 ${percentile(during, 99).toFixed(1)} ms (n ${during.length})`,
+  );
+  const ratio = duringP50 / idleP50;
+  console.log(`\ngoal: interactive p50 during a job <= 2 x idle: ${ratio.toFixed(2)}x ${ratio <= 2 ? "MET" : "NOT MET"}`);
+}

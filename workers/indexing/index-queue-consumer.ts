@@ -1,0 +1,64 @@
+/**
+ * The index queue's consumers. `qwen3-index`: one message per document, processed one
+ * after another (the bulk lane takes one GPU turn at a time anyway, and a batch's memory
+ * stays one document's); a transient failure retries that message with a growing delay.
+ * `qwen3-index-dlq`: a document that exhausted its retries fails its job, with the last
+ * attempt's error as the reason (and the failure callback follows).
+ */
+import type { EdgeConfig } from "../env";
+import { indexDocument } from "./index-document";
+import type { DocumentMessage } from "./job-types";
+import { jobsFor } from "./jobs-for";
+import { isJobId } from "./job-ids";
+
+const MAX_RETRY_SECONDS = 300;
+
+export function parseDocumentMessage(body: unknown): DocumentMessage | null {
+  if (typeof body !== "object" || body === null) return null;
+  const m = body as Partial<DocumentMessage>;
+  const ok =
+    m.kind === "index.document" &&
+    typeof m.tenant_id === "string" &&
+    typeof m.job_id === "string" &&
+    isJobId(m.job_id) &&
+    Number.isInteger(m.index) &&
+    (m.index ?? -1) >= 0;
+  return ok ? (m as DocumentMessage) : null;
+}
+
+const invalid = (message: Message<unknown>) =>
+  console.error(JSON.stringify({ message: "index queue: not a document message; dropped", message_id: message.id }));
+
+export async function consumeIndexBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext, config: EdgeConfig): Promise<void> {
+  for (const message of batch.messages) {
+    const doc = parseDocumentMessage(message.body);
+    if (!doc) {
+      invalid(message);
+      message.ack();
+      continue;
+    }
+    try {
+      await indexDocument(doc, { env, config, background: (work) => ctx.waitUntil(work) });
+      message.ack();
+    } catch (error) {
+      const delaySeconds = Math.min(MAX_RETRY_SECONDS, config.indexing.retryDelaySeconds * 2 ** (message.attempts - 1));
+      console.warn(
+        JSON.stringify({ message: "index document attempt failed; retrying", job_id: doc.job_id, index: doc.index, attempts: message.attempts, error: String(error) }),
+      );
+      message.retry({ delaySeconds });
+    }
+  }
+}
+
+export async function consumeIndexDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    const doc = parseDocumentMessage(message.body);
+    if (doc) {
+      await jobsFor(env, doc.tenant_id).failJob(doc.job_id, {
+        code: "document_failed",
+        message: `Document ${doc.index} could not be indexed after every retry.`,
+      });
+    } else invalid(message);
+    message.ack();
+  }
+}

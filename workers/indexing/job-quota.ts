@@ -1,0 +1,32 @@
+/**
+ * What an indexing job's tokens are charged against. Jobs are not subject to the
+ * per-minute request and token limits (the bulk lane's GPU cap is what paces them, and
+ * a large document would never fit a per-minute bucket), but they spend the tenant's
+ * monthly token quota like any request, checked on the exact count before the GPU.
+ * A suspended tenant's or a spent quota's documents fail; an unreachable Redis is
+ * transient (the message is retried later: jobs have time, so this fails closed).
+ */
+import type { EdgeConfig } from "../env";
+import { consumeMonthlyQuota } from "../limits/monthly-quota";
+import { readTenant } from "../tenants/read-records";
+import { tenancyRedis } from "../tenants/tenancy-redis";
+import { DocumentFailure } from "./document-errors";
+
+/** The admission rate limiter's Redis prefix (limits/admission.ts), so both spend one counter. */
+const LIMITS_PREFIX = "limits";
+
+export async function chargeJobTokens(config: EdgeConfig, tenantId: string, tokens: number): Promise<void> {
+  const redis = tenancyRedis(config);
+  const tenant = await readTenant(redis, tenantId);
+  if (!tenant || tenant.status !== "active") throw new DocumentFailure("tenant_suspended", "the tenant is suspended");
+  if (!config.tenancy.rateLimits) return;
+  const outcome = await consumeMonthlyQuota(
+    redis,
+    { prefix: LIMITS_PREFIX, tenantId, quota: tenant.plan.tokens_per_month, at: Date.now(), timeoutMs: config.tenancy.redisTimeoutMs },
+    tokens,
+  );
+  if (outcome.status === "refused") {
+    throw new DocumentFailure("insufficient_quota", "the tenant's monthly token quota is spent");
+  }
+  if (outcome.status === "unavailable") throw new Error(`the quota store is unreachable (${outcome.cause})`);
+}
