@@ -48,12 +48,15 @@ wrangler() {
 }
 
 # Resources bound by [env.$env_name] in wrangler.toml, created as "<name>-$env_name".
-# Queues: the usage queue and its dead-letter queue (workers/metering/). Tenancy lives
+# Queues: the usage queue and the index queue, each with its dead-letter queue
+# (workers/metering/, workers/indexing/); R2: the index bucket (document inputs and
+# JSONL results). The IndexJobs Durable Object needs no resource: the deploy's
+# [[migrations]] creates its class. Tenancy lives
 # in Upstash Redis, not KV (a revocation must hold everywhere within seconds). Add new
 # KV or R2 bindings here and their ids to the matching [[env.*.kv_namespaces]] blocks.
 kv_namespaces=()
-queues=(qwen3-usage qwen3-usage-dlq)
-r2_buckets=()
+queues=(qwen3-usage qwen3-usage-dlq qwen3-index qwen3-index-dlq)
+r2_buckets=(qwen3-index)
 
 ensure_kv() {
   wrangler kv namespace create "$1" --env "$env_name" || echo "kv namespace $1 not created (it may already exist)"

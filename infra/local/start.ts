@@ -51,7 +51,9 @@ async function main(): Promise<void> {
 
   const upstash = await upstashForStack();
 
-  const vars: Record<string, string> = { GPU_WORKER_URLS: gpuUrls!, UPSTASH_REDIS_REST_URL: upstash.url };
+  // Local development only: indexing jobs may fetch documents from, and call back, servers
+  // on this machine (loopback, http allowed there); every other private address stays refused.
+  const vars: Record<string, string> = { GPU_WORKER_URLS: gpuUrls!, UPSTASH_REDIS_REST_URL: upstash.url, INDEX_ALLOW_LOOPBACK_URLS: "on" };
   const secrets: Record<string, string> = { ADMIN_TOKEN: adminToken, UPSTASH_REDIS_REST_TOKEN: upstash.token };
   if (process.env.GPU_WORKER_TOKEN) secrets.GPU_WORKER_TOKEN = process.env.GPU_WORKER_TOKEN;
   if (process.env.GPU_WORKER_HEADERS) secrets.GPU_WORKER_HEADERS = process.env.GPU_WORKER_HEADERS;
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
       usingStandin
         ? "NOTE: the CPU stand-in's vectors are feature hashes, NOT Qwen3-Embedding-4B. Set GPU_WORKER_URLS for real ones."
         : "",
+      `indexing:     POST ${baseUrl}/v1/index/jobs (README.md, "Indexing jobs"); loopback document and callback URLs allowed`,
       `try: curl ${baseUrl}/v1/embeddings -H "Authorization: Bearer ${apiKey}" -H "Content-Type: application/json" -d '{"model":"Qwen3-Embedding-4B","input":"hello"}'`,
       "Ctrl-C stops everything.",
       "",

@@ -36,9 +36,14 @@ async function runJob(url: string, apiKey: string, docs: { id: string; text: str
   const { id } = (await created.json()) as Job;
   const during = onRunning?.({ id } as Job);
   let job: Job;
+  let lastReport = performance.now();
   for (;;) {
     job = (await (await fetch(`${url}/v1/index/jobs/${id}`, { headers })).json()) as Job;
     if (["completed", "failed", "cancelled"].includes(job.status)) break;
+    if (performance.now() - lastReport > 10_000) {
+      lastReport = performance.now();
+      console.log(`  ${id}: ${job.status}, ${JSON.stringify(job.counts)}`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -75,13 +80,18 @@ export async function runIndexingBench(stack: BenchStack): Promise<void> {
   const l4Edge = await stack.startEdge({ GPU_WORKER_URLS: l4Standin });
   const key = stack.apiKey;
 
+  const progress = (step: string) => console.log(`indexing bench: ${step}`);
+  progress("40 documents, profile none");
   const none = await runJob(noneEdge, key, documents(40, 1));
+  progress("12 documents, profile l4");
   const l4 = await runJob(l4Edge, key, documents(12, 2));
 
+  progress("re-index with 10% of the text rewritten (l4): first index, then the edit");
   const firstIndex = await runJob(l4Edge, key, documents(12, 3));
   const rewrite = { from: 18, to: 18 + PARAGRAPHS / 10 };
   const reindex = await runJob(l4Edge, key, documents(12, 3, rewrite));
 
+  progress("interactive latency on l4: idle, then during a 30-document job");
   const idle = await interactiveLatency(l4Edge, key, 8_000_001, () => true, 60);
   let running = true;
   let during: number[] = [];

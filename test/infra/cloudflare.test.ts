@@ -44,14 +44,22 @@ describe.each(ENVIRONMENTS)("[env.%s]", (environment) => {
   it("never points at a local GPU worker and binds exactly the resources provision.sh creates", () => {
     expect(config.vars.GPU_WORKER_URLS).toBe("");
     expect(config.kv_namespaces).toEqual([]);
-    expect(config.r2_buckets).toEqual([]);
-    expect(config.durable_objects.bindings).toEqual([]);
-    // provision.sh creates "<name>-<env>" for each of: qwen3-usage qwen3-usage-dlq.
+    expect(config.r2_buckets.map((b: { binding: string; bucket_name?: string }) => [b.binding, b.bucket_name])).toEqual([
+      ["INDEX_RESULTS", `qwen3-index-${environment}`],
+    ]);
+    expect(config.durable_objects.bindings).toEqual([{ name: "INDEX_JOBS", class_name: "IndexJobs" }]);
+    expect(top.migrations).toEqual([{ tag: "v1", new_sqlite_classes: ["IndexJobs"] }]);
+    // provision.sh creates "<name>-<env>" for each of: qwen3-usage qwen3-usage-dlq qwen3-index qwen3-index-dlq,
+    // and the bucket qwen3-index.
     expect((config.queues.producers ?? []).map((p: { binding: string; queue: string }) => [p.binding, p.queue])).toEqual([
       ["USAGE_QUEUE", `qwen3-usage-${environment}`],
+      ["INDEX_QUEUE", `qwen3-index-${environment}`],
     ]);
-    expect((config.queues.consumers ?? []).map((c: { queue: string; dead_letter_queue?: string; max_retries?: number }) => [c.queue, c.dead_letter_queue, c.max_retries])).toEqual([
-      [`qwen3-usage-${environment}`, `qwen3-usage-dlq-${environment}`, 10],
+    type Consumer = { queue: string; dead_letter_queue?: string; max_retries?: number; max_concurrency?: number };
+    expect((config.queues.consumers ?? []).map((c: Consumer) => [c.queue, c.dead_letter_queue, c.max_retries, c.max_concurrency])).toEqual([
+      [`qwen3-usage-${environment}`, `qwen3-usage-dlq-${environment}`, 10, undefined],
+      [`qwen3-index-${environment}`, `qwen3-index-dlq-${environment}`, 5, 1],
+      [`qwen3-index-dlq-${environment}`, undefined, 10, undefined],
     ]);
   });
 

@@ -46,6 +46,11 @@ const V1_ROUTES: Route[] = [
   { method: "POST", path: "/v1/embeddings", scope: "embed", body: { model: "Qwen3-Embedding-4B", input: "auth suite" } },
   { method: "GET", path: "/v1/models", scope: "embed" },
   { method: "GET", path: "/v1/usage", scope: "usage" },
+  { method: "POST", path: "/v1/index/jobs", scope: "index", body: { documents: [{ id: "a", text: "auth suite" }] } },
+  { method: "GET", path: "/v1/index/jobs", scope: "index" },
+  { method: "GET", path: "/v1/index/jobs/job_000000000000AAAAAAAAAAAAAAAA", scope: "index" },
+  { method: "POST", path: "/v1/index/jobs/job_000000000000AAAAAAAAAAAAAAAA/cancel", scope: "index" },
+  { method: "GET", path: "/v1/index/jobs/job_000000000000AAAAAAAAAAAAAAAA/results", scope: "index" },
 ];
 const ADMIN_ROUTES = [
   { method: "POST", path: "/admin/v1/tenants", body: { name: "x" } },

@@ -497,7 +497,8 @@ describe("the bulk lane", () => {
     try {
       standin.setFaults({ delayMs: 40 });
       standin.resetStats();
-      const docs = Array.from({ length: 6 }, (_, d) => ({ id: `bulk-${d}`, text: paragraphs(fresh(`bulk ${d}`), 12) }));
+      // More documents than one queue batch (10), paced at the default INDEX_GPU_MAX_SHARE.
+      const docs = Array.from({ length: 14 }, (_, d) => ({ id: `bulk-${d}`, text: paragraphs(fresh(`bulk ${d}`), 6) }));
       const job = await startedJob({ documents: docs, chunking: SMALL_CHUNKS }, capped.apiKey, capped);
       const interactive: number[] = [];
       let state = await getJob(capped, capped.apiKey, job.id);

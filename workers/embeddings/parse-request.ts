@@ -5,9 +5,9 @@
  * problems, the one reported is the one OpenAI would report first: unknown arguments,
  * then fields in schema order.
  */
-import type { z } from "@hono/zod-openapi";
-import { ApiError, invalidRequest } from "../errors/api-error";
-import { EmbeddingRequestSchema, paramOf, type EmbeddingRequest } from "./request-schema";
+import { invalidRequest } from "../errors/api-error";
+import { schemaError } from "../errors/schema-error";
+import { EmbeddingRequestSchema, type EmbeddingRequest } from "./request-schema";
 import { readJsonBody } from "../middleware/json-body";
 
 export async function parseEmbeddingRequest(request: Request, maxBodyBytes: number): Promise<EmbeddingRequest> {
@@ -17,21 +17,7 @@ export async function parseEmbeddingRequest(request: Request, maxBodyBytes: numb
   }
   const result = EmbeddingRequestSchema.safeParse(body);
   if (result.success) return result.data;
-  throw errorFromIssue(firstIssue(result.error.issues));
+  throw schemaError(result.error.issues, FIELD_ORDER);
 }
 
 const FIELD_ORDER = Object.keys(EmbeddingRequestSchema.shape);
-
-function firstIssue(issues: z.core.$ZodIssue[]): z.core.$ZodIssue {
-  const rank = (issue: z.core.$ZodIssue) =>
-    issue.code === "unrecognized_keys" ? -1 : FIELD_ORDER.indexOf(String(issue.path[0]));
-  return [...issues].sort((a, b) => rank(a) - rank(b))[0]!;
-}
-
-function errorFromIssue(issue: z.core.$ZodIssue): ApiError {
-  if (issue.code === "unrecognized_keys") {
-    const key = issue.keys[0]!;
-    return invalidRequest(`Unrecognized request argument supplied: ${key}`, key);
-  }
-  return invalidRequest(issue.message, paramOf(issue.path));
-}

@@ -7,6 +7,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { PUBLIC_MODEL_ID } from "../env";
+import { paramOf } from "../errors/schema-error";
 
 export const MAX_INPUTS = 2048;
 export const MIN_DIMENSIONS = 32;
@@ -36,10 +37,6 @@ function checkTokenArray(ids: unknown[], path: (string | number)[], ctx: z.Refin
   return true;
 }
 
-/** `["input", 3, 1]` -> `input[3][1]`, the way OpenAI names nested params. */
-export function paramOf(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
-}
 
 const InputSchema = z
   .unknown()

@@ -24,8 +24,15 @@ export interface BulkLaneOptions {
 }
 
 const pools = new WeakMap<GpuPoolConfig, GpuPool>();
-/** Resolves when the lane is free: after the previous turn and its pause. Never rejects. */
-let laneFree: Promise<unknown> = Promise.resolve();
+/**
+ * Lane state shared by every invocation in the isolate. Plain values, never a promise or
+ * timer: workerd cancels a request's timers when it ends and will not resolve one
+ * request's promise from another, so each waiter sleeps in its own request instead.
+ */
+let active = 0;
+let freeAt = 0;
+/** How often a waiter looks again while another turn is running. */
+const POLL_MS = 5;
 
 export function bulkLaneFor(config: GpuPoolConfig, options: BulkLaneOptions): GpuPool["embed"] {
   let pool = pools.get(config);
@@ -36,14 +43,15 @@ export function bulkLaneFor(config: GpuPoolConfig, options: BulkLaneOptions): Gp
   const lanePool = pool;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
-  return (items: GpuItem[], signal?: AbortSignal): Promise<GpuResult> => {
-    let started = 0;
-    const turn = laneFree.then(() => {
-      started = now();
-      return lanePool.embed(items, signal);
-    });
-    const pause = () => sleep(((now() - started) * (1 - options.maxShare)) / options.maxShare);
-    laneFree = turn.then(pause, pause);
-    return turn;
+  return async (items: GpuItem[], signal?: AbortSignal): Promise<GpuResult> => {
+    while (active > 0 || now() < freeAt) await sleep(active > 0 ? POLL_MS : freeAt - now());
+    active++;
+    const started = now();
+    try {
+      return await lanePool.embed(items, signal);
+    } finally {
+      active--;
+      freeAt = now() + ((now() - started) * (1 - options.maxShare)) / options.maxShare;
+    }
   };
 }

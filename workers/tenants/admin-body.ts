@@ -4,9 +4,9 @@
  * field first, then fields in schema order, with `param` naming it (`plan.tokens_per_minute`).
  */
 import type { z } from "@hono/zod-openapi";
-import { invalidRequest, type ApiError } from "../errors/api-error";
+import { invalidRequest } from "../errors/api-error";
+import { schemaError } from "../errors/schema-error";
 import { readJsonBody } from "../middleware/json-body";
-import { paramOf } from "../embeddings/request-schema";
 
 /** Admin bodies are a name, a plan and a few scopes; anything near this is not one. */
 export const ADMIN_MAX_BODY_BYTES = 64 * 1024;
@@ -18,19 +18,5 @@ export async function parseAdminBody<S extends z.ZodObject>(request: Request, sc
   }
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  throw errorFromIssue(firstIssue(result.error.issues, Object.keys(schema.shape)));
-}
-
-function firstIssue(issues: z.core.$ZodIssue[], fieldOrder: string[]): z.core.$ZodIssue {
-  const rank = (issue: z.core.$ZodIssue) =>
-    issue.code === "unrecognized_keys" ? -1 : issue.path.length === 0 ? fieldOrder.length : fieldOrder.indexOf(String(issue.path[0]));
-  return [...issues].sort((a, b) => rank(a) - rank(b))[0]!;
-}
-
-function errorFromIssue(issue: z.core.$ZodIssue): ApiError {
-  if (issue.code === "unrecognized_keys") {
-    const param = paramOf([...issue.path, issue.keys[0]!]);
-    return invalidRequest(`Unrecognized request argument supplied: ${param}`, param);
-  }
-  return invalidRequest(issue.message, issue.path.length === 0 ? null : paramOf(issue.path));
+  throw schemaError(result.error.issues, Object.keys(schema.shape));
 }
