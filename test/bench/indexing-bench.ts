@@ -78,6 +78,11 @@ export async function runIndexingBench(stack: BenchStack): Promise<void> {
   const l4Standin = await stack.startStandin("l4");
   const noneEdge = await stack.startEdge({});
   const l4Edge = await stack.startEdge({ GPU_WORKER_URLS: l4Standin });
+  // Interactive traffic from another edge instance on the same GPU, as in production, where
+  // queue consumers and HTTP requests run in different isolates. Through the job's own
+  // instance, requests also queue behind the consumer's tokenizing on the one JS thread
+  // Miniflare gives both; that figure is printed too.
+  const l4Interactive = await stack.startEdge({ GPU_WORKER_URLS: l4Standin });
   const key = stack.apiKey;
 
   const progress = (step: string) => console.log(`indexing bench: ${step}`);
@@ -91,15 +96,19 @@ export async function runIndexingBench(stack: BenchStack): Promise<void> {
   const rewrite = { from: 18, to: 18 + PARAGRAPHS / 10 };
   const reindex = await runJob(l4Edge, key, documents(12, 3, rewrite));
 
-  progress("interactive latency on l4: idle, then during a 30-document job");
-  const idle = await interactiveLatency(l4Edge, key, 8_000_001, () => true, 60);
-  let running = true;
-  let during: number[] = [];
-  const big = await runJob(l4Edge, key, documents(30, 4), async () => {
-    await new Promise((r) => setTimeout(r, 500)); // let the job reach the GPU
-    during = await interactiveLatency(l4Edge, key, 8_000_002, () => running, 400);
-  }).finally(() => (running = false));
-  void big;
+  progress("interactive latency on l4: idle, then during 30-document jobs (another instance, then the job's own)");
+  const during = async (interactiveUrl: string, seed: number) => {
+    let running = true;
+    let latencies: number[] = [];
+    const job = await runJob(l4Edge, key, documents(30, seed), async () => {
+      await new Promise((r) => setTimeout(r, 500)); // let the job reach the GPU
+      latencies = await interactiveLatency(interactiveUrl, key, seed * 1000 + 2, () => running, 400);
+    }).finally(() => (running = false));
+    return { job, latencies };
+  };
+  const idle = await interactiveLatency(l4Interactive, key, 8_000_001, () => true, 60);
+  const big = await during(l4Interactive, 4);
+  const sameIsolate = await during(l4Edge, 5);
 
   const row = (name: string, r: Awaited<ReturnType<typeof runJob>>) =>
     `${name.padEnd(34)} ${String(r.job.counts.documents).padStart(5)} ${String(r.job.counts.chunks).padStart(7)} ${String(r.job.counts.chunks_computed).padStart(9)} ${r.seconds.toFixed(2).padStart(8)} ${r.chunksPerSecond.toFixed(1).padStart(9)}`;
@@ -114,11 +123,13 @@ export async function runIndexingBench(stack: BenchStack): Promise<void> {
     `\nre-index: ${reindex.job.counts.chunks_computed} of ${reindex.job.counts.chunks} chunks computed (${(computedShare * 100).toFixed(1)}%), ` +
       `${reindex.job.counts.chunks_from_cache} from the cache; time ${(reindex.seconds / firstIndex.seconds).toFixed(2)}x the first indexing`,
   );
-  const [idleP50, duringP50] = [percentile(idle, 50), percentile(during, 50)];
+  const stats = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms (n ${xs.length})`;
+  console.log(`interactive /v1/embeddings on l4 (1 uncached input, another edge instance): idle ${stats(idle)}`);
+  console.log(`  during a ${big.job.job.counts.chunks}-chunk job: ${stats(big.latencies)}; ${(percentile(big.latencies, 50) / percentile(idle, 50)).toFixed(2)}x idle p50`);
   console.log(
-    `interactive /v1/embeddings on l4 (1 uncached input): idle p50 ${idleP50.toFixed(1)} ms p99 ${percentile(idle, 99).toFixed(1)} ms (n ${idle.length}); ` +
-      `during a ${big.job.counts.chunks}-chunk job p50 ${duringP50.toFixed(1)} ms p99 ${percentile(during, 99).toFixed(1)} ms (n ${during.length})`,
+    `  through the job's own instance (one JS thread for consumer and requests): ${stats(sameIsolate.latencies)}; ` +
+      `${(percentile(sameIsolate.latencies, 50) / percentile(idle, 50)).toFixed(2)}x idle p50`,
   );
-  const ratio = duringP50 / idleP50;
+  const ratio = percentile(big.latencies, 50) / percentile(idle, 50);
   console.log(`\ngoal: interactive p50 during a job <= 2 x idle: ${ratio.toFixed(2)}x ${ratio <= 2 ? "MET" : "NOT MET"}`);
 }
