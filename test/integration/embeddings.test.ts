@@ -184,11 +184,18 @@ describe("other routes", () => {
       "/admin/v1/tenants/{id}",
       "/admin/v1/tenants/{id}/keys",
       "/admin/v1/tenants/{id}/usage",
+      "/admin/v1/tenants/{id}/webhook-secret",
       "/v1/embeddings",
+      "/v1/index/jobs",
+      "/v1/index/jobs/{id}",
+      "/v1/index/jobs/{id}/cancel",
+      "/v1/index/jobs/{id}/results",
       "/v1/models",
       "/v1/usage",
     ]);
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["CreateEmbeddingRequest", "CreateEmbeddingResponse", "Error"]));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(["CreateEmbeddingRequest", "CreateEmbeddingResponse", "Error", "CreateIndexJobRequest", "IndexJob"]),
+    );
   });
 
   it("answers unknown routes with a 404 envelope", async () => {
