@@ -37,9 +37,9 @@ export interface EmbeddingOptions {
   instruction: string | null;
 }
 
-export interface JobRecord extends EmbeddingOptions {
+/** What the stored record and the API's view share (times: ms in the record, s in the view). */
+interface JobBase extends EmbeddingOptions {
   id: string;
-  tenant_id: string;
   status: JobStatus;
   chunking: { max_tokens: number; overlap_tokens: number };
   counts: JobCounts;
@@ -49,24 +49,18 @@ export interface JobRecord extends EmbeddingOptions {
   failed_at: number | null;
   cancelled_at: number | null;
   last_error: JobError | null;
+}
+
+export interface JobRecord extends JobBase {
+  tenant_id: string;
   callback: CallbackState | null;
   /** Document messages are on the queue (the DO's alarm sends them; see jobs-object.ts). */
   dispatched: boolean;
 }
 
 /** What the API shows: timestamps in Unix seconds, like OpenAI's batch objects. */
-export interface JobView extends EmbeddingOptions {
-  id: string;
+export interface JobView extends JobBase {
   object: "index.job";
-  status: JobStatus;
-  chunking: { max_tokens: number; overlap_tokens: number };
-  counts: JobCounts;
-  created_at: number;
-  started_at: number | null;
-  completed_at: number | null;
-  failed_at: number | null;
-  cancelled_at: number | null;
-  last_error: JobError | null;
   callback: { url: string; status: CallbackState["status"]; attempts: number; last_error: string | null } | null;
 }
 

@@ -13,6 +13,7 @@
  * or a 500 means. Web APIs only, as it runs inside workerd.
  */
 import { checkOutboundUrl, type UrlPolicy } from "./url-policy";
+import { readAtMost } from "../http/read-at-most";
 
 export interface SafeFetchOptions {
   policy: UrlPolicy;
@@ -138,26 +139,7 @@ async function readResponse(response: Response, finalUrl: string, maxBytes: numb
     return tooLarge();
   }
 
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (response.body !== null) {
-    const reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel();
-        return tooLarge();
-      }
-      chunks.push(value);
-    }
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const body = await readAtMost(response.body, maxBytes);
+  if (body === null) return tooLarge();
   return { ok: true, status: response.status, headers: response.headers, body, finalUrl };
 }

@@ -4,6 +4,7 @@
  * chunked uploads); a declared length over the bound is refused before reading.
  */
 import { ApiError, invalidRequest } from "../errors/api-error";
+import { readAtMost } from "../http/read-at-most";
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -46,25 +47,7 @@ export function parseJsonText(text: string): unknown {
 }
 
 async function readBounded(request: Request, maxBytes: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  const bytes = await readAtMost(request.body, maxBytes);
+  if (bytes === null) throw tooLarge(maxBytes);
+  return bytes;
 }
