@@ -15,14 +15,13 @@ export class TransientFetchError extends Error {
   override name = "TransientFetchError";
 }
 
-export async function fetchDocumentText(url: string, config: IndexingConfig, fetchImpl?: typeof fetch): Promise<string> {
+export async function fetchDocumentText(url: string, config: IndexingConfig): Promise<string> {
   const result = await safeFetch(url, {
     policy: { allowLoopback: config.allowLoopbackUrls },
     timeoutMs: config.fetchTimeoutMs,
     maxBytes: config.maxDocumentBytes,
     maxRedirects: config.fetchMaxRedirects,
     headers: { accept: "text/plain, text/markdown, text/html;q=0.9, application/json;q=0.8, */*;q=0.1" },
-    ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
   if (!result.ok) {
     if (result.retryable) throw new TransientFetchError(`fetching the document failed: ${result.reason}`);

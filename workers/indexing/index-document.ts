@@ -22,9 +22,10 @@ import { tenancyRedis } from "../tenants/tenancy-redis";
 import { chunkText, type TextChunk } from "./chunker";
 import { DocumentFailure } from "./document-errors";
 import { fetchDocumentText } from "./fetch-document";
-import { chargeJobTokens } from "./job-quota";
+import { activeTenant, chargeJobTokens } from "./job-quota";
 import { readInput, writeResultPart } from "./job-storage";
 import type { DocumentMessage, DocumentOutcome, JobRecord } from "./job-types";
+import type { Tenant } from "../tenants/types";
 import { jobsFor } from "./jobs-for";
 
 /** Chunks per pipeline call: the pipeline dedupes, looks up and admits per call. */
@@ -59,12 +60,13 @@ async function embedDocument(job: JobRecord, index: number, deps: IndexDeps): Pr
   const { env, config } = deps;
   const input = await readInput(env.INDEX_RESULTS, job.tenant_id, job.id, index);
   if (!input) throw new DocumentFailure("document_missing", "the document's stored input is missing");
+  const tenant = await activeTenant(config, job.tenant_id);
   const text = input.text ?? (await fetchDocumentText(input.url!, config.indexing));
   const chunks = await chunkText(text, { maxTokens: job.chunking.max_tokens, overlapTokens: job.chunking.overlap_tokens }, qwen3TokenCount);
   if (chunks.length === 0) throw new DocumentFailure("empty_document", "the document has no text");
 
   const results: EmbeddingsResult[] = [];
-  for (let i = 0; i < chunks.length; i += CHUNKS_PER_CALL) results.push(await embedChunks(job, chunks.slice(i, i + CHUNKS_PER_CALL), deps));
+  for (let i = 0; i < chunks.length; i += CHUNKS_PER_CALL) results.push(await embedChunks(job, tenant, chunks.slice(i, i + CHUNKS_PER_CALL), deps));
   const vectors = results.flatMap((r) => r.vectors);
   const metadata = input.metadata ?? null;
   const jsonl = chunks
@@ -93,7 +95,7 @@ async function embedDocument(job: JobRecord, index: number, deps: IndexDeps): Pr
   return { chunks: chunks.length, chunks_from_cache: sum((r) => r.hits), chunks_computed: sum((r) => r.misses), error: null };
 }
 
-function embedChunks(job: JobRecord, chunks: readonly TextChunk[], deps: IndexDeps): Promise<EmbeddingsResult> {
+function embedChunks(job: JobRecord, tenant: Tenant, chunks: readonly TextChunk[], deps: IndexDeps): Promise<EmbeddingsResult> {
   const { config } = deps;
   return createEmbeddings(
     {
@@ -117,7 +119,7 @@ function embedChunks(job: JobRecord, chunks: readonly TextChunk[], deps: IndexDe
       }),
       recordDtype: config.cache.recordDtype,
       embedOnGpu: bulkLaneFor(config.indexing.bulkGpu, { maxShare: config.indexing.bulkGpuMaxShare }),
-      admit: ({ tokens }) => chargeJobTokens(config, job.tenant_id, tokens),
+      admit: ({ tokens }) => chargeJobTokens(config, tenant, tokens),
       timed: (_metric, step) => step(),
     },
   );

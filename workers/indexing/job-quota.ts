@@ -7,22 +7,26 @@
  * transient (the message is retried later: jobs have time, so this fails closed).
  */
 import type { EdgeConfig } from "../env";
+import { LIMITS_PREFIX } from "../limits/admission";
 import { consumeMonthlyQuota } from "../limits/monthly-quota";
 import { readTenant } from "../tenants/read-records";
 import { tenancyRedis } from "../tenants/tenancy-redis";
+import type { Tenant } from "../tenants/types";
 import { DocumentFailure } from "./document-errors";
 
-/** The admission rate limiter's Redis prefix (limits/admission.ts), so both spend one counter. */
-const LIMITS_PREFIX = "limits";
-
-export async function chargeJobTokens(config: EdgeConfig, tenantId: string, tokens: number): Promise<void> {
-  const redis = tenancyRedis(config);
-  const tenant = await readTenant(redis, tenantId);
+/** The job's tenant, read once per document; a suspended (or deleted) tenant's documents fail. */
+export async function activeTenant(config: EdgeConfig, tenantId: string): Promise<Tenant> {
+  const tenant = await readTenant(tenancyRedis(config), tenantId);
   if (!tenant || tenant.status !== "active") throw new DocumentFailure("tenant_suspended", "the tenant is suspended");
+  return tenant;
+}
+
+/** Spends `tokens` of the month's quota, on the same counter as the admission of requests. */
+export async function chargeJobTokens(config: EdgeConfig, tenant: Tenant, tokens: number): Promise<void> {
   if (!config.tenancy.rateLimits) return;
   const outcome = await consumeMonthlyQuota(
-    redis,
-    { prefix: LIMITS_PREFIX, tenantId, quota: tenant.plan.tokens_per_month, at: Date.now(), timeoutMs: config.tenancy.redisTimeoutMs },
+    tenancyRedis(config),
+    { prefix: LIMITS_PREFIX, tenantId: tenant.id, quota: tenant.plan.tokens_per_month, at: Date.now(), timeoutMs: config.tenancy.redisTimeoutMs },
     tokens,
   );
   if (outcome.status === "refused") {

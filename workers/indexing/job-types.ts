@@ -26,8 +26,6 @@ export interface CallbackState {
   url: string;
   status: "pending" | "delivered" | "failed";
   attempts: number;
-  last_attempt_at: number | null;
-  next_attempt_at: number | null;
   last_error: string | null;
 }
 

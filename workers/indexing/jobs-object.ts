@@ -43,19 +43,20 @@ export class IndexJobs extends DurableObject<Env> {
     return this.ctx.storage;
   }
 
-  async findIdempotent(key: string): Promise<IdempotencyRecord | null> {
-    return (await this.storage.get<IdempotencyRecord>(`idem:${key}`)) ?? null;
+  /** The job an idempotency key already names (same body), a conflict (other body), or null. */
+  async findReplay(idempotencyKey: string, bodySha256: string): Promise<Exclude<CreateOutcome, { status: "created" }> | null> {
+    const existing = await this.storage.get<IdempotencyRecord>(`idem:${idempotencyKey}`);
+    if (!existing) return null;
+    if (existing.body_sha256 !== bodySha256) return { status: "idempotency_conflict" };
+    const earlier = await this.get(existing.job_id);
+    return earlier ? { status: "replayed", job: earlier } : null;
   }
 
   /** Stores a new job, unless `idempotencyKey` already names one (then that job is the answer). */
   async create(job: JobRecord, idempotencyKey: string | null, bodySha256: string): Promise<CreateOutcome> {
     if (idempotencyKey !== null) {
-      const existing = await this.findIdempotent(idempotencyKey);
-      if (existing) {
-        if (existing.body_sha256 !== bodySha256) return { status: "idempotency_conflict" };
-        const earlier = await this.get(existing.job_id);
-        if (earlier) return { status: "replayed", job: earlier };
-      }
+      const replay = await this.findReplay(idempotencyKey, bodySha256);
+      if (replay) return replay;
       await this.storage.put(`idem:${idempotencyKey}`, { job_id: job.id, body_sha256: bodySha256 } satisfies IdempotencyRecord);
     }
     await this.storage.put(jobKey(job.id), job);
@@ -165,9 +166,7 @@ export class IndexJobs extends DurableObject<Env> {
   }
 
   private async scheduleCallback(job: JobRecord): Promise<void> {
-    if (!job.callback) return;
-    await this.storage.put(jobKey(job.id), { ...job, callback: { ...job.callback, next_attempt_at: Date.now() } });
-    await this.schedule("callback", job.id, Date.now());
+    if (job.callback) await this.schedule("callback", job.id, Date.now());
   }
 
   private async rearm(): Promise<void> {
@@ -215,7 +214,7 @@ export class IndexJobs extends DurableObject<Env> {
     const nextAt = status === "pending" ? now + delay! : null;
     await this.storage.put(jobKey(jobId), {
       ...latest,
-      callback: { ...job.callback, status, attempts, last_attempt_at: now, next_attempt_at: nextAt, last_error: outcome.ok ? null : outcome.error },
+      callback: { ...job.callback, status, attempts, last_error: outcome.ok ? null : outcome.error },
     });
     if (nextAt === null) await this.storage.delete(`due:callback:${jobId}`);
     else await this.storage.put(`due:callback:${jobId}`, nextAt);

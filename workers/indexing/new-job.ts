@@ -22,7 +22,7 @@ export function newJobRecord(tenantId: string, request: JobRequest, config: Inde
     cancelled_at: null,
     last_error: null,
     callback: request.callback_url
-      ? { url: request.callback_url, status: "pending", attempts: 0, last_attempt_at: null, next_attempt_at: null, last_error: null }
+      ? { url: request.callback_url, status: "pending", attempts: 0, last_error: null }
       : null,
     dispatched: false,
   };

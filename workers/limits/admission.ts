@@ -30,6 +30,9 @@ import { formatResetDuration, rateLimitHeaders, type AdmissionSnapshot, type Lim
 import { chargeMonthlyQuotaOnce, consumeMonthlyQuota, refundMonthlyQuota, type QuotaCall, type QuotaOutcome } from "./monthly-quota";
 import { readBucket, takeFromBucket, type LimitsRedis, type RateCall, type RateOutcome, type RateState } from "./rate-limits";
 
+/** Default Redis key prefix of the limiters and the monthly quota. */
+export const LIMITS_PREFIX = "limits";
+
 export interface AdmissionOptions {
   /** With Redis unreachable: "open" admits (degraded), "closed" answers 503. */
   failureMode: "open" | "closed";
@@ -69,7 +72,7 @@ type Outcomes = { requests: RateOutcome; tokens: RateOutcome; quota: QuotaOutcom
 export function createAdmission(redis: LimitsRedis, options: AdmissionOptions): Admission {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 1_000;
-  const prefix = options.prefix ?? "limits";
+  const prefix = options.prefix ?? LIMITS_PREFIX;
   const log = options.log ?? ((entry: Record<string, unknown>) => console.warn(JSON.stringify(entry)));
 
   async function admit(principal: Principal, usage: Usage): Promise<AdmissionResult> {

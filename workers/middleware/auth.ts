@@ -18,6 +18,10 @@ const MISSING_KEY =
   "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
 const BAD_KEY = "Incorrect API key provided. Check the key you are using, or ask your administrator for a new one.";
 
+export function tenantSuspended(): ApiError {
+  return new ApiError("permission_denied", "This tenant is suspended. Contact your administrator.", { code: "tenant_suspended" });
+}
+
 export function apiKeyAuth(options: { scope: Scope }): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuthMiddleware(c, next) {
     const header = c.req.header("authorization");
@@ -26,9 +30,7 @@ export function apiKeyAuth(options: { scope: Scope }): MiddlewareHandler<AppEnv>
     if (key === null) throw new ApiError("invalid_api_key", BAD_KEY, { code: "invalid_api_key" });
     const resolution = await tenantKeyResolverFor(configFrom(c.env))(key);
     if (!resolution.ok) {
-      if (resolution.reason === "suspended") {
-        throw new ApiError("permission_denied", "This tenant is suspended. Contact your administrator.", { code: "tenant_suspended" });
-      }
+      if (resolution.reason === "suspended") throw tenantSuspended();
       throw new ApiError("invalid_api_key", BAD_KEY, { code: "invalid_api_key" });
     }
     if (!resolution.principal.scopes.includes(options.scope)) {

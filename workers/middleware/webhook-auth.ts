@@ -12,6 +12,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import type { EdgeConfig } from "../env";
 import { ApiError } from "../errors/api-error";
+import { tenantSuspended } from "./auth";
 import { readTenant } from "../tenants/read-records";
 import { guardRedis } from "../tenants/redis-failure";
 import { WebhookSecretStore } from "../tenants/webhook-secret-store";
@@ -58,7 +59,7 @@ export async function authenticateWebhook(c: Context<AppEnv>, rawBody: string, c
     throw new ApiError("invalid_api_key", BAD_SIGNATURE, { code: "invalid_webhook_signature" });
   }
   if (tenant!.status !== "active") {
-    throw new ApiError("permission_denied", "This tenant is suspended. Contact your administrator.", { code: "tenant_suspended" });
+    throw tenantSuspended();
   }
   return { principal: { tenantId, keyId: "webhook", scopes: ["index"], plan: tenant!.plan }, webhookId: verdict.id };
 }

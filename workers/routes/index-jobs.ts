@@ -152,12 +152,10 @@ async function createJob(c: Context<AppEnv>): Promise<Response> {
   const jobs = jobsFor(c.env, principal.tenantId);
 
   const replay = async (job: JobRecord) => c.json(jobView(job), 202, { "idempotent-replayed": "true", location: `/v1/index/jobs/${job.id}` });
-  if (idempotencyKey !== null) {
-    const earlier = await jobs.findIdempotent(idempotencyKey);
-    if (earlier && earlier.body_sha256 !== bodySha256) throw idempotencyConflict();
-    const job = earlier ? await jobs.get(earlier.job_id) : null;
-    if (job) return replay(job);
-  }
+  // Checked before the inputs are written, so a replay costs no R2 writes; create() checks again atomically.
+  const earlier = idempotencyKey === null ? null : await jobs.findReplay(idempotencyKey, bodySha256);
+  if (earlier?.status === "idempotency_conflict") throw idempotencyConflict();
+  if (earlier) return replay(earlier.job);
   if (request.callback_url !== undefined) await requireSigningSecret(config, principal.tenantId);
 
   const job = newJobRecord(principal.tenantId, request, config.indexing);
