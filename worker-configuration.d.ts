@@ -18,6 +18,7 @@ declare namespace Cloudflare {
 		GPU_CALL_TIMEOUT_MS: string;
 		GPU_DEADLINE_MS: string;
 		GPU_MAX_RETRIES: string;
+		GPU_CONTEXT_LENGTH: string;
 		CACHE_SCOPE: string;
 		CACHE_TTL_SECONDS: string;
 		CACHE_L1_MAX_BYTES: string;
@@ -63,6 +64,7 @@ declare namespace Cloudflare {
 		GPU_CALL_TIMEOUT_MS: string;
 		GPU_DEADLINE_MS: string;
 		GPU_MAX_RETRIES: string;
+		GPU_CONTEXT_LENGTH: string;
 		CACHE_SCOPE: string;
 		CACHE_TTL_SECONDS: string;
 		CACHE_L1_MAX_BYTES: string;
@@ -108,6 +110,7 @@ declare namespace Cloudflare {
 		GPU_CALL_TIMEOUT_MS: string;
 		GPU_DEADLINE_MS: string;
 		GPU_MAX_RETRIES: string;
+		GPU_CONTEXT_LENGTH: string;
 		CACHE_SCOPE: string;
 		CACHE_TTL_SECONDS: string;
 		CACHE_L1_MAX_BYTES: string;

@@ -59,6 +59,7 @@ const EnvSchema = z.object({
   GPU_CALL_TIMEOUT_MS: intIn(100, 600_000, 30_000),
   GPU_DEADLINE_MS: intIn(100, 900_000, 60_000),
   GPU_MAX_RETRIES: intIn(0, 10, 3),
+  GPU_CONTEXT_LENGTH: intIn(2, 1_048_576, 32_768),
   UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }).optional(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
   CACHE_UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -164,6 +165,11 @@ export interface EdgeConfig {
   indexing: IndexingConfig;
   modelRevision: string;
   maxBodyBytes: number;
+  /**
+   * The GPU workers' `--context-length` in tokens. SGLang refuses an input whose token
+   * count (end-of-text included) reaches it, so the edge admits at most one less.
+   */
+  contextLength: number;
   gpu: GpuPoolConfig;
   cache: CacheConfig;
 }
@@ -209,6 +215,7 @@ export function configFrom(env: RawEnv): EdgeConfig {
   const config: EdgeConfig = {
     modelRevision: e.MODEL_REVISION,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    contextLength: e.GPU_CONTEXT_LENGTH,
     gpu,
     indexing: {
       maxDocuments: e.INDEX_MAX_DOCUMENTS,

@@ -10,11 +10,14 @@
  * - ErrorResponse is {object:"error", message, type, param:null, code}; request-schema
  *   failures (bad JSON, wrong types, wrong content-type) have type "Bad Request", checks
  *   made by the embedding handler (empty input, context length) have "BadRequestError";
- * - empty and whitespace-only texts are refused with SGLang's messages;
+ * - empty and whitespace-only texts are refused with SGLang's messages, "whitespace" being
+ *   Python's `str.isspace()` set (workers/embeddings/sglang-blank-text.ts);
  * - `model` is not checked, and the response names the model path.
  * SGLang itself ignores encoding_format; the stand-in honours "base64" (little-endian
  * float32) because the edge asks for it from servers that do.
  */
+import { isBlankToSglang } from "../../workers/embeddings/sglang-blank-text";
+
 export type EmbeddingInput = string | number[];
 
 export interface EmbeddingRequest {
@@ -61,10 +64,10 @@ function classifyInput(input: unknown): { inputs: EmbeddingInput[]; kind: "text"
 function validateInput(raw: unknown, inputs: EmbeddingInput[], kind: "text" | "tokens"): string | null {
   if (raw === "" || inputs.length === 0) return "Input cannot be empty";
   if (typeof raw === "string") {
-    return raw.trim() === "" ? "Input cannot be empty or whitespace only" : null;
+    return isBlankToSglang(raw) ? "Input cannot be empty or whitespace only" : null;
   }
   if (kind === "text") {
-    const i = inputs.findIndex((s) => (s as string).trim() === "");
+    const i = inputs.findIndex((s) => isBlankToSglang(s as string));
     return i >= 0 ? `Input at index ${i} cannot be empty or whitespace only` : null;
   }
   if (raw instanceof Array && raw.every(isTokenId)) {
@@ -116,7 +119,13 @@ export function parseEmbeddingRequest(bodyText: string): ParseResult {
   };
 }
 
-/** SGLang refuses an input whose token count reaches the context length (>=, not >). */
+/**
+ * SGLang refuses an input whose token count reaches the context length (`>=`, not `>`),
+ * with this ValueError, which the embedding handler answers as a 400 BadRequestError:
+ * `TokenizerManager._validate_one_request` in python/sglang/srt/managers/tokenizer_manager.py
+ * (sgl-project/sglang commit 001067ff) and `_handle_non_streaming_request` in
+ * python/sglang/srt/entrypoints/openai/serving_embedding.py (commit 012bcb5f).
+ */
 export function contextLengthError(tokens: number, contextLength: number): ProtocolError | null {
   if (tokens < contextLength) return null;
   return badRequest(

@@ -144,6 +144,8 @@ describe("request errors", () => {
     [[], "Input cannot be empty"],
     ["  \n", "Input cannot be empty or whitespace only"],
     [["fine", " "], "Input at index 1 cannot be empty or whitespace only"],
+    // Python's str.strip() set, not JavaScript's trim(): U+001C and U+0085 are whitespace to SGLang.
+    ["\u001c\u0085\u00a0", "Input cannot be empty or whitespace only"],
     [[5, -2], "Token ID at index 1 must be non-negative"],
     [[[5], []], "Input at index 1 cannot be empty"],
     [[[5], [7, -1]], "Input at index 1 contains negative token IDs"],
@@ -151,6 +153,11 @@ describe("request errors", () => {
     const res = await postJson(embeddings, { model: MODEL, input });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual(error(message));
+  });
+
+  it("embeds U+FEFF as text: Python's str.strip() keeps it, so SGLang does not refuse it", async () => {
+    const res = await postJson(embeddings, { model: MODEL, input: "\ufeff" });
+    expect(res.status).toBe(200);
   });
 
   it("refuses bodies over maxBodyBytes with 413", async () => {

@@ -108,14 +108,14 @@ describe("POST /v1/embeddings", () => {
     expect(single.data[0]!.embedding).toEqual(text.data[0]!.embedding);
   });
 
-  it("refuses an input over 32,768 tokens before any GPU work, naming its index", async () => {
+  it("refuses an input over the context length before any GPU work, naming its index", async () => {
     const long = "hello ".repeat(33_000);
     const res = await edge.embed({ model: "Qwen3-Embedding-4B", input: ["short", long] });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
       error: {
         // 33,000 words (one token each, the trailing space a token too) plus end-of-text.
-        message: "Input [1] has 33002 tokens, more than the maximum of 32768 tokens per input.",
+        message: "Input [1] has 33002 tokens, more than the maximum of 32767 tokens per input (end-of-text included).",
         type: "invalid_request_error",
         param: "input[1]",
         code: "context_length_exceeded",

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { parseEmbeddingRequest } from "../../workers/embeddings/parse-request";
 import { assertKnownModel } from "../../workers/embeddings/pipeline";
 import { ApiError } from "../../workers/errors/api-error";
+import { isBlankToSglang } from "../../workers/embeddings/sglang-blank-text";
+import { prepareInputs } from "../../workers/embeddings/prepare-inputs";
+import { countAndAdmitTokens } from "../../workers/embeddings/token-budget";
 
 const MODEL = "Qwen3-Embedding-4B";
 
@@ -28,6 +31,7 @@ const bad = (message: string, param: string | null, code: string | null = null) 
 });
 
 const DIMENSIONS_MESSAGE = "'dimensions' must be an integer between 32 and 2560.";
+const INSTRUCTION_WITH_DOCUMENT = "'instruction' applies only to queries; it cannot be used with input_type 'document'.";
 
 describe("embeddings request validation: status, type, param and code for every case", () => {
   const cases: [string, unknown, ReturnType<typeof bad>, { contentType?: string; maxBytes?: number }?][] = [
@@ -54,6 +58,10 @@ describe("embeddings request validation: status, type, param and code for every 
     ["unknown encoding_format", { model: MODEL, input: "a", encoding_format: "binary" }, bad("'encoding_format' must be 'float' or 'base64'.", "encoding_format")],
     ["unknown input_type", { model: MODEL, input: "a", input_type: "passage" }, bad("'input_type' must be 'query' or 'document'.", "input_type")],
     ["empty instruction", { model: MODEL, input: "a", instruction: "" }, bad("'instruction' cannot be empty.", "instruction")],
+    ["whitespace-only instruction", { model: MODEL, input: "a", instruction: "  " }, bad("'instruction' cannot be only whitespace.", "instruction")],
+    ["instruction of tabs, newlines and U+3000", { model: MODEL, input: "a", instruction: "\t\n\u3000" }, bad("'instruction' cannot be only whitespace.", "instruction")],
+    ["instruction with input_type document", { model: MODEL, input: "a", input_type: "document", instruction: "Find code" }, bad(INSTRUCTION_WITH_DOCUMENT, "instruction")],
+    ["instruction with document, input given as token ids", { model: MODEL, input: [1, 2], instruction: "x", input_type: "document" }, bad(INSTRUCTION_WITH_DOCUMENT, "instruction")],
     ["unknown top-level field", { model: MODEL, input: "a", temperature: 0.5 }, bad("Unrecognized request argument supplied: temperature", "temperature")],
     ["unknown field reported before other errors", { input: "", foo: 1 }, bad("Unrecognized request argument supplied: foo", "foo")],
   ];
@@ -101,5 +109,99 @@ describe("embeddings request validation: status, type, param and code for every 
       expect(parsed.user).toBe("u1");
       expect(() => assertKnownModel(parsed.model)).not.toThrow();
     }
+  });
+});
+
+/** Python 3.11: `[hex(c) for c in range(0x110000) if chr(c).isspace()]`, the set `str.strip()` removes. */
+const PYTHON_ISSPACE = [
+  0x9, 0xa, 0xb, 0xc, 0xd, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
+  0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
+];
+
+/** Qwen3 token ids (fixtures from the Hugging Face vocabulary): " " 220, "\n\n" 271, "\t" 197, U+00A0 4102. */
+const END_OF_TEXT = 151643;
+
+describe("whitespace-only inputs and instructions", () => {
+  it("calls a text blank exactly when Python's str.strip() leaves nothing, for every code point", () => {
+    const python = new Set(PYTHON_ISSPACE);
+    const disagreements: number[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (isBlankToSglang(String.fromCodePoint(cp)) !== python.has(cp)) disagreements.push(cp);
+    }
+    expect(disagreements).toEqual([]);
+    expect([isBlankToSglang(""), isBlankToSglang(" \t\n\u3000\u0085"), isBlankToSglang(" a "), isBlankToSglang("\ufeff")]).toEqual([true, true, false, false]);
+  });
+
+  it("accepts whitespace-only strings as input, single or in a list; the empty string stays a 400", async () => {
+    const parsed = await parseEmbeddingRequest(jsonRequest(JSON.stringify({ model: MODEL, input: [" ", "\n\n", "\t", "\u00a0"] })), 1 << 20);
+    expect(parsed.input).toEqual({ kind: "text", items: [" ", "\n\n", "\t", "\u00a0"] });
+    expect((await parseEmbeddingRequest(jsonRequest(JSON.stringify({ model: MODEL, input: "  " })), 1 << 20)).input).toEqual({ kind: "text", items: ["  "] });
+    expect(await errorOf({ model: MODEL, input: [" ", ""] })).toEqual(bad("Input [1] cannot be an empty string.", "input[1]"));
+  });
+
+  it("accepts an instruction with input_type query or none", async () => {
+    for (const extra of [{ input_type: "query" }, {}]) {
+      const parsed = await parseEmbeddingRequest(jsonRequest(JSON.stringify({ model: MODEL, input: "a", instruction: " Find code ", ...extra })), 1 << 20);
+      expect(parsed.instruction).toBe(" Find code ");
+    }
+  });
+
+  it("sends a blank document as its token ids plus end-of-text, keyed by its text; anything else as text", async () => {
+    const request = {
+      model: MODEL,
+      encoding_format: undefined,
+      dimensions: undefined,
+      user: undefined,
+      input_type: undefined,
+      instruction: undefined,
+      input: { kind: "text" as const, items: [" ", "\n\n", "\t", "\u00a0", "a", " "] },
+    };
+    const { unique, slotOf } = await prepareInputs(request);
+    expect(unique).toEqual([
+      { model: [220, END_OF_TEXT], cacheInput: " ", firstIndex: 0 },
+      { model: [271, END_OF_TEXT], cacheInput: "\n\n", firstIndex: 1 },
+      { model: [197, END_OF_TEXT], cacheInput: "\t", firstIndex: 2 },
+      { model: [4102, END_OF_TEXT], cacheInput: "\u00a0", firstIndex: 3 },
+      { model: "a", cacheInput: "a", firstIndex: 4 },
+    ]);
+    expect(slotOf).toEqual([0, 1, 2, 3, 4, 0]);
+    // A query's formatted text starts with the instruction, so it is never blank and goes as text.
+    const query = await prepareInputs({ ...request, input: { kind: "text", items: [" "] }, input_type: "query" as const, instruction: "Find" });
+    expect(query.unique).toEqual([{ model: "Instruct: Find\nQuery: ", cacheInput: "Instruct: Find\nQuery: ", firstIndex: 0 }]);
+  });
+});
+
+describe("per-input token limit from the context length", () => {
+  const ids = (n: number) => ({ model: Array.from({ length: n }, () => 9707), cacheInput: [], firstIndex: 0 });
+  const refusal = (index: number, tokens: number, max: number) => ({
+    status: 400,
+    body: {
+      error: {
+        message: `Input [${index}] has ${tokens} tokens, more than the maximum of ${max} tokens per input (end-of-text included).`,
+        type: "invalid_request_error",
+        param: `input[${index}]`,
+        code: "context_length_exceeded",
+      },
+    },
+  });
+  async function outcome(...args: Parameters<typeof countAndAdmitTokens>) {
+    try {
+      return await countAndAdmitTokens(...args);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      const res = err.getResponse();
+      return { status: res.status, body: await res.json() };
+    }
+  }
+
+  it("admits context length - 1 tokens and refuses context length, naming the first over-long input", async () => {
+    expect(await outcome([ids(32_767)], [0], 32_768)).toEqual([32_767]);
+    expect(await outcome([ids(32_768)], [0], 32_768)).toEqual(refusal(0, 32_768, 32_767));
+    const several = [ids(10), { ...ids(600), firstIndex: 2 }, { ...ids(513), firstIndex: 3 }];
+    expect(await outcome(several, [0, 0, 1, 2], 512)).toEqual(refusal(2, 600, 511));
+  });
+
+  it("refuses an over-long input that the cache already holds, as if it were not cached", async () => {
+    expect(await outcome([ids(5), { ...ids(1), firstIndex: 1 }], [0, 1], 512, [undefined, 512])).toEqual(refusal(1, 512, 511));
   });
 });

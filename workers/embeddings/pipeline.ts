@@ -31,6 +31,8 @@ export interface VectorCache {
 export interface EmbeddingsDeps {
   cache: VectorCache;
   recordDtype: CacheDtype;
+  /** The GPU workers' context length in tokens (`EdgeConfig.contextLength`); inputs must stay below it. */
+  contextLength: number;
   embedOnGpu(items: GpuItem[]): Promise<{ vectors: Float32Array[]; gpuMs: number }>;
   /** Rate limits and quotas, on the request's exact token count, before any GPU work. */
   admit(usage: { tokens: number; inputs: number }): Promise<void>;
@@ -64,10 +66,10 @@ export function assertKnownModel(model: string): void {
 export async function createEmbeddings(request: EmbeddingRequest, deps: EmbeddingsDeps): Promise<EmbeddingsResult> {
   assertKnownModel(request.model);
   const { unique, slotOf } = await deps.timed("prepare", () => prepareInputs(request));
-  const keys = await deps.cache.keysFor(unique.map((u) => u.model));
+  const keys = await deps.cache.keysFor(unique.map((u) => u.cacheInput));
   const { records: cached } = await deps.cache.lookup(keys);
 
-  const tokens = await deps.timed("tokenize", () => countAndAdmitTokens(unique, slotOf, cached.map((r) => r?.tokens)));
+  const tokens = await deps.timed("tokenize", () => countAndAdmitTokens(unique, slotOf, deps.contextLength, cached.map((r) => r?.tokens)));
   const promptTokens = slotOf.reduce((sum, slot) => sum + tokens[slot]!, 0);
   await deps.admit({ tokens: promptTokens, inputs: slotOf.length });
 

@@ -4,10 +4,16 @@
  * OpenAPI document. Checks that need a precise `param` (which item of `input` is bad)
  * are written as refinements with exact paths, so an error names `input[3]` rather
  * than a union's generic complaint.
+ *
+ * Whitespace-only strings are valid input (OpenAI embeds them; see prepare-inputs.ts);
+ * only the empty string is refused, as OpenAI does. `instruction` must say something
+ * (not blank) and only goes with queries: with `input_type: "document"` it would be
+ * silently dropped, so that combination is a 400 naming `instruction`.
  */
 import { z } from "@hono/zod-openapi";
 import { PUBLIC_MODEL_ID } from "../env";
 import { paramOf } from "../errors/schema-error";
+import { isBlankToSglang } from "./sglang-blank-text";
 
 export const MAX_INPUTS = 2048;
 export const MIN_DIMENSIONS = 32;
@@ -79,7 +85,7 @@ const InputSchema = z
     return { kind: "tokens", items: value as number[][] };
   })
   .openapi({
-    description: `A string, an array of 1..${MAX_INPUTS} strings, an array of token ids, or an array of token-id arrays. No empty strings.`,
+    description: `A string, an array of 1..${MAX_INPUTS} strings, an array of token ids, or an array of token-id arrays. No empty strings; whitespace-only strings are embedded.`,
     example: ["The food was delicious and the waiter was friendly."],
   });
 
@@ -103,8 +109,19 @@ export const EmbeddingRequestSchema = z
       z
         .string({ error: "'instruction' must be a string." })
         .min(1, { error: "'instruction' cannot be empty." })
-        .max(4096, { error: "'instruction' must be at most 4096 characters." }),
+        .max(4096, { error: "'instruction' must be at most 4096 characters." })
+        .refine((text) => !isBlankToSglang(text), { error: "'instruction' cannot be only whitespace." })
+        .openapi({ description: "Task description for queries; implies input_type 'query'. Not with input_type 'document'." }),
     ),
+  })
+  .superRefine((request, ctx) => {
+    if (request.instruction !== undefined && request.input_type === "document") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["instruction"],
+        message: "'instruction' applies only to queries; it cannot be used with input_type 'document'.",
+      });
+    }
   })
   .openapi("CreateEmbeddingRequest");
 

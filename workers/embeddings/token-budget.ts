@@ -4,23 +4,37 @@
  * tokenized again (tokenizing is the edge's costliest CPU step). Counting stops as soon
  * as the request is over its total, so an 8 MiB body of text cannot buy seconds of
  * tokenizer CPU before being refused.
+ *
+ * The per-input limit is the engine's: SGLang refuses an input whose token count,
+ * end-of-text included, reaches its `--context-length` (`input_token_num >=
+ * self.context_len` in `TokenizerManager._validate_one_request`,
+ * python/sglang/srt/managers/tokenizer_manager.py, sgl-project/sglang commit 001067ff).
+ * Refusing the same inputs here gives every over-long input one error, naming it.
  */
 import { invalidRequest } from "../errors/api-error";
 import { qwen3TokenCount } from "./qwen3-tokens";
 import type { UniqueInput } from "./prepare-inputs";
 
-export const MAX_TOKENS_PER_INPUT = 32_768;
 export const MAX_TOKENS_PER_REQUEST = 300_000;
+
+/** The most tokens (end-of-text included) one input may have on an engine with this context length. */
+export function maxTokensPerInput(contextLength: number): number {
+  return contextLength - 1;
+}
 
 /**
  * Token count of each unique input (`known[i]` when the cache had it); throws the 400
- * for the first limit crossed. `slotOf` weighs each unique input by its uses.
+ * for the first limit crossed: `context_length_exceeded` naming the first over-long
+ * `input[i]` (cached inputs included, so the answer does not depend on the cache), or
+ * `max_tokens_per_request`. `slotOf` weighs each unique input by its uses.
  */
 export async function countAndAdmitTokens(
   unique: readonly UniqueInput[],
   slotOf: readonly number[],
+  contextLength: number,
   known: readonly (number | undefined)[] = [],
 ): Promise<number[]> {
+  const maxPerInput = maxTokensPerInput(contextLength);
   const uses = new Array<number>(unique.length).fill(0);
   for (const slot of slotOf) uses[slot]! += 1;
 
@@ -32,20 +46,18 @@ export async function countAndAdmitTokens(
   const counts: number[] = [];
   for (const [slot, input] of unique.entries()) {
     const cached = known[slot];
-    if (cached !== undefined) {
-      counts.push(cached);
-      continue;
-    }
-    const tokens = typeof input.model === "string" ? await qwen3TokenCount(input.model) : input.model.length;
-    if (tokens > MAX_TOKENS_PER_INPUT) {
+    const tokens = cached ?? (typeof input.model === "string" ? await qwen3TokenCount(input.model) : input.model.length);
+    if (tokens > maxPerInput) {
       throw invalidRequest(
-        `Input [${input.firstIndex}] has ${tokens} tokens, more than the maximum of ${MAX_TOKENS_PER_INPUT} tokens per input.`,
+        `Input [${input.firstIndex}] has ${tokens} tokens, more than the maximum of ${maxPerInput} tokens per input (end-of-text included).`,
         `input[${input.firstIndex}]`,
         "context_length_exceeded",
       );
     }
-    requestTotal += tokens * uses[slot]!;
-    if (requestTotal > MAX_TOKENS_PER_REQUEST) throw tooManyTokens();
+    if (cached === undefined) {
+      requestTotal += tokens * uses[slot]!;
+      if (requestTotal > MAX_TOKENS_PER_REQUEST) throw tooManyTokens();
+    }
     counts.push(tokens);
   }
   return counts;

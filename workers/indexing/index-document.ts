@@ -118,6 +118,7 @@ function embedChunks(job: JobRecord, tenant: Tenant, chunks: readonly TextChunk[
         requestId: job.id,
       }),
       recordDtype: config.cache.recordDtype,
+      contextLength: config.contextLength,
       embedOnGpu: bulkLaneFor(config.indexing.bulkGpu, { maxShare: config.indexing.bulkGpuMaxShare }),
       admit: ({ tokens }) => chargeJobTokens(config, tenant, tokens),
       timed: (_metric, step) => step(),

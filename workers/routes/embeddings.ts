@@ -81,6 +81,7 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
         requestId: c.get("requestId"),
       }),
       recordDtype: config.cache.recordDtype,
+      contextLength: config.contextLength,
       embedOnGpu: (items) => gpu.embed(items, c.req.raw.signal),
       admit: async (usage) => {
         if (!config.tenancy.rateLimits) return;
