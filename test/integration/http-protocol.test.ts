@@ -4,6 +4,7 @@
  * codings, bombs and truncated streams), `x-should-retry` on 429s no retry can fix, and
  * CORS on `/v1/*` for browsers (default `*` and a configured origin list).
  */
+import { connect } from "node:net";
 import { gzipSync, deflateSync } from "node:zlib";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -161,6 +162,23 @@ describe("request bodies in a Content-Encoding", () => {
     await new Promise((r) => setTimeout(r, 200)); // workerd's stdout reaches the test over a pipe
     const lines = edge.logs.filter((l) => l.includes(requestId)).map((l) => JSON.parse(l.slice(l.indexOf("{"))) as Record<string, unknown>);
     expect(lines).toEqual([{ level: "info", requestId, kind: "client", error: "invalid_body", cause: expect.any(String) }]);
+  });
+
+  it("logs a client that disconnects mid-body as a client event, not as a bug", async () => {
+    const requestId = "test-client-disconnect";
+    const { hostname, port } = new URL(edge.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    socket.write(
+      `POST /v1/embeddings HTTP/1.1\r\nhost: ${hostname}:${port}\r\nauthorization: Bearer ${edge.apiKey}\r\n` +
+        `content-type: application/json\r\ncontent-length: 100000\r\nx-request-id: ${requestId}\r\n\r\n{"model":"${MODEL}","input":"cut`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    socket.destroy();
+    const deadline = Date.now() + 10_000;
+    const linesOf = () => edge.logs.filter((l) => l.includes(requestId)).map((l) => JSON.parse(l.slice(l.indexOf("{"))) as Record<string, unknown>);
+    while (linesOf().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(linesOf()).toEqual([{ level: "info", requestId, kind: "client", error: "invalid_body", cause: expect.any(String) }]);
   });
 });
 

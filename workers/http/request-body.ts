@@ -36,19 +36,10 @@ export async function readRequestBody(request: Request, maxBytes: number): Promi
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return new Uint8Array(0);
 
+  // A plain body is counted by readAtMost alone; a compressed one is counted on both sides
+  // of the decoder (received bytes here, decoded bytes in readAtMost).
   let received = 0;
-  const counted = request.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        received += chunk.byteLength;
-        if (received > maxBytes) controller.error(new RangeError("request body over the limit"));
-        else controller.enqueue(chunk);
-      },
-    }),
-  );
-  // The cast only bridges the DOM lib's typing (its writable side takes BufferSource,
-  // which TS 5.9 does not unify with a Uint8Array over any ArrayBufferLike); the stream is the runtime's.
-  const decoded = format ? counted.pipeThrough(new DecompressionStream(format) as ReadableWritablePair<Uint8Array, Uint8Array>) : counted;
+  const decoded = format ? decode(request.body, format, maxBytes, (n) => (received += n)) : request.body;
   let bytes: Uint8Array | null;
   try {
     bytes = await readAtMost(decoded, maxBytes);
@@ -63,6 +54,21 @@ export async function readRequestBody(request: Request, maxBytes: number): Promi
   }
   if (bytes === null) throw tooLarge(maxBytes);
   return bytes;
+}
+
+/** `body` inflated; a TransformStream counts the bytes received first and errors past `maxBytes`. */
+function decode(body: ReadableStream<Uint8Array>, format: Format, maxBytes: number, count: (n: number) => number): ReadableStream<Uint8Array> {
+  const counted = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        if (count(chunk.byteLength) > maxBytes) controller.error(new RangeError("request body over the limit"));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  // The cast only bridges the DOM lib's typing (its writable side takes BufferSource,
+  // which TS 5.9 does not unify with a Uint8Array over any ArrayBufferLike); the stream is the runtime's.
+  return counted.pipeThrough(new DecompressionStream(format) as ReadableWritablePair<Uint8Array, Uint8Array>);
 }
 
 /** The decompression format of a Content-Encoding header (null: read as is); throws 415 for any other coding. */
