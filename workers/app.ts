@@ -8,6 +8,7 @@ import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors/api-error";
 import { onError } from "./errors/on-error";
+import { corsPolicy } from "./http/cors";
 import { requestId } from "./middleware/request-id";
 import { registerAdmin } from "./routes/admin";
 import { registerEmbeddings } from "./routes/embeddings";
@@ -21,6 +22,7 @@ export function newApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestId());
   app.use("*", timing({ crossOrigin: false }));
+  app.use("/v1/*", corsPolicy());
   app.onError(onError);
   app.notFound((c) => {
     throw new ApiError("not_found", `Unknown route: ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}`);

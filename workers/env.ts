@@ -36,6 +36,24 @@ export function parseDurationList(text: string): number[] | null {
   return delays.length > 0 ? delays : null;
 }
 
+/**
+ * `*`, or `https://a.example, http://localhost:3000` -> the exact origins (scheme, host,
+ * port: what a browser sends in `Origin`); null if an item is not such an origin.
+ */
+export function parseOriginList(text: string): "*" | string[] | null {
+  if (text.trim() === "*") return "*";
+  const items = text.split(",").map((p) => p.trim()).filter((p) => p.length > 0);
+  const valid = (item: string) => {
+    try {
+      const url = new URL(item);
+      return url.origin === item && (url.protocol === "https:" || url.protocol === "http:");
+    } catch {
+      return false;
+    }
+  };
+  return items.length > 0 && items.every(valid) ? items : null;
+}
+
 const EnvSchema = z.object({
   GPU_WORKER_URLS: csv.pipe(z.array(z.url({ protocol: /^https?$/ })).min(1)),
   GPU_WORKER_TOKEN: z.string().min(1).optional(),
@@ -101,6 +119,17 @@ const EnvSchema = z.object({
       return delays;
     }),
   INDEX_CALLBACK_TIMEOUT_MS: intIn(100, 120_000, 15_000),
+  CORS_ALLOWED_ORIGINS: z
+    .string()
+    .default("*")
+    .transform((text, ctx) => {
+      const origins = parseOriginList(text);
+      if (origins === null) {
+        ctx.addIssue({ code: "custom", message: "expected * or a comma-separated list of origins like https://app.example.com" });
+        return z.NEVER;
+      }
+      return origins;
+    }),
 });
 
 /** The Worker's `env` (typed as `Env` by `npm run types`), or any object in tests. */
@@ -172,6 +201,8 @@ export interface EdgeConfig {
   contextLength: number;
   gpu: GpuPoolConfig;
   cache: CacheConfig;
+  /** Origins allowed to call `/v1/*` from a browser (http/cors.ts): `*` or exact origins. */
+  corsAllowedOrigins: "*" | string[];
 }
 
 export class ConfigError extends Error {
@@ -216,6 +247,7 @@ export function configFrom(env: RawEnv): EdgeConfig {
     modelRevision: e.MODEL_REVISION,
     maxBodyBytes: e.MAX_BODY_BYTES,
     contextLength: e.GPU_CONTEXT_LENGTH,
+    corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
     gpu,
     indexing: {
       maxDocuments: e.INDEX_MAX_DOCUMENTS,

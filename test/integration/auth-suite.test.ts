@@ -45,6 +45,8 @@ interface Route {
 const V1_ROUTES: Route[] = [
   { method: "POST", path: "/v1/embeddings", scope: "embed", body: { model: "Qwen3-Embedding-4B", input: "auth suite" } },
   { method: "GET", path: "/v1/models", scope: "embed" },
+  { method: "GET", path: "/v1/models/Qwen3-Embedding-4B", scope: "embed" },
+  { method: "GET", path: "/v1/models/Qwen/Qwen3-Embedding-4B", scope: "embed" },
   { method: "GET", path: "/v1/usage", scope: "usage" },
   { method: "POST", path: "/v1/index/jobs", scope: "index", body: { documents: [{ id: "a", text: "auth suite" }] } },
   { method: "GET", path: "/v1/index/jobs", scope: "index" },

@@ -191,6 +191,7 @@ describe("other routes", () => {
       "/v1/index/jobs/{id}/cancel",
       "/v1/index/jobs/{id}/results",
       "/v1/models",
+      "/v1/models/{model}",
       "/v1/usage",
     ]);
     expect(Object.keys(doc.components.schemas)).toEqual(

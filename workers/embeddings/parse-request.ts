@@ -1,7 +1,8 @@
 /**
  * From raw request to a validated EmbeddingRequest, or the exact OpenAI error: wrong
- * content type, body over the limit (413, counted while streaming so a lying or absent
- * Content-Length cannot get past it), invalid JSON, then the schema. Of several
+ * content type, a Content-Encoding other than gzip/deflate (415), body over the limit
+ * (413, decoded bytes counted while streaming so a lying or absent Content-Length or a
+ * compressed body cannot get past it), invalid JSON, then the schema. Of several
  * problems, the one reported is the one OpenAI would report first: unknown arguments,
  * then fields in schema order.
  */

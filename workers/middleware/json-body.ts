@@ -1,24 +1,18 @@
 /**
- * Bounded JSON body reading for routes that take JSON. The body is streamed and counted,
- * so the bound holds whatever Content-Length says (or when it is absent, as with
- * chunked uploads); a declared length over the bound is refused before reading.
+ * Bounded JSON body reading for routes that take JSON: the content type is checked,
+ * then the body is read through http/request-body.ts (decoded per Content-Encoding,
+ * counted while streaming, so the bound holds whatever Content-Length says).
  */
-import { ApiError, invalidRequest } from "../errors/api-error";
-import { readAtMost } from "../http/read-at-most";
+import { invalidRequest } from "../errors/api-error";
+import { readRequestBody } from "../http/request-body";
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
-
-function tooLarge(maxBytes: number): ApiError {
-  return new ApiError("request_too_large", `Request body too large: the limit is ${maxBytes} bytes.`, {
-    code: "request_too_large",
-  });
-}
 
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   return parseJsonText(await readJsonText(request, maxBytes));
 }
 
-/** The body as text, for routes that must see its exact bytes (webhook signatures) before parsing. */
+/** The body as text, for routes that must see its exact (decoded) bytes before parsing (webhook signatures). */
 export async function readJsonText(request: Request, maxBytes: number): Promise<string> {
   const contentType = request.headers.get("content-type") ?? "";
   if (!JSON_TYPE.test(contentType)) {
@@ -28,10 +22,7 @@ export async function readJsonText(request: Request, maxBytes: number): Promise<
       "invalid_content_type",
     );
   }
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-
-  return new TextDecoder().decode(await readBounded(request, maxBytes));
+  return new TextDecoder().decode(await readRequestBody(request, maxBytes));
 }
 
 export function parseJsonText(text: string): unknown {
@@ -44,10 +35,4 @@ export function parseJsonText(text: string): unknown {
       "invalid_json",
     );
   }
-}
-
-async function readBounded(request: Request, maxBytes: number): Promise<Uint8Array> {
-  const bytes = await readAtMost(request.body, maxBytes);
-  if (bytes === null) throw tooLarge(maxBytes);
-  return bytes;
 }
