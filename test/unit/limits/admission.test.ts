@@ -108,9 +108,8 @@ describe("requests per minute", () => {
     expect(rejected.map((e) => e.body.code)).toEqual(Array(5).fill("rate_limit_exceeded"));
     const remaining = fulfilled.map((r) => Number(r.value.headers["x-ratelimit-remaining-requests"])).sort((a, b) => a - b);
     expect(remaining).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    // The first call carries every admission's three scripts; what follows are the refunds of the 5 refusals.
-    expect(fx.events[0]).toMatchObject({ path: "/pipeline", status: 200, commands: Array(45).fill("EVALSHA") });
-    expect(fx.events.slice(1).flatMap((e) => e.commands).sort()).toEqual([...Array(5).fill("EVALSHA"), ...Array(5).fill("INCRBY")].sort());
+    // One lease script per admission (all three limits), all in the first call; a refusal took nothing, so nothing follows.
+    expect(fx.events).toEqual([{ method: "POST", path: "/pipeline", status: 200, commands: Array(15).fill("EVALSHA"), syncToken: expect.anything() }]);
   });
 
   it("tenants are isolated: A exhausting its limit does not affect B", async () => {
@@ -198,10 +197,10 @@ describe("max inputs per request", () => {
 });
 
 describe("round trips", () => {
-  it("an admitted request costs one HTTP call: three EVALSHAs in one pipeline", async () => {
+  it("a cold admission costs one HTTP call: one EVALSHA grants all three limits", async () => {
     const tenant = principal("t_trips");
     await admission.admit(tenant, { tokens: 3, inputs: 1 });
-    expect(fx.events).toEqual([{ method: "POST", path: "/pipeline", status: 200, commands: ["EVALSHA", "EVALSHA", "EVALSHA"], syncToken: expect.anything() }]);
+    expect(fx.events).toEqual([{ method: "POST", path: "/pipeline", status: 200, commands: ["EVALSHA"], syncToken: expect.anything() }]);
     fx.events.length = 0;
     await admission.admit(tenant, { tokens: 3, inputs: 1 });
     expect(fx.events).toHaveLength(1);
@@ -212,23 +211,20 @@ describe("round trips", () => {
     const tenant = principal("t_cold");
     await admission.admit(tenant, { tokens: 3, inputs: 1 });
     expect(fx.events.map((e) => [e.path, e.commands])).toEqual([
-      ["/pipeline", ["EVALSHA", "EVALSHA", "EVALSHA"]],
-      ["/pipeline", ["EVAL", "EVAL", "EVAL"]],
+      ["/pipeline", ["EVALSHA"]],
+      ["/pipeline", ["EVAL"]],
     ]);
     fx.events.length = 0;
     const second = await admission.admit(tenant, { tokens: 3, inputs: 1 });
     expect(second.headers["x-ratelimit-remaining-tokens"]).toBe("994");
-    expect(fx.events.map((e) => e.commands)).toEqual([["EVALSHA", "EVALSHA", "EVALSHA"]]);
+    expect(fx.events.map((e) => e.commands)).toEqual([["EVALSHA"]]);
   });
 
-  it("a refusal costs one more call, which gives back what the passing checks took", async () => {
+  it("a refusal costs no second call: the lease script refuses all-or-nothing, so there is nothing to give back", async () => {
     const tenant = principal("t_refusal_trips", { requests_per_minute: 1 });
     await admission.admit(tenant, { tokens: 3, inputs: 1 });
     fx.events.length = 0;
     await refusal(admission.admit(tenant, { tokens: 3, inputs: 1 }));
-    expect(fx.events.map((e) => e.commands)).toEqual([
-      ["EVALSHA", "EVALSHA", "EVALSHA"],
-      ["EVALSHA", "INCRBY"],
-    ]);
+    expect(fx.events.map((e) => e.commands)).toEqual([["EVALSHA"]]);
   });
 });
