@@ -121,8 +121,9 @@ export function createAdmission(redis: LimitsRedis, options: AdmissionOptions): 
   /** One grant call: returns the lease's rest when `need` is given (a waiting request), asks need + extra. */
   async function grant(tenantId: string, plan: Plan, lease: TenantLease, need: Amounts, at: number, waiting: boolean): Promise<LeaseOutcome> {
     const limits = limitsOf(plan);
-    const extra = extraToAsk(lease, leaseTarget(lease, limits, at, policy));
+    // Returns first: the extra then refills the lease to its target from empty.
     const returns = waiting ? takeReturns(lease, at) : { amounts: ZERO, windows: ZERO };
+    const extra = extraToAsk(lease, leaseTarget(lease, limits, at, policy));
     const ask = (name: keyof Amounts) => ({
       limit: limits[name],
       need: need[name],
