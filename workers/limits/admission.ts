@@ -8,17 +8,16 @@
  * EVALSHA. A request that fits the lease is admitted at once, without Redis; when the
  * lease is down to half its size, a top-up is sent in the background (through the
  * request's `background`, i.e. ctx.waitUntil: no timer survives a request in workerd).
- * Only a tenant's first request in the isolate, a lease that ran out, expired or whose
- * window ended, or a request bigger than the lease waits on Redis: that call returns the
- * lease's rest and asks for exactly what the request needs (all-or-nothing, in all three
- * limits at once) plus a lease. A refusal therefore consumes nothing and needs no refund.
+ * Only a tenant's first request in the isolate, a lease that ran out or expired, or a
+ * request bigger than the lease waits on Redis: that call returns the lease's rest and
+ * asks for exactly what the request needs (all-or-nothing, in all three limits at once)
+ * plus a lease. A refusal therefore consumes nothing and needs no refund.
  *
- * Overshoot: the script never grants more than a window holds, so within one window
- * the isolates together admit at most the limit. What they hold unused at a window's
- * end is void on both sides (the isolate stops using it at the window's reset); only
- * clock skew between isolates lets a lease outlive its window, so the excess over any
- * 60 s is bounded by the grants outstanding: isolates x lease cap (0.5% of the limit,
- * at least one unit), i.e. <= 5% with 10 busy isolates for limits of 200 units or more.
+ * Overshoot: the per-minute limits are sliding windows (lease-script.ts), so the script
+ * never grants more than the limit within any 60 s. Admissions in a 60 s window come
+ * from grants in it, or from grants before it still unused when it starts: the excess
+ * is bounded by the grants outstanding, isolates x lease cap (0.5% of the limit, at
+ * least one unit), i.e. <= 5% with 10 busy isolates for limits of 200 units or more.
  * The headers are this isolate's view: remaining = global remaining at its last grant
  * minus its own use since (approximate: other isolates' use since is not seen).
  *
@@ -57,7 +56,7 @@ import { chargeMonthlyQuotaOnce, keepSeconds } from "./monthly-quota";
 /** Default Redis key prefix of the limiters and the monthly quota. */
 export const LIMITS_PREFIX = "limits";
 
-/** Leases kept per instance; past this, the least recently used tenant's lease is dropped (its rest returns at the window's end). */
+/** Leases kept per instance; past this, the least recently used tenant's lease is dropped (its rest counts until it leaves the window). */
 const MAX_TENANT_LEASES = 10_000;
 
 export interface AdmissionOptions {
@@ -122,14 +121,14 @@ export function createAdmission(redis: LimitsRedis, options: AdmissionOptions): 
   async function grant(tenantId: string, plan: Plan, lease: TenantLease, need: Amounts, at: number, waiting: boolean): Promise<LeaseOutcome> {
     const limits = limitsOf(plan);
     // Returns first: the extra then refills the lease to its target from empty.
-    const returns = waiting ? takeReturns(lease, at) : { amounts: ZERO, windows: ZERO };
+    const returns = waiting ? takeReturns(lease, at) : { amounts: ZERO, to: ZERO };
     const extra = extraToAsk(lease, leaseTarget(lease, limits, at, policy));
     const ask = (name: keyof Amounts) => ({
       limit: limits[name],
       need: need[name],
       want: need[name] + extra[name],
       returned: returns.amounts[name],
-      returnedWindow: returns.windows[name],
+      returnTo: returns.to[name],
     });
     const call: LeaseCall = { prefix, tenantId, at, timeoutMs, requests: ask("requests"), tokens: ask("tokens"), monthlyTokens: ask("monthlyTokens") };
     for (const name of LIMIT_NAMES) lease.held[name].asking += extra[name];
@@ -257,7 +256,7 @@ function refusalOf(tenantId: string, usage: Usage, grant: LeaseGrant, s: Admissi
     return { kind: "insufficient_quota" as const, message, retryAfterMs: resetAt - at };
   }
   const byRequests = grant.requests.left < 1;
-  const waits = [byRequests ? grant.requests.resetAt - at : 0, grant.tokens.left < usage.tokens ? grant.tokens.resetAt - at : 0];
+  const waits = [byRequests ? grant.requests.retryAt - at : 0, grant.tokens.left < usage.tokens ? grant.tokens.retryAt - at : 0];
   const retryAfterMs = Math.max(1, ...waits);
   const [name, abbr, snap, requested] = byRequests ? (["requests", "RPM", s.requests, 1] as const) : (["tokens", "TPM", s.tokens, usage.tokens] as const);
   const used = Math.max(0, snap.limit - (snap.remaining ?? 0));

@@ -1,7 +1,7 @@
 /**
  * One isolate's lease of one tenant's budget: per limit (requests/min, tokens/min,
- * monthly tokens), the units granted to this isolate and not used yet, the window they
- * belong to, and what Redis said was left globally at the last grant. Plain state and
+ * monthly tokens), the units granted to this isolate and not used yet, where a return
+ * of them goes, and what Redis said was left globally at the last grant. Plain state and
  * pure steps over it; admission.ts decides when to call Redis.
  *
  * Sizing (see README "Admission leases"): a lease is what the isolate admitted for the
@@ -30,9 +30,11 @@ export const DEFAULT_LEASE_POLICY: LeasePolicy = { maxFraction: 0.005, horizonMs
 interface Held {
   /** Units granted to this isolate and not used. */
   balance: number;
-  /** Start (ms) of the window or month the balance was granted in. */
-  window: number;
-  /** When the window ends (the balance is void from then on), ms. */
+  /** Where a return goes: the slot of the last grant, or the month's start. */
+  returnTo: number;
+  /** From then on the balance is void (the month's end; never for the sliding per-minute limits), ms. */
+  voidAt: number;
+  /** When the limit is whole again, as of the last grant (for the headers), ms. */
   resetAt: number;
   /** Units left globally after the last grant, not counting what isolates hold. */
   left: number;
@@ -53,7 +55,7 @@ export interface TenantLease {
 const zero = (): Amounts => ({ requests: 0, tokens: 0, monthlyTokens: 0 });
 
 export function newLease(now: number): TenantLease {
-  const held = () => ({ balance: 0, window: Number.NaN, resetAt: Number.NEGATIVE_INFINITY, left: 0, asking: 0 });
+  const held = () => ({ balance: 0, returnTo: 0, voidAt: Number.NEGATIVE_INFINITY, resetAt: now, left: 0, asking: 0 });
   return {
     held: { requests: held(), tokens: held(), monthlyTokens: held() },
     grantedAt: Number.NEGATIVE_INFINITY,
@@ -64,7 +66,7 @@ export function newLease(now: number): TenantLease {
 /** Whether `need` can be admitted from the lease alone, without Redis. */
 export function fits(lease: TenantLease, need: Amounts, now: number, policy: LeasePolicy): boolean {
   if (now >= lease.grantedAt + policy.ttlMs) return false;
-  return LIMIT_NAMES.every((name) => now < lease.held[name].resetAt && lease.held[name].balance >= need[name]);
+  return LIMIT_NAMES.every((name) => now < lease.held[name].voidAt && lease.held[name].balance >= need[name]);
 }
 
 /** Moves the rate intervals on to `now`: an interval more than one horizon old counts as nothing. */
@@ -118,43 +120,43 @@ export function needsTopUp(lease: TenantLease, target: Amounts): boolean {
 
 /**
  * Empties the lease into a return, for the next grant call: each limit's balance with
- * the window it was granted in. A balance whose window has ended is void (the bucket
- * has refilled, or the month changed) and is dropped, not returned.
+ * where it goes. A void balance (a past month's) is dropped, not returned.
  */
-export function takeReturns(lease: TenantLease, now: number): { amounts: Amounts; windows: Amounts } {
+export function takeReturns(lease: TenantLease, now: number): { amounts: Amounts; to: Amounts } {
   const amounts = zero();
-  const windows = zero();
+  const to = zero();
   for (const name of LIMIT_NAMES) {
     const h = lease.held[name];
-    if (h.balance > 0 && now < h.resetAt) {
+    if (h.balance > 0 && now < h.voidAt) {
       amounts[name] = h.balance;
-      windows[name] = h.window;
+      to[name] = h.returnTo;
     }
     h.balance = 0;
   }
-  return { amounts, windows };
+  return { amounts, to };
 }
 
-/** What a grant call brought back, per limit: granted units, what is left globally, the window. */
+/** What a grant call brought back, per limit (lease-script.ts LimitGrant). */
 export interface GrantView {
   granted: number;
   left: number;
-  windowStart: number;
+  returnTo: number;
   resetAt: number;
+  voidAt: number;
 }
 
 /**
  * Adds a grant to the lease; `used` is what the waiting request took from it at once
- * (zero for a top-up or a refusal). A grant from another window than the balance's
- * replaces the balance (the old window's units are void).
+ * (zero for a top-up or a refusal). A void balance (a past month's) is dropped first.
  */
 export function absorbGrant(lease: TenantLease, grant: Record<LimitName, GrantView>, used: Amounts, now: number): void {
   for (const name of LIMIT_NAMES) {
     const h = lease.held[name];
     const g = grant[name];
-    if (h.window !== g.windowStart) h.balance = 0;
+    if (now >= h.voidAt) h.balance = 0;
     h.balance += g.granted - used[name];
-    h.window = g.windowStart;
+    h.returnTo = g.returnTo;
+    h.voidAt = g.voidAt;
     h.resetAt = g.resetAt;
     h.left = g.left;
   }

@@ -11,6 +11,8 @@ let fx: LimitsFixture;
 let admission: Admission;
 // A fixed calendar instant: 15 June 2026 12:00 UTC, 1,339,200 s before 1 July.
 const NOW = Date.UTC(2026, 5, 15, 12);
+/** The one-second slot of NOW in the per-minute limits' hashes. */
+const SLOT = String(NOW / 1000);
 const POLICY = '"requests";q=10;w=60, "tokens";q=1000;qu="tokens";w=60, "monthly-tokens";q=100000;qu="tokens"';
 
 beforeAll(async () => {
@@ -94,8 +96,9 @@ describe("requests per minute", () => {
       expect(await response.json()).toEqual({ error: error.body });
     }
     // What Redis holds agrees: 10 requests and 50 tokens taken, 50 tokens in the month.
-    expect(await fx.direct.hget("limits:requests:t_rpm", "tokens")).toBe("0");
-    expect(await fx.direct.hget("limits:tokens:t_rpm", "tokens")).toBe("950");
+    // (Per-minute limits are one-second slots of a sliding window: all of this happened in NOW's slot.)
+    expect(await fx.direct.hgetall("limits:requests-slots:t_rpm")).toEqual({ [SLOT]: "10" });
+    expect(await fx.direct.hgetall("limits:tokens-slots:t_rpm")).toEqual({ [SLOT]: "50" });
     expect(await fx.direct.get("limits:monthly-tokens:t_rpm:2026-06")).toBe("50");
   });
 
@@ -150,7 +153,7 @@ describe("tokens per minute", () => {
     expect(one.body.message).toContain("Limit 1000, Used 1000, Requested 1.");
     expect(one.headers["x-ratelimit-remaining-tokens"]).toBe("0");
     expect(await fx.direct.get("limits:monthly-tokens:t_tpm:2026-06")).toBe("1000");
-    expect(await fx.direct.hget("limits:requests:t_tpm", "tokens")).toBe("98");
+    expect(await fx.direct.hgetall("limits:requests-slots:t_tpm")).toEqual({ [SLOT]: "2" });
   });
 
   it("a request refused on requests uses no token capacity and no quota", async () => {
@@ -160,7 +163,7 @@ describe("tokens per minute", () => {
     const error = await refusal(admission.admit(tenant, { tokens: 300, inputs: 1 }));
     expect(error.body.message).toContain("requests per min (RPM)");
     expect(error.headers["x-ratelimit-remaining-tokens"]).toBe("800");
-    expect(await fx.direct.hget("limits:tokens:t_norefund", "tokens")).toBe("800");
+    expect(await fx.direct.hgetall("limits:tokens-slots:t_norefund")).toEqual({ [SLOT]: "200" });
     expect(await fx.direct.get("limits:monthly-tokens:t_norefund:2026-06")).toBe("200");
   });
 

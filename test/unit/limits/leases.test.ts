@@ -33,13 +33,17 @@ function instance(clock: () => number) {
   return { admission: admission as Admission, admit, settle, pending };
 }
 
+/** Units counted in the per-minute windows (sum of the live one-second slots) and in the month. */
 async function state(tenantId: string, month = "2026-06") {
-  return {
-    requests: await fx.direct.hget(`limits:requests:${tenantId}`, "tokens"),
-    tokens: await fx.direct.hget(`limits:tokens:${tenantId}`, "tokens"),
-    month: await fx.direct.get(`limits:monthly-tokens:${tenantId}:${month}`),
+  const sum = async (kind: string) => {
+    const slots = await fx.direct.hgetall(`limits:${kind}-slots:${tenantId}`);
+    return String(Object.values(slots).reduce((total, n) => total + Number(n), 0));
   };
+  return { requests: await sum("requests"), tokens: await sum("tokens"), month: await fx.direct.get(`limits:monthly-tokens:${tenantId}:${month}`) };
 }
+
+/** The one-second slot (as its hash field) that holds grants made at `ms`: ceil(ms / 1000). */
+const slot = (ms: number) => String(Math.ceil(ms / 1000));
 
 // Caps: requests 1000 -> 5, tokens 100,000 -> 500, month 1,000,000 -> 5000.
 const PLAN = { requests_per_minute: 1_000, tokens_per_minute: 100_000, tokens_per_month: 1_000_000 };
@@ -52,18 +56,21 @@ describe("grants and returns", () => {
 
     // Cold: no recent rate, so an exact grant of the request alone.
     await admit(tenant, 10);
-    expect(await state("t_lease")).toEqual({ requests: "999", tokens: "99990", month: "10" });
-    expect(await fx.direct.hget("limits:requests:t_lease", "refilledAt")).toBe(String(T0));
+    expect(await state("t_lease")).toEqual({ requests: "1", tokens: "10", month: "10" });
+    expect(await fx.direct.hgetall("limits:requests-slots:t_lease")).toEqual({ [slot(T0)]: "1" });
     fx.events.length = 0; // (the first test of the file also loaded the script: EVALSHA, then EVAL)
 
     // Second request: 1 request / 10 tokens seen in the last 2 s, so that much is leased on top.
     now = T0 + 100;
     const second = await admit(tenant, 10);
-    expect(await state("t_lease")).toEqual({ requests: "997", tokens: "99970", month: "30" });
-    // Headers: global remaining at the grant plus what this isolate holds (1000 - 2 used).
+    expect(await state("t_lease")).toEqual({ requests: "3", tokens: "30", month: "30" });
+    expect(await fx.direct.hgetall("limits:requests-slots:t_lease")).toEqual({ [slot(T0)]: "1", [slot(T0 + 100)]: "2" });
+    // Headers: global remaining at the grant plus what this isolate holds (1000 - 2 used); the
+    // window is whole again when the slot ending at T0 + 1 s leaves it: 60.9 s from now.
     expect(second.headers["x-ratelimit-remaining-requests"]).toBe("998");
     expect(second.headers["x-ratelimit-remaining-tokens"]).toBe("99980");
-    expect(second.headers["ratelimit"]).toBe('"requests";r=998;t=60, "tokens";r=99980;t=60, "monthly-tokens";r=999980;t=1339200');
+    expect(second.headers["x-ratelimit-reset-requests"]).toBe("1m0.9s");
+    expect(second.headers["ratelimit"]).toBe('"requests";r=998;t=61, "tokens";r=99980;t=61, "monthly-tokens";r=999980;t=1339200');
     expect(fx.events).toHaveLength(1);
 
     // Third: served from the lease with no call on the request path; the lease is now empty
@@ -74,23 +81,26 @@ describe("grants and returns", () => {
     expect(fx.events).toHaveLength(1);
     await settle();
     expect(fx.events.map((e) => e.commands)).toEqual([["EVALSHA"], ["EVALSHA"]]);
-    expect(await state("t_lease")).toEqual({ requests: "994", tokens: "99940", month: "60" });
+    expect(await state("t_lease")).toEqual({ requests: "6", tokens: "60", month: "60" });
 
     // 10 s later the lease has expired: the next request waits, returns the 3 / 30 / 30 it
-    // held and takes exactly its own 1 / 10 / 10 (no recent rate left): Redis shows 4 requests.
+    // held (to the slot of its last grant) and takes exactly its own 1 / 10 / 10 (no recent
+    // rate left): Redis counts 4 requests, 40 tokens.
     now = T0 + 10_201;
     await admit(tenant, 10);
-    expect(await state("t_lease")).toEqual({ requests: "996", tokens: "99960", month: "40" });
+    expect(await state("t_lease")).toEqual({ requests: "4", tokens: "40", month: "40" });
+    expect(await fx.direct.hgetall("limits:requests-slots:t_lease")).toEqual({ [slot(T0)]: "1", [slot(T0 + 100)]: "2", [slot(T0 + 10_201)]: "1" });
 
-    // A lease left over when the window ends is void: not returned into the next window.
+    // A lease whose slot has left the window is not credited back to it (it no longer counts).
     now = T0 + 10_300;
-    await admit(tenant, 10); // leases 1 / 10 / 10 more
-    expect(await state("t_lease")).toEqual({ requests: "994", tokens: "99940", month: "60" });
-    now = T0 + 60_000;
+    await admit(tenant, 10); // leases 1 / 10 / 10 more, in the same slot
+    expect(await state("t_lease")).toEqual({ requests: "6", tokens: "60", month: "60" });
+    now = T0 + 72_000;
     await admit(tenant, 10);
-    // New window: full buckets minus this request; the month (same month) did get its 10 back.
-    expect(await state("t_lease")).toEqual({ requests: "999", tokens: "99990", month: "60" });
-    expect(await fx.direct.hget("limits:requests:t_lease", "refilledAt")).toBe(String(T0 + 60_000));
+    // Every earlier slot has left the window (and is deleted); the month got its 10 back.
+    expect(await fx.direct.hgetall("limits:requests-slots:t_lease")).toEqual({ [slot(T0 + 72_000)]: "1" });
+    expect(await fx.direct.hgetall("limits:tokens-slots:t_lease")).toEqual({ [slot(T0 + 72_000)]: "10" });
+    expect(await fx.direct.get("limits:monthly-tokens:t_lease:2026-06")).toBe("60");
     await settle();
   });
 
@@ -103,7 +113,7 @@ describe("grants and returns", () => {
     // 20 at once with 1 request / 10 tokens of recent rate: 20 needs + one extra of 1 / 10 / 10.
     await Promise.all(Array.from({ length: 20 }, () => admit(tenant, 10)));
     await settle();
-    expect(await state("t_burst")).toEqual({ requests: String(1_000 - 21 - 1), tokens: String(100_000 - 210 - 10), month: String(210 + 10) });
+    expect(await state("t_burst")).toEqual({ requests: String(21 + 1), tokens: String(210 + 10), month: String(210 + 10) });
   });
 });
 
@@ -132,9 +142,9 @@ describe("top-ups", () => {
     expect(fx.events.length).toBe(2 + topUps);
     expect(fx.events.length).toBeLessThan(40);
     // Redis: 300 used plus at most the 30-request lease outstanding.
-    const left = Number(await fx.direct.hget("limits:requests:t_steady", "tokens"));
-    expect(6_000 - 300 - left).toBeGreaterThanOrEqual(0);
-    expect(6_000 - 300 - left).toBeLessThanOrEqual(30);
+    const counted = Number((await state("t_steady")).requests);
+    expect(counted - 300).toBeGreaterThanOrEqual(0);
+    expect(counted - 300).toBeLessThanOrEqual(30);
   });
 });
 

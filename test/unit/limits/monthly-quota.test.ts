@@ -78,7 +78,9 @@ describe("monthly token quota", () => {
     // The refusal took nothing from the per-minute limits either.
     expect(error.headers["x-ratelimit-remaining-requests"]).toBe("98");
     expect(error.headers["x-ratelimit-remaining-tokens"]).toBe("9000");
-    expect(error.headers["ratelimit"]).toMatch(/^"requests";r=98;t=(59|60), "tokens";r=9000;t=(59|60), "monthly-tokens";r=0;t=1$/);
+    // Per-minute limits count in one-second slots: the grants at 23:59:59.500 sit in the slot
+    // ending at 00:00:00, which leaves the window 60 s after that, 60.5 s from now.
+    expect(error.headers["ratelimit"]).toBe('"requests";r=98;t=61, "tokens";r=9000;t=61, "monthly-tokens";r=0;t=1');
 
     clock = Date.UTC(2027, 1, 1);
     const february = await admission.admit(tenant, { tokens: 1, inputs: 1 });
