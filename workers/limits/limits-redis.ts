@@ -13,7 +13,7 @@ export type CheckOutcome<State> =
   | { status: "allowed" | "refused"; state: State }
   | { status: "unavailable"; cause: "timeout" | "error"; error?: unknown };
 
-/** The per-minute limits' window: a bucket is whole again this long after its window started. */
+/** The per-minute limits' window: a unit granted at t counts against grants until t + WINDOW_MS. */
 export const WINDOW_MS = 60_000;
 
 export const TIMED_OUT: unique symbol = Symbol("timed out");
