@@ -31,6 +31,8 @@ export interface BenchStack {
   upstash: { url: string; token: string };
   apiKey: string;
   tenantId: string;
+  /** Another tenant with its own plan (e.g. a small limit), through the admin API. */
+  newTenant(plan: Partial<typeof BENCH_PLAN>): Promise<{ tenantId: string; apiKey: string }>;
   /** One more edge instance on the same Upstash (e.g. pointing at another stand-in); disposed by close(). */
   startEdge(vars: Record<string, string>): Promise<string>;
   /** One more stand-in process with a latency profile; stopped by close(). */
@@ -105,6 +107,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     upstash: { url: upstash.url, token: upstash.token },
     apiKey,
     tenantId,
+    newTenant: (plan) => createBenchTenant(edgeUrl, { ...BENCH_PLAN, ...plan }),
     async startEdge(vars) {
       const mf = edge(vars);
       instances[`extra${Object.keys(instances).length}`] = mf;
@@ -118,7 +121,7 @@ export async function startBenchStack(): Promise<BenchStack> {
   };
 }
 
-async function createBenchTenant(edgeUrl: string): Promise<{ tenantId: string; apiKey: string }> {
+async function createBenchTenant(edgeUrl: string, plan = BENCH_PLAN): Promise<{ tenantId: string; apiKey: string }> {
   const admin = (path: string, body: unknown) =>
     fetch(`${edgeUrl}/admin/v1${path}`, {
       method: "POST",
@@ -128,7 +131,7 @@ async function createBenchTenant(edgeUrl: string): Promise<{ tenantId: string; a
       if (r.status !== 201) throw new Error(`bench setup: ${path} answered ${r.status} ${await r.text()}`);
       return r.json() as Promise<Record<string, string>>;
     });
-  const tenant = await admin("/tenants", { name: "benchmark", plan: BENCH_PLAN });
+  const tenant = await admin("/tenants", { name: "benchmark", plan });
   const key = await admin(`/tenants/${tenant.id}/keys`, { name: "benchmark" });
   return { tenantId: tenant.id!, apiKey: key.key! };
 }

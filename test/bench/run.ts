@@ -7,6 +7,7 @@ import { runEdgeBench } from "./edge-bench";
 import { runCacheBench } from "./cache-bench";
 import { runLimitsBench } from "./limits-bench";
 import { runIndexingBench } from "./indexing-bench";
+import { runOvershootBench } from "./overshoot-bench";
 
 const stack = await startBenchStack();
 try {
@@ -16,6 +17,7 @@ try {
   if (sections.includes("cache")) await runCacheBench(stack);
   if (sections.includes("limits")) await runLimitsBench(stack);
   if (sections.includes("indexing")) await runIndexingBench(stack);
+  if (sections.includes("overshoot")) await runOvershootBench(stack);
 } finally {
   await stack.close();
 }

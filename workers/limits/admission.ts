@@ -3,47 +3,75 @@
  * by its plan's max inputs per request, requests and tokens per minute and monthly
  * token quota, and produces the rate-limit headers of the response.
  *
- * Round trips: the three Redis checks (two @upstash/ratelimit scripts and the quota
- * script) are issued in one synchronous run, so @upstash/redis auto-pipelining sends
- * them as ONE HTTP call; concurrent admissions in the isolate share it too. A refusal
- * costs one more call, to give back what the other checks took.
+ * From local leases (README "Admission leases"): each admission instance (one per
+ * isolate) holds, per tenant, a lease of each limit granted by lease-script.ts in one
+ * EVALSHA. A request that fits the lease is admitted at once, without Redis; when the
+ * lease is down to half its size, a top-up is sent in the background (through the
+ * request's `background`, i.e. ctx.waitUntil: no timer survives a request in workerd).
+ * Only a tenant's first request in the isolate, a lease that ran out or expired, or a
+ * request bigger than the lease waits on Redis: that call returns the lease's rest and
+ * asks for exactly what the request needs (all-or-nothing, in all three limits at once)
+ * plus a lease. A refusal therefore consumes nothing and needs no refund.
  *
- * Semantics when limits disagree: the checks run concurrently and each consumes if it
- * passes, so when one refuses, the others have already taken capacity. We give it back
- * (bucket refunds with a negative rate, INCRBY -tokens on the month's counter): a request we do
- * not serve consumes nothing, and in particular a request refused on requests does not
- * use token capacity. Near a limit, a concurrent request may be refused during the
- * milliseconds before the refund lands; the reverse (admitting over a limit) never
- * happens. A failed refund is logged and leaves capacity taken until the window ends.
+ * Overshoot: the per-minute limits are sliding windows (lease-script.ts), so the script
+ * never grants more than the limit within any 60 s. Admissions in a 60 s window come
+ * from grants in it, or from grants before it still unused when it starts: the excess
+ * is bounded by the grants outstanding, isolates x lease cap (0.5% of the limit, at
+ * least one unit), i.e. <= 5% with 10 busy isolates for limits of 200 units or more.
+ * The headers are this isolate's view: remaining = global remaining at its last grant
+ * minus its own use since (approximate: other isolates' use since is not seen).
  *
- * Redis unreachable (error, or a check not answered within `timeoutMs`; the rate
- * limiters report that as success with reason "timeout", which is never taken as a
- * pass): "open" admits with `degraded: true` and one structured warning, so metering
+ * Redis unreachable (error, or no answer within `timeoutMs`) on a request that must
+ * wait: "open" admits with `degraded: true` and one structured warning, so metering
  * can count the request later (see settleDegraded); "closed" answers 503
  * `rate_limiter_unavailable`. Headers then state the plan's limits (x-ratelimit-limit-*,
- * RateLimit-Policy) and only the counts that are known; nothing is invented.
+ * RateLimit-Policy) only; nothing is invented. A failed background top-up is logged and
+ * changes nothing: the lease is used until it runs out.
  */
 import { invalidRequest } from "../errors/api-error";
 import type { Plan, Principal } from "../tenants/types";
 import { AdmissionError } from "./admission-error";
-import { formatResetDuration, rateLimitHeaders, type AdmissionSnapshot, type LimitSnapshot } from "./headers";
-import { chargeMonthlyQuotaOnce, consumeMonthlyQuota, refundMonthlyQuota, type QuotaCall, type QuotaOutcome } from "./monthly-quota";
-import { readBucket, takeFromBucket, type LimitsRedis, type RateCall, type RateOutcome, type RateState } from "./rate-limits";
+import { formatResetDuration, rateLimitHeaders, type AdmissionSnapshot } from "./headers";
+import {
+  absorbGrant,
+  DEFAULT_LEASE_POLICY,
+  extraToAsk,
+  fits,
+  leaseTarget,
+  LIMIT_NAMES,
+  localView,
+  needsTopUp,
+  newLease,
+  recordUse,
+  takeFromLease,
+  takeReturns,
+  type Amounts,
+  type LeasePolicy,
+  type TenantLease,
+} from "./lease";
+import { requestLease, type LeaseCall, type LeaseGrant, type LeaseOutcome } from "./lease-script";
+import type { LimitsRedis } from "./limits-redis";
+import { chargeMonthlyQuotaOnce, keepSeconds } from "./monthly-quota";
 
 /** Default Redis key prefix of the limiters and the monthly quota. */
 export const LIMITS_PREFIX = "limits";
 
+/** Leases kept per instance; past this, the least recently used tenant's lease is dropped (its rest counts until it leaves the window). */
+const MAX_TENANT_LEASES = 10_000;
+
 export interface AdmissionOptions {
   /** With Redis unreachable: "open" admits (degraded), "closed" answers 503. */
   failureMode: "open" | "closed";
-  /** Calendar clock of the monthly quota (month, reset). The rate limiters read Date.now themselves. */
+  /** Clock (ms epoch) of the per-minute windows, the leases and the monthly quota; default Date.now. */
   now?: () => number;
-  /** Budget of the admission's Redis call; default 1000 ms (TENANCY_REDIS_TIMEOUT_MS). */
+  /** Budget of a waiting admission's Redis call; default 1000 ms (TENANCY_REDIS_TIMEOUT_MS). */
   timeoutMs?: number;
   /** Redis key prefix; default "limits". */
   prefix?: string;
   /** Retry-After of the 503 in "closed" mode; default 5 s. */
   unavailableRetryAfterSeconds?: number;
+  /** Lease sizing; default DEFAULT_LEASE_POLICY (0.5% cap, 2 s of recent rate, 10 s expiry). */
+  lease?: Partial<LeasePolicy>;
   /** Structured log sink; default one JSON line on console.warn. Entries hold no secrets. */
   log?: (entry: Record<string, unknown>) => void;
 }
@@ -54,6 +82,11 @@ export interface Usage {
   inputs: number;
 }
 
+export interface AdmitOptions {
+  /** Keeps background work (a lease top-up) alive past the response: ctx.waitUntil. Without it the work is not awaited by anyone. */
+  background?: (work: Promise<unknown>) => void;
+}
+
 export interface AdmissionResult {
   headers: Record<string, string>;
   /** True when admitted without Redis: the request's usage was not counted against the limits. */
@@ -62,83 +95,113 @@ export interface AdmissionResult {
 
 export interface Admission {
   /** Resolves when admitted; throws AdmissionError (429/503) or ApiError (400) otherwise. */
-  admit(principal: Principal, usage: Usage): Promise<AdmissionResult>;
+  admit(principal: Principal, usage: Usage, options?: AdmitOptions): Promise<AdmissionResult>;
   /** Charges a degraded request's tokens to its month once Redis is back; idempotent per eventId. */
   settleDegraded(tenantId: string, tokens: number, admittedAt: number, eventId: string): Promise<boolean>;
 }
-
-type Outcomes = { requests: RateOutcome; tokens: RateOutcome; quota: QuotaOutcome };
 
 export function createAdmission(redis: LimitsRedis, options: AdmissionOptions): Admission {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 1_000;
   const prefix = options.prefix ?? LIMITS_PREFIX;
+  const policy: LeasePolicy = { ...DEFAULT_LEASE_POLICY, ...options.lease };
   const log = options.log ?? ((entry: Record<string, unknown>) => console.warn(JSON.stringify(entry)));
+  const leases = new Map<string, TenantLease>();
 
-  async function admit(principal: Principal, usage: Usage): Promise<AdmissionResult> {
+  function leaseOf(tenantId: string, at: number): TenantLease {
+    let lease = leases.get(tenantId);
+    if (lease) leases.delete(tenantId);
+    else lease = newLease(at);
+    leases.set(tenantId, lease);
+    if (leases.size > MAX_TENANT_LEASES) leases.delete(leases.keys().next().value as string);
+    return lease;
+  }
+
+  /** One grant call: returns the lease's rest when `need` is given (a waiting request), asks need + extra. */
+  async function grant(tenantId: string, plan: Plan, lease: TenantLease, need: Amounts, at: number, waiting: boolean): Promise<LeaseOutcome> {
+    const limits = limitsOf(plan);
+    // Returns first: the extra then refills the lease to its target from empty.
+    const returns = waiting ? takeReturns(lease, at) : { amounts: ZERO, to: ZERO };
+    const extra = extraToAsk(lease, leaseTarget(lease, limits, at, policy));
+    const ask = (name: keyof Amounts) => ({
+      limit: limits[name],
+      need: need[name],
+      want: need[name] + extra[name],
+      returned: returns.amounts[name],
+      returnTo: returns.to[name],
+    });
+    const call: LeaseCall = { prefix, tenantId, at, timeoutMs, requests: ask("requests"), tokens: ask("tokens"), monthlyTokens: ask("monthlyTokens") };
+    for (const name of LIMIT_NAMES) lease.held[name].asking += extra[name];
+    try {
+      return await requestLease(redis, call, keepSeconds(at, at));
+    } finally {
+      for (const name of LIMIT_NAMES) lease.held[name].asking -= extra[name];
+    }
+  }
+
+  function topUp(tenantId: string, plan: Plan, lease: TenantLease, at: number, background: AdmitOptions["background"]): void {
+    if (lease.topUp || !needsTopUp(lease, leaseTarget(lease, limitsOf(plan), at, policy))) return;
+    const work = grant(tenantId, plan, lease, ZERO, at, false).then((outcome) => {
+      if (outcome.status === "unavailable") log({ level: "warn", event: "rate_limit_top_up_failed", tenantId, cause: outcome.cause });
+      else absorbGrant(lease, outcome.state, ZERO, now());
+    });
+    lease.topUp = work.finally(() => {
+      lease.topUp = undefined;
+    });
+    background?.(lease.topUp);
+  }
+
+  async function admit(principal: Principal, usage: Usage, admitOptions: AdmitOptions = {}): Promise<AdmissionResult> {
     checkUsage(usage);
     const { plan, tenantId } = principal;
     if (usage.inputs > plan.max_inputs_per_request) {
       throw invalidRequest(`This request has ${usage.inputs} inputs; your plan allows at most ${plan.max_inputs_per_request} per request.`, "input");
     }
     const at = now();
-    const headersOf = (snapshot: AdmissionSnapshot) => rateLimitHeaders(snapshot, { rate: Date.now(), calendar: at });
+    const headersOf = (snapshot: AdmissionSnapshot, when: number) => rateLimitHeaders(snapshot, { rate: when, calendar: when });
     const never = neverFits(plan, usage, tenantId);
-    if (never) throw new AdmissionError(never.kind, never.message, { code: never.kind }, headersOf(limitsOnly(plan)));
+    if (never) throw new AdmissionError(never.kind, never.message, { code: never.kind }, headersOf(limitsOnly(plan), at));
 
-    const rate = (kind: RateCall["kind"], limit: number): RateCall => ({ prefix, kind, limit, tenantId, timeoutMs });
-    const requestsCall = rate("requests", plan.requests_per_minute);
-    const tokensCall = rate("tokens", plan.tokens_per_minute);
-    const quotaCall: QuotaCall = { prefix, tenantId, quota: plan.tokens_per_month, at, timeoutMs };
-    // No await before these three: their EVALSHAs must be queued in the same tick.
-    const [requests, tokens, quota] = await Promise.all([
-      takeFromBucket(redis, requestsCall, 1),
-      takeFromBucket(redis, tokensCall, usage.tokens),
-      consumeMonthlyQuota(redis, quotaCall, usage.tokens),
-    ]);
-    const outcomes: Outcomes = { requests, tokens, quota };
-    const refused = requests.status === "refused" || tokens.status === "refused" || quota.status === "refused";
-    const unavailable = [requests, tokens, quota].find((o) => o.status === "unavailable");
-
-    if (!refused && !unavailable) return { headers: headersOf(snapshotOf(plan, usage, outcomes, false)), degraded: false };
-    if (!refused && unavailable?.status === "unavailable") {
-      const errorName = unavailable.error instanceof Error ? unavailable.error.name : undefined;
-      log({ level: "warn", event: "rate_limiter_unavailable", tenantId, failureMode: options.failureMode, cause: unavailable.cause, ...(errorName ? { error: errorName } : {}) });
-      if (options.failureMode === "open") return { headers: headersOf(snapshotOf(plan, usage, outcomes, false)), degraded: true };
+    const need: Amounts = { requests: 1, tokens: usage.tokens, monthlyTokens: usage.tokens };
+    const lease = leaseOf(tenantId, at);
+    if (!fits(lease, need, at, policy) && lease.topUp) await lease.topUp;
+    const local = now();
+    if (fits(lease, need, local, policy)) {
+      takeFromLease(lease, need, local, policy);
+      topUp(tenantId, plan, lease, local, admitOptions.background);
+      return { headers: headersOf(snapshotOf(plan, lease), local), degraded: false };
     }
 
-    const tokensNow = await giveBack(outcomes, usage.tokens, requestsCall, tokensCall, quotaCall);
-    const snapshot = snapshotOf(plan, usage, outcomes, true, tokensNow);
-    if (!refused) {
+    const outcome = await grant(tenantId, plan, lease, need, local, true);
+    if (outcome.status === "unavailable") {
+      const errorName = outcome.error instanceof Error ? outcome.error.name : undefined;
+      log({ level: "warn", event: "rate_limiter_unavailable", tenantId, failureMode: options.failureMode, cause: outcome.cause, ...(errorName ? { error: errorName } : {}) });
+      if (options.failureMode === "open") return { headers: headersOf(limitsOnly(plan), local), degraded: true };
       const message = "The rate limiter is temporarily unavailable, so this request was not processed. Please retry after a short wait.";
       const retryAfterSeconds = options.unavailableRetryAfterSeconds ?? 5;
-      throw new AdmissionError("service_unavailable", message, { code: "rate_limiter_unavailable", retryAfterSeconds }, headersOf(snapshot));
+      throw new AdmissionError("service_unavailable", message, { code: "rate_limiter_unavailable", retryAfterSeconds }, headersOf(limitsOnly(plan), local));
     }
-    const { kind, message, retryAfterMs } = refusalOf(tenantId, usage, outcomes, snapshot, at);
-    throw new AdmissionError(kind, message, { code: kind, retryAfterSeconds: retryAfterMs / 1000 }, headersOf(snapshot));
-  }
-
-  /**
-   * For a request not admitted: returns what the passing checks took, all in one
-   * pipelined call, and reads the token bucket if it was the one refusing (its script
-   * does not report what is left). Resolves with that reading.
-   */
-  async function giveBack(o: Outcomes, tokens: number, requestsCall: RateCall, tokensCall: RateCall, quotaCall: QuotaCall): Promise<RateState | undefined> {
-    const failed: string[] = [];
-    const [, , , tokensNow] = await Promise.all([
-      o.requests.status === "allowed" && takeFromBucket(redis, requestsCall, -1).then((r) => r.status === "unavailable" && failed.push("requests")),
-      o.tokens.status === "allowed" && tokens > 0 && takeFromBucket(redis, tokensCall, -tokens).then((r) => r.status === "unavailable" && failed.push("tokens")),
-      o.quota.status === "allowed" && tokens > 0 && refundMonthlyQuota(redis, quotaCall, tokens).catch(() => failed.push("monthly-tokens")),
-      o.tokens.status === "refused" ? readBucket(redis, tokensCall) : undefined,
-    ]);
-    if (failed.length > 0) log({ level: "warn", event: "rate_limit_refund_failed", tenantId: quotaCall.tenantId, limits: failed });
-    return tokensNow;
+    const admitted = outcome.status === "allowed";
+    absorbGrant(lease, outcome.state, admitted ? need : ZERO, now());
+    const snapshot = snapshotOf(plan, lease);
+    if (admitted) {
+      recordUse(lease, need, local, policy);
+      return { headers: headersOf(snapshot, local), degraded: false };
+    }
+    const { kind, message, retryAfterMs } = refusalOf(tenantId, usage, outcome.state, snapshot, local);
+    throw new AdmissionError(kind, message, { code: kind, retryAfterSeconds: retryAfterMs / 1000 }, headersOf(snapshot, local));
   }
 
   return {
     admit,
     settleDegraded: (tenantId, tokens, admittedAt, eventId) => chargeMonthlyQuotaOnce(redis, { prefix, tenantId, at: admittedAt, eventId, now: now() }, tokens),
   };
+}
+
+const ZERO: Amounts = Object.freeze({ requests: 0, tokens: 0, monthlyTokens: 0 });
+
+function limitsOf(plan: Plan): Amounts {
+  return { requests: plan.requests_per_minute, tokens: plan.tokens_per_minute, monthlyTokens: plan.tokens_per_month };
 }
 
 function checkUsage(usage: Usage): void {
@@ -171,38 +234,31 @@ function neverFits(plan: Plan, usage: Usage, tenantId: string): { kind: "rate_li
   return undefined;
 }
 
-/** Each limit's state for the headers; after refunds (`refunded`), what was given back is available again. */
-function snapshotOf(plan: Plan, usage: Usage, o: Outcomes, refunded: boolean, tokensNow?: RateState): AdmissionSnapshot {
-  const bucket = (outcome: RateOutcome, limit: number, took: number, current?: RateState): LimitSnapshot => {
-    if (outcome.status === "unavailable") return { limit };
-    if (outcome.status === "refused") return current ?? outcome.state;
-    const back = refunded ? took : 0;
-    return { limit, remaining: Math.min(limit, outcome.state.remaining + back), resetAt: outcome.state.resetAt };
-  };
-  const q = o.quota;
-  const monthlyTokens: LimitSnapshot =
-    q.status === "unavailable"
-      ? { limit: plan.tokens_per_month }
-      : { limit: q.state.quota, remaining: q.state.quota - (q.state.used - (q.status === "allowed" && refunded ? usage.tokens : 0)), resetAt: q.state.resetAt };
+/** Each limit as this instance sees it, for the headers. */
+function snapshotOf(plan: Plan, lease: TenantLease): AdmissionSnapshot {
+  const view = localView(lease);
   return {
-    requests: bucket(o.requests, plan.requests_per_minute, 1),
-    tokens: bucket(o.tokens, plan.tokens_per_minute, usage.tokens, tokensNow),
-    monthlyTokens,
+    requests: { limit: plan.requests_per_minute, ...view.requests },
+    tokens: { limit: plan.tokens_per_minute, ...view.tokens },
+    monthlyTokens: { limit: plan.tokens_per_month, ...view.monthlyTokens },
   };
 }
 
 /** The 429 a refusal answers: the quota first (waiting a minute does not help), then requests, then tokens. */
-function refusalOf(tenantId: string, usage: Usage, o: Outcomes, s: AdmissionSnapshot, at: number) {
-  if (o.quota.status === "refused") {
-    const { quota, used, resetAt } = o.quota.state;
+function refusalOf(tenantId: string, usage: Usage, grant: LeaseGrant, s: AdmissionSnapshot, at: number) {
+  const month = s.monthlyTokens;
+  if (grant.monthlyTokens.left < usage.tokens) {
+    const used = month.limit - (month.remaining ?? 0);
+    const resetAt = grant.monthlyTokens.resetAt;
     const message =
-      `You exceeded your current quota, please check your plan and billing details. Tenant ${tenantId} has used ${used} of ${quota} tokens this month (UTC)` +
+      `You exceeded your current quota, please check your plan and billing details. Tenant ${tenantId} has used ${used} of ${month.limit} tokens this month (UTC)` +
       ` and this request needs ${usage.tokens}. The quota resets at ${new Date(resetAt).toISOString()}.`;
     return { kind: "insufficient_quota" as const, message, retryAfterMs: resetAt - at };
   }
-  const waits = [o.requests, o.tokens].map((x) => (x.status === "refused" ? x.state.resetAt - Date.now() : 0));
+  const byRequests = grant.requests.left < 1;
+  const waits = [byRequests ? grant.requests.retryAt - at : 0, grant.tokens.left < usage.tokens ? grant.tokens.retryAt - at : 0];
   const retryAfterMs = Math.max(1, ...waits);
-  const [name, abbr, snap, requested] = o.requests.status === "refused" ? (["requests", "RPM", s.requests, 1] as const) : (["tokens", "TPM", s.tokens, usage.tokens] as const);
+  const [name, abbr, snap, requested] = byRequests ? (["requests", "RPM", s.requests, 1] as const) : (["tokens", "TPM", s.tokens, usage.tokens] as const);
   const used = Math.max(0, snap.limit - (snap.remaining ?? 0));
   const message =
     `Rate limit reached for ${name} per min (${abbr}) in tenant ${tenantId}: Limit ${snap.limit}, Used ${used}, Requested ${requested}.` +

@@ -13,8 +13,9 @@
  *   quoted policy names with `q` (quota), `qu` (quota unit), `w` (window, seconds) and
  *   `r` (available quota), `t` (effective window, seconds).
  *
- * Values come from the limiter's answer (limit, remaining, reset as a ms epoch); this
- * module only formats them.
+ * Values come from admission's view of each limit (limit, remaining, reset as a ms
+ * epoch; with leases, remaining is approximate: see admission.ts); this module only
+ * formats them.
  */
 
 /** One policy's state as the response reports it. `remaining`/`resetAt` absent: unknown (Redis unreachable). */
@@ -93,9 +94,9 @@ export function rateLimitField(snapshot: AdmissionSnapshot, now: { rate: number;
 }
 
 /**
- * All rate-limit headers for one response. `now.rate` is the clock the rate limiters'
- * resets were computed with (Date.now inside @upstash/ratelimit); `now.calendar` is the
- * clock of the monthly quota (injectable for tests).
+ * All rate-limit headers for one response. `now.rate` is the clock the per-minute
+ * resets were computed with; `now.calendar` is the clock of the monthly quota (admission
+ * passes its one injectable clock for both).
  */
 export function rateLimitHeaders(snapshot: AdmissionSnapshot, now: { rate: number; calendar: number }): Record<string, string> {
   const headers: Record<string, string> = {};

@@ -6,10 +6,11 @@
  * request that is then refused and decremented, so a concurrent request near the quota
  * could be refused although it fits (a false 429), and a lost compensation (Redis gone
  * between the two calls) would charge the tenant for nothing. The script reads, decides
- * and increments atomically; a refusal writes nothing, and it is still one command
- * (EVALSHA) riding in the same pipelined HTTP call as the rate limits.
+ * and increments atomically; a refusal writes nothing, and it is one command
+ * (EVALSHA). Admission grants monthly tokens through lease-script.ts on the same
+ * counter; indexing jobs charge it here, on exact counts.
  */
-import { TIMED_OUT, withTimeout, type CheckOutcome, type LimitsRedis } from "./rate-limits";
+import { TIMED_OUT, withTimeout, type CheckOutcome, type LimitsRedis } from "./limits-redis";
 
 // KEYS[1] the month's counter. ARGV: quota, tokens, seconds the counter is kept.
 // Returns {1, used after} when admitted, {0, used} when refused. The expiry is relative
@@ -65,12 +66,12 @@ export function quotaKey(prefix: string, tenantId: string, at: number): string {
 }
 
 /** Seconds from `now` until the counter of `at`'s month may go (at least a minute, for late settlements). */
-function keepSeconds(at: number, now: number): number {
+export function keepSeconds(at: number, now: number): number {
   return Math.max(60, Math.ceil((nextUtcMonthStart(at) - now) / 1000) + RETENTION_AFTER_MONTH_S);
 }
 
 /** EVALSHA, falling back to EVAL (which also caches the script) when Redis does not know it yet. */
-async function runScript(redis: LimitsRedis, script: string, sha1: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+export async function runScript(redis: LimitsRedis, script: string, sha1: string, keys: string[], args: (string | number)[]): Promise<unknown> {
   try {
     return await redis.evalsha(sha1, keys, args);
   } catch (error) {
@@ -111,11 +112,6 @@ function parseReply(reply: unknown): [boolean, number] {
     if ((flag === 0 || flag === 1) && Number.isFinite(used)) return [flag === 1, used as number];
   }
   throw new Error("unexpected reply from the monthly quota script");
-}
-
-/** Gives back tokens taken by consumeMonthlyQuota for a request refused by another limit. */
-export async function refundMonthlyQuota(redis: LimitsRedis, call: Omit<QuotaCall, "quota" | "timeoutMs">, tokens: number): Promise<void> {
-  await redis.incrby(quotaKey(call.prefix, call.tenantId, call.at), -tokens);
 }
 
 /**

@@ -85,7 +85,7 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
       embedOnGpu: (items) => gpu.embed(items, c.req.raw.signal),
       admit: async (usage) => {
         if (!config.tenancy.rateLimits) return;
-        const admitted = await admission.admit(principal, usage);
+        const admitted = await admission.admit(principal, usage, { background: (work) => c.executionCtx.waitUntil(work) });
         if (admitted.degraded) admittedWithoutLimiter = Date.now();
         for (const [name, value] of Object.entries(admitted.headers)) c.header(name, value);
       },

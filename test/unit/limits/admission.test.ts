@@ -11,6 +11,8 @@ let fx: LimitsFixture;
 let admission: Admission;
 // A fixed calendar instant: 15 June 2026 12:00 UTC, 1,339,200 s before 1 July.
 const NOW = Date.UTC(2026, 5, 15, 12);
+/** The one-second slot of NOW in the per-minute limits' hashes. */
+const SLOT = String(NOW / 1000);
 const POLICY = '"requests";q=10;w=60, "tokens";q=1000;qu="tokens";w=60, "monthly-tokens";q=100000;qu="tokens"';
 
 beforeAll(async () => {
@@ -94,8 +96,9 @@ describe("requests per minute", () => {
       expect(await response.json()).toEqual({ error: error.body });
     }
     // What Redis holds agrees: 10 requests and 50 tokens taken, 50 tokens in the month.
-    expect(await fx.direct.hget("limits:requests:t_rpm", "tokens")).toBe("0");
-    expect(await fx.direct.hget("limits:tokens:t_rpm", "tokens")).toBe("950");
+    // (Per-minute limits are one-second slots of a sliding window: all of this happened in NOW's slot.)
+    expect(await fx.direct.hgetall("limits:requests-slots:t_rpm")).toEqual({ [SLOT]: "10" });
+    expect(await fx.direct.hgetall("limits:tokens-slots:t_rpm")).toEqual({ [SLOT]: "50" });
     expect(await fx.direct.get("limits:monthly-tokens:t_rpm:2026-06")).toBe("50");
   });
 
@@ -108,9 +111,8 @@ describe("requests per minute", () => {
     expect(rejected.map((e) => e.body.code)).toEqual(Array(5).fill("rate_limit_exceeded"));
     const remaining = fulfilled.map((r) => Number(r.value.headers["x-ratelimit-remaining-requests"])).sort((a, b) => a - b);
     expect(remaining).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    // The first call carries every admission's three scripts; what follows are the refunds of the 5 refusals.
-    expect(fx.events[0]).toMatchObject({ path: "/pipeline", status: 200, commands: Array(45).fill("EVALSHA") });
-    expect(fx.events.slice(1).flatMap((e) => e.commands).sort()).toEqual([...Array(5).fill("EVALSHA"), ...Array(5).fill("INCRBY")].sort());
+    // One lease script per admission (all three limits), all in the first call; a refusal took nothing, so nothing follows.
+    expect(fx.events).toEqual([{ method: "POST", path: "/pipeline", status: 200, commands: Array(15).fill("EVALSHA"), syncToken: expect.anything() }]);
   });
 
   it("tenants are isolated: A exhausting its limit does not affect B", async () => {
@@ -151,7 +153,7 @@ describe("tokens per minute", () => {
     expect(one.body.message).toContain("Limit 1000, Used 1000, Requested 1.");
     expect(one.headers["x-ratelimit-remaining-tokens"]).toBe("0");
     expect(await fx.direct.get("limits:monthly-tokens:t_tpm:2026-06")).toBe("1000");
-    expect(await fx.direct.hget("limits:requests:t_tpm", "tokens")).toBe("98");
+    expect(await fx.direct.hgetall("limits:requests-slots:t_tpm")).toEqual({ [SLOT]: "2" });
   });
 
   it("a request refused on requests uses no token capacity and no quota", async () => {
@@ -161,7 +163,7 @@ describe("tokens per minute", () => {
     const error = await refusal(admission.admit(tenant, { tokens: 300, inputs: 1 }));
     expect(error.body.message).toContain("requests per min (RPM)");
     expect(error.headers["x-ratelimit-remaining-tokens"]).toBe("800");
-    expect(await fx.direct.hget("limits:tokens:t_norefund", "tokens")).toBe("800");
+    expect(await fx.direct.hgetall("limits:tokens-slots:t_norefund")).toEqual({ [SLOT]: "200" });
     expect(await fx.direct.get("limits:monthly-tokens:t_norefund:2026-06")).toBe("200");
   });
 
@@ -198,10 +200,10 @@ describe("max inputs per request", () => {
 });
 
 describe("round trips", () => {
-  it("an admitted request costs one HTTP call: three EVALSHAs in one pipeline", async () => {
+  it("a cold admission costs one HTTP call: one EVALSHA grants all three limits", async () => {
     const tenant = principal("t_trips");
     await admission.admit(tenant, { tokens: 3, inputs: 1 });
-    expect(fx.events).toEqual([{ method: "POST", path: "/pipeline", status: 200, commands: ["EVALSHA", "EVALSHA", "EVALSHA"], syncToken: expect.anything() }]);
+    expect(fx.events).toEqual([{ method: "POST", path: "/pipeline", status: 200, commands: ["EVALSHA"], syncToken: expect.anything() }]);
     fx.events.length = 0;
     await admission.admit(tenant, { tokens: 3, inputs: 1 });
     expect(fx.events).toHaveLength(1);
@@ -212,23 +214,20 @@ describe("round trips", () => {
     const tenant = principal("t_cold");
     await admission.admit(tenant, { tokens: 3, inputs: 1 });
     expect(fx.events.map((e) => [e.path, e.commands])).toEqual([
-      ["/pipeline", ["EVALSHA", "EVALSHA", "EVALSHA"]],
-      ["/pipeline", ["EVAL", "EVAL", "EVAL"]],
+      ["/pipeline", ["EVALSHA"]],
+      ["/pipeline", ["EVAL"]],
     ]);
     fx.events.length = 0;
     const second = await admission.admit(tenant, { tokens: 3, inputs: 1 });
     expect(second.headers["x-ratelimit-remaining-tokens"]).toBe("994");
-    expect(fx.events.map((e) => e.commands)).toEqual([["EVALSHA", "EVALSHA", "EVALSHA"]]);
+    expect(fx.events.map((e) => e.commands)).toEqual([["EVALSHA"]]);
   });
 
-  it("a refusal costs one more call, which gives back what the passing checks took", async () => {
+  it("a refusal costs no second call: the lease script refuses all-or-nothing, so there is nothing to give back", async () => {
     const tenant = principal("t_refusal_trips", { requests_per_minute: 1 });
     await admission.admit(tenant, { tokens: 3, inputs: 1 });
     fx.events.length = 0;
     await refusal(admission.admit(tenant, { tokens: 3, inputs: 1 }));
-    expect(fx.events.map((e) => e.commands)).toEqual([
-      ["EVALSHA", "EVALSHA", "EVALSHA"],
-      ["EVALSHA", "INCRBY"],
-    ]);
+    expect(fx.events.map((e) => e.commands)).toEqual([["EVALSHA"]]);
   });
 });

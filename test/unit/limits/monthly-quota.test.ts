@@ -13,6 +13,7 @@ import {
   nextUtcMonthStart,
   utcMonth,
 } from "../../../workers/limits/monthly-quota";
+import { LEASE_SCRIPT, LEASE_SCRIPT_SHA1 } from "../../../workers/limits/lease-script";
 import { principal, rejectionOf, startLimitsFixture, type LimitsFixture } from "./limits-fixture";
 
 let fx: LimitsFixture;
@@ -49,6 +50,7 @@ describe("the calendar", () => {
   it("the scripts' fixed SHA-1s are theirs (EVALSHA would otherwise always fall back to EVAL)", () => {
     expect(createHash("sha1").update(CONSUME_SCRIPT).digest("hex")).toBe(CONSUME_SCRIPT_SHA1);
     expect(createHash("sha1").update(CHARGE_ONCE_SCRIPT).digest("hex")).toBe(CHARGE_ONCE_SCRIPT_SHA1);
+    expect(createHash("sha1").update(LEASE_SCRIPT).digest("hex")).toBe(LEASE_SCRIPT_SHA1);
   });
 });
 
@@ -76,14 +78,18 @@ describe("monthly token quota", () => {
     // The refusal took nothing from the per-minute limits either.
     expect(error.headers["x-ratelimit-remaining-requests"]).toBe("98");
     expect(error.headers["x-ratelimit-remaining-tokens"]).toBe("9000");
-    expect(error.headers["ratelimit"]).toMatch(/^"requests";r=98;t=(59|60), "tokens";r=9000;t=(59|60), "monthly-tokens";r=0;t=1$/);
+    // Per-minute limits count in one-second slots: the grants at 23:59:59.500 sit in the slot
+    // ending at 00:00:00, which leaves the window 60 s after that, 60.5 s from now.
+    expect(error.headers["ratelimit"]).toBe('"requests";r=98;t=61, "tokens";r=9000;t=61, "monthly-tokens";r=0;t=1');
 
     clock = Date.UTC(2027, 1, 1);
     const february = await admission.admit(tenant, { tokens: 1, inputs: 1 });
     // February has 28 days in 2027: 2,419,200 s until 1 March.
     expect(february.headers["ratelimit"]).toMatch(/"monthly-tokens";r=999;t=2419200$/);
     expect(await fx.direct.get("limits:monthly-tokens:t_month:2027-01")).toBe("1000");
-    expect(await fx.direct.get("limits:monthly-tokens:t_month:2027-02")).toBe("1");
+    // 1 used plus the lease this isolate now holds: 0.5% of the 1000-token quota = 5 tokens
+    // (it had admitted 1000 tokens within the last 2 s, more than the cap).
+    expect(await fx.direct.get("limits:monthly-tokens:t_month:2027-02")).toBe("6");
     // Counters are kept 31 days past their month, measured on the caller's clock.
     expect(await fx.direct.ttl("limits:monthly-tokens:t_month:2027-02")).toBe(2_419_200 + 31 * 86_400);
   });

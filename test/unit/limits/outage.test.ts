@@ -54,7 +54,8 @@ function expect503(error: AdmissionError): void {
 describe("Redis stalled past the time budget", () => {
   it("open: admitted within the budget, degraded, one warning with cause timeout", async () => {
     const { admission, logs } = setup("open");
-    await admission.admit(principal("t_warm"), { tokens: 1, inputs: 1 }); // scripts loaded, connection warm
+    // Scripts loaded, connection warm; with a generous budget, so that a busy machine's cold start is not taken for the stall.
+    await createAdmission(fx.client, { failureMode: "closed", timeoutMs: 10_000 }).admit(principal("t_warm"), { tokens: 1, inputs: 1 });
     const sleeping = fx.direct.call("DEBUG", "SLEEP", "1.5");
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = Date.now();
