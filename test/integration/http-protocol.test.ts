@@ -254,7 +254,8 @@ describe("x-should-retry on 429s that no retry can fix", () => {
     const seconds = Number(res.headers.get("retry-after"));
     const ms = Number(res.headers.get("retry-after-ms"));
     expect(seconds).toBeGreaterThanOrEqual(1);
-    expect(seconds).toBeLessThanOrEqual(60);
+    // Sliding windows count in one-second slots, so freed capacity can be up to 61 s away.
+    expect(seconds).toBeLessThanOrEqual(61);
     expect(ms).toBeGreaterThan(0);
     expect(Math.ceil(ms / 1000)).toBe(seconds);
   });

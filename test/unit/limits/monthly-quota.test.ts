@@ -72,9 +72,11 @@ describe("monthly token quota", () => {
         " this month (UTC) and this request needs 1. The quota resets at 2027-02-01T00:00:00.000Z.",
     });
     const response = error.getResponse();
-    // Retry-After points at the new month: 500 ms away, written as at least 1 second.
-    expect(response.headers.get("retry-after")).toBe("1");
-    expect(response.headers.get("retry-after-ms")).toBe("500");
+    // An exhausted quota is final for the SDKs (issue 10 item 5): no Retry-After, even when
+    // the month turns 500 ms later; the reset time is in the message and RateLimit header.
+    expect(response.headers.get("retry-after")).toBeNull();
+    expect(response.headers.get("retry-after-ms")).toBeNull();
+    expect(response.headers.get("x-should-retry")).toBe("false");
     // The refusal took nothing from the per-minute limits either.
     expect(error.headers["x-ratelimit-remaining-requests"]).toBe("98");
     expect(error.headers["x-ratelimit-remaining-tokens"]).toBe("9000");
