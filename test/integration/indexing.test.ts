@@ -152,6 +152,36 @@ describe("inbound: API key or Standard Webhooks signature", () => {
     expect(ids.filter((id) => id === a.id)).toHaveLength(1);
   });
 
+  it("ignores an unsigned Idempotency-Key or query parameter added to a captured signed request: same job, no second one", async () => {
+    const body = JSON.stringify({ documents: [{ id: "captured", text: fresh("captured webhook") }] });
+    const headers = signedHeaders(body);
+    const listIds = async () => {
+      const list = await edge.fetch("/v1/index/jobs?limit=100", { headers: { authorization: `Bearer ${edge.apiKey}` } });
+      return ((await list.json()) as { data: JobBody[] }).data.map((j) => j.id);
+    };
+    const before = await listIds();
+    const first = await postWebhook(body, headers);
+    expect(first.status).toBe(202);
+    const job = (await first.json()) as JobBody;
+    const replays = [
+      await postWebhook(body, { ...headers, "idempotency-key": "attacker-1" }),
+      await postWebhook(body, { ...headers, "idempotency-key": "attacker-2" }),
+      await edge.fetch(`/v1/index/jobs?tenant=${edge.tenant.tenantId}&dimensions=64&idempotency_key=x`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": "attacker-3", ...headers },
+        body,
+      }),
+    ];
+    for (const replay of replays) {
+      expect(replay.status).toBe(202);
+      expect(replay.headers.get("idempotent-replayed")).toBe("true");
+      expect(replay.headers.get("location")).toBe(`/v1/index/jobs/${job.id}`);
+      expect(((await replay.json()) as JobBody).id).toBe(job.id);
+    }
+    const after = await listIds();
+    expect(after.filter((id) => !before.includes(id))).toEqual([job.id]);
+  });
+
   it("makes Idempotency-Key retries return the same job, and refuses the key with another body (409)", async () => {
     const key = fresh("idem").replace(/\s/g, "-");
     const body = { documents: [{ id: "a", text: fresh("idempotent") }] };
