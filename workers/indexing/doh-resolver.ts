@@ -39,7 +39,8 @@ export function dohResolver(endpoint: string, doFetch: typeof fetch = fetch): Ho
     const url = new URL(endpoint);
     url.searchParams.set("name", name);
     url.searchParams.set("type", type);
-    const response = await doFetch(url.href, { headers: { accept: "application/dns-json" }, redirect: "error", signal });
+    const response = await doFetch(url.href, { headers: { accept: "application/dns-json" }, redirect: "manual", signal });
+    // A redirect is not followed (workerd has no redirect: "error"): any status but 200 is a failure.
     if (response.status !== 200) {
       await response.body?.cancel();
       throw new Error(`DNS over HTTPS answered ${response.status}`);
