@@ -33,11 +33,16 @@ export async function startFakeDoh(zone: FakeZone): Promise<FakeDoh> {
     const question = [{ name: `${name}.`, type: TYPE_NUMBER[type] }];
     const status = entry === undefined ? 3 : entry === "servfail" ? 2 : 0;
     const records = typeof entry === "object" ? (entry[type] ?? []) : [];
-    const alias = typeof entry === "object" && entry.CNAME !== undefined ? [{ name: `${name}.`, type: 5, TTL: 300, data: `${entry.CNAME}.` }] : [];
-    const answer = [...alias, ...records.map((data) => ({ name: `${entry && typeof entry === "object" && entry.CNAME ? entry.CNAME : name}.`, type: TYPE_NUMBER[type], TTL: 300, data }))];
+    const target = typeof entry === "object" && entry.CNAME !== undefined ? entry.CNAME : undefined;
+    // For an alias the resolver answers the CNAME first, then the target's addresses under the target's name.
+    const alias = target === undefined ? [] : [{ name: `${name}.`, type: 5, TTL: 300, data: `${target}.` }];
+    const addresses = records.map((data) => ({ name: `${target ?? name}.`, type: TYPE_NUMBER[type], TTL: 300, data }));
+    const answer = [...alias, ...addresses];
     res
       .writeHead(200, { "content-type": "application/dns-json" })
-      .end(JSON.stringify({ Status: status, TC: false, RD: true, RA: true, AD: false, CD: false, Question: question, ...(answer.length ? { Answer: answer } : {}) }));
+      .end(
+        JSON.stringify({ Status: status, TC: false, RD: true, RA: true, AD: false, CD: false, Question: question, ...(answer.length ? { Answer: answer } : {}) }),
+      );
   });
   return {
     url: `${server.url}/dns-query`,

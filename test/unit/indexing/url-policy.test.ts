@@ -1,3 +1,9 @@
+/**
+ * The outbound URL policy as written (no DNS): every refused kind of address literal and
+ * name with its exact reason, the public ones allowed, and what local development relaxes.
+ * Expected kinds are ipaddr.js's range names for the ranges the RFCs cited in
+ * url-policy.ts define, written out here by hand.
+ */
 import { describe, expect, it } from "vitest";
 import { checkOutboundUrl, type UrlPolicy } from "../../../workers/indexing/url-policy";
 
