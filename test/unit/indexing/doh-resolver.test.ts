@@ -4,6 +4,7 @@
  * records skipped, NXDOMAIN as no addresses, and every other outcome a thrown error.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, configFrom } from "../../../workers/env";
 import { dohResolver } from "../../../workers/indexing/doh-resolver";
 import { startFakeDoh, type FakeDoh } from "../../support/fake-doh";
 import { startLocalServer, type LocalServer } from "../../support/indexing";
@@ -53,5 +54,17 @@ describe("dohResolver", () => {
     await expect(other("notjson", "A")).rejects.toThrow("DNS over HTTPS answer is not JSON");
     await expect(other("badaddr", "A")).rejects.toThrow("DNS over HTTPS answer holds a malformed address");
     await expect(other("huge", "A")).rejects.toThrow("DNS over HTTPS answer too large");
+  });
+});
+
+describe("INDEX_DOH_URL", () => {
+  it("defaults to Cloudflare's endpoint; a value that is not an http(s) URL fails closed, naming the variable", () => {
+    expect(configFrom({ GPU_WORKER_URLS: "http://127.0.0.1:1" }).indexing.dohUrl).toBe("https://cloudflare-dns.com/dns-query");
+    expect(configFrom({ GPU_WORKER_URLS: "http://127.0.0.1:1", INDEX_DOH_URL: "http://127.0.0.1:5353/dns-query" }).indexing.dohUrl).toBe(
+      "http://127.0.0.1:5353/dns-query",
+    );
+    for (const bad of ["cloudflare-dns.com", "ftp://cloudflare-dns.com/dns-query"]) {
+      expect(() => configFrom({ GPU_WORKER_URLS: "http://127.0.0.1:1", INDEX_DOH_URL: bad })).toThrow(new ConfigError("invalid configuration: INDEX_DOH_URL"));
+    }
   });
 });
