@@ -65,7 +65,9 @@ const routes = [
     method: "post",
     path: "/v1/index/jobs",
     security: [{ bearerAuth: [] }, {}],
-    description: "Start an indexing job. Authenticate with an API key (scope `index`) or a Standard Webhooks signature and `?tenant=`.",
+    description:
+      "Start an indexing job. Authenticate with an API key (scope `index`) or a Standard Webhooks signature and `?tenant=`. " +
+      "`Idempotency-Key` makes retries safe; a signed webhook's key is always its `webhook-id` and the header is ignored there.",
     request: { body: { content: { "application/json": { schema: JobRequestSchema } }, required: true } },
     responses: { 202: { description: "The job, queued", content: { "application/json": { schema: JobSchema } } }, ...errors([400, 401, 403, 409, 413, 503]) },
   }),
