@@ -130,6 +130,7 @@ const EnvSchema = z.object({
       }
       return origins;
     }),
+  INDEX_DOH_URL: z.url({ protocol: /^https?$/ }).default("https://cloudflare-dns.com/dns-query"),
 });
 
 /** The Worker's `env` (typed as `Env` by `npm run types`), or any object in tests. */
@@ -187,6 +188,8 @@ export interface IndexingConfig {
   /** Delays between callback attempts; the first attempt is immediate, one more per entry. */
   callbackRetryDelaysMs: number[];
   callbackTimeoutMs: number;
+  /** DNS over HTTPS JSON endpoint that document and callback hosts are looked up at (indexing/doh-resolver.ts). */
+  dohUrl: string;
 }
 
 export interface EdgeConfig {
@@ -262,6 +265,7 @@ export function configFrom(env: RawEnv): EdgeConfig {
       allowLoopbackUrls: e.INDEX_ALLOW_LOOPBACK_URLS === "on",
       callbackRetryDelaysMs: e.INDEX_CALLBACK_RETRY_SCHEDULE,
       callbackTimeoutMs: e.INDEX_CALLBACK_TIMEOUT_MS,
+      dohUrl: e.INDEX_DOH_URL,
     },
     tenancy: {
       ...(e.ADMIN_TOKEN ? { adminToken: e.ADMIN_TOKEN } : {}),

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge, type TestTenant } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import { startCacheStack, type CacheStack } from "../support/cache-stack";
+import { startFakeDoh, type FakeDoh } from "../support/fake-doh";
 import {
   codePointSlice,
   createJob,
@@ -33,6 +34,7 @@ let stack: CacheStack;
 let edge: TestEdge;
 let other: TestTenant;
 let secret: string;
+let doh: FakeDoh;
 const servers: LocalServer[] = [];
 
 const LOCAL_VARS = {
@@ -44,8 +46,17 @@ const LOCAL_VARS = {
 };
 
 beforeAll(async () => {
-  [standin, stack] = await Promise.all([startStandin({}), startCacheStack()]);
-  edge = await startEdge({ gpuUrls: [standin.url], stack, vars: LOCAL_VARS });
+  // workerd cannot reach the Internet: host names are looked up at this fake DoH server.
+  [standin, stack, doh] = await Promise.all([
+    startStandin({}),
+    startCacheStack(),
+    startFakeDoh({
+      "intranet.example.com": { A: ["93.184.216.34", "10.0.0.5"], AAAA: [] },
+      "rebound.example.com": { CNAME: "metadata.example.net", A: ["169.254.169.254"] },
+      "broken.example.com": "servfail",
+    }),
+  ]);
+  edge = await startEdge({ gpuUrls: [standin.url], stack, vars: { ...LOCAL_VARS, INDEX_DOH_URL: doh.url } });
   other = await edge.newTenant({ name: "other tenant" });
   const rotated = await edge.admin("POST", `/tenants/${edge.tenant.tenantId}/webhook-secret`, {});
   expect(rotated.status).toBe(201);
@@ -54,7 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
   await edge?.dispose();
-  await Promise.all([standin?.close(), stack?.close()]);
+  await Promise.all([standin?.close(), stack?.close(), doh?.close()]);
 });
 beforeEach(() => standin.resetStats());
 
@@ -152,6 +163,36 @@ describe("inbound: API key or Standard Webhooks signature", () => {
     expect(ids.filter((id) => id === a.id)).toHaveLength(1);
   });
 
+  it("ignores an unsigned Idempotency-Key or query parameter added to a captured signed request: same job, no second one", async () => {
+    const body = JSON.stringify({ documents: [{ id: "captured", text: fresh("captured webhook") }] });
+    const headers = signedHeaders(body);
+    const listIds = async () => {
+      const list = await edge.fetch("/v1/index/jobs?limit=100", { headers: { authorization: `Bearer ${edge.apiKey}` } });
+      return ((await list.json()) as { data: JobBody[] }).data.map((j) => j.id);
+    };
+    const before = await listIds();
+    const first = await postWebhook(body, headers);
+    expect(first.status).toBe(202);
+    const job = (await first.json()) as JobBody;
+    const replays = [
+      await postWebhook(body, { ...headers, "idempotency-key": "attacker-1" }),
+      await postWebhook(body, { ...headers, "idempotency-key": "attacker-2" }),
+      await edge.fetch(`/v1/index/jobs?tenant=${edge.tenant.tenantId}&dimensions=64&idempotency_key=x`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": "attacker-3", ...headers },
+        body,
+      }),
+    ];
+    for (const replay of replays) {
+      expect(replay.status).toBe(202);
+      expect(replay.headers.get("idempotent-replayed")).toBe("true");
+      expect(replay.headers.get("location")).toBe(`/v1/index/jobs/${job.id}`);
+      expect(((await replay.json()) as JobBody).id).toBe(job.id);
+    }
+    const after = await listIds();
+    expect(after.filter((id) => !before.includes(id))).toEqual([job.id]);
+  });
+
   it("makes Idempotency-Key retries return the same job, and refuses the key with another body (409)", async () => {
     const key = fresh("idem").replace(/\s/g, "-");
     const body = { documents: [{ id: "a", text: fresh("idempotent") }] };
@@ -238,10 +279,15 @@ describe("SSRF: document and callback addresses", () => {
   afterAll(() => strict?.dispose());
 
   it.each([
-    ["http://127.0.0.1/doc", "URL names a private, loopback or link-local address (127.0.0.1)"],
-    ["http://169.254.169.254/latest/meta-data/", "URL names a private, loopback or link-local address (169.254.169.254)"],
-    ["http://[::1]/doc", "URL names a private, loopback or link-local address (::1)"],
-    ["https://10.0.0.8/doc", "URL names a private, loopback or link-local address (10.0.0.8)"],
+    ["http://127.0.0.1/doc", "URL names a non-public address (127.0.0.1: loopback)"],
+    ["http://169.254.169.254/latest/meta-data/", "URL names a non-public address (169.254.169.254: linkLocal)"],
+    ["http://[::1]/doc", "URL names a non-public address (::1: loopback)"],
+    ["https://10.0.0.8/doc", "URL names a non-public address (10.0.0.8: private)"],
+    ["https://[64:ff9b::a9fe:a9fe]/doc", "URL names a non-public address (64:ff9b::a9fe:a9fe: rfc6052)"],
+    ["https://metadata/computeMetadata/v1/", "URL names a host outside the public DNS (metadata)"],
+    ["https://kubernetes.default.svc/api", "URL names a host outside the public DNS (kubernetes.default.svc)"],
+    ["https://router.home.arpa/", "URL names a special-use domain (router.home.arpa)"],
+    ["https://example.com./doc", "URL host has an empty label (example.com.)"],
     ["http://example.com/doc", "URL must use https"],
   ])("refuses document url %s with a 400", async (url, reason) => {
     const res = await createJob(strict, strict.apiKey, { documents: [{ id: "a", url }] });
@@ -256,7 +302,7 @@ describe("SSRF: document and callback addresses", () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
       error: {
-        message: "Callback URL refused: URL names a private, loopback or link-local address (127.0.0.1).",
+        message: "Callback URL refused: URL names a non-public address (127.0.0.1: loopback).",
         type: "invalid_request_error",
         param: "callback_url",
         code: "url_not_allowed",
@@ -285,6 +331,62 @@ describe("SSRF: document and callback addresses", () => {
     expect(host.requests.map((r) => r.path).sort()).toEqual(["/meta", "/ok", "/private"]);
     const lines = await readResults(edge, edge.apiKey, job.id);
     expect(lines.map((l) => l.document_id)).toEqual(["ok"]);
+  });
+});
+
+describe("SSRF: what document host names resolve to (DNS over HTTPS, a fake server on 127.0.0.1)", () => {
+  const refusedJob = async (url: string) => {
+    const job = await startedJob({ documents: [{ id: "d", url }] });
+    const done = await waitForJob(edge, edge.apiKey, job.id);
+    return { status: done.status, counts: done.counts, last_error: done.last_error };
+  };
+  const failedOne = { documents: 1, documents_processed: 1, chunks: 0, chunks_from_cache: 0, chunks_computed: 0, failed: 1 };
+
+  // A job whose only document fails is itself failed.
+  it("fails a document whose host resolves to a private address, asking A and AAAA over DoH", async () => {
+    const before = doh.queries().length;
+    expect(await refusedJob("https://intranet.example.com/doc.txt")).toEqual({
+      status: "failed",
+      counts: failedOne,
+      last_error: {
+        code: "document_fetch_refused",
+        message: "document 0: fetching the document was refused: intranet.example.com resolves to a non-public address (10.0.0.5: private)",
+      },
+    });
+    expect(doh.queries().slice(before).sort()).toEqual(["A intranet.example.com application/dns-json", "AAAA intranet.example.com application/dns-json"]);
+  });
+
+  it("fails a document whose redirect leads to a name that resolves (through a CNAME) to the metadata address", async () => {
+    const host = await startLocalServer((_req, res) => res.writeHead(302, { location: "https://rebound.example.com/latest/meta-data/" }).end());
+    servers.push(host);
+    expect(await refusedJob(`${host.url}/doc`)).toEqual({
+      status: "failed",
+      counts: failedOne,
+      last_error: {
+        code: "document_fetch_refused",
+        message:
+          "document 0: fetching the document was refused: redirect to https://rebound.example.com/latest/meta-data/ refused: " +
+          "rebound.example.com resolves to a non-public address (169.254.169.254: linkLocal)",
+      },
+    });
+    expect(host.requests.map((r) => r.path)).toEqual(["/doc"]);
+  });
+
+  it("fails closed when the lookup fails: retried, then the job fails with the DNS reason", async () => {
+    const before = doh.queries().length;
+    expect(await refusedJob("https://broken.example.com/doc.txt")).toEqual({
+      status: "failed",
+      // The dead-letter consumer fails the job; the document never reached an outcome.
+      counts: { ...failedOne, documents_processed: 0, failed: 0 },
+      last_error: {
+        code: "document_failed",
+        message:
+          "Document 0 could not be indexed after every retry. Last error: document 0: fetching the document failed: " +
+          "DNS lookup for broken.example.com failed (DNS over HTTPS lookup failed with status 2); refusing a host that could not be checked",
+      },
+    });
+    // First delivery plus maxRetries (2, test/support/edge.ts) redeliveries, each asking A and AAAA.
+    expect(doh.queries().slice(before)).toHaveLength(6);
   });
 });
 

@@ -8,6 +8,7 @@
 import type { IndexingConfig } from "../env";
 import { signWebhook } from "../webhooks/standard-webhooks";
 import { jobView, type JobRecord } from "./job-types";
+import { dohResolver } from "./doh-resolver";
 import { safeFetch } from "./safe-fetch";
 
 export type CallbackEventType = "index.job.completed" | "index.job.failed";
@@ -37,6 +38,7 @@ export async function deliverCallback(
   const headers = signWebhook(secrets, callbackEventId(job), Math.floor(now.getTime() / 1000), body);
   const result = await safeFetch(job.callback.url, {
     policy: { allowLoopback: config.allowLoopbackUrls },
+    resolve: dohResolver(config.dohUrl),
     timeoutMs: config.callbackTimeoutMs,
     maxBytes: 64 * 1024,
     maxRedirects: config.fetchMaxRedirects,

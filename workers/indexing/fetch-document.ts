@@ -1,11 +1,12 @@
 /**
  * A URL document's text: fetched through safeFetch (https only, every redirect checked,
- * private, loopback and link-local addresses refused, size and time bounded), accepted
+ * non-public addresses refused as written and as resolved, size and time bounded), accepted
  * only as text (text/*, JSON, XML), decoded as UTF-8. 408, 425, 429 and 5xx answers are
  * transient (the message is retried); other non-2xx answers fail the document.
  */
 import type { IndexingConfig } from "../env";
 import { DocumentFailure } from "./document-errors";
+import { dohResolver } from "./doh-resolver";
 import { safeFetch } from "./safe-fetch";
 
 const TEXT_TYPES = /^(?:text\/[\w.+-]+|application\/(?:[\w.+-]+\+)?(?:json|xml))\s*(?:;|$)/i;
@@ -18,6 +19,7 @@ export class TransientFetchError extends Error {
 export async function fetchDocumentText(url: string, config: IndexingConfig): Promise<string> {
   const result = await safeFetch(url, {
     policy: { allowLoopback: config.allowLoopbackUrls },
+    resolve: dohResolver(config.dohUrl),
     timeoutMs: config.fetchTimeoutMs,
     maxBytes: config.maxDocumentBytes,
     maxRedirects: config.fetchMaxRedirects,

@@ -3,6 +3,12 @@
  * deployment's limits, which the schema cannot know: documents per job (400), bytes per
  * document (413), and the address rules for document and callback URLs (400, before
  * anything is queued; the consumer checks every redirect again).
+ *
+ * A `__proto__` key inside a document's `metadata` is refused (400 naming where it is)
+ * rather than kept: JSON.parse makes it a plain own key, but zod's `z.record` drops it
+ * (zod 4.6.7, checked), and any later `obj[key] = value` copy would set a prototype
+ * instead of a key. Refusing keeps the stored metadata exactly what was sent. Metadata
+ * nested past 32 levels is refused as well (400), before anything serialises it recursively.
  */
 import { z } from "@hono/zod-openapi";
 import { ApiError, invalidRequest } from "../errors/api-error";
@@ -71,6 +77,7 @@ const utf8Bytes = (text: string): number => new TextEncoder().encode(text).byteL
 
 export function parseJobRequest(body: unknown, config: IndexingConfig): JobRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalidRequest("The request body must be a JSON object.");
+  refuseProtoKeysInMetadata(body);
   const result = JobRequestSchema.safeParse(body);
   if (!result.success) throw schemaError(result.error.issues, FIELD_ORDER);
   const job = result.data;
@@ -101,4 +108,50 @@ export function parseJobRequest(body: unknown, config: IndexingConfig): JobReque
     if (!verdict.ok) throw invalidRequest(`Callback URL refused: ${verdict.reason}.`, "callback_url", "url_not_allowed");
   }
   return job;
+}
+
+/** Deeper metadata is refused: nothing needs it, and serialising it recursively could overflow the stack. */
+export const MAX_METADATA_DEPTH = 32;
+
+/**
+ * Throws a 400 naming the first `__proto__` key at any depth of any document's `metadata`
+ * in the parsed JSON body (before the schema, which would drop it silently), or the first
+ * value nested deeper than MAX_METADATA_DEPTH. Only own keys are seen: JSON.parse creates
+ * `__proto__` as one.
+ */
+function refuseProtoKeysInMetadata(body: object): void {
+  const documents: unknown = (body as { documents?: unknown }).documents;
+  if (!Array.isArray(documents)) return;
+  documents.forEach((doc: unknown, i) => {
+    if (typeof doc !== "object" || doc === null || !Object.hasOwn(doc, "metadata")) return;
+    const problem = metadataProblem((doc as { metadata: unknown }).metadata, `documents[${i}].metadata`);
+    if (problem?.kind === "proto") {
+      throw invalidRequest(`Document metadata may not contain the key '__proto__' (at ${problem.path}).`, problem.path, "metadata_key_not_allowed");
+    }
+    if (problem?.kind === "depth") {
+      throw invalidRequest(`Document metadata may be nested at most ${MAX_METADATA_DEPTH} levels deep.`, `documents[${i}].metadata`);
+    }
+  });
+}
+
+/**
+ * The path of an own `__proto__` key in a JSON value, or of a value nested too deeply, or
+ * undefined. Iterative, so a deeply nested body cannot overflow the stack here.
+ */
+function metadataProblem(root: unknown, rootPath: string): { kind: "proto" | "depth"; path: string } | undefined {
+  const pending: Array<[unknown, string, number]> = [[root, rootPath, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, path, depth] = next;
+    if (typeof value !== "object" || value === null) continue;
+    if (depth > MAX_METADATA_DEPTH) return { kind: "depth", path };
+    if (Array.isArray(value)) {
+      value.forEach((item: unknown, i) => pending.push([item, `${path}[${i}]`, depth + 1]));
+      continue;
+    }
+    for (const [key, item] of Object.entries(value)) {
+      if (key === "__proto__") return { kind: "proto", path: `${path}.__proto__` };
+      pending.push([item, `${path}.${key}`, depth + 1]);
+    }
+  }
+  return undefined;
 }

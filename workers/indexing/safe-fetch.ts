@@ -2,7 +2,8 @@
  * Fetches a user-supplied URL (a document, a webhook callback) under url-policy.ts. The
  * runtime's own redirect following would skip our checks on later hops, so redirects are
  * followed here by hand and every Location is checked before it is requested: a public
- * URL that answers 302 to http://169.254.169.254/ must not reach it.
+ * URL that answers 302 to http://169.254.169.254/ must not reach it. Each hop is checked
+ * as written (url-policy.ts) and then by what its name resolves to (resolved-host-check.ts).
  *
  * One timer bounds the whole exchange, every hop and the body included, since a server can
  * send headers and then stall. The body is read chunk by chunk and dropped as soon as it
@@ -12,12 +13,16 @@
  * help. Any final response that is not a redirect is `ok`; the caller decides what a 404
  * or a 500 means. Web APIs only, as it runs inside workerd.
  */
+import type { HostResolver } from "./doh-resolver";
+import { checkResolvedHost } from "./resolved-host-check";
 import { checkOutboundUrl, type UrlPolicy } from "./url-policy";
 import { readAtMost } from "../http/read-at-most";
 
 export interface SafeFetchOptions {
   policy: UrlPolicy;
-  /** Covers every hop and reading the body. */
+  /** Looks up each hop's name; any non-public answer, or a failed lookup, refuses the hop. */
+  resolve: HostResolver;
+  /** Covers every hop, its DNS lookups and reading the body. */
   timeoutMs: number;
   maxBytes: number;
   maxRedirects: number;
@@ -57,10 +62,11 @@ export async function safeFetch(url: string, options: SafeFetchOptions): Promise
   let hop: Hop = { url, method: options.method ?? "GET", headers: { ...options.headers }, body: options.body };
   try {
     for (let redirects = 0; ; redirects++) {
-      const verdict = checkOutboundUrl(hop.url, options.policy);
+      const written = checkOutboundUrl(hop.url, options.policy);
+      const verdict = written.ok ? await checkResolvedHost(written.url, options.policy, options.resolve, controller.signal) : written;
       if (!verdict.ok) {
         const reason = redirects === 0 ? verdict.reason : `redirect to ${describe(hop.url)} refused: ${verdict.reason}`;
-        return { ok: false, reason, retryable: false };
+        return { ok: false, reason, retryable: verdict.retryable ?? false };
       }
       const response = await doFetch(verdict.url.href, {
         method: hop.method,

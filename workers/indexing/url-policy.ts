@@ -2,26 +2,49 @@
  * Which user-supplied URLs (documents to fetch, webhook callbacks) the Worker may call.
  * The point is to keep a caller from steering our requests at addresses that are not
  * meant to be public: loopback, private networks, link-local (the cloud metadata service
- * at 169.254.169.254), multicast and reserved space.
+ * at 169.254.169.254), multicast, reserved space, and IPv6 forms that embed or route to
+ * any of those (IPv4-mapped, NAT64, 6to4, Teredo).
  *
- * What this can and cannot see: it judges the URL's host as written. A hostname whose DNS
- * points at a private address cannot be checked here, since Workers have no DNS API. That
- * gap is narrower than on a server: a Worker's fetch leaves from the Cloudflare edge and
- * cannot reach private networks of the edge itself. So the defence is this literal-address
- * and reserved-name check plus re-checking every redirect hop (safe-fetch.ts), not DNS.
+ * Hosts are refused by kind, never by a list of bad ranges to keep complete:
+ * - an address literal must be global unicast: `ipaddr.js`'s `range()` must be `unicast`
+ *   (it names every special-purpose range, IANA's registries) and an IPv6 one must also
+ *   lie in 2000::/3, the only space allocated for global unicast (RFC 4291 §2.4, IANA's
+ *   IPv6 address space registry), which also shuts out ::/96 "IPv4-compatible" forms;
+ * - a name must be a registrable domain or below one under a public suffix of the Public
+ *   Suffix List's ICANN section (`tldts`): `metadata`, `printer.local`, `x.internal`,
+ *   `kubernetes.default.svc`, `router.lan` have no such suffix. `.arpa` (home.arpa,
+ *   in-addr.arpa) and `.onion` are ICANN suffixes but special-use, so they are refused
+ *   too; so are names with empty labels (`example.com.`, `a..b`), which only a resolver's
+ *   search rules give meaning.
+ *
+ * This judges the URL as written. What a name resolves to is checked separately, on every
+ * hop, by resolved-host-check.ts.
  *
  * WHATWG URL parsing has already normalised odd IPv4 spellings (`2130706433`, `0x7f.1`,
- * `127.1`) to dotted quads and IPv6 to compressed lower-case hex, so only those two forms
- * need reading here.
+ * `127.1`) to dotted quads and IPv6 to compressed lower-case hex, and names to lower-case
+ * punycode, before anything here reads them.
  */
+import ipaddr from "ipaddr.js";
+import { parse as parseDomain } from "tldts";
 
 export interface UrlPolicy {
   /** Local development: allow http: and loopback hosts, e.g. a stand-in on 127.0.0.1. */
   allowLoopback: boolean;
 }
 
-export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string };
+/** `retryable`: the refusal may not hold on a later try (a DNS lookup that failed), as opposed to a verdict on the URL. */
+export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string; retryable?: boolean };
 
+/** ICANN-section suffixes whose names are not meant to reach the public Internet (RFC 6761/8375/7686). */
+const SPECIAL_USE_TLDS = new Set(["arpa", "onion"]);
+
+/** Global unicast IPv6 space, 2000::/3 (RFC 4291 §2.4). */
+const IPV6_GLOBAL_UNICAST = ipaddr.parseCIDR("2000::/3");
+
+/**
+ * Judges a URL by its scheme, credentials and host as written (no DNS). `https:` only,
+ * except loopback hosts under `allowLoopback`, which may also use `http:`.
+ */
 export function checkOutboundUrl(raw: string, policy: UrlPolicy): UrlVerdict {
   let url: URL;
   try {
@@ -34,7 +57,7 @@ export function checkOutboundUrl(raw: string, policy: UrlPolicy): UrlVerdict {
     return { ok: false, reason: "URL must not contain a username or password" };
   }
 
-  const loopbackAllowed = policy.allowLoopback && isLoopback(url.hostname);
+  const loopbackAllowed = policy.allowLoopback && isLoopbackHost(url.hostname);
   // The host is judged before the scheme so that http://169.254.169.254 is refused for
   // what it is, not merely for lacking TLS.
   if (!loopbackAllowed) {
@@ -45,119 +68,62 @@ export function checkOutboundUrl(raw: string, policy: UrlPolicy): UrlVerdict {
   return { ok: true, url };
 }
 
-/** The reason a host is refused, or undefined when it may be called. */
-function refusedHost(hostname: string): string | undefined {
-  const v4 = parseIpv4(hostname);
-  if (v4 !== undefined) return isRefusedIpv4(v4) ? addressReason(hostname) : undefined;
-  if (hostname.startsWith("[")) {
-    const inner = hostname.slice(1, -1);
-    const groups = parseIpv6(inner);
-    // The URL parser accepted it, so this only fails on a form it never produces.
-    if (groups === undefined || isRefusedIpv6(groups)) return addressReason(inner);
-    return undefined;
-  }
-  const name = withoutTrailingDot(hostname);
-  if (LOCAL_NAME_SUFFIXES.some((suffix) => name === suffix.slice(1) || name.endsWith(suffix))) {
-    return `URL names a local or internal host (${hostname})`;
-  }
-  return undefined;
+/**
+ * The kind of a non-public IP address (dotted quad, or IPv6 text without brackets):
+ * `ipaddr.js`'s range name such as `private`, `loopback`, `rfc6052`, `teredo`, or
+ * `notGlobalUnicast` / `invalid`; undefined when it is global unicast and may be called.
+ * Also judges the answers of a DNS lookup (resolved-host-check.ts).
+ */
+export function nonPublicAddressKind(address: string): string | undefined {
+  const kind = addressKind(address);
+  return kind === "unicast" ? undefined : kind;
 }
 
-function addressReason(address: string): string {
-  return `URL names a private, loopback or link-local address (${address})`;
+/** Whether a URL's hostname is an address literal (DNS is not asked about those). */
+export function isAddressLiteral(hostname: string): boolean {
+  return hostname.startsWith("[") || ipaddr.IPv4.isValidFourPartDecimal(hostname);
 }
-
-/** Names that only mean something inside a machine or a private network. */
-const LOCAL_NAME_SUFFIXES = [".localhost", ".internal", ".local"];
 
 /** Only these count as loopback for `allowLoopback`; other private space stays refused. */
-function isLoopback(hostname: string): boolean {
-  const v4 = parseIpv4(hostname);
-  if (v4 !== undefined) return v4 >>> 24 === 127;
-  if (hostname === "[::1]") return true;
-  const name = withoutTrailingDot(hostname);
-  return name === "localhost" || name.endsWith(".localhost");
+export function isLoopbackHost(hostname: string): boolean {
+  if (isAddressLiteral(hostname)) return addressKind(unbracketed(hostname)) === "loopback";
+  return hostname === "localhost" || hostname.endsWith(".localhost");
 }
 
-function withoutTrailingDot(hostname: string): string {
-  return hostname.endsWith(".") ? hostname.slice(0, -1) : hostname;
+/**
+ * `ipaddr.js`'s range name for an address, with IPv6 outside 2000::/3 that it calls
+ * `unicast` named `notGlobalUnicast`, and text that is no address named `invalid`.
+ */
+function addressKind(address: string): string {
+  if (ipaddr.IPv4.isValidFourPartDecimal(address)) return ipaddr.IPv4.parse(address).range();
+  if (!ipaddr.IPv6.isValid(address) || address.includes("%")) return "invalid";
+  const v6 = ipaddr.IPv6.parse(address);
+  const range = v6.range();
+  if (range === "unicast" && !v6.match(IPV6_GLOBAL_UNICAST)) return "notGlobalUnicast";
+  return range;
 }
 
-/** [network, prefix length] pairs, networks as unsigned 32-bit numbers. */
-const REFUSED_IPV4: ReadonlyArray<readonly [number, number]> = [
-  [ipv4(0, 0, 0, 0), 8], // "this network"
-  [ipv4(10, 0, 0, 0), 8],
-  [ipv4(100, 64, 0, 0), 10], // carrier-grade NAT
-  [ipv4(127, 0, 0, 0), 8],
-  [ipv4(169, 254, 0, 0), 16], // link-local, including the cloud metadata service
-  [ipv4(172, 16, 0, 0), 12],
-  [ipv4(192, 0, 0, 0), 24], // IETF protocol assignments
-  [ipv4(192, 168, 0, 0), 16],
-  [ipv4(198, 18, 0, 0), 15], // benchmarking
-  [ipv4(224, 0, 0, 0), 4], // multicast
-  [ipv4(240, 0, 0, 0), 4], // reserved, which also covers 255.255.255.255
-];
-
-function ipv4(a: number, b: number, c: number, d: number): number {
-  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+function unbracketed(hostname: string): string {
+  return hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
 }
 
-function isRefusedIpv4(address: number): boolean {
-  return REFUSED_IPV4.some(([network, prefix]) => address >>> (32 - prefix) === network >>> (32 - prefix));
-}
-
-/** A dotted quad as an unsigned 32-bit number, or undefined when it is not one. */
-function parseIpv4(text: string): number | undefined {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (match === null) return undefined;
-  const octets = match.slice(1).map(Number);
-  if (octets.some((octet) => octet > 255)) return undefined;
-  const [a = 0, b = 0, c = 0, d = 0] = octets;
-  return ipv4(a, b, c, d);
-}
-
-/** The eight 16-bit groups of an IPv6 address (without brackets), or undefined. */
-function parseIpv6(text: string): number[] | undefined {
-  const halves = text.split("::");
-  if (halves.length > 2) return undefined;
-  const head = groupsOf(halves[0] ?? "");
-  const tail = halves.length === 2 ? groupsOf(halves[1] ?? "") : [];
-  if (head === undefined || tail === undefined) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  return [...head, ...Array<number>(missing).fill(0), ...tail];
-}
-
-function groupsOf(text: string): number[] | undefined {
-  if (text === "") return [];
-  const groups: number[] = [];
-  const parts = text.split(":");
-  for (const [i, part] of parts.entries()) {
-    // A trailing dotted quad (::ffff:1.2.3.4) is two groups; the URL parser never emits
-    // one, but accepting it keeps this function honest about what IPv6 text is.
-    const v4 = i === parts.length - 1 ? parseIpv4(part) : undefined;
-    if (v4 !== undefined) groups.push(v4 >>> 16, v4 & 0xffff);
-    else if (/^[0-9a-f]{1,4}$/i.test(part)) groups.push(parseInt(part, 16));
-    else return undefined;
+/** The reason a host is refused, or undefined when it may be called. */
+function refusedHost(hostname: string): string | undefined {
+  if (isAddressLiteral(hostname)) {
+    const address = unbracketed(hostname);
+    const kind = nonPublicAddressKind(address);
+    return kind === undefined ? undefined : `URL names a non-public address (${address}: ${kind})`;
   }
-  return groups;
-}
-
-function isRefusedIpv6(groups: readonly number[]): boolean {
-  const g = (i: number): number => groups[i] ?? 0;
-  const embedded = (hi: number): number => ((g(hi) << 16) | g(hi + 1)) >>> 0;
-  const zeroUpTo = (end: number): boolean => groups.slice(0, end).every((group) => group === 0);
-
-  // ::/96 holds ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d, which some stacks
-  // still route as IPv4; as embedded addresses :: and ::1 read as 0.0.0.0 and 0.0.0.1,
-  // both refused, so one rule covers all three.
-  if (zeroUpTo(6)) return isRefusedIpv4(embedded(6));
-  if (zeroUpTo(5) && g(5) === 0xffff) return isRefusedIpv4(embedded(6)); // IPv4-mapped
-  if (g(0) === 0x64 && g(1) === 0xff9b && groups.slice(2, 6).every((group) => group === 0)) {
-    return isRefusedIpv4(embedded(6)); // NAT64
+  if (hostname.startsWith(".") || hostname.endsWith(".") || hostname.includes("..")) {
+    return `URL host has an empty label (${hostname})`;
   }
-  if (g(0) === 0x2002) return isRefusedIpv4(embedded(1)); // 6to4
-  if ((g(0) & 0xfe00) === 0xfc00) return true; // unique local
-  if ((g(0) & 0xffc0) === 0xfe80) return true; // link-local
-  return (g(0) & 0xff00) === 0xff00; // multicast
+  const domain = parseDomain(hostname, { allowPrivateDomains: false });
+  // isIcann: the longest matching suffix is in the PSL's ICANN section (not the implicit
+  // "*" rule tldts applies to unknown TLDs); domain: the host is not the suffix itself.
+  if (domain.isIcann !== true || domain.domain === null || domain.publicSuffix === null) {
+    return `URL names a host outside the public DNS (${hostname})`;
+  }
+  const tld = domain.publicSuffix.slice(domain.publicSuffix.lastIndexOf(".") + 1);
+  if (SPECIAL_USE_TLDS.has(tld)) return `URL names a special-use domain (${hostname})`;
+  return undefined;
 }

@@ -5,8 +5,9 @@
  * carries no key; the signature over `id.timestamp.body` with one of that tenant's
  * `whsec_` secrets is the proof, checked in constant time, within 5 minutes of now.
  *
- * An unknown tenant gets the same 401 as a bad signature, so the endpoint does not say
- * which tenant ids exist. A verified webhook acts with the `index` scope only.
+ * An unknown tenant gets the same 401 as a bad signature, after the same Redis reads and
+ * the same number of HMACs (verifyWebhook pads with a placeholder), so neither the answer
+ * nor its timing says which tenant ids exist. A verified webhook acts with the `index` scope only.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";

@@ -7,6 +7,12 @@
  * Create answers 202 at once; the work happens on the index queue. `Idempotency-Key`
  * (or, for webhooks, `webhook-id`) makes retries safe: the same key and body return the
  * same job with `idempotent-replayed: true`; the same key with another body is a 409.
+ *
+ * A webhook request means only what its signature covers (`webhook-id`, timestamp, body)
+ * plus `?tenant=`, which the signature is checked against. Its idempotency key is always
+ * the signed `webhook-id`: an `Idempotency-Key` header on it is ignored, since anyone
+ * replaying a captured request within the 5-minute tolerance could otherwise add a new one
+ * and get a new (billed) job each time. No other query parameter or header is read.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -59,7 +65,9 @@ const routes = [
     method: "post",
     path: "/v1/index/jobs",
     security: [{ bearerAuth: [] }, {}],
-    description: "Start an indexing job. Authenticate with an API key (scope `index`) or a Standard Webhooks signature and `?tenant=`.",
+    description:
+      "Start an indexing job. Authenticate with an API key (scope `index`) or a Standard Webhooks signature and `?tenant=`. " +
+      "`Idempotency-Key` makes retries safe; a signed webhook's key is always its `webhook-id` and the header is ignored there.",
     request: { body: { content: { "application/json": { schema: JobRequestSchema } }, required: true } },
     responses: { 202: { description: "The job, queued", content: { "application/json": { schema: JobSchema } } }, ...errors([400, 401, 403, 409, 413, 503]) },
   }),
@@ -112,9 +120,11 @@ async function callerJob(c: Context<AppEnv>): Promise<JobRecord> {
   return job;
 }
 
+/** The job's idempotency key: the signed `webhook-id` for a webhook, else `Idempotency-Key` if sent. */
 function idempotencyKeyOf(c: Context<AppEnv>, webhookId: string | null): string | null {
+  if (webhookId !== null) return `webhook:${webhookId}`;
   const header = c.req.header("idempotency-key");
-  if (header === undefined) return webhookId === null ? null : `webhook:${webhookId}`;
+  if (header === undefined) return null;
   if (!IDEMPOTENCY_KEY.test(header)) throw invalidRequest("'Idempotency-Key' must be 1 to 255 visible ASCII characters.", "Idempotency-Key");
   return `key:${header}`;
 }

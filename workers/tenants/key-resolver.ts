@@ -18,7 +18,7 @@
 import { BoundedTtlMap } from "./bounded-ttl-map";
 import { keyPrefix, parseApiKey } from "./key-format";
 import { readKey, readTenant, type RecordReader } from "./read-records";
-import { digestFromHex, digestsEqual, sha256Bytes } from "./secret-digest";
+import { digestFromHex, digestsEqual, PLACEHOLDER_DIGEST, sha256Bytes } from "./secret-digest";
 import type { ApiKeyRecord, Principal, Tenant } from "./types";
 import type { TenancyConfig } from "../env";
 
@@ -93,8 +93,10 @@ export function tenantKeyResolver(
     const parsed = parseApiKey(presentedKey);
     if (parsed === null) return refuse("malformed");
     const [entry, presentedDigest] = await Promise.all([lookup(parsed.publicId), sha256Bytes(parsed.secret)]);
+    // Compared before the unknown-id refusal, against a placeholder, so an unknown id and a
+    // wrong secret do the same digest and comparison and cannot be told apart by time.
+    const secretMatches = digestsEqual(presentedDigest, entry?.digest ?? PLACEHOLDER_DIGEST);
     if (entry === null) return refuse("unknown");
-    const secretMatches = digestsEqual(presentedDigest, entry.digest);
     if (!secretMatches || entry.record.prefix !== keyPrefix(parsed.env, parsed.publicId)) return refuse("unknown");
     if (entry.record.revoked_at !== null) return refuse("revoked");
     if (entry.tenant === null) return refuse("unknown");

@@ -20,6 +20,13 @@ export function digestFromHex(hex: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * Compared with a presented secret's digest when the key id has no record, so an unknown
+ * id costs the same digest and comparison as a wrong secret. All zeros: no known input
+ * hashes to it, and the unknown path refuses whatever the comparison says.
+ */
+export const PLACEHOLDER_DIGEST: Uint8Array = new Uint8Array(32);
+
 /** Both arguments are 32-byte SHA-256 digests; workerd's timingSafeEqual does not exit early. */
 export function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);

@@ -6,6 +6,11 @@
  * package's own `Webhook.sign`. Verification checks the timestamp itself, against an
  * injectable clock, because the package's `verify` reads `Date.now()` and reports a stale
  * timestamp and a wrong signature alike as exceptions told apart only by message text.
+ *
+ * Verification computes the same number of HMACs whatever the tenant holds (none: an
+ * unknown tenant or one without a secret; one; or two during a rotation), padding with a
+ * placeholder secret whose result is never accepted, so the time to refuse a signature
+ * does not say whether the tenant exists or is mid-rotation.
  */
 import { Webhook } from "standardwebhooks";
 
@@ -13,6 +18,13 @@ import { Webhook } from "standardwebhooks";
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]{43}=$/;
 const SECRET_BYTES = 32;
+/** A tenant holds at most a current and a previous secret (webhook-secret-store.ts). */
+const MAX_SECRETS = 2;
+/**
+ * HMAC'd in place of missing secrets so every verification does MAX_SECRETS HMACs. It is
+ * public (32 zero bytes), so a match against it is discarded, never an accepted signature.
+ */
+const PLACEHOLDER_SECRET = `whsec_${btoa(String.fromCharCode(...new Uint8Array(SECRET_BYTES)))}`;
 const TIMESTAMP_PATTERN = /^[0-9]{1,15}$/;
 
 export interface WebhookHeaders {
@@ -57,11 +69,14 @@ export function verifyWebhook(
     .filter((s) => s.startsWith("v1,"))
     .map((s) => s.slice("v1,".length));
   const at = new Date(seconds * 1000);
-  for (const secret of secrets) {
-    const expected = new Webhook(secret).sign(id, at, rawBody).slice("v1,".length);
-    if (presented.some((candidate) => signaturesEqual(candidate, expected))) return { ok: true, id };
+  const candidates = [...secrets, ...Array<string | null>(Math.max(0, MAX_SECRETS - secrets.length)).fill(null)];
+  let verified = false;
+  for (const secret of candidates) {
+    const expected = new Webhook(secret ?? PLACEHOLDER_SECRET).sign(id, at, rawBody).slice("v1,".length);
+    const matches = presented.some((candidate) => signaturesEqual(candidate, expected));
+    verified ||= matches && secret !== null;
   }
-  return { ok: false, reason: "bad_signature" };
+  return verified ? { ok: true, id } : { ok: false, reason: "bad_signature" };
 }
 
 /**

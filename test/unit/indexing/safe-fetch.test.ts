@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { AddressType, HostResolver } from "../../../workers/indexing/doh-resolver";
 import { safeFetch, type SafeFetchOptions } from "../../../workers/indexing/safe-fetch";
 
 // Real HTTP servers on 127.0.0.1, reached through Node's real fetch; allowLoopback is the
 // local-development policy that lets loopback through while everything else stays refused.
+// DNS is a fake resolver with fixed answers per name (address literals never reach it).
 
 interface Received {
   method: string;
@@ -79,6 +81,8 @@ beforeAll(async () => {
     "/hop2": redirect(301, "./ok?via=hop2"),
     "/to-metadata": redirect(302, "http://169.254.169.254/latest/meta-data"),
     "/to-private": redirect(302, "http://10.0.0.1/"),
+    "/to-private-name": redirect(302, "https://files.example.com/secret?token=1"),
+    "/to-public-name": redirect(307, "https://cdn.example.net/doc.txt"),
     "/to-ftp": redirect(307, "ftp://127.0.0.1/file"),
     "/loop": redirect(302, "/loop"),
     "/no-location": (_req, res) => res.writeHead(302).end("moved nowhere"),
@@ -130,9 +134,22 @@ function recordingFetch(): { fetch: typeof fetch; urls: string[] } {
   return { fetch: recording, urls };
 }
 
+/** A resolver with fixed answers, recording every lookup; a name it does not know fails the lookup. */
+function fakeResolver(records: Record<string, Partial<Record<AddressType, string[]>>>): { resolve: HostResolver; lookups: string[] } {
+  const lookups: string[] = [];
+  const resolve: HostResolver = async (name, type) => {
+    lookups.push(`${type} ${name}`);
+    const answers = records[name];
+    if (answers === undefined) throw new Error("resolver unreachable");
+    return answers[type] ?? [];
+  };
+  return { resolve, lookups };
+}
+
 function options(overrides: Partial<SafeFetchOptions> = {}): SafeFetchOptions {
   return {
     policy: { allowLoopback: true },
+    resolve: fakeResolver({}).resolve,
     timeoutMs: TIMEOUT_MS,
     maxBytes: MAX_BYTES,
     maxRedirects: 3,
@@ -162,12 +179,12 @@ describe("safeFetch", () => {
     const { fetch, urls } = recordingFetch();
     expect(await safeFetch("http://169.254.169.254/latest/meta-data", options({ fetch }))).toEqual({
       ok: false,
-      reason: "URL names a private, loopback or link-local address (169.254.169.254)",
+      reason: "URL names a non-public address (169.254.169.254: linkLocal)",
       retryable: false,
     });
     expect(await safeFetch(`${main.base}/ok`, options({ fetch, policy: { allowLoopback: false } }))).toEqual({
       ok: false,
-      reason: "URL names a private, loopback or link-local address (127.0.0.1)",
+      reason: "URL names a non-public address (127.0.0.1: loopback)",
       retryable: false,
     });
     expect(urls).toEqual([]);
@@ -186,7 +203,7 @@ describe("safeFetch", () => {
       ok: false,
       reason:
         "redirect to http://169.254.169.254/latest/meta-data refused: " +
-        "URL names a private, loopback or link-local address (169.254.169.254)",
+        "URL names a non-public address (169.254.169.254: linkLocal)",
       retryable: false,
     });
     expect(urls).toEqual([`${main.base}/to-metadata`]);
@@ -197,7 +214,7 @@ describe("safeFetch", () => {
     const { fetch, urls } = recordingFetch();
     expect(await safeFetch(`${main.base}/to-private`, options({ fetch }))).toEqual({
       ok: false,
-      reason: "redirect to http://10.0.0.1/ refused: URL names a private, loopback or link-local address (10.0.0.1)",
+      reason: "redirect to http://10.0.0.1/ refused: URL names a non-public address (10.0.0.1: private)",
       retryable: false,
     });
     expect(urls).toEqual([`${main.base}/to-private`]);
@@ -353,5 +370,98 @@ describe("safeFetch method and body across redirects", () => {
     } finally {
       await bounce.close();
     }
+  });
+});
+
+describe("safeFetch and what names resolve to", () => {
+  const PUBLIC_V4 = "93.184.216.34";
+  const PUBLIC_V6 = "2606:2800:220:1:248:1893:25c8:1946";
+
+  /** Node's fetch for loopback; for the public test names, a canned answer instead of the Internet. */
+  function fetchWithPublicNames(): { fetch: typeof fetch; urls: string[] } {
+    const urls: string[] = [];
+    const doFetch: typeof fetch = (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      urls.push(url);
+      if (new URL(url).hostname.endsWith(".example.net")) return Promise.resolve(new Response("public text", { status: 200 }));
+      return fetch(input, init);
+    };
+    return { fetch: doFetch, urls };
+  }
+
+  it("refuses a redirect to a name that resolves to a private address, requesting nothing there", async () => {
+    const { resolve, lookups } = fakeResolver({ "files.example.com": { A: [PUBLIC_V4, "10.0.0.7"], AAAA: [] } });
+    const { fetch, urls } = fetchWithPublicNames();
+    expect(await safeFetch(`${main.base}/to-private-name`, options({ fetch, resolve }))).toEqual({
+      ok: false,
+      reason: "redirect to https://files.example.com/secret refused: files.example.com resolves to a non-public address (10.0.0.7: private)",
+      retryable: false,
+    });
+    expect(urls).toEqual([`${main.base}/to-private-name`]);
+    expect(lookups.sort()).toEqual(["A files.example.com", "AAAA files.example.com"]);
+  });
+
+  it("refuses a name whose AAAA answer alone is non-public (loopback, NAT64 of a private v4)", async () => {
+    const cases = [
+      ["::1", "loopback"],
+      ["64:ff9b::a00:1", "rfc6052"],
+      ["fd00::5", "uniqueLocal"],
+    ];
+    for (const [aaaa, kind] of cases) {
+      const { resolve } = fakeResolver({ "cdn.example.net": { A: [PUBLIC_V4], AAAA: [aaaa!] } });
+      const { fetch, urls } = fetchWithPublicNames();
+      expect(await safeFetch("https://cdn.example.net/doc.txt", options({ fetch, resolve, policy: { allowLoopback: false } }))).toEqual({
+        ok: false,
+        reason: `cdn.example.net resolves to a non-public address (${aaaa}: ${kind})`,
+        retryable: false,
+      });
+      expect(urls).toEqual([]);
+    }
+  });
+
+  it("follows a redirect to a name whose every answer is public", async () => {
+    const { resolve, lookups } = fakeResolver({ "cdn.example.net": { A: [PUBLIC_V4], AAAA: [PUBLIC_V6] } });
+    const { fetch, urls } = fetchWithPublicNames();
+    const result = await safeFetch(`${main.base}/to-public-name`, options({ fetch, resolve }));
+    if (!result.ok) throw new Error(result.reason);
+    expect([result.status, text(result.body), result.finalUrl]).toEqual([200, "public text", "https://cdn.example.net/doc.txt"]);
+    expect(urls).toEqual([`${main.base}/to-public-name`, "https://cdn.example.net/doc.txt"]);
+    expect(lookups.sort()).toEqual(["A cdn.example.net", "AAAA cdn.example.net"]);
+  });
+
+  it("fails closed, retryably, when the lookup fails; refuses a name with no addresses", async () => {
+    const { fetch, urls } = fetchWithPublicNames();
+    const down = fakeResolver({});
+    expect(await safeFetch("https://cdn.example.net/doc.txt", options({ fetch, resolve: down.resolve, policy: { allowLoopback: false } }))).toEqual({
+      ok: false,
+      reason: "DNS lookup for cdn.example.net failed (resolver unreachable); refusing a host that could not be checked",
+      retryable: true,
+    });
+    const empty = fakeResolver({ "cdn.example.net": {} });
+    expect(await safeFetch("https://cdn.example.net/doc.txt", options({ fetch, resolve: empty.resolve, policy: { allowLoopback: false } }))).toEqual({
+      ok: false,
+      reason: "cdn.example.net has no A or AAAA record",
+      retryable: false,
+    });
+    expect(urls).toEqual([]);
+  });
+
+  it("asks nothing about address literals, or about loopback names in local development", async () => {
+    const { resolve, lookups } = fakeResolver({});
+    const result = await safeFetch(`${main.base.replace("127.0.0.1", "localhost")}/ok`, options({ resolve }));
+    if (!result.ok) throw new Error(result.reason);
+    expect(text(result.body)).toBe("hello");
+    await safeFetch(`${main.base}/ok`, options({ resolve }));
+    expect(lookups).toEqual([]);
+  });
+
+  it("counts a lookup that stalls against the one timeout", async () => {
+    const stalled: HostResolver = (_name, _type, signal) =>
+      new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+    expect(await safeFetch("https://cdn.example.net/doc.txt", options({ resolve: stalled, policy: { allowLoopback: false } }))).toEqual({
+      ok: false,
+      reason: "request timed out after 300 ms",
+      retryable: true,
+    });
   });
 });

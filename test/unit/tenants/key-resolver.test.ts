@@ -4,6 +4,7 @@
  * injected clock, its bounds, and fail-closed behaviour with Redis down.
  */
 import "./workerd-crypto";
+import { createHash } from "node:crypto";
 import type { Redis } from "@upstash/redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../../workers/errors/api-error";
@@ -95,6 +96,35 @@ describe("refusals and the principal", () => {
     expect(await resolve(key)).toEqual({ ok: false, reason: "suspended" });
     await store.updateTenant(tenant.id, { status: "active" });
     expect((await resolve(key)).ok).toBe(true);
+  });
+});
+
+describe("timing: an unknown id and a wrong secret do the same work", () => {
+  const sha256 = (text: string) => new Uint8Array(createHash("sha256").update(text).digest());
+
+  it("one SHA-256 of the presented secret and one constant-time comparison each, cold and cached", async () => {
+    const { key } = await tenantWithKey();
+    const unknownKey = `sk_live_0000000000000000_${"a".repeat(32)}`;
+    const wrongSecret = withSecret(key, "a".repeat(32));
+    const { resolve } = setup();
+    const digest = vi.spyOn(crypto.subtle, "digest");
+    const compare = vi.spyOn(crypto.subtle, "timingSafeEqual");
+    const work = async (presented: string) => {
+      digest.mockClear();
+      compare.mockClear();
+      expect(await resolve(presented)).toEqual({ ok: false, reason: "unknown" });
+      const bytes = (data: unknown) => new Uint8Array(data as Uint8Array);
+      return { digests: digest.mock.calls.length, comparisons: compare.mock.calls.map(([a, b]) => [bytes(a), bytes(b)]) };
+    };
+    for (const round of ["cold", "cached"]) {
+      const unknown = await work(unknownKey);
+      const wrong = await work(wrongSecret);
+      expect([round, unknown.digests, wrong.digests]).toEqual([round, 1, 1]);
+      // Both compare SHA-256("a" × 32); the unknown id against 32 zero bytes, as no stored digest exists.
+      expect(unknown.comparisons).toEqual([[sha256("a".repeat(32)), new Uint8Array(32)]]);
+      expect(wrong.comparisons).toHaveLength(1);
+      expect(wrong.comparisons[0]?.[0]).toEqual(sha256("a".repeat(32)));
+    }
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import "../tenants/workerd-crypto";
 import { Webhook } from "standardwebhooks";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { newWebhookSecret, signWebhook, verifyWebhook, WEBHOOK_SECRET_PATTERN } from "../../../workers/webhooks/standard-webhooks";
 
 // https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
@@ -144,5 +144,38 @@ describe("newWebhookSecret", () => {
     }
     expect(new Set(secrets).size).toBe(secrets.length);
     expect(() => new Webhook(secrets[0]!)).not.toThrow();
+  });
+});
+
+describe("timing: the same HMAC work whatever the tenant holds", () => {
+  afterEach(() => vi.restoreAllMocks());
+  const at = 1614265330;
+  const body = '{"documents":[]}';
+  const forged = { id: "msg_forged", timestamp: String(at), signature: "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" };
+
+  it("two HMACs to refuse a forged signature: no secrets (unknown tenant), one, or two mid-rotation", () => {
+    const sign = vi.spyOn(Webhook.prototype, "sign");
+    const hmacs = (secrets: string[]) => {
+      sign.mockClear();
+      expect(verifyWebhook(secrets, forged, body, at)).toEqual({ ok: false, reason: "bad_signature" });
+      return sign.mock.calls.map(([id, when, payload]) => [id, (when as Date).getTime(), payload]);
+    };
+    const expected = [
+      ["msg_forged", at * 1000, body],
+      ["msg_forged", at * 1000, body],
+    ];
+    expect(hmacs([])).toEqual(expected);
+    expect(hmacs([newWebhookSecret()])).toEqual(expected);
+    expect(hmacs([newWebhookSecret(), newWebhookSecret()])).toEqual(expected);
+  });
+
+  it("never accepts a signature made with the placeholder secret (32 zero bytes), even for a tenant with none", () => {
+    const placeholder = `whsec_${Buffer.alloc(32).toString("base64")}`;
+    const signature = new Webhook(placeholder).sign("msg_p", new Date(at * 1000), body);
+    const headers = { id: "msg_p", timestamp: String(at), signature };
+    expect(verifyWebhook([], headers, body, at)).toEqual({ ok: false, reason: "bad_signature" });
+    expect(verifyWebhook([newWebhookSecret()], headers, body, at)).toEqual({ ok: false, reason: "bad_signature" });
+    // The same signature is accepted once the placeholder really is the tenant's secret: the check above is not vacuous.
+    expect(verifyWebhook([placeholder], headers, body, at)).toEqual({ ok: true, id: "msg_p" });
   });
 });
