@@ -21,6 +21,31 @@ export const FULL_DIMENSIONS = 2560;
 /** Qwen3's tokenizer has 151,669 ids (151,643 BPE + 26 added); anything above is no token. */
 export const MAX_TOKEN_ID = 151_668;
 
+/** `input_type` (extension), shared by every request that embeds: `/v1/embeddings`, index jobs. */
+export const InputTypeSchema = z.enum(["query", "document"], { error: "'input_type' must be 'query' or 'document'." });
+
+/** `instruction` (extension): the task for queries; must say something (not blank to SGLang). */
+export const InstructionSchema = z
+  .string({ error: "'instruction' must be a string." })
+  .min(1, { error: "'instruction' cannot be empty." })
+  .max(4096, { error: "'instruction' must be at most 4096 characters." })
+  .refine((text) => !isBlankToSglang(text), { error: "'instruction' cannot be only whitespace." })
+  .openapi({ description: "Task description for queries; implies input_type 'query'. Not with input_type 'document'." });
+
+/** An instruction only means something for queries: with `input_type: "document"` it would be dropped, so 400. */
+export function refuseInstructionForDocuments(
+  request: { instruction?: string | undefined; input_type?: "query" | "document" | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (request.instruction !== undefined && request.input_type === "document") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["instruction"],
+      message: "'instruction' applies only to queries; it cannot be used with input_type 'document'.",
+    });
+  }
+}
+
 export type EmbeddingInput =
   | { kind: "text"; items: string[] }
   | { kind: "tokens"; items: number[][] };
@@ -104,25 +129,10 @@ export const EmbeddingRequestSchema = z
         .max(FULL_DIMENSIONS, { error: `'dimensions' must be an integer between ${MIN_DIMENSIONS} and ${FULL_DIMENSIONS}.` }),
     ),
     user: optional(z.string({ error: "'user' must be a string." }).max(256, { error: "'user' must be at most 256 characters." })),
-    input_type: optional(z.enum(["query", "document"], { error: "'input_type' must be 'query' or 'document'." })),
-    instruction: optional(
-      z
-        .string({ error: "'instruction' must be a string." })
-        .min(1, { error: "'instruction' cannot be empty." })
-        .max(4096, { error: "'instruction' must be at most 4096 characters." })
-        .refine((text) => !isBlankToSglang(text), { error: "'instruction' cannot be only whitespace." })
-        .openapi({ description: "Task description for queries; implies input_type 'query'. Not with input_type 'document'." }),
-    ),
+    input_type: optional(InputTypeSchema),
+    instruction: optional(InstructionSchema),
   })
-  .superRefine((request, ctx) => {
-    if (request.instruction !== undefined && request.input_type === "document") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["instruction"],
-        message: "'instruction' applies only to queries; it cannot be used with input_type 'document'.",
-      });
-    }
-  })
+  .superRefine(refuseInstructionForDocuments)
   .openapi("CreateEmbeddingRequest");
 
 export type EmbeddingRequest = z.output<typeof EmbeddingRequestSchema>;

@@ -13,7 +13,13 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError, invalidRequest } from "../errors/api-error";
 import { schemaError } from "../errors/schema-error";
-import { FULL_DIMENSIONS, MIN_DIMENSIONS } from "../embeddings/request-schema";
+import {
+  FULL_DIMENSIONS,
+  InputTypeSchema,
+  InstructionSchema,
+  MIN_DIMENSIONS,
+  refuseInstructionForDocuments,
+} from "../embeddings/request-schema";
 import { MAX_CHUNK_TOKENS, MIN_CHUNK_TOKENS, type IndexingConfig } from "../env";
 import { checkOutboundUrl } from "./url-policy";
 
@@ -58,15 +64,12 @@ export const JobRequestSchema = z
         message: "'overlap_tokens' must be at most half of 'max_tokens'.",
       })
       .optional(),
-    input_type: z.enum(["query", "document"], { error: "'input_type' must be 'query' or 'document'." }).optional(),
-    instruction: z
-      .string({ error: "'instruction' must be a string." })
-      .min(1, { error: "'instruction' cannot be empty." })
-      .max(4096, { error: "'instruction' must be at most 4096 characters." })
-      .optional(),
+    input_type: InputTypeSchema.optional(),
+    instruction: InstructionSchema.optional(),
     dimensions: int("dimensions", MIN_DIMENSIONS, FULL_DIMENSIONS).optional(),
     callback_url: z.string({ error: "'callback_url' must be a string." }).optional(),
   })
+  .superRefine(refuseInstructionForDocuments)
   .openapi("CreateIndexJobRequest");
 
 export type JobRequest = z.output<typeof JobRequestSchema>;

@@ -73,3 +73,23 @@ describe("metadata checked before the schema: __proto__ keys and depth", () => {
   });
 
 });
+
+describe("instruction rules, the same as /v1/embeddings'", () => {
+  const envelope = (message: string) => ({ status: 400, body: { message, type: "invalid_request_error", param: "instruction", code: null } });
+
+  it("refuses an instruction with input_type document (it would be dropped silently)", () => {
+    const body = '{"documents":[{"id":"a","text":"x"}],"input_type":"document","instruction":"Find answers"}';
+    expect(refusal(body)).toEqual(envelope("'instruction' applies only to queries; it cannot be used with input_type 'document'."));
+  });
+
+  it("refuses a whitespace-only instruction", () => {
+    expect(refusal('{"documents":[{"id":"a","text":"x"}],"instruction":" \\n\\t"}')).toEqual(envelope("'instruction' cannot be only whitespace."));
+  });
+
+  it("accepts an instruction with input_type query, or alone", () => {
+    for (const extra of ['"input_type":"query",', ""]) {
+      const job = parseJobRequest(JSON.parse(`{"documents":[{"id":"a","text":"x"}],${extra}"instruction":"Find answers"}`), CONFIG);
+      expect(job.instruction).toBe("Find answers");
+    }
+  });
+});
