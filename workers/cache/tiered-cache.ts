@@ -6,8 +6,24 @@
  * hit rate but never the availability. Writes and fills run in the background
  * (`waitUntil`), off the response path.
  */
+import { forEachChunk } from "../cpu/map-in-chunks";
 import { encodeRecord, type CacheDtype, type CacheRecord } from "./record";
 import type { CacheTier, StoredEntry, TierName } from "./tier";
+
+/**
+ * Records per write to the tiers that store bytes: one Redis pipeline (one HTTP body),
+ * one round of Cache API puts. A 2,048-input miss batch used to go to L3 as one
+ * pipeline of ~14 MB (2,048 x ~6.9 KB of base64 at float16). That is over Upstash's
+ * 10 MB request limit (https://upstash.com/docs/redis/troubleshooting/max_request_size_exceeded)
+ * and the local bridge's 10 MiB one, which refuse it before reading the body; and even a
+ * 1,200-input one (~8 MB) cannot be uploaded within the client's per-call timeout (the
+ * tier budget, 100 ms by default), which aborts it mid-body. Under `wrangler dev` either
+ * cut upload broke the Worker's outbound connection mid-write ("Network connection
+ * lost", kj "Broken pipe"), and the next request to the Worker got wrangler's 503 "Your
+ * worker restarted mid-request". 64 records are ~440 KB at float16 and ~880 KB at
+ * float32: every write is far below both limits and uploads well within its budget.
+ */
+export const WRITE_BACK_CHUNK_RECORDS = 64;
 
 export interface TieredCacheOptions {
   tiers: readonly CacheTier[];
@@ -70,15 +86,28 @@ export class TieredCache {
     this.fill(this.options.tiers, entries.map((e) => ({ ...e, bytes: new Uint8Array(0) })));
   }
 
+  /**
+   * L1 takes the decoded records at once; the tiers that store bytes get them in chunks of
+   * `WRITE_BACK_CHUNK_RECORDS`, one chunk at a time, each encoded just before it is sent
+   * (so a large batch never holds every encoded record at once, and yields between
+   * chunks), each write with its own time budget.
+   */
   private fill(tiers: readonly CacheTier[], entries: StoredEntry[]): void {
-    // Encoded once, lazily, for the tiers that store bytes (L1 keeps the decoded record).
-    let encoded: StoredEntry[] | undefined;
-    const withBytes = () =>
-      (encoded ??= entries.map((e) => ({ ...e, bytes: encodeRecord(e.record, this.options.dtype) })));
+    const byteTiers = tiers.filter((tier) => tier.name !== "l1");
     for (const tier of tiers) {
-      const batch = tier.name === "l1" ? entries : withBytes();
-      this.options.background(this.guarded(tier, "put", () => tier.putMany(batch)));
+      if (tier.name === "l1") this.options.background(this.guarded(tier, "put", () => tier.putMany(entries)));
     }
+    if (byteTiers.length === 0) return;
+    this.options.background(
+      forEachChunk(
+        entries,
+        async (chunk) => {
+          const encoded = chunk.map((e) => ({ ...e, bytes: encodeRecord(e.record, this.options.dtype) }));
+          await Promise.all(byteTiers.map((tier) => this.guarded(tier, "put", () => tier.putMany(encoded))));
+        },
+        WRITE_BACK_CHUNK_RECORDS,
+      ),
+    );
   }
 
   private async guarded<T>(tier: CacheTier, op: "get" | "put", work: () => Promise<T>): Promise<T | undefined> {
