@@ -33,6 +33,8 @@ export interface BenchStack {
   tenantId: string;
   /** One more edge instance on the same Upstash (e.g. pointing at another stand-in); disposed by close(). */
   startEdge(vars: Record<string, string>): Promise<string>;
+  /** One more tenant (same plan as the first), created through `edgeUrl`'s admin API. */
+  createTenant(edgeUrl: string, name: string): Promise<{ tenantId: string; apiKey: string }>;
   /** One more stand-in process with a latency profile; stopped by close(). */
   startStandin(profile: "none" | "l4"): Promise<string>;
   close(): Promise<void>;
@@ -110,6 +112,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       instances[`extra${Object.keys(instances).length}`] = mf;
       return urlOf(mf);
     },
+    createTenant: createBenchTenant,
     startStandin,
     async close() {
       await Promise.all(Object.values(instances).map((mf) => mf.dispose()));
@@ -118,7 +121,7 @@ export async function startBenchStack(): Promise<BenchStack> {
   };
 }
 
-async function createBenchTenant(edgeUrl: string): Promise<{ tenantId: string; apiKey: string }> {
+async function createBenchTenant(edgeUrl: string, name = "benchmark"): Promise<{ tenantId: string; apiKey: string }> {
   const admin = (path: string, body: unknown) =>
     fetch(`${edgeUrl}/admin/v1${path}`, {
       method: "POST",
@@ -128,7 +131,7 @@ async function createBenchTenant(edgeUrl: string): Promise<{ tenantId: string; a
       if (r.status !== 201) throw new Error(`bench setup: ${path} answered ${r.status} ${await r.text()}`);
       return r.json() as Promise<Record<string, string>>;
     });
-  const tenant = await admin("/tenants", { name: "benchmark", plan: BENCH_PLAN });
-  const key = await admin(`/tenants/${tenant.id}/keys`, { name: "benchmark" });
+  const tenant = await admin("/tenants", { name, plan: BENCH_PLAN });
+  const key = await admin(`/tenants/${tenant.id}/keys`, { name });
   return { tenantId: tenant.id!, apiKey: key.key! };
 }
