@@ -12,16 +12,18 @@ import type { CacheTier, StoredEntry, TierName } from "./tier";
 
 /**
  * Records per write to the tiers that store bytes: one Redis pipeline (one HTTP body),
- * one round of Cache API puts. A 2,048-input miss batch used to go to L3 as one
- * pipeline of ~14 MB (2,048 x ~6.9 KB of base64 at float16). That is over Upstash's
- * 10 MB request limit (https://upstash.com/docs/redis/troubleshooting/max_request_size_exceeded)
- * and the local bridge's 10 MiB one, which refuse it before reading the body; and even a
- * 1,200-input one (~8 MB) cannot be uploaded within the client's per-call timeout (the
- * tier budget, 100 ms by default), which aborts it mid-body. Under `wrangler dev` either
- * cut upload broke the Worker's outbound connection mid-write ("Network connection
- * lost", kj "Broken pipe"), and the next request to the Worker got wrangler's 503 "Your
- * worker restarted mid-request". 64 records are ~440 KB at float16 and ~880 KB at
- * float32: every write is far below both limits and uploads well within its budget.
+ * one round of Cache API puts. The write-back used to encode every record in one
+ * synchronous block and send them all as one pipeline: ~14 MB for a 2,048-input batch
+ * (2,048 x ~6.9 KB of base64 at float16), over Upstash's 10 MB request limit
+ * (https://upstash.com/docs/redis/troubleshooting/max_request_size_exceeded) and the
+ * local bridge's 10 MiB one, both of which refuse it unread, so the whole batch was
+ * never cached; ~8 MB for 1,200 inputs, which the client's per-call timeout (the tier
+ * budget, 100 ms by default) aborts mid-upload. Under `wrangler dev` that write was cut
+ * mid-body (workerd: "Broken pipe", "Network connection lost") and the next request got
+ * wrangler's 503 "Your worker restarted mid-request" (reproduced at 1,200 and 2,048
+ * inputs; not seen since with these bounded writes and the yielding of
+ * workers/cpu/map-in-chunks.ts, the other half of that failure). 64 records are ~440 KB at float16 and
+ * ~880 KB at float32: far below both limits, and small enough to upload within budget.
  */
 export const WRITE_BACK_CHUNK_RECORDS = 64;
 

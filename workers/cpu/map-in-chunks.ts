@@ -5,9 +5,17 @@
  * 2,048-input batch that tokenizes, hashes, encodes and renders in one go holds every
  * other request in the isolate (another tenant's 1-input hit included) for as long as
  * that takes. Between chunks these helpers wait on a zero-delay timer, a macrotask, so
- * the requests queued meanwhile run first. (`await` of a resolved promise is not
- * enough: microtasks drain before any other request's task runs. A zero-delay
- * `setTimeout` is a real task boundary inside a workerd request handler.)
+ * the requests queued meanwhile run first.
+ *
+ * Blocking is not only slow. With the slices below turned off (same build otherwise), a
+ * 1-input request sent during a 2,048-input miss batch in Miniflare's workerd had its
+ * connection closed by workerd ("other side closed"; 2 runs of 2 of the big-batch
+ * benchmark, none in 5 batches with the slices on): the transport failure that wrangler
+ * dev's proxy reports as its 503 "Your worker restarted mid-request".
+ *
+ * `await` of a resolved promise is not enough: microtasks drain before any other
+ * request's task runs. A zero-delay `setTimeout` is a real task boundary inside a
+ * workerd request handler.
  *
  * Work of at most one chunk runs exactly as a plain loop would, with no timer: small
  * requests, the common case, pay nothing.
