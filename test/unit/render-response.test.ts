@@ -24,7 +24,7 @@ describe("renderEmbeddingsBody", () => {
   });
 
   it("gives the same bytes in base64, and for one small vector, and for none", async () => {
-    const vs = vectors(130, 2560);
+    const vs = vectors(130, 2560); // 64 vectors a slice: 3 slices
     const expected = envelope(vs.map((v, index) => ({ object: "embedding", index, embedding: base64OfFloats(v) })), 7);
     expect(await renderEmbeddingsBody(vs, "base64", 7)).toBe(expected);
     expect(await renderEmbeddingsBody([new Float32Array([0.5, -0.25])], "float", 2)).toBe(

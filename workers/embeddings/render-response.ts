@@ -14,11 +14,13 @@ import { encodeFloat32Base64 } from "./float32-base64";
 export type EncodingFormat = "float" | "base64";
 
 /**
- * Values serialised per slice before yielding (workers/cpu/map-in-chunks.ts): as decimals
- * about a millisecond's work; as base64 (native in workerd) far less, hence the larger slice.
+ * Values serialised per slice before yielding (workers/cpu/map-in-chunks.ts). As decimals,
+ * ~1 ms per 2,560-d vector (V8, measured on the 2-core development machine), so a slice
+ * is 3 full vectors. As base64 (native in workerd, ~15 µs a vector) 64 full vectors a
+ * slice, so a 64-input base64 request never yields.
  */
 const FLOAT_VALUES_PER_SLICE = 8_192;
-const BASE64_VALUES_PER_SLICE = 131_072;
+const BASE64_VALUES_PER_SLICE = 64 * 2560;
 
 export async function renderEmbeddingsBody(
   vectors: readonly Float32Array[],
