@@ -1,19 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { forEachChunk, mapInChunks } from "../../../workers/cpu/map-in-chunks";
 
-/** Counts how many timer tasks ran while `work` was in progress: each one is a yield. */
-async function timerTasksDuring(work: () => Promise<unknown>): Promise<number> {
-  let ticks = 0;
-  let running = true;
-  const tick = () => {
-    if (!running) return;
-    ticks++;
-    setTimeout(tick, 0);
-  };
-  setTimeout(tick, 0);
-  await work();
-  running = false;
-  return ticks;
+/** The order in which `fn` saw the items and a timer set just before the call ran ("T"). */
+async function orderWithTimer(items: number[], chunk: number): Promise<(number | "T")[]> {
+  const log: (number | "T")[] = [];
+  setTimeout(() => log.push("T"), 0);
+  await mapInChunks(items, (x) => log.push(x), chunk);
+  await new Promise((r) => setTimeout(r, 5));
+  return log;
 }
 
 describe("mapInChunks", () => {
@@ -23,22 +17,27 @@ describe("mapInChunks", () => {
     expect(await mapInChunks([], (x: number) => x, 2)).toEqual([]);
   });
 
-  it("never yields for work of one chunk, and lets other tasks run between chunks", async () => {
-    expect(await timerTasksDuring(() => mapInChunks([1, 2, 3, 4], (x) => x, 4))).toBe(0);
-    // 10 items in chunks of 3: 4 chunks, 3 yields between them; another task runs at each.
-    expect(await timerTasksDuring(() => mapInChunks(Array.from({ length: 10 }, (_, i) => i), (x) => x, 3))).toBeGreaterThanOrEqual(3);
+  it("never yields for work of one chunk, and lets a waiting task run between chunks", async () => {
+    expect(await orderWithTimer([0, 1, 2, 3], 4)).toEqual([0, 1, 2, 3, "T"]);
+    // Chunks of 3: the task queued before the call runs at the first yield, after item 2.
+    expect(await orderWithTimer([0, 1, 2, 3, 4, 5, 6], 3)).toEqual([0, 1, 2, "T", 3, 4, 5, 6]);
   });
 
   it("runs one async chunk at a time and rejects with the function's error", async () => {
     let active = 0;
     let peak = 0;
-    await mapInChunks(Array.from({ length: 7 }, (_, i) => i), async () => {
+    const slowly = async () => {
       peak = Math.max(peak, ++active);
       await new Promise((r) => setTimeout(r, 1));
       active--;
-    }, 3);
+    };
+    await mapInChunks([0, 1, 2, 3, 4, 5, 6], slowly, 3);
     expect(peak).toBe(3);
-    await expect(mapInChunks([1, 2, 3], (x) => { if (x === 3) throw new RangeError("three"); return x; }, 2)).rejects.toThrow("three");
+    const failOnThree = (x: number) => {
+      if (x === 3) throw new RangeError("three");
+      return x;
+    };
+    await expect(mapInChunks([1, 2, 3], failOnThree, 2)).rejects.toThrow("three");
   });
 });
 
