@@ -35,6 +35,8 @@ export interface BenchStack {
   newTenant(plan: Partial<typeof BENCH_PLAN>): Promise<{ tenantId: string; apiKey: string }>;
   /** One more edge instance on the same Upstash (e.g. pointing at another stand-in); disposed by close(). */
   startEdge(vars: Record<string, string>): Promise<string>;
+  /** One more tenant (same plan as the first), created through `edgeUrl`'s admin API. */
+  createTenant(edgeUrl: string, name: string): Promise<{ tenantId: string; apiKey: string }>;
   /** One more stand-in process with a latency profile; stopped by close(). */
   startStandin(profile: "none" | "l4"): Promise<string>;
   close(): Promise<void>;
@@ -113,6 +115,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       instances[`extra${Object.keys(instances).length}`] = mf;
       return urlOf(mf);
     },
+    createTenant: (url, name) => createBenchTenant(url, BENCH_PLAN, name),
     startStandin,
     async close() {
       await Promise.all(Object.values(instances).map((mf) => mf.dispose()));
@@ -121,7 +124,7 @@ export async function startBenchStack(): Promise<BenchStack> {
   };
 }
 
-async function createBenchTenant(edgeUrl: string, plan = BENCH_PLAN): Promise<{ tenantId: string; apiKey: string }> {
+async function createBenchTenant(edgeUrl: string, plan = BENCH_PLAN, name = "benchmark"): Promise<{ tenantId: string; apiKey: string }> {
   const admin = (path: string, body: unknown) =>
     fetch(`${edgeUrl}/admin/v1${path}`, {
       method: "POST",
@@ -131,7 +134,7 @@ async function createBenchTenant(edgeUrl: string, plan = BENCH_PLAN): Promise<{ 
       if (r.status !== 201) throw new Error(`bench setup: ${path} answered ${r.status} ${await r.text()}`);
       return r.json() as Promise<Record<string, string>>;
     });
-  const tenant = await admin("/tenants", { name: "benchmark", plan });
-  const key = await admin(`/tenants/${tenant.id}/keys`, { name: "benchmark" });
+  const tenant = await admin("/tenants", { name, plan });
+  const key = await admin(`/tenants/${tenant.id}/keys`, { name });
   return { tenantId: tenant.id!, apiKey: key.key! };
 }

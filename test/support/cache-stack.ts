@@ -3,7 +3,7 @@
  * L3 tier the edge talks to in tests, exactly as it talks to Upstash in production.
  */
 import { startRedisServer, type RedisServer } from "./redis-server";
-import { startUpstashBridge, type UpstashBridge } from "../../infra/local/upstash-bridge/server";
+import { startUpstashBridge, type BridgeRequestEvent, type UpstashBridge } from "../../infra/local/upstash-bridge/server";
 
 export const BRIDGE_TOKEN = "test-bridge-token-0123456789";
 
@@ -20,9 +20,11 @@ export interface CacheStack {
   close(): Promise<void>;
 }
 
-export async function startCacheStack(): Promise<CacheStack> {
+/** `onRequest` sees every request the bridge answered (command names, never arguments). */
+export async function startCacheStack(options: { onRequest?: (event: BridgeRequestEvent) => void } = {}): Promise<CacheStack> {
   const redis = await startRedisServer();
-  let bridge = await startUpstashBridge({ redisUrl: redis.url, token: BRIDGE_TOKEN, port: 0, log: () => undefined });
+  const onRequest = options.onRequest;
+  let bridge = await startUpstashBridge({ redisUrl: redis.url, token: BRIDGE_TOKEN, port: 0, log: () => undefined, ...(onRequest ? { onRequest } : {}) });
   const port = bridge.port;
   return {
     redis,
@@ -31,7 +33,7 @@ export async function startCacheStack(): Promise<CacheStack> {
     },
     stopBridge: () => bridge.close(),
     async startBridge() {
-      bridge = await startUpstashBridge({ redisUrl: redis.url, token: BRIDGE_TOKEN, port, log: () => undefined });
+      bridge = await startUpstashBridge({ redisUrl: redis.url, token: BRIDGE_TOKEN, port, log: () => undefined, ...(onRequest ? { onRequest } : {}) });
     },
     vars: { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: BRIDGE_TOKEN },
     async close() {

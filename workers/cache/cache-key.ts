@@ -21,6 +21,7 @@
  * tenant id can never bring in a ':' (key structure) or a Redis glob character: the
  * prefix `emb:v1:tenant:<id>:` belongs to one tenant, e.g. for a SCAN/MATCH purge.
  */
+import { mapInChunks } from "../cpu/map-in-chunks";
 import { bytesToBase64 } from "../embeddings/float32-base64";
 
 /** Exact text sent to the model, or the exact token ids (end-of-text included). */
@@ -63,7 +64,13 @@ export async function cacheKeyFor(parts: CacheKeyParts): Promise<string> {
   return key!;
 }
 
-/** Keys for many inputs of one scope and revision, in input order; the hashes run concurrently. */
+/** Inputs hashed per slice before yielding to the isolate's other requests (a hash of a short text is ~µs). */
+const HASHES_PER_SLICE = 256;
+
+/**
+ * Keys for many inputs of one scope and revision, in input order; the hashes of a slice
+ * run concurrently, and a large batch yields between slices (workers/cpu/map-in-chunks.ts).
+ */
 export async function cacheKeysFor(parts: {
   scope: string;
   modelRevision: string;
@@ -78,10 +85,11 @@ export async function cacheKeysFor(parts: {
   }
   const revision = utf8.encode(modelRevision);
   const prefix = `${CACHE_KEY_PREFIX}${scope}:`;
-  const digests = await Promise.all(
-    modelInputs.map((input) => crypto.subtle.digest("SHA-256", hashMessage(revision, input))),
+  return mapInChunks(
+    modelInputs,
+    async (input) => prefix + toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", hashMessage(revision, input)))),
+    HASHES_PER_SLICE,
   );
-  return digests.map((digest) => prefix + toBase64Url(new Uint8Array(digest)));
 }
 
 function hashMessage(revision: Uint8Array, input: ModelInput): Uint8Array<ArrayBuffer> {

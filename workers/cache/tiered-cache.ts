@@ -6,8 +6,26 @@
  * hit rate but never the availability. Writes and fills run in the background
  * (`waitUntil`), off the response path.
  */
+import { forEachChunk } from "../cpu/map-in-chunks";
 import { encodeRecord, type CacheDtype, type CacheRecord } from "./record";
 import type { CacheTier, StoredEntry, TierName } from "./tier";
+
+/**
+ * Records per write to the tiers that store bytes: one Redis pipeline (one HTTP body),
+ * one round of Cache API puts. The write-back used to encode every record in one
+ * synchronous block and send them all as one pipeline: ~14 MB for a 2,048-input batch
+ * (2,048 x ~6.9 KB of base64 at float16), over Upstash's 10 MB request limit
+ * (https://upstash.com/docs/redis/troubleshooting/max_request_size_exceeded) and the
+ * local bridge's 10 MiB one, both of which refuse it unread, so the whole batch was
+ * never cached; ~8 MB for 1,200 inputs, which the client's per-call timeout (the tier
+ * budget, 100 ms by default) aborts mid-upload. Under `wrangler dev` that write was cut
+ * mid-body (workerd: "Broken pipe", "Network connection lost") and the next request got
+ * wrangler's 503 "Your worker restarted mid-request" (reproduced at 1,200 and 2,048
+ * inputs; not seen since with these bounded writes and the yielding of
+ * workers/cpu/map-in-chunks.ts, the other half of that failure). 64 records are ~440 KB at float16 and
+ * ~880 KB at float32: far below both limits, and small enough to upload within budget.
+ */
+export const WRITE_BACK_CHUNK_RECORDS = 64;
 
 export interface TieredCacheOptions {
   tiers: readonly CacheTier[];
@@ -70,15 +88,28 @@ export class TieredCache {
     this.fill(this.options.tiers, entries.map((e) => ({ ...e, bytes: new Uint8Array(0) })));
   }
 
+  /**
+   * L1 takes the decoded records at once; the tiers that store bytes get them in chunks of
+   * `WRITE_BACK_CHUNK_RECORDS`, one chunk at a time, each encoded just before it is sent
+   * (so a large batch never holds every encoded record at once, and yields between
+   * chunks), each write with its own time budget.
+   */
   private fill(tiers: readonly CacheTier[], entries: StoredEntry[]): void {
-    // Encoded once, lazily, for the tiers that store bytes (L1 keeps the decoded record).
-    let encoded: StoredEntry[] | undefined;
-    const withBytes = () =>
-      (encoded ??= entries.map((e) => ({ ...e, bytes: encodeRecord(e.record, this.options.dtype) })));
+    const byteTiers = tiers.filter((tier) => tier.name !== "l1");
     for (const tier of tiers) {
-      const batch = tier.name === "l1" ? entries : withBytes();
-      this.options.background(this.guarded(tier, "put", () => tier.putMany(batch)));
+      if (tier.name === "l1") this.options.background(this.guarded(tier, "put", () => tier.putMany(entries)));
     }
+    if (byteTiers.length === 0) return;
+    this.options.background(
+      forEachChunk(
+        entries,
+        async (chunk) => {
+          const encoded = chunk.map((e) => ({ ...e, bytes: encodeRecord(e.record, this.options.dtype) }));
+          await Promise.all(byteTiers.map((tier) => this.guarded(tier, "put", () => tier.putMany(encoded))));
+        },
+        WRITE_BACK_CHUNK_RECORDS,
+      ),
+    );
   }
 
   private async guarded<T>(tier: CacheTier, op: "get" | "put", work: () => Promise<T>): Promise<T | undefined> {

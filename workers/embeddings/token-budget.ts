@@ -11,11 +11,19 @@
  * python/sglang/srt/managers/tokenizer_manager.py, sgl-project/sglang commit 001067ff).
  * Refusing the same inputs here gives every over-long input one error, naming it.
  */
+import { yieldToEventLoop } from "../cpu/map-in-chunks";
 import { invalidRequest } from "../errors/api-error";
 import { qwen3TokenCount } from "./qwen3-tokens";
 import type { UniqueInput } from "./prepare-inputs";
 
 export const MAX_TOKENS_PER_REQUEST = 300_000;
+/**
+ * Characters tokenized between two yields to the event loop. Tokenizing runs at roughly
+ * 1 MB of English text per second here (about 240k tokens/s), so one slice is a few
+ * milliseconds: a request that tokenizes less never yields, a 2,048-input batch lets the
+ * isolate's other requests run every few milliseconds (workers/cpu/map-in-chunks.ts).
+ */
+export const TOKENIZE_CHARS_PER_SLICE = 4096;
 
 /** The most tokens (end-of-text included) one input may have on an engine with this context length. */
 export function maxTokensPerInput(contextLength: number): number {
@@ -44,9 +52,18 @@ export async function countAndAdmitTokens(
   if (requestTotal > MAX_TOKENS_PER_REQUEST) throw tooManyTokens();
 
   const counts: number[] = [];
+  let charsSinceYield = 0;
   for (const [slot, input] of unique.entries()) {
     const cached = known[slot];
-    const tokens = cached ?? (typeof input.model === "string" ? await qwen3TokenCount(input.model) : input.model.length);
+    let tokens = cached;
+    if (tokens === undefined) {
+      if (charsSinceYield >= TOKENIZE_CHARS_PER_SLICE) {
+        await yieldToEventLoop();
+        charsSinceYield = 0;
+      }
+      charsSinceYield += typeof input.model === "string" ? input.model.length : 0;
+      tokens = typeof input.model === "string" ? await qwen3TokenCount(input.model) : input.model.length;
+    }
     if (tokens > maxPerInput) {
       throw invalidRequest(
         `Input [${input.firstIndex}] has ${tokens} tokens, more than the maximum of ${maxPerInput} tokens per input (end-of-text included).`,

@@ -102,7 +102,7 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
       ...(admittedWithoutLimiter !== undefined ? { quotaPendingAt: admittedWithoutLimiter } : {}),
     });
     c.executionCtx.waitUntil(recordUsage({ redis: tenancyRedis(config), queue: c.env.USAGE_QUEUE, admission }, event));
-    const body = renderEmbeddingsBody(result.vectors, request.encoding_format ?? "float", result.promptTokens);
+    const body = await renderEmbeddingsBody(result.vectors, request.encoding_format ?? "float", result.promptTokens);
     return c.body(body, 200, { "content-type": "application/json" });
   });
 }

@@ -1,0 +1,96 @@
+/**
+ * A 2,048-input miss batch and the requests after it, through workerd with L3 on a real
+ * redis-server behind the Upstash REST bridge. Before the fix the whole write-back went
+ * to L3 as one pipeline of ~14 MB (over Upstash's 10 MB request limit and the bridge's
+ * 10 MiB one) and under `wrangler dev` the next request got a 503 "Your worker restarted
+ * mid-request". Here the cause is asserted where it lived: every L3 write is a bounded
+ * pipeline of 64 SETs, counted at the bridge; and the batch and the requests after it
+ * all answer 200 with exact envelopes.
+ */
+import { Redis } from "@upstash/redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BridgeRequestEvent } from "../../infra/local/upstash-bridge/server";
+import { startEdge, type TestEdge } from "../support/edge";
+import { startStandin, type Standin } from "../support/standin";
+import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../support/cache-stack";
+import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+
+const MODEL = "Qwen3-Embedding-4B";
+const BATCH = 2048;
+// base64 of 2560 little-endian float32 values: 10,240 bytes -> 4 * ceil(10240 / 3) characters.
+const BASE64_VECTOR_CHARS = 4 * Math.ceil((2560 * 4) / 3);
+
+let standin: Standin;
+let stack: CacheStack;
+let edge: TestEdge;
+const bridgeEvents: BridgeRequestEvent[] = [];
+
+beforeAll(async () => {
+  [standin, stack] = await Promise.all([startStandin({}), startCacheStack({ onRequest: (e) => bridgeEvents.push(e) })]);
+  // A generous tier budget: this test counts every write, so none may be cut by a busy machine.
+  edge = await startEdge({ gpuUrls: [standin.url], stack, vars: { CACHE_TIER_TIMEOUT_MS: "2000" } });
+});
+afterAll(async () => {
+  await edge?.dispose();
+  await Promise.all([standin?.close(), stack?.close()]);
+});
+
+type Body = {
+  object: string;
+  data: { object: string; index: number; embedding: string }[];
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+};
+
+async function embed(input: string | string[]) {
+  const res = await edge.embed({ model: MODEL, input, encoding_format: "base64" });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toBe("application/json");
+  return { body: (await res.json()) as Body, xCache: res.headers.get("x-cache") };
+}
+
+async function waitForRedisKeys(count: number): Promise<number> {
+  const redis = new Redis({ url: stack.bridge.url, token: BRIDGE_TOKEN });
+  let seen = 0;
+  for (let i = 0; i < 400; i++) {
+    seen = (await redis.keys("emb:v1:*")).length;
+    if (seen >= count) return seen;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return seen;
+}
+
+describe("a 2,048-input miss batch", () => {
+  it("answers 200, writes back in bounded pipelines, and the requests after it answer 200", { timeout: 300_000 }, async () => {
+    const texts = Array.from({ length: BATCH }, (_, i) => `big batch input ${i}: the tenant's ticket about invoice ${i * 7919}`);
+    const expectedTokens = (await Promise.all(texts.map((t) => qwen3TokenCount(t)))).reduce((a, b) => a + b, 0);
+    bridgeEvents.length = 0;
+
+    const big = await embed(texts);
+    expect(big.xCache).toBe(`hits=0 misses=${BATCH}`);
+    expect(big.body.object).toBe("list");
+    expect(big.body.model).toBe(MODEL);
+    expect(big.body.usage).toEqual({ prompt_tokens: expectedTokens, total_tokens: expectedTokens });
+    expect(big.body.data.map((d) => d.index)).toEqual(texts.map((_, i) => i));
+    expect(new Set(big.body.data.map((d) => d.object))).toEqual(new Set(["embedding"]));
+    expect(new Set(big.body.data.map((d) => d.embedding.length))).toEqual(new Set([BASE64_VECTOR_CHARS]));
+    expect(standin.stats().inputs).toBe(BATCH);
+
+    // Every record reaches Redis, in 32 pipelines of exactly 64 SETs each.
+    expect(await waitForRedisKeys(BATCH)).toBe(BATCH);
+    const setPipelines = bridgeEvents.filter((e) => e.path === "/pipeline" && e.commands.includes("SET"));
+    expect(setPipelines.map((e) => [e.status, e.commands.length, new Set(e.commands).size])).toEqual(
+      Array.from({ length: BATCH / 64 }, () => [200, 64, 1]),
+    );
+
+    // The requests after it: a hit from the batch (same bytes) and a fresh miss.
+    const again = await embed(texts[1234]!);
+    expect(again.xCache).toBe("hits=1 misses=0");
+    expect(again.body.data).toEqual([{ object: "embedding", index: 0, embedding: big.body.data[1234]!.embedding }]);
+    const fresh = await embed("a small request after the big batch");
+    expect(fresh.xCache).toBe("hits=0 misses=1");
+    expect(fresh.body.data[0]!.embedding).toHaveLength(BASE64_VECTOR_CHARS);
+    const tokens = await qwen3TokenCount("a small request after the big batch");
+    expect(fresh.body.usage).toEqual({ prompt_tokens: tokens, total_tokens: tokens });
+  });
+});
