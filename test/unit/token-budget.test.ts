@@ -4,13 +4,14 @@ import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
 
 // "Hello, my dog is cute" is 6 Qwen3 tokens + end-of-text (test/unit/qwen3-tokens.test.ts).
 const TEXT = "Hello, my dog is cute";
-const unique = (n: number) => Array.from({ length: n }, (_, i) => ({ model: TEXT, firstIndex: i }));
+const unique = (n: number) => Array.from({ length: n }, (_, i) => ({ model: TEXT, cacheInput: TEXT, firstIndex: i }));
+const CONTEXT_LENGTH = 32_768;
 
 /** Whether a timer set just before counting `n` copies of TEXT ran before counting ended. */
 async function timerRanDuring(n: number): Promise<{ ran: boolean; counts: number[] }> {
   let ran = false;
   setTimeout(() => (ran = true), 0);
-  const counts = await countAndAdmitTokens(unique(n), unique(n).map((_, i) => i));
+  const counts = await countAndAdmitTokens(unique(n), unique(n).map((_, i) => i), CONTEXT_LENGTH);
   const result = { ran, counts };
   await new Promise((r) => setTimeout(r, 5));
   return result;
