@@ -8,6 +8,7 @@ import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors/api-error";
 import { onError } from "./errors/on-error";
+import { init } from "./middleware/init";
 import { requestId } from "./middleware/request-id";
 import { registerAdmin } from "./routes/admin";
 import { registerEmbeddings } from "./routes/embeddings";
@@ -20,6 +21,7 @@ import { registerIndexJobs } from "./routes/index-jobs";
 export function newApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestId());
+  app.use("*", init());
   app.use("*", timing({ crossOrigin: false }));
   app.onError(onError);
   app.notFound((c) => {

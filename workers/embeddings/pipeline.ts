@@ -14,7 +14,7 @@ import type { GpuItem } from "../gpu/types";
 import { PUBLIC_MODEL_ID, UPSTREAM_MODEL_ID } from "../env";
 import { roundTripThroughRecord, type CacheDtype, type CacheRecord } from "../cache/record";
 import type { LookupResult } from "../cache/tiered-cache";
-import { computeOnce } from "../cache/single-flight";
+import type { SingleFlight } from "../cache/single-flight";
 import { prepareInputs } from "./prepare-inputs";
 import { countAndAdmitTokens } from "./token-budget";
 import { truncateAndRenormalize } from "./truncate-renormalize";
@@ -31,6 +31,8 @@ export interface VectorCache {
 export interface EmbeddingsDeps {
   cache: VectorCache;
   recordDtype: CacheDtype;
+  /** The isolate's in-flight computations, so identical misses are computed once. */
+  singleFlight: SingleFlight;
   embedOnGpu(items: GpuItem[]): Promise<{ vectors: Float32Array[]; gpuMs: number }>;
   /** Rate limits and quotas, on the request's exact token count, before any GPU work. */
   admit(usage: { tokens: number; inputs: number }): Promise<void>;
@@ -77,7 +79,7 @@ export async function createEmbeddings(request: EmbeddingRequest, deps: Embeddin
   let gpuMs = 0;
   if (missing.length > 0) {
     const { records: computed, computed: mine } = await deps.timed("gpu", () =>
-      computeOnce(
+      deps.singleFlight.computeOnce(
         missing.map((slot) => keys[slot]!),
         async (positions) => {
           const slots = positions.map((p) => missing[p]!);
