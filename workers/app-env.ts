@@ -1,11 +1,14 @@
 /** The one Hono environment type: the Worker's bindings and per-request variables. */
 import type { TimingVariables } from "hono/timing";
+import type { Services } from "./services";
 import type { Principal } from "./tenants/types";
 
 export interface AppEnv {
   Bindings: Env;
   Variables: TimingVariables & {
     requestId: string;
+    /** The isolate's services, set by middleware/init.ts. */
+    services: Services;
     principal: Principal;
   };
 }

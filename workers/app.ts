@@ -9,6 +9,7 @@ import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors/api-error";
 import { onError } from "./errors/on-error";
 import { corsPolicy } from "./http/cors";
+import { init } from "./middleware/init";
 import { requestId } from "./middleware/request-id";
 import { registerAdmin } from "./routes/admin";
 import { registerEmbeddings } from "./routes/embeddings";
@@ -21,6 +22,7 @@ import { registerIndexJobs } from "./routes/index-jobs";
 export function newApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", requestId());
+  app.use("*", init());
   app.use("*", timing({ crossOrigin: false }));
   app.use("/v1/*", corsPolicy());
   app.onError(onError);

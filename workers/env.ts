@@ -1,6 +1,7 @@
 /**
- * Typed, validated configuration. The Worker's bindings are parsed here once per
- * isolate and env object; nothing else reads `env` directly. A bad value fails closed
+ * Typed, validated configuration. The Worker's bindings are parsed here, called once
+ * per isolate and env object by the composition root (services.ts); nothing else reads
+ * `env` directly. A bad value fails closed
  * with a message naming the variable (never its value, which may be a secret).
  */
 import { z } from "zod";
@@ -212,11 +213,8 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-const parsed = new WeakMap<object, EdgeConfig>();
-
+/** Parses and checks `env`; throws ConfigError naming the offending variables (never their values). */
 export function configFrom(env: RawEnv): EdgeConfig {
-  const cached = parsed.get(env);
-  if (cached) return cached;
   const result = EnvSchema.safeParse(env);
   if (!result.success) {
     const fields = [...new Set(result.error.issues.map((i) => String(i.path[0])))];
@@ -286,6 +284,5 @@ export function configFrom(env: RawEnv): EdgeConfig {
       ...(cacheRedis ? { redis: cacheRedis } : {}),
     },
   };
-  parsed.set(env, config);
   return config;
 }

@@ -1,21 +1,16 @@
 /**
- * L1: decoded vectors in this isolate's memory, bounded by bytes. It lives at module
- * scope so it survives across requests in the isolate; entries are the exact
+ * L1: decoded vectors in this isolate's memory, bounded by bytes. The LRU is built once
+ * per isolate by the composition root (workers/services.ts), so it survives across
+ * requests; entries are the exact
  * (already rounded) vectors a response serves, so a hit costs no decoding at all.
  */
 import { ByteBoundedLru } from "./lru";
 import { decodedRecordBytes, type CacheRecord } from "./record";
 import type { CacheTier, StoredEntry } from "./tier";
 
-const lrus = new Map<number, ByteBoundedLru<CacheRecord>>();
-
-export function isolateLru(maxBytes: number): ByteBoundedLru<CacheRecord> {
-  let lru = lrus.get(maxBytes);
-  if (!lru) {
-    lru = new ByteBoundedLru<CacheRecord>({ maxBytes, sizeOf: decodedRecordBytes });
-    lrus.set(maxBytes, lru);
-  }
-  return lru;
+/** An empty L1 store of at most `maxBytes` of decoded records. */
+export function createL1Lru(maxBytes: number): ByteBoundedLru<CacheRecord> {
+  return new ByteBoundedLru<CacheRecord>({ maxBytes, sizeOf: decodedRecordBytes });
 }
 
 export function l1MemoryTier(lru: ByteBoundedLru<CacheRecord>): CacheTier {

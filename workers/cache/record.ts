@@ -64,7 +64,7 @@ export function decodedRecordBytes(record: CacheRecord): number {
  * is not a uint32): those are caller bugs, not data to store. The vector is not validated
  * here; callers cache only vectors that passed upstream validation, and decoding checks again.
  */
-export function encodeRecord(record: CacheRecord, dtype: CacheDtype): Uint8Array {
+export function encodeRecord(record: CacheRecord, dtype: CacheDtype): Uint8Array<ArrayBuffer> {
   const { vector, tokens } = record;
   if (vector.length > MAX_DIMS) throw new RangeError(`a record holds at most ${MAX_DIMS} dims, got ${vector.length}`);
   if (!Number.isInteger(tokens) || tokens < 0 || tokens > MAX_TOKENS) {

@@ -1,6 +1,7 @@
 /**
- * The Upstash clients of this isolate: one per database, time budget and reply mode,
- * reused across requests so connections stay warm. Every one auto-pipelines (concurrent
+ * How this edge builds an Upstash client: the composition root (workers/services.ts)
+ * makes one per database and use per isolate, reused across requests so connections
+ * stay warm. Every one auto-pipelines (concurrent
  * commands travel in one HTTP call), never retries on its own (each caller decides what
  * a failure means: the cache skips the tier, auth fails closed, limits follow their
  * failure mode, metering falls back to the queue), and gives every HTTP call its own
@@ -15,22 +16,15 @@ import { Redis } from "@upstash/redis/cloudflare";
 
 export type ReplyMode = "raw" | "json";
 
-const clients = new Map<string, Redis>();
-
-export function upstashClient(db: { url: string; token: string }, timeoutMs: number, mode: ReplyMode): Redis {
-  const id = `${db.url}\n${db.token}\n${timeoutMs}\n${mode}`;
-  let client = clients.get(id);
-  if (!client) {
-    client = new Redis({
-      url: db.url,
-      token: db.token,
-      enableAutoPipelining: true,
-      enableTelemetry: false,
-      retry: false,
-      signal: () => AbortSignal.timeout(timeoutMs),
-      ...(mode === "raw" ? { automaticDeserialization: false, responseEncoding: false as const } : {}),
-    });
-    clients.set(id, client);
-  }
-  return client;
+/** A client for `db` whose every HTTP call is bounded by `timeoutMs`, replying in `mode`. */
+export function createUpstashClient(db: { url: string; token: string }, timeoutMs: number, mode: ReplyMode): Redis {
+  return new Redis({
+    url: db.url,
+    token: db.token,
+    enableAutoPipelining: true,
+    enableTelemetry: false,
+    retry: false,
+    signal: () => AbortSignal.timeout(timeoutMs),
+    ...(mode === "raw" ? { automaticDeserialization: false, responseEncoding: false as const } : {}),
+  });
 }

@@ -1,5 +1,6 @@
 /**
- * Identical inputs computed once per isolate: a key whose vector is already being
+ * Identical inputs computed once per isolate (one `SingleFlight` per isolate, built by
+ * workers/services.ts): a key whose vector is already being
  * computed by another request joins that computation instead of starting its own.
  * Keys include the cache scope, so tenants never share an in-flight result under
  * `CACHE_SCOPE=tenant`. If the computation fails, every request waiting on it fails
@@ -7,15 +8,24 @@
  */
 import type { CacheRecord } from "./record";
 
-const inFlight = new Map<string, Promise<CacheRecord>>();
-
 export interface SingleFlightResult {
   records: CacheRecord[];
   /** Positions this call computed itself (the others joined another request's work). */
   computed: number[];
 }
 
-export async function computeOnce(
+/** Computations in flight, shared by every request that holds this instance (one per isolate). */
+export interface SingleFlight {
+  computeOnce(keys: readonly string[], compute: (positions: number[]) => Promise<CacheRecord[]>): Promise<SingleFlightResult>;
+}
+
+export function createSingleFlight(): SingleFlight {
+  const inFlight = new Map<string, Promise<CacheRecord>>();
+  return { computeOnce: (keys, compute) => computeOnce(inFlight, keys, compute) };
+}
+
+async function computeOnce(
+  inFlight: Map<string, Promise<CacheRecord>>,
   keys: readonly string[],
   compute: (positions: number[]) => Promise<CacheRecord[]>,
 ): Promise<SingleFlightResult> {

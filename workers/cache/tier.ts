@@ -11,7 +11,7 @@ export interface StoredEntry {
   key: string;
   record: CacheRecord;
   /** The encoded record (`encodeRecord`), shared by the tiers that store bytes. */
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
 }
 
 export interface CacheTier {

@@ -14,8 +14,8 @@ import type { GpuItem } from "../gpu/types";
 import { PUBLIC_MODEL_ID, UPSTREAM_MODEL_ID } from "../env";
 import { roundTripThroughRecord, type CacheDtype, type CacheRecord } from "../cache/record";
 import type { LookupResult } from "../cache/tiered-cache";
-import { computeOnce } from "../cache/single-flight";
 import { mapInChunks } from "../cpu/map-in-chunks";
+import type { SingleFlight } from "../cache/single-flight";
 import { prepareInputs } from "./prepare-inputs";
 import { countAndAdmitTokens } from "./token-budget";
 import { truncateAndRenormalize } from "./truncate-renormalize";
@@ -34,6 +34,8 @@ export interface EmbeddingsDeps {
   recordDtype: CacheDtype;
   /** The GPU workers' context length in tokens (`EdgeConfig.contextLength`); inputs must stay below it. */
   contextLength: number;
+  /** The isolate's in-flight computations, so identical misses are computed once. */
+  singleFlight: SingleFlight;
   embedOnGpu(items: GpuItem[]): Promise<{ vectors: Float32Array[]; gpuMs: number }>;
   /** Rate limits and quotas, on the request's exact token count, before any GPU work. */
   admit(usage: { tokens: number; inputs: number }): Promise<void>;
@@ -84,7 +86,7 @@ export async function createEmbeddings(request: EmbeddingRequest, deps: Embeddin
   let gpuMs = 0;
   if (missing.length > 0) {
     const { records: computed, computed: mine } = await deps.timed("gpu", () =>
-      computeOnce(
+      deps.singleFlight.computeOnce(
         missing.map((slot) => keys[slot]!),
         async (positions) => {
           const slots = positions.map((p) => missing[p]!);

@@ -11,8 +11,8 @@
  * The cap is per isolate; the index queue's consumer runs with `max_concurrency = 1`
  * (wrangler.toml), so per isolate is deployment-wide for jobs.
  */
-import { createGpuPool, type GpuPool } from "./pool";
-import type { GpuItem, GpuPoolConfig, GpuResult } from "./types";
+import type { GpuPool } from "./pool";
+import type { GpuItem, GpuResult } from "./types";
 
 export const BULK_LANE = "bulk";
 
@@ -23,24 +23,19 @@ export interface BulkLaneOptions {
   now?: () => number;
 }
 
-const pools = new WeakMap<GpuPoolConfig, GpuPool>();
-/**
- * Lane state shared by every invocation in the isolate. Plain values, never a promise or
- * timer: workerd cancels a request's timers when it ends and will not resolve one
- * request's promise from another, so each waiter sleeps in its own request instead.
- */
-let active = 0;
-let freeAt = 0;
 /** How often a waiter looks again while another turn is running. */
 const POLL_MS = 5;
 
-export function bulkLaneFor(config: GpuPoolConfig, options: BulkLaneOptions): GpuPool["embed"] {
-  let pool = pools.get(config);
-  if (!pool) {
-    pool = createGpuPool(config, { lane: BULK_LANE });
-    pools.set(config, pool);
-  }
-  const lanePool = pool;
+/**
+ * The lane over `pool` (built with `lane: BULK_LANE`), as an `embed` function. Its state
+ * (a turn running, when the lane is free again) belongs to this lane and is shared by
+ * every invocation holding it: the composition root builds one per isolate. Plain values,
+ * never a promise or timer: workerd cancels a request's timers when it ends and will not
+ * resolve one request's promise from another, so each waiter sleeps in its own request.
+ */
+export function createBulkLane(pool: Pick<GpuPool, "embed">, options: BulkLaneOptions): GpuPool["embed"] {
+  let active = 0;
+  let freeAt = 0;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
   return async (items: GpuItem[], signal?: AbortSignal): Promise<GpuResult> => {
@@ -48,7 +43,7 @@ export function bulkLaneFor(config: GpuPoolConfig, options: BulkLaneOptions): Gp
     active++;
     const started = now();
     try {
-      return await lanePool.embed(items, signal);
+      return await pool.embed(items, signal);
     } finally {
       active--;
       freeAt = now() + ((now() - started) * (1 - options.maxShare)) / options.maxShare;

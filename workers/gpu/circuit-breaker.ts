@@ -11,12 +11,31 @@
  * result never arrives (its request was cancelled), another probe is allowed a cool-down
  * later, so the breaker cannot get stuck half-open.
  *
- * State lives at module level, keyed by URL, because a Worker isolate has no other place
- * that outlives a request. It is per isolate, not global: each isolate learns on its own.
+ * State is instance state of one `CircuitBreakers`, keyed by URL. The composition root
+ * (workers/services.ts) builds one per isolate and hands it to the pools that share
+ * endpoints, so it outlives a request without any module-level state; each isolate
+ * learns on its own.
  */
 
 export const FAILURE_THRESHOLD = 5;
 export const COOL_DOWN_MS = 10_000;
+
+export type BreakerView = "closed" | "open" | "half_open";
+
+/** One breaker per endpoint URL. Times are epoch milliseconds from the caller's clock. */
+export interface CircuitBreakers {
+  /**
+   * Whether a call to `url` may go now. When half-open this admits the caller as the probe
+   * and holds others off for another cool-down, so only one probe is in flight.
+   */
+  tryAcquire(url: string, nowMs: number): boolean;
+  /** Milliseconds until `url` would admit a call (0 if it would now). */
+  msUntilAvailable(url: string, nowMs: number): number;
+  recordSuccess(url: string): void;
+  recordFailure(url: string, nowMs: number): void;
+  /** For logs and tests: the state a call to `url` would meet now. */
+  state(url: string, nowMs: number): BreakerView;
+}
 
 interface BreakerState {
   consecutiveFailures: number;
@@ -24,62 +43,47 @@ interface BreakerState {
   openUntil: number;
 }
 
-const breakers = new Map<string, BreakerState>();
+const isOpen = (state: BreakerState): boolean => state.consecutiveFailures >= FAILURE_THRESHOLD;
 
-function stateOf(url: string): BreakerState {
-  let state = breakers.get(url);
-  if (state === undefined) {
-    state = { consecutiveFailures: 0, openUntil: 0 };
-    breakers.set(url, state);
-  }
-  return state;
-}
+/** A fresh set of breakers, every endpoint closed. */
+export function createCircuitBreakers(): CircuitBreakers {
+  const breakers = new Map<string, BreakerState>();
+  const stateOf = (url: string): BreakerState => {
+    let state = breakers.get(url);
+    if (state === undefined) {
+      state = { consecutiveFailures: 0, openUntil: 0 };
+      breakers.set(url, state);
+    }
+    return state;
+  };
 
-function isOpen(state: BreakerState): boolean {
-  return state.consecutiveFailures >= FAILURE_THRESHOLD;
-}
-
-/**
- * Whether a call to `url` may go now. When half-open this admits the caller as the probe
- * and holds others off for another cool-down, so only one probe is in flight.
- */
-export function tryAcquire(url: string, nowMs: number): boolean {
-  const state = stateOf(url);
-  if (!isOpen(state)) return true;
-  if (nowMs < state.openUntil) return false;
-  state.openUntil = nowMs + COOL_DOWN_MS;
-  return true;
-}
-
-/** Milliseconds until `url` would admit a call (0 if it would now). */
-export function msUntilAvailable(url: string, nowMs: number): number {
-  const state = stateOf(url);
-  return isOpen(state) ? Math.max(0, state.openUntil - nowMs) : 0;
-}
-
-export function recordSuccess(url: string): void {
-  const state = stateOf(url);
-  state.consecutiveFailures = 0;
-  state.openUntil = 0;
-}
-
-export function recordFailure(url: string, nowMs: number): void {
-  const state = stateOf(url);
-  state.consecutiveFailures += 1;
-  // Reaching the threshold opens it; a failed probe (already open) re-opens it.
-  if (isOpen(state)) state.openUntil = nowMs + COOL_DOWN_MS;
-}
-
-export type BreakerView = "closed" | "open" | "half_open";
-
-/** For logs and tests: the state a call to `url` would meet now. */
-export function breakerState(url: string, nowMs: number): BreakerView {
-  const state = breakers.get(url);
-  if (state === undefined || !isOpen(state)) return "closed";
-  return nowMs < state.openUntil ? "open" : "half_open";
-}
-
-/** Forget every endpoint's history (tests; the isolate itself never needs it). */
-export function resetCircuitBreakers(): void {
-  breakers.clear();
+  return {
+    tryAcquire(url, nowMs) {
+      const state = stateOf(url);
+      if (!isOpen(state)) return true;
+      if (nowMs < state.openUntil) return false;
+      state.openUntil = nowMs + COOL_DOWN_MS;
+      return true;
+    },
+    msUntilAvailable(url, nowMs) {
+      const state = stateOf(url);
+      return isOpen(state) ? Math.max(0, state.openUntil - nowMs) : 0;
+    },
+    recordSuccess(url) {
+      const state = stateOf(url);
+      state.consecutiveFailures = 0;
+      state.openUntil = 0;
+    },
+    recordFailure(url, nowMs) {
+      const state = stateOf(url);
+      state.consecutiveFailures += 1;
+      // Reaching the threshold opens it; a failed probe (already open) re-opens it.
+      if (isOpen(state)) state.openUntil = nowMs + COOL_DOWN_MS;
+    },
+    state(url, nowMs) {
+      const state = breakers.get(url);
+      if (state === undefined || !isOpen(state)) return "closed";
+      return nowMs < state.openUntil ? "open" : "half_open";
+    },
+  };
 }

@@ -26,7 +26,7 @@
  * open the sub-batch fails at once (503, Retry-After = time to the first half-open),
  * which is the point of a breaker: no request waits on a known-dead pool.
  */
-import { msUntilAvailable, recordFailure, recordSuccess, tryAcquire } from "./circuit-breaker";
+import type { CircuitBreakers } from "./circuit-breaker";
 import { endpointLabel, gpuUnavailable, inputRejectedByModel, upstreamInvalidResponse } from "./pool-errors";
 import { backoffDelayMs } from "./retry";
 import type { GpuInput, GpuPoolConfig } from "./types";
@@ -39,6 +39,8 @@ export interface FailoverContext {
   random: () => number;
   now: () => number;
   lane: string | undefined;
+  /** The pool's breakers (instance state that outlives the request). */
+  breakers: CircuitBreakers;
   /** Absolute time (same clock as `now`) after which nothing more is started. */
   deadline: number;
   /** Aborted when the caller gives up or a sibling sub-batch has failed; its reason is rethrown. */
@@ -55,7 +57,7 @@ export async function embedWithFailover(inputs: GpuInput[], ctx: FailoverContext
   let invalidSeen = false;
 
   const usable = (): number[] => urls.flatMap((_, i) => (excluded.has(i) ? [] : [i]));
-  const breakerWait = (i: number): number => msUntilAvailable(urls[i] ?? "", ctx.now());
+  const breakerWait = (i: number): number => ctx.breakers.msUntilAvailable(urls[i] ?? "", ctx.now());
   const unavailable = (): Error => {
     if (invalidSeen) return upstreamInvalidResponse();
     const now = ctx.now();
@@ -85,7 +87,7 @@ export async function embedWithFailover(inputs: GpuInput[], ctx: FailoverContext
       if ((retryAt[i] ?? 0) > now) continue;
       const remaining = ctx.deadline - ctx.now();
       if (remaining <= 0) throw unavailable();
-      if (!tryAcquire(url, ctx.now())) continue;
+      if (!ctx.breakers.tryAcquire(url, ctx.now())) continue;
 
       ctx.stats.calls += 1;
       const outcome = await callEmbeddings({
@@ -122,24 +124,24 @@ export async function embedWithFailover(inputs: GpuInput[], ctx: FailoverContext
 function settle(outcome: CallOutcome, url: string, ctx: FailoverContext): Float32Array[] | undefined {
   switch (outcome.kind) {
     case "ok":
-      recordSuccess(url);
+      ctx.breakers.recordSuccess(url);
       ctx.stats.gpuMs += outcome.elapsedMs;
       return outcome.vectors;
     case "bad_request":
-      recordSuccess(url);
+      ctx.breakers.recordSuccess(url);
       throw inputRejectedByModel(outcome.upstreamMessage);
     case "cancelled":
       // Not the endpoint's fault: no breaker update.
       throw ctx.signal.reason;
     case "transient":
-      recordFailure(url, ctx.now());
+      ctx.breakers.recordFailure(url, ctx.now());
       return undefined;
     case "invalid_response":
-      recordFailure(url, ctx.now());
+      ctx.breakers.recordFailure(url, ctx.now());
       log("warn", { event: "gpu_invalid_response", endpoint: endpointLabel(url), reason: outcome.reason });
       return undefined;
     case "auth_rejected":
-      recordFailure(url, ctx.now());
+      ctx.breakers.recordFailure(url, ctx.now());
       log("error", {
         event: "gpu_auth_rejected",
         endpoint: endpointLabel(url),
@@ -148,7 +150,7 @@ function settle(outcome: CallOutcome, url: string, ctx: FailoverContext): Float3
       });
       return undefined;
     case "endpoint_fault":
-      recordFailure(url, ctx.now());
+      ctx.breakers.recordFailure(url, ctx.now());
       log("error", { event: "gpu_unexpected_status", endpoint: endpointLabel(url), status: outcome.status });
       return undefined;
   }

@@ -12,6 +12,7 @@
  * caller cancelled and knows why, so it is not turned into a 503.
  */
 import { planCalls } from "./batching";
+import { createCircuitBreakers, type CircuitBreakers } from "./circuit-breaker";
 import { embedWithFailover, type FailoverContext } from "./failover";
 import type { GpuItem, GpuPoolConfig, GpuResult } from "./types";
 import { endpointUrl, upstreamHeaders } from "./upstream-call";
@@ -28,12 +29,16 @@ export interface GpuPoolDeps {
   now?: () => number;
   /** Sent as `x-lane` so endpoints can tell e.g. a bulk lane from interactive traffic. */
   lane?: string;
+  /** Endpoint breakers; pools that share endpoints may share them. Default: the pool's own, fresh. */
+  breakers?: CircuitBreakers;
 }
 
 export interface GpuPool {
   embed(items: GpuItem[], signal?: AbortSignal): Promise<GpuResult>;
   /** True if any endpoint's `GET /health` answers 200 within READY_TIMEOUT_MS. */
   ready(): Promise<boolean>;
+  /** This pool's endpoint breakers (per pool instance, never module state). */
+  readonly breakers: CircuitBreakers;
 }
 
 export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): GpuPool {
@@ -42,6 +47,7 @@ export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): Gp
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = deps.random ?? Math.random;
   const now = deps.now ?? Date.now;
+  const breakers = deps.breakers ?? createCircuitBreakers();
 
   async function embed(items: GpuItem[], signal?: AbortSignal): Promise<GpuResult> {
     signal?.throwIfAborted();
@@ -59,6 +65,7 @@ export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): Gp
       random,
       now,
       lane: deps.lane,
+      breakers,
       deadline: now() + config.deadlineMs,
       signal: cancel.signal,
       stats,
@@ -114,7 +121,7 @@ export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): Gp
     }
   }
 
-  return { embed, ready };
+  return { embed, ready, breakers };
 }
 
 /** A bad config is a deployment bug (env.ts should have caught it): fail loudly, without URLs. */

@@ -9,16 +9,13 @@
  * key, so a second run replaces it with the same lines; the usage event's id is fixed
  * per document, so it is counted once; and the second run's chunks are cache hits.
  */
-import { PUBLIC_MODEL_ID, type EdgeConfig } from "../env";
-import { vectorCacheFor } from "../cache/vector-cache-for";
+import { PUBLIC_MODEL_ID } from "../env";
+import { requestVectorCache } from "../cache/vector-cache";
 import { createEmbeddings, type EmbeddingsResult } from "../embeddings/pipeline";
 import { encodeFloat32Base64 } from "../embeddings/float32-base64";
 import { qwen3TokenCount } from "../embeddings/qwen3-tokens";
-import { bulkLaneFor } from "../gpu/bulk-lane";
-import { recordUsage } from "../metering/record-usage";
 import { newUsageEvent } from "../metering/usage-event";
-import { admissionFor } from "../limits/admission-for";
-import { tenancyRedis } from "../tenants/tenancy-redis";
+import type { Services } from "../services";
 import { chunkText, type TextChunk } from "./chunker";
 import { DocumentFailure } from "./document-errors";
 import { fetchDocumentText } from "./fetch-document";
@@ -32,8 +29,9 @@ import { jobsFor } from "./jobs-for";
 const CHUNKS_PER_CALL = 256;
 
 export interface IndexDeps {
+  /** Bindings: the jobs' Durable Object and the results bucket. */
   env: Env;
-  config: EdgeConfig;
+  services: Services;
   background(work: Promise<unknown>): void;
 }
 
@@ -57,10 +55,12 @@ export async function indexDocument(message: DocumentMessage, deps: IndexDeps): 
 }
 
 async function embedDocument(job: JobRecord, index: number, deps: IndexDeps): Promise<DocumentOutcome> {
-  const { env, config } = deps;
+  const { env, services } = deps;
+  const { config } = services;
+  const tenancy = services.tenancy();
   const input = await readInput(env.INDEX_RESULTS, job.tenant_id, job.id, index);
   if (!input) throw new DocumentFailure("document_missing", "the document's stored input is missing");
-  const tenant = await activeTenant(config, job.tenant_id);
+  const tenant = await activeTenant(tenancy.redis, job.tenant_id);
   const text = input.text ?? (await fetchDocumentText(input.url!, config.indexing));
   const chunks = await chunkText(text, { maxTokens: job.chunking.max_tokens, overlapTokens: job.chunking.overlap_tokens }, qwen3TokenCount);
   if (chunks.length === 0) throw new DocumentFailure("empty_document", "the document has no text");
@@ -91,12 +91,14 @@ async function embedDocument(job: JobRecord, index: number, deps: IndexDeps): Pr
     ...newUsageEvent({ tenantId: job.tenant_id, inputs: chunks.length, tokensComputed, tokensCached: sum((r) => r.promptTokens) - tokensComputed, gpuMs: sum((r) => r.gpuMs) }),
     event_id: `evt_${job.id}_${index}`,
   };
-  deps.background(recordUsage({ redis: tenancyRedis(config), queue: env.USAGE_QUEUE, admission: admissionFor(config) }, event));
+  deps.background(tenancy.usage.record(event));
   return { chunks: chunks.length, chunks_from_cache: sum((r) => r.hits), chunks_computed: sum((r) => r.misses), error: null };
 }
 
 function embedChunks(job: JobRecord, tenant: Tenant, chunks: readonly TextChunk[], deps: IndexDeps): Promise<EmbeddingsResult> {
-  const { config } = deps;
+  const { services } = deps;
+  const { config } = services;
+  const tenancy = services.tenancy();
   return createEmbeddings(
     {
       model: PUBLIC_MODEL_ID,
@@ -108,9 +110,7 @@ function embedChunks(job: JobRecord, tenant: Tenant, chunks: readonly TextChunk[
       instruction: job.instruction ?? undefined,
     },
     {
-      cache: vectorCacheFor({
-        config: config.cache,
-        modelRevision: config.modelRevision,
+      cache: requestVectorCache(services.cache, {
         tenantId: job.tenant_id,
         cacheControl: undefined,
         background: deps.background,
@@ -119,8 +119,9 @@ function embedChunks(job: JobRecord, tenant: Tenant, chunks: readonly TextChunk[
       }),
       recordDtype: config.cache.recordDtype,
       contextLength: config.contextLength,
-      embedOnGpu: bulkLaneFor(config.indexing.bulkGpu, { maxShare: config.indexing.bulkGpuMaxShare }),
-      admit: ({ tokens }) => chargeJobTokens(config, tenant, tokens),
+      singleFlight: services.singleFlight,
+      embedOnGpu: services.bulkGpu,
+      admit: ({ tokens }) => chargeJobTokens(tenancy.redis, config.tenancy, tenant, tokens),
       timed: (_metric, step) => step(),
     },
   );

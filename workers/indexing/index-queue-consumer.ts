@@ -5,7 +5,7 @@
  * `qwen3-index-dlq`: a document that exhausted its retries fails its job, with the last
  * attempt's error as the reason (and the failure callback follows).
  */
-import type { EdgeConfig } from "../env";
+import type { Services } from "../services";
 import { indexDocument } from "./index-document";
 import type { DocumentMessage } from "./job-types";
 import { jobsFor } from "./jobs-for";
@@ -29,7 +29,7 @@ export function parseDocumentMessage(body: unknown): DocumentMessage | null {
 const invalid = (message: Message<unknown>) =>
   console.error(JSON.stringify({ message: "index queue: not a document message; dropped", message_id: message.id }));
 
-export async function consumeIndexBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext, config: EdgeConfig): Promise<void> {
+export async function consumeIndexBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext, services: Services): Promise<void> {
   for (const message of batch.messages) {
     const doc = parseDocumentMessage(message.body);
     if (!doc) {
@@ -38,10 +38,10 @@ export async function consumeIndexBatch(batch: MessageBatch<unknown>, env: Env, 
       continue;
     }
     try {
-      await indexDocument(doc, { env, config, background: (work) => ctx.waitUntil(work) });
+      await indexDocument(doc, { env, services, background: (work) => ctx.waitUntil(work) });
       message.ack();
     } catch (error) {
-      const delaySeconds = Math.min(MAX_RETRY_SECONDS, config.indexing.retryDelaySeconds * 2 ** (message.attempts - 1));
+      const delaySeconds = Math.min(MAX_RETRY_SECONDS, services.config.indexing.retryDelaySeconds * 2 ** (message.attempts - 1));
       console.warn(
         JSON.stringify({ message: "index document attempt failed; retrying", job_id: doc.job_id, index: doc.index, attempts: message.attempts, error: String(error) }),
       );

@@ -6,27 +6,32 @@
  * A suspended tenant's or a spent quota's documents fail; an unreachable Redis is
  * transient (the message is retried later: jobs have time, so this fails closed).
  */
-import type { EdgeConfig } from "../env";
+import type { TenancyConfig } from "../env";
 import { LIMITS_PREFIX } from "../limits/admission";
 import { consumeMonthlyQuota } from "../limits/monthly-quota";
-import { readTenant } from "../tenants/read-records";
-import { tenancyRedis } from "../tenants/tenancy-redis";
+import type { LimitsRedis } from "../limits/rate-limits";
+import { readTenant, type RecordReader } from "../tenants/read-records";
 import type { Tenant } from "../tenants/types";
 import { DocumentFailure } from "./document-errors";
 
 /** The job's tenant, read once per document; a suspended (or deleted) tenant's documents fail. */
-export async function activeTenant(config: EdgeConfig, tenantId: string): Promise<Tenant> {
-  const tenant = await readTenant(tenancyRedis(config), tenantId);
+export async function activeTenant(redis: RecordReader, tenantId: string): Promise<Tenant> {
+  const tenant = await readTenant(redis, tenantId);
   if (!tenant || tenant.status !== "active") throw new DocumentFailure("tenant_suspended", "the tenant is suspended");
   return tenant;
 }
 
 /** Spends `tokens` of the month's quota, on the same counter as the admission of requests. */
-export async function chargeJobTokens(config: EdgeConfig, tenant: Tenant, tokens: number): Promise<void> {
-  if (!config.tenancy.rateLimits) return;
+export async function chargeJobTokens(
+  redis: LimitsRedis,
+  tenancy: Pick<TenancyConfig, "rateLimits" | "redisTimeoutMs">,
+  tenant: Tenant,
+  tokens: number,
+): Promise<void> {
+  if (!tenancy.rateLimits) return;
   const outcome = await consumeMonthlyQuota(
-    tenancyRedis(config),
-    { prefix: LIMITS_PREFIX, tenantId: tenant.id, quota: tenant.plan.tokens_per_month, at: Date.now(), timeoutMs: config.tenancy.redisTimeoutMs },
+    redis,
+    { prefix: LIMITS_PREFIX, tenantId: tenant.id, quota: tenant.plan.tokens_per_month, at: Date.now(), timeoutMs: tenancy.redisTimeoutMs },
     tokens,
   );
   if (outcome.status === "refused") {

@@ -16,9 +16,7 @@
  * `due:{dispatch|callback}:{id}` epoch ms when that work is due.
  */
 import { DurableObject } from "cloudflare:workers";
-import { configFrom } from "../env";
-import { WebhookSecretStore } from "../tenants/webhook-secret-store";
-import { tenancyRedis } from "../tenants/tenancy-redis";
+import { servicesFor } from "../services";
 import { deliverCallback } from "./callback-event";
 import { TERMINAL_STATUSES, type DocumentMessage, type DocumentOutcome, type JobError, type JobRecord } from "./job-types";
 
@@ -198,10 +196,12 @@ export class IndexJobs extends DurableObject<Env> {
     if (!job?.callback || job.callback.status === "delivered" || job.callback.status === "failed") {
       return void (await this.storage.delete(`due:callback:${jobId}`));
     }
-    const config = configFrom(this.env);
+    // The isolate's services, as the Worker's requests and consumers get them.
+    const services = servicesFor(this.env);
+    const config = services.config;
     let outcome: { ok: true } | { ok: false; error: string };
     try {
-      const secrets = await new WebhookSecretStore(tenancyRedis(config)).webhookSecrets(job.tenant_id);
+      const secrets = await services.tenancy().webhookSecrets.webhookSecrets(job.tenant_id);
       outcome = await deliverCallback(job, secrets, config.indexing);
     } catch (error) {
       outcome = { ok: false, error: error instanceof Error ? error.message : String(error) };

@@ -26,3 +26,13 @@ export async function recordUsage(deps: MeteringDeps & { admission: Pick<Admissi
     );
   }
 }
+
+/** The isolate's usage recorder: its dependencies bound once, `record` per event. */
+export interface UsageRecorder {
+  /** Never throws; meant for `waitUntil`. */
+  record(event: UsageEvent): Promise<void>;
+}
+
+export function createUsageRecorder(deps: MeteringDeps & { admission: Pick<Admission, "settleDegraded"> }): UsageRecorder {
+  return { record: (event) => recordUsage(deps, event) };
+}

@@ -9,8 +9,6 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../errors/api-error";
 import type { AppEnv } from "../app-env";
-import { configFrom } from "../env";
-import { tenantKeyResolverFor } from "../tenants/key-resolver-for";
 import type { Scope } from "../tenants/types";
 import { bearerToken } from "./bearer-token";
 
@@ -28,7 +26,7 @@ export function apiKeyAuth(options: { scope: Scope }): MiddlewareHandler<AppEnv>
     if (!header) throw new ApiError("invalid_api_key", MISSING_KEY);
     const key = bearerToken(header);
     if (key === null) throw new ApiError("invalid_api_key", BAD_KEY, { code: "invalid_api_key" });
-    const resolution = await tenantKeyResolverFor(configFrom(c.env))(key);
+    const resolution = await c.get("services").tenancy().keyResolver(key);
     if (!resolution.ok) {
       if (resolution.reason === "suspended") throw tenantSuspended();
       throw new ApiError("invalid_api_key", BAD_KEY, { code: "invalid_api_key" });

@@ -11,16 +11,14 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
-import type { EdgeConfig } from "../env";
 import { ApiError } from "../errors/api-error";
 import { tenantSuspended } from "./auth";
 import { readTenant } from "../tenants/read-records";
 import { guardRedis } from "../tenants/redis-failure";
-import { WebhookSecretStore } from "../tenants/webhook-secret-store";
-import { tenancyRedis } from "../tenants/tenancy-redis";
 import { isTenantId } from "../tenants/ids";
 import type { Principal } from "../tenants/types";
 import { verifyWebhook } from "../webhooks/standard-webhooks";
+import type { TenancyServices } from "../services";
 
 const BAD_SIGNATURE = "The webhook signature is not valid for this tenant.";
 
@@ -29,7 +27,7 @@ export function isWebhookRequest(c: Context<AppEnv>): boolean {
 }
 
 /** The principal a verified webhook acts as, and its `webhook-id` (an idempotency key). */
-export async function authenticateWebhook(c: Context<AppEnv>, rawBody: string, config: EdgeConfig): Promise<{ principal: Principal; webhookId: string }> {
+export async function authenticateWebhook(c: Context<AppEnv>, rawBody: string, tenancy: Pick<TenancyServices, "redis" | "webhookSecrets">): Promise<{ principal: Principal; webhookId: string }> {
   const tenantId = c.req.query("tenant") ?? "";
   if (!isTenantId(tenantId)) {
     throw new ApiError("invalid_api_key", "Webhook requests must name their tenant: POST /v1/index/jobs?tenant=ten_…", {
@@ -37,9 +35,8 @@ export async function authenticateWebhook(c: Context<AppEnv>, rawBody: string, c
       code: "invalid_webhook_signature",
     });
   }
-  const redis = tenancyRedis(config);
   const [tenant, secrets] = await guardRedis("webhook_auth", () =>
-    Promise.all([readTenant(redis, tenantId), new WebhookSecretStore(redis).webhookSecrets(tenantId)]),
+    Promise.all([readTenant(tenancy.redis, tenantId), tenancy.webhookSecrets.webhookSecrets(tenantId)]),
   );
   const verdict = verifyWebhook(tenant ? secrets : [], {
     id: c.req.header("webhook-id"),

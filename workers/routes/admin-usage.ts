@@ -29,7 +29,7 @@ const route = createRoute({
 export function registerAdminUsage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
     route,
-    async (c) => c.json(await usageReportFor(c.env, c.req.valid("param").id, c.req.valid("query"), c.get("requestId")), 200),
+    async (c) => c.json(await usageReportFor(c.get("services"), c.req.valid("param").id, c.req.valid("query"), c.get("requestId")), 200),
     rejectInvalidUsageParams,
   );
 }

@@ -8,7 +8,6 @@
 import { createRoute, z, type OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { configFrom } from "../env";
 import { ApiError } from "../errors/api-error";
 import { adminAuth } from "../middleware/admin-auth";
 import { parseAdminBody } from "../tenants/admin-body";
@@ -25,7 +24,6 @@ import {
 } from "../tenants/admin-schemas";
 import { isKeyId, isTenantId } from "../tenants/ids";
 import { TenantStore } from "../tenants/store";
-import { tenancyRedis } from "../tenants/tenancy-redis";
 import { WebhookSecretStore } from "../tenants/webhook-secret-store";
 import { ErrorEnvelopeSchema } from "./error-schema";
 
@@ -109,12 +107,11 @@ const ROUTES: RouteConfig[] = [
 ];
 
 function storeFor(c: Context<AppEnv>): TenantStore {
-  const config = configFrom(c.env);
-  return new TenantStore(tenancyRedis(config), { keyEnv: config.tenancy.keyEnv });
+  return c.get("services").tenancy().tenants;
 }
 
 function webhookSecretsFor(c: Context<AppEnv>): WebhookSecretStore {
-  return new WebhookSecretStore(tenancyRedis(configFrom(c.env)));
+  return c.get("services").tenancy().webhookSecrets;
 }
 
 // Ids are echoed only when well-formed: a mistyped path may hold a pasted secret key.

@@ -6,19 +6,11 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { endTime, startTime } from "hono/timing";
 import type { AppEnv } from "../app-env";
-import { configFrom } from "../env";
 import { apiKeyAuth } from "../middleware/auth";
-import { gpuPoolFor } from "../gpu/pool-for";
 import { parseEmbeddingRequest } from "../embeddings/parse-request";
 import { EmbeddingRequestSchema } from "../embeddings/request-schema";
-import { createEmbeddings } from "../embeddings/pipeline";
 import { renderEmbeddingsBody } from "../embeddings/render-response";
 import { ErrorEnvelopeSchema } from "./error-schema";
-import { vectorCacheFor } from "../cache/vector-cache-for";
-import { admissionFor } from "../limits/admission-for";
-import { recordUsage } from "../metering/record-usage";
-import { newUsageEvent } from "../metering/usage-event";
-import { tenancyRedis } from "../tenants/tenancy-redis";
 
 const EmbeddingResponseSchema = z
   .object({
@@ -56,52 +48,25 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
   // control the order of checks (content type, size, JSON, schema) to give OpenAI's errors.
   app.openAPIRegistry.registerPath(embeddingsRoute);
   app.post("/v1/embeddings", apiKeyAuth({ scope: "embed" }), async (c) => {
-    const config = configFrom(c.env);
-    const request = await parseEmbeddingRequest(c.req.raw, config.maxBodyBytes);
-    const gpu = gpuPoolFor(config.gpu);
-    const principal = c.get("principal");
-    const admission = admissionFor(config);
-    let admittedWithoutLimiter: number | undefined;
-    const timed = async <T>(metric: string, step: () => Promise<T>): Promise<T> => {
-      startTime(c, metric);
-      try {
-        return await step();
-      } finally {
-        endTime(c, metric);
-      }
-    };
-    const result = await createEmbeddings(request, {
-      cache: vectorCacheFor({
-        config: config.cache,
-        modelRevision: config.modelRevision,
-        tenantId: principal.tenantId,
-        cacheControl: c.req.header("cache-control"),
-        background: (work) => c.executionCtx.waitUntil(work),
-        timed,
-        requestId: c.get("requestId"),
-      }),
-      recordDtype: config.cache.recordDtype,
-      contextLength: config.contextLength,
-      embedOnGpu: (items) => gpu.embed(items, c.req.raw.signal),
-      admit: async (usage) => {
-        if (!config.tenancy.rateLimits) return;
-        const admitted = await admission.admit(principal, usage, { background: (work) => c.executionCtx.waitUntil(work) });
-        if (admitted.degraded) admittedWithoutLimiter = Date.now();
-        for (const [name, value] of Object.entries(admitted.headers)) c.header(name, value);
+    const services = c.get("services");
+    const request = await parseEmbeddingRequest(c.req.raw, services.config.maxBodyBytes);
+    const result = await services.tenancy().embeddings.embed(request, {
+      principal: c.get("principal"),
+      cacheControl: c.req.header("cache-control"),
+      requestId: c.get("requestId"),
+      background: (work) => c.executionCtx.waitUntil(work),
+      timed: async (metric, step) => {
+        startTime(c, metric);
+        try {
+          return await step();
+        } finally {
+          endTime(c, metric);
+        }
       },
-      timed,
+      setHeader: (name, value) => c.header(name, value),
+      signal: c.req.raw.signal,
     });
     c.header("x-cache", `hits=${result.hits} misses=${result.misses}`);
-    const event = newUsageEvent({
-      tenantId: principal.tenantId,
-      inputs: result.vectors.length,
-      tokensComputed: result.tokensComputed,
-      tokensCached: result.promptTokens - result.tokensComputed,
-      gpuMs: result.gpuMs,
-      ...(request.user !== undefined ? { user: request.user } : {}),
-      ...(admittedWithoutLimiter !== undefined ? { quotaPendingAt: admittedWithoutLimiter } : {}),
-    });
-    c.executionCtx.waitUntil(recordUsage({ redis: tenancyRedis(config), queue: c.env.USAGE_QUEUE, admission }, event));
     const body = await renderEmbeddingsBody(result.vectors, request.encoding_format ?? "float", result.promptTokens);
     return c.body(body, 200, { "content-type": "application/json" });
   });

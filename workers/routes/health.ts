@@ -5,13 +5,11 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { configFrom } from "../env";
-import { gpuPoolFor } from "../gpu/pool-for";
 
 export function registerHealth(app: OpenAPIHono<AppEnv>): void {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
-    const gpuReady = await gpuPoolFor(configFrom(c.env).gpu).ready();
+    const gpuReady = await c.get("services").gpu.ready();
     return c.json({ status: gpuReady ? "ready" : "unavailable", checks: { gpu_pool: gpuReady } }, gpuReady ? 200 : 503);
   });
 }

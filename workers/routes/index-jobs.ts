@@ -17,14 +17,12 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { configFrom, type EdgeConfig } from "../env";
 import { ApiError, invalidRequest } from "../errors/api-error";
 import { apiKeyAuth } from "../middleware/auth";
 import { parseJsonText, readJsonText } from "../middleware/json-body";
 import { authenticateWebhook, isWebhookRequest } from "../middleware/webhook-auth";
 import { sha256Hex } from "../tenants/secret-digest";
 import { WebhookSecretStore } from "../tenants/webhook-secret-store";
-import { tenancyRedis } from "../tenants/tenancy-redis";
 import type { Principal } from "../tenants/types";
 import { JobRequestSchema, parseJobRequest } from "../indexing/job-request";
 import { deleteInputs, streamResults, writeInputs } from "../indexing/job-storage";
@@ -129,8 +127,8 @@ function idempotencyKeyOf(c: Context<AppEnv>, webhookId: string | null): string 
   return `key:${header}`;
 }
 
-async function requireSigningSecret(config: EdgeConfig, tenantId: string): Promise<void> {
-  const secrets = await new WebhookSecretStore(tenancyRedis(config)).webhookSecrets(tenantId);
+async function requireSigningSecret(webhookSecrets: WebhookSecretStore, tenantId: string): Promise<void> {
+  const secrets = await webhookSecrets.webhookSecrets(tenantId);
   if (secrets.length === 0) {
     throw invalidRequest(
       "A callback is signed with the tenant's webhook signing secret, and this tenant has none yet: ask your administrator to create one.",
@@ -144,13 +142,14 @@ const idempotencyConflict = () =>
   new ApiError("conflict", "This idempotency key was already used with a different request body.", { code: "idempotency_key_reused" });
 
 async function createJob(c: Context<AppEnv>): Promise<Response> {
-  const config = configFrom(c.env);
+  const services = c.get("services");
+  const { config } = services;
   let principal: Principal;
   let webhookId: string | null = null;
   let text: string;
   if (isWebhookRequest(c)) {
     text = await readJsonText(c.req.raw, config.indexing.maxJobBytes);
-    ({ principal, webhookId } = await authenticateWebhook(c, text, config));
+    ({ principal, webhookId } = await authenticateWebhook(c, text, services.tenancy()));
   } else {
     await apiKeyAuth({ scope: "index" })(c, async () => {});
     principal = c.get("principal");
@@ -166,7 +165,7 @@ async function createJob(c: Context<AppEnv>): Promise<Response> {
   const earlier = idempotencyKey === null ? null : await jobs.findReplay(idempotencyKey, bodySha256);
   if (earlier?.status === "idempotency_conflict") throw idempotencyConflict();
   if (earlier) return replay(earlier.job);
-  if (request.callback_url !== undefined) await requireSigningSecret(config, principal.tenantId);
+  if (request.callback_url !== undefined) await requireSigningSecret(services.tenancy().webhookSecrets, principal.tenantId);
 
   const job = newJobRecord(principal.tenantId, request, config.indexing);
   await writeInputs(c.env.INDEX_RESULTS, principal.tenantId, job.id, request.documents);

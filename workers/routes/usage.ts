@@ -6,14 +6,13 @@
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { configFrom } from "../env";
+import type { Services } from "../services";
 import { ApiError, invalidRequest } from "../errors/api-error";
 import { apiKeyAuth } from "../middleware/auth";
 import { readUsage, type UsageReport } from "../metering/read-usage";
 import { utcDay } from "../metering/usage-event";
 import { invalidDateError, usageRangeFrom } from "../metering/usage-range";
 import { errorSummary } from "../metering/usage-log";
-import { tenancyRedis } from "../tenants/tenancy-redis";
 import { ErrorEnvelopeSchema } from "./error-schema";
 
 const dateParam = (name: "from" | "to", description: string) =>
@@ -63,14 +62,14 @@ export function rejectInvalidUsageParams(result: ParamCheck): undefined {
 
 /** The report for one tenant; a Redis failure is answered as such, not as a bug. */
 export async function usageReportFor(
-  env: AppEnv["Bindings"],
+  services: Services,
   tenantId: string,
   query: { from?: string | undefined; to?: string | undefined },
   requestId: string,
 ): Promise<UsageReport> {
-  const config = configFrom(env);
+  const { config } = services;
   const range = usageRangeFrom(query, utcDay(new Date()));
-  const redis = tenancyRedis(config); // outside the try: missing configuration is not an outage
+  const { redis } = services.tenancy(); // outside the try: missing configuration is not an outage
   try {
     return await readUsage(redis, tenantId, range, config.tenancy.pricing);
   } catch (error) {
@@ -96,7 +95,7 @@ const route = createRoute({
 export function registerUsage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
     route,
-    async (c) => c.json(await usageReportFor(c.env, c.get("principal").tenantId, c.req.valid("query"), c.get("requestId")), 200),
+    async (c) => c.json(await usageReportFor(c.get("services"), c.get("principal").tenantId, c.req.valid("query"), c.get("requestId")), 200),
     rejectInvalidUsageParams,
   );
 }

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { planCalls } from "../../../workers/gpu/batching";
-import { resetCircuitBreakers } from "../../../workers/gpu/circuit-breaker";
 import { createGpuPool } from "../../../workers/gpu/pool";
 import type { GpuItem } from "../../../workers/gpu/types";
 import { expectedVector, startFakeSglang, testConfig, textItems, type FakeSglang } from "./fake-sglang";
@@ -53,7 +52,6 @@ describe("planCalls", () => {
 describe("sub-batching over HTTP", () => {
   let sglang: FakeSglang;
   beforeEach(async () => {
-    resetCircuitBreakers();
     sglang = await startFakeSglang();
   });
   afterEach(() => sglang.close());

@@ -4,7 +4,8 @@
  * calls in flight), and after a turn the lane pauses in proportion to INDEX_GPU_MAX_SHARE.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bulkLaneFor } from "../../../workers/gpu/bulk-lane";
+import { BULK_LANE, createBulkLane } from "../../../workers/gpu/bulk-lane";
+import { createGpuPool } from "../../../workers/gpu/pool";
 import { embeddingsReply, expectedVector, startFakeSglang, testConfig, textItems, type FakeSglang } from "./fake-sglang";
 
 let sglang: FakeSglang;
@@ -26,7 +27,8 @@ afterAll(() => sglang.close());
 
 describe("bulk lane", () => {
   it("tags calls, runs one embed at a time with at most maxConcurrentCalls calls in flight", async () => {
-    const embed = bulkLaneFor(testConfig([sglang.url], { maxInputsPerCall: 1, maxConcurrentCalls: 2 }), { maxShare: 1 });
+    const pool = createGpuPool(testConfig([sglang.url], { maxInputsPerCall: 1, maxConcurrentCalls: 2 }), { lane: BULK_LANE });
+    const embed = createBulkLane(pool, { maxShare: 1 });
     const texts = (job: string) => Array.from({ length: 4 }, (_, i) => `${job} ${i}`);
     const [a, b] = await Promise.all([embed(textItems(texts("job a"))), embed(textItems(texts("job b")))]);
     expect(a.vectors).toEqual(texts("job a").map(expectedVector));
@@ -40,8 +42,8 @@ describe("bulk lane", () => {
 
   it("after a turn of t ms, the next turn waits t × (1 − share) / share", async () => {
     const pauses: number[] = [];
-    clock = Date.now() + 60_000; // past anything the previous test left in the lane (it ran on the real clock)
-    const embed = bulkLaneFor(testConfig([sglang.url], { maxInputsPerCall: 1, maxConcurrentCalls: 2 }), {
+    const pool = createGpuPool(testConfig([sglang.url], { maxInputsPerCall: 1, maxConcurrentCalls: 2 }), { lane: BULK_LANE });
+    const embed = createBulkLane(pool, {
       maxShare: 0.25,
       now: () => clock,
       sleep: async (ms) => {

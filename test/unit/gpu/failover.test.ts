@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../../workers/errors/api-error";
-import { resetCircuitBreakers } from "../../../workers/gpu/circuit-breaker";
 import { createGpuPool } from "../../../workers/gpu/pool";
 import {
   embeddingsReply,
@@ -48,7 +47,6 @@ const GPU_UNAVAILABLE_BODY = {
 describe("failover and retries", () => {
   let sglang: FakeSglang;
   beforeEach(async () => {
-    resetCircuitBreakers();
     vi.spyOn(console, "error").mockImplementation(() => {});
     sglang = await startFakeSglang();
   });

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ApiError } from "../../../workers/errors/api-error";
-import { resetCircuitBreakers } from "../../../workers/gpu/circuit-breaker";
 import { createGpuPool, READY_TIMEOUT_MS } from "../../../workers/gpu/pool";
 import {
   embeddingsReply,
@@ -19,7 +18,6 @@ const sleepReal = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("createGpuPool", () => {
   let sglang: FakeSglang;
   beforeEach(async () => {
-    resetCircuitBreakers();
     sglang = await startFakeSglang();
   });
   afterEach(() => sglang.close());

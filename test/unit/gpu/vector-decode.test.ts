@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../../workers/errors/api-error";
-import { resetCircuitBreakers } from "../../../workers/gpu/circuit-breaker";
 import { createGpuPool } from "../../../workers/gpu/pool";
 import { decodeEmbeddingResponse } from "../../../workers/gpu/vector-decode";
 import {
@@ -58,7 +57,6 @@ describe("decodeEmbeddingResponse", () => {
 describe("response decoding over HTTP", () => {
   let sglang: FakeSglang;
   beforeEach(async () => {
-    resetCircuitBreakers();
     vi.spyOn(console, "warn").mockImplementation(() => {});
     sglang = await startFakeSglang();
   });
