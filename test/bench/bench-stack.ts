@@ -49,17 +49,9 @@ export async function startBenchStack(): Promise<BenchStack> {
 
   const standins: Child[] = [];
   const startStandin = async (profile: "none" | "l4") => {
-    const port = await freePort();
-    const child = startChild(`gpu-standin-${profile}`, path.join(REPO_ROOT, "node_modules/.bin/tsx"), [
-      path.join(REPO_ROOT, "gpu-worker/standin/main.ts"),
-      "--port",
-      String(port),
-      "--profile",
-      profile,
-    ]);
+    const { child, url } = await startStandinChild(profile);
     standins.push(child);
-    await waitForHttp(`http://127.0.0.1:${port}/health`, child, 60_000);
-    return `http://127.0.0.1:${port}`;
+    return url;
   };
   const standinUrl = await startStandin("none");
   const upstash = await startLocalUpstash();
@@ -98,7 +90,7 @@ export async function startBenchStack(): Promise<BenchStack> {
   };
   const urlOf = async (mf: Miniflare) => (await mf.ready).toString().replace(/\/$/, "");
   const edgeUrl = await urlOf(instances.edge!);
-  const { tenantId, apiKey } = await createBenchTenant(edgeUrl);
+  const { tenantId, apiKey } = await createBenchTenant(edgeUrl, ADMIN_TOKEN);
   return {
     edgeUrl,
     edgeNoLimitsUrl: await urlOf(instances.edgeNoLimits!),
@@ -109,13 +101,13 @@ export async function startBenchStack(): Promise<BenchStack> {
     upstash: { url: upstash.url, token: upstash.token },
     apiKey,
     tenantId,
-    newTenant: (plan) => createBenchTenant(edgeUrl, { ...BENCH_PLAN, ...plan }),
+    newTenant: (plan) => createBenchTenant(edgeUrl, ADMIN_TOKEN, { ...BENCH_PLAN, ...plan }),
     async startEdge(vars) {
       const mf = edge(vars);
       instances[`extra${Object.keys(instances).length}`] = mf;
       return urlOf(mf);
     },
-    createTenant: (url, name) => createBenchTenant(url, BENCH_PLAN, name),
+    createTenant: (url, name) => createBenchTenant(url, ADMIN_TOKEN, BENCH_PLAN, name),
     startStandin,
     async close() {
       await Promise.all(Object.values(instances).map((mf) => mf.dispose()));
@@ -124,11 +116,31 @@ export async function startBenchStack(): Promise<BenchStack> {
   };
 }
 
-async function createBenchTenant(edgeUrl: string, plan = BENCH_PLAN, name = "benchmark"): Promise<{ tenantId: string; apiKey: string }> {
+/** The CPU stand-in as its own process at a latency profile, ready to serve. */
+export async function startStandinChild(profile: "none" | "l4"): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const child = startChild(`gpu-standin-${profile}`, path.join(REPO_ROOT, "node_modules/.bin/tsx"), [
+    path.join(REPO_ROOT, "gpu-worker/standin/main.ts"),
+    "--port",
+    String(port),
+    "--profile",
+    profile,
+  ]);
+  await waitForHttp(`http://127.0.0.1:${port}/health`, child, 60_000);
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** A tenant with BENCH_PLAN (limits far above any benchmark's load) and one API key, through the admin API. */
+export async function createBenchTenant(
+  edgeUrl: string,
+  adminToken: string,
+  plan = BENCH_PLAN,
+  name = "benchmark",
+): Promise<{ tenantId: string; apiKey: string }> {
   const admin = (path: string, body: unknown) =>
     fetch(`${edgeUrl}/admin/v1${path}`, {
       method: "POST",
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
       body: JSON.stringify(body),
     }).then(async (r) => {
       if (r.status !== 201) throw new Error(`bench setup: ${path} answered ${r.status} ${await r.text()}`);

@@ -9,7 +9,7 @@
 import type { TenancyConfig } from "../env";
 import { LIMITS_PREFIX } from "../limits/admission";
 import { consumeMonthlyQuota } from "../limits/monthly-quota";
-import type { LimitsRedis } from "../limits/rate-limits";
+import type { LimitsRedis } from "../limits/limits-redis";
 import { readTenant, type RecordReader } from "../tenants/read-records";
 import type { Tenant } from "../tenants/types";
 import { DocumentFailure } from "./document-errors";
