@@ -14,10 +14,11 @@
  *    succeed keep their vectors, so a sub-batch whose failure was not reproducible (both
  *    halves fine) is simply answered.
  *
- * Calls are bounded: at most 2 per level of halving, so 2·⌈log2 n⌉ after the first call
- * and the canary (ISOLATION_CALLS_PER_LEVEL). An attempt that runs out of that budget, or
- * meets a health failure (timeout, 503, ...) or an invalid response while isolating, is
- * an endpoint failure like any other: nothing about the input was established.
+ * Calls are bounded: after the first, at most 1 + 2·⌈log2 n⌉ (`isolationCallBudget`):
+ * the canary, then at most two per level of halving. An attempt that runs out of that
+ * budget, or meets a health failure (timeout, 503, ...) or an invalid response while
+ * isolating, is an endpoint failure like any other: nothing about the input was
+ * established.
  */
 import type { GpuInput } from "./types";
 import type { CallOutcome } from "./upstream-call";
