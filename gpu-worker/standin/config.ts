@@ -43,14 +43,14 @@ export function resolveOptions(options: StandinOptions): StandinConfig {
   return { ...parsed.data, servedModelName: parsed.data.servedModelName ?? parsed.data.modelPath };
 }
 
-type Kind = "int" | "number" | "string";
+type Kind = "int" | "number" | "string" | "json";
 
 interface Setting {
   flag: string;
   env: string;
   kind: Kind;
   help: string;
-  set(o: StandinOptions, faults: FaultPatch, value: string | number): void;
+  set(o: StandinOptions, faults: FaultPatch, value: unknown): void;
 }
 
 const SETTINGS: Setting[] = [
@@ -69,10 +69,19 @@ const SETTINGS: Setting[] = [
   { flag: "malformed", env: "STANDIN_MALFORMED", kind: "string", help: `malformed vectors: ${MALFORMED_KINDS.join(" | ")}`, set: (_, f, v) => (f.malformed = v as FaultPatch["malformed"]) },
   { flag: "malformed-rate", env: "STANDIN_MALFORMED_RATE", kind: "number", help: "share of vectors malformed, 0..1 (default 1)", set: (_, f, v) => (f.malformedRate = v as number) },
   { flag: "seed", env: "STANDIN_SEED", kind: "int", help: "seed of the fault generator (default 1)", set: (_, f, v) => (f.seed = v as number) },
+  { flag: "fail-inputs", env: "STANDIN_FAIL_INPUTS", kind: "json", help: 'JSON list of inputs (texts or token-id lists) whose calls fail, e.g. \'["bad",[1,151643]]\'', set: (_, f, v) => (f.failInputs = v as FaultPatch["failInputs"]) },
+  { flag: "fail-input-status", env: "STANDIN_FAIL_INPUT_STATUS", kind: "int", help: "status of calls holding a failing input (default 500)", set: (_, f, v) => (f.failInputStatus = v as number) },
 ];
 
-function convert(setting: Setting, raw: string, source: string): string | number {
+function convert(setting: Setting, raw: string, source: string): unknown {
   if (setting.kind === "string") return raw;
+  if (setting.kind === "json") {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new Error(`${source}: expected JSON, got ${JSON.stringify(raw)}`);
+    }
+  }
   const n = raw.trim() === "" ? NaN : Number(raw);
   if (!Number.isFinite(n) || (setting.kind === "int" && !Number.isInteger(n))) {
     throw new Error(`${source}: expected ${setting.kind === "int" ? "an integer" : "a number"}, got ${JSON.stringify(raw)}`);

@@ -1,8 +1,9 @@
 /**
  * POST /v1/embeddings: the steps one call goes through, in the order a real worker
  * would take them, with the stand-in's fault and latency hooks between them:
- * parse and validate → record in stats → injected delay → injected error → tokenise
- * and check context length → wait for the GPU queue → embed → malform → render.
+ * parse and validate → record in stats → injected delay → injected error → injected
+ * failing input → tokenise and check context length → wait for the GPU queue → embed →
+ * malform → render.
  */
 import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
 import type { StandinConfig } from "./config";
@@ -64,7 +65,7 @@ export async function handleEmbeddings(
   deps.stats.recordInputs(request.inputs, lane);
 
   await sleepAtLeast(deps.faults.settings.delayMs);
-  const injected = deps.faults.injectedError();
+  const injected = deps.faults.injectedError() ?? deps.faults.failingInputError(request.inputs);
   if (injected) {
     return {
       ...errorReply(injected),

@@ -14,6 +14,12 @@
  * - `null`: every value NaN, written as `null` in float mode: what SGLang really sends,
  *   since its ORJSONResponse renders NaN as null.
  * In base64 mode both NaN kinds are NaN float32 bytes.
+ *
+ * Failing inputs (`failInputs`): a call holding any of the listed inputs (exact text, or
+ * exact token-id list as sent) fails with `failInputStatus` (500 by default), whatever
+ * else it holds, as an engine does when one input of a batch raises: SGLang's
+ * serving_embedding.py answers 400 for a `ValueError` and 500 for anything else. Unlike
+ * `errorRate` it follows the input, so the edge can be tested to isolate and name it.
  */
 import { z } from "zod";
 import type { RenderedVector } from "./protocol";
@@ -33,6 +39,9 @@ export interface FaultSettings {
   /** Share of vectors malformed when `malformed` is set (0..1), drawn per vector. */
   malformedRate: number;
   seed: number;
+  /** Inputs (text, or token ids as sent) that fail every call holding them. */
+  failInputs: (string | number[])[];
+  failInputStatus: number;
 }
 
 export const DEFAULT_FAULTS: FaultSettings = {
@@ -43,6 +52,8 @@ export const DEFAULT_FAULTS: FaultSettings = {
   malformed: null,
   malformedRate: 1,
   seed: 1,
+  failInputs: [],
+  failInputStatus: 500,
 };
 
 /** A partial update, as POST /__standin/faults takes it and startStandin's `faults` option. */
@@ -55,6 +66,8 @@ export const faultPatchSchema = z
     malformed: z.enum(MALFORMED_KINDS).nullable(),
     malformedRate: z.number().min(0).max(1),
     seed: z.number().int(),
+    failInputs: z.array(z.union([z.string(), z.array(z.number().int())])).max(1000),
+    failInputStatus: z.number().int().min(400).max(599),
   })
   .partial()
   .strict();
@@ -81,6 +94,11 @@ const ERROR_TYPES: Record<number, string> = {
   503: "ServiceUnavailableError",
   504: "GatewayTimeoutError",
 };
+
+/** A set key per input; the prefix keeps a text apart from a token-id list. */
+function inputKey(input: string | number[]): string {
+  return typeof input === "string" ? `t${input}` : `i${input.join(",")}`;
+}
 
 export interface InjectedError {
   status: number;
@@ -125,6 +143,20 @@ export class FaultInjector {
       type: ERROR_TYPES[status] ?? "Error",
       message: `Injected fault: the stand-in was configured to answer this call with ${status}`,
       retryAfterS: retryable ? this.current.retryAfterS : null,
+    };
+  }
+
+  /** The error for a call holding one of `failInputs`, if it holds one. */
+  failingInputError(inputs: readonly (string | number[])[]): InjectedError | null {
+    if (this.current.failInputs.length === 0) return null;
+    const listed = new Set(this.current.failInputs.map(inputKey));
+    if (!inputs.some((input) => listed.has(inputKey(input)))) return null;
+    const status = this.current.failInputStatus;
+    return {
+      status,
+      type: ERROR_TYPES[status] ?? "Error",
+      message: "Injected fault: the stand-in was configured to fail on this input",
+      retryAfterS: null,
     };
   }
 

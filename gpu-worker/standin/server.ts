@@ -20,7 +20,7 @@
  *   profile           "none" (no delay) | "l4" (L4 running a 4B model; see latency.ts)
  *   maxTokensPerPass  8192 tokens per modelled forward pass
  *   faults            { errorRate, errorStatus, retryAfterS, delayMs, malformed,
- *                       malformedRate, seed } (see faults.ts)
+ *                       malformedRate, seed, failInputs, failInputStatus } (see faults.ts)
  *   maxBodyBytes      64 MiB; larger bodies get 413
  *
  * Routes: POST /v1/embeddings, GET /health, /health_generate, /v1/models,

@@ -43,6 +43,9 @@ export interface DecodedTokens {
 export async function textOfTokenIds(ids: readonly number[]): Promise<DecodedTokens> {
   const endsWithEndOfText = ids.length > 0 && ids[ids.length - 1] === END_OF_TEXT_ID;
   const body = endsWithEndOfText ? ids.slice(0, -1) : [...ids];
+  // `[151643]` alone is a valid one-token input (the empty text's ids); the decoder
+  // refuses an empty list, so its text is given here.
+  if (body.length === 0) return { text: "", endsWithEndOfText };
   const text = (await loadDecoder()).decode(body, {
     skip_special_tokens: false,
     clean_up_tokenization_spaces: false,

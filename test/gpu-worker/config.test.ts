@@ -26,6 +26,8 @@ describe("CLI and environment options", () => {
       STANDIN_MALFORMED: "nan",
       STANDIN_MALFORMED_RATE: "0.5",
       STANDIN_SEED: "99",
+      STANDIN_FAIL_INPUTS: '["bad",[1,151643]]',
+      STANDIN_FAIL_INPUT_STATUS: "400",
     };
     expect(optionsFromArgsAndEnv([], env)).toEqual({
       port: 0,
@@ -44,6 +46,8 @@ describe("CLI and environment options", () => {
         malformed: "nan",
         malformedRate: 0.5,
         seed: 99,
+        failInputs: ["bad", [1, 151643]],
+        failInputStatus: 400,
       },
     });
   });
@@ -63,11 +67,13 @@ describe("CLI and environment options", () => {
     expect(() => optionsFromArgsAndEnv([], { STANDIN_ERROR_RATE: "lots" })).toThrow(
       'STANDIN_ERROR_RATE: expected a number, got "lots"',
     );
+    expect(() => optionsFromArgsAndEnv(["--fail-inputs", "[bad"], {})).toThrow('--fail-inputs: expected JSON, got "[bad"');
   });
 
   it("validates values before anything listens", async () => {
     expect(() => resolveOptions({ profile: "h100" as "l4" })).toThrow(/invalid stand-in options:[\s\S]*profile/);
     expect(() => resolveOptions({ faults: { errorRate: 1.5 } })).toThrow(/faults\.errorRate/);
+    expect(() => resolveOptions({ faults: { failInputs: [[1.5]] } })).toThrow(/faults\.failInputs/);
     await expect(startStandin({ contextLength: 0 })).rejects.toThrow(/contextLength/);
   });
 

@@ -87,6 +87,38 @@ describe("injected errors", () => {
   });
 });
 
+describe("failing inputs", () => {
+  const FAILED = {
+    object: "error",
+    message: "Injected fault: the stand-in was configured to fail on this input",
+    type: "InternalServerError",
+    param: null,
+    code: 500,
+  };
+
+  it("fails every call holding a listed text or token-id list with 500, and no other call", async () => {
+    expect((await setFaults({ failInputs: ["poison", [7, 151643]] })).status).toBe(200);
+    for (const input of [["fine", "poison"], "poison", [[1, 151643], [7, 151643]]]) {
+      const res = await postJson(embeddings, { input });
+      expect(res.status).toBe(500);
+      expect(res.headers.get("retry-after")).toBeNull();
+      expect(await res.json()).toEqual(FAILED);
+    }
+    // Same characters in the other kind, or a list that only contains the ids: no match.
+    for (const input of [["fine", "poison pill"], [[7]], [[7, 151643, 151643]]]) {
+      expect((await postJson(embeddings, { input })).status).toBe(200);
+    }
+    expect(standin.stats().calls).toBe(6);
+  });
+
+  it("uses failInputStatus, e.g. 400 as SGLang answers a ValueError", async () => {
+    await setFaults({ failInputs: ["poison"], failInputStatus: 400 });
+    const res = await postJson(embeddings, { input: ["poison"] });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ ...FAILED, type: "BadRequestError", code: 400 });
+  });
+});
+
 describe("malformed vectors", () => {
   it("wrong-length: 2559 values in float and 2559 float32s in base64", async () => {
     await setFaults({ malformed: "wrong-length" });

@@ -81,6 +81,17 @@ describe("POST /v1/embeddings", () => {
     expect(batch.usage).toEqual(usage(12));
   });
 
+  it("embeds end-of-text alone ([151643], the empty text's ids) as one token with a unit vector", async () => {
+    const res = await postJson(embeddings, { model: MODEL, input: [[151643]] });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.usage).toEqual(usage(1));
+    expect(body.data).toHaveLength(1);
+    expect(body.data[0].embedding).toEqual(Array.from(embedText("")));
+    const norm = Math.hypot(...(body.data[0].embedding as number[]));
+    expect(Math.abs(norm - 1)).toBeLessThan(1e-6);
+  });
+
   it("gives ids without the end-of-text token a different vector, counting only what was sent", async () => {
     const ids = (await qwen3TokenIds(HELLO)).slice(0, -1);
     const body = await (await postJson(embeddings, { model: MODEL, input: ids })).json();

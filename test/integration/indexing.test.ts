@@ -486,6 +486,27 @@ describe("a job from queue to results", () => {
     }
   });
 
+  it("fails for good, without redelivery, a document whose chunk the model refuses; the others complete", async () => {
+    const poison = fresh("a chunk the engine fails on");
+    const fine = fresh("a chunk the engine embeds");
+    standin.setFaults({ failInputs: [poison] });
+    try {
+      const job = await startedJob({ documents: [{ id: "fine", text: fine }, { id: "poison", text: poison }] });
+      const done = await waitForJob(edge, edge.apiKey, job.id);
+      expect(done.status).toBe("completed");
+      expect(done.counts).toEqual({ documents: 2, documents_processed: 2, chunks: 1, chunks_from_cache: 0, chunks_computed: 1, failed: 1 });
+      expect(done.last_error).toEqual({
+        code: "input_rejected",
+        message: "document 1: chunk 0 was rejected by the embedding model: Injected fault: the stand-in was configured to fail on this input",
+      });
+      // One call held it (then the canary): a redelivered message would have sent it again.
+      expect(standin.stats().recent.filter((c) => c.inputs.includes(poison))).toHaveLength(1);
+      expect((await readResults(edge, edge.apiKey, job.id)).map((l) => l.document_id)).toEqual(["fine"]);
+    } finally {
+      standin.setFaults({ failInputs: [] });
+    }
+  });
+
   it("dead-letters a document that keeps failing and fails the job with the reason", async () => {
     const flaky = await startLocalServer((_req, res) => res.writeHead(503).end("down"));
     servers.push(flaky);

@@ -10,6 +10,7 @@
  * rounding applied), so a first response and every later hit are bit-identical.
  */
 import { ApiError } from "../errors/api-error";
+import { GpuInputRejected } from "../gpu/pool-errors";
 import type { GpuItem } from "../gpu/types";
 import { PUBLIC_MODEL_ID, UPSTREAM_MODEL_ID } from "../env";
 import { roundTripThroughRecord, type CacheDtype, type CacheRecord } from "../cache/record";
@@ -85,17 +86,20 @@ export async function createEmbeddings(request: EmbeddingRequest, deps: Embeddin
   let tokensComputed = 0;
   let gpuMs = 0;
   if (missing.length > 0) {
-    const { records: computed, computed: mine } = await deps.timed("gpu", () =>
+    const { records: computed, computed: mine } = await nameFailingInput(keys, slotOf, () => deps.timed("gpu", () =>
       deps.singleFlight.computeOnce(
         missing.map((slot) => keys[slot]!),
         async (positions) => {
           const slots = positions.map((p) => missing[p]!);
-          const { vectors, gpuMs: ms } = await deps.embedOnGpu(slots.map((slot) => ({ input: unique[slot]!.model, tokens: tokens[slot]! })));
+          const { vectors, gpuMs: ms } = await deps.embedOnGpu(slots.map((slot) => ({ input: unique[slot]!.model, tokens: tokens[slot]! }))).catch((error: unknown) => {
+            if (error instanceof GpuInputRejected) error.cacheKey = keys[slots[error.itemIndex]!];
+            throw error;
+          });
           gpuMs += ms;
           return mapInChunks(vectors, (vector, j) => ({ vector: roundTripThroughRecord(vector, deps.recordDtype), tokens: tokens[slots[j]!]! }));
         },
       ),
-    );
+    ));
     missing.forEach((slot, p) => (records[slot] = computed[p]!));
     tokensComputed = mine.reduce((sum, p) => sum + tokens[missing[p]!]!, 0);
     deps.cache.store(mine.map((p) => ({ key: keys[missing[p]!]!, record: computed[p]! })));
@@ -115,4 +119,21 @@ export async function createEmbeddings(request: EmbeddingRequest, deps: Embeddin
   };
 }
 
-
+/**
+ * Runs the GPU step so that an input the model refused is named by its first position in
+ * the client's request (`input[i]`), not by its place among the deduplicated misses. A
+ * request that only joined another request's in-flight computation, whose failing input
+ * is not one of its own, computes its misses again, once.
+ */
+async function nameFailingInput<T>(keys: readonly string[], slotOf: readonly number[], run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof GpuInputRejected)) throw error;
+      const slot = keys.indexOf(error.cacheKey ?? "");
+      if (slot >= 0) throw error.forRequestIndex(slotOf.indexOf(slot));
+      if (attempt > 0) throw error;
+    }
+  }
+}

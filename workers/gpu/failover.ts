@@ -9,9 +9,28 @@
  * the soonest endpoint's `Retry-After` has passed. There are 1 + maxRetries rounds, and
  * no wait or call may run past the request's deadline.
  *
- * What each answer does to the endpoint, for this sub-batch:
- * - connection error, timeout, 408/429/5xx: transient; tried again next round (after its
- *   Retry-After if it gave one). Counts as a breaker failure.
+ * Two kinds of failure, kept apart because one tenant's input must never degrade service
+ * for another:
+ * - Endpoint health: connection errors, timeouts, 408/429/502/503/504. Retried (after
+ *   the endpoint's Retry-After if it gave one), counted on the endpoint's breaker, and a
+ *   503 with Retry-After when nothing serves.
+ * - A failure that follows an input: the engine refused it (400/413/422) or failed on it
+ *   (500 and other 5xx, TEI's 424). Never retried as an outage and never counted on a
+ *   breaker: isolate-input.ts finds the input on the same endpoint and the request is a
+ *   400 naming it (GpuInputRejected; the pipeline turns its position into `input[i]`).
+ *
+ * The decision, since a 500 alone cannot say which kind it is: an input is blamed only
+ * when the same endpoint is shown to work in the same attempt, by a 400 (it judged the
+ * request), by a canary call with a fixed tiny input answering after a 500, or by other
+ * parts of the sub-batch succeeding while isolating. An endpoint that answers 500 to
+ * everything fails its canary too, so the attempt is an endpoint failure: breaker
+ * failure, retried, and in the end 503, never blamed on input[0]. Finding the input
+ * costs at most 1 + 2·⌈log2 n⌉ calls after the first (the canary, then two per level of
+ * halving); an attempt that would need more, or that meets a health failure while
+ * isolating, is an endpoint failure like the rest. A 500 that does not come back when
+ * the halves are sent separately blames nothing: the halves' vectors are the answer.
+ *
+ * Other answers, per endpoint and sub-batch:
  * - invalid vectors (NaN, wrong size, bad norm, wrong count): the endpoint is not asked
  *   again for this sub-batch, since the same input would likely break the same way, but
  *   other endpoints are (a different worker, maybe with a correct dtype, may be fine).
@@ -20,14 +39,14 @@
  * - 401/403 and other unexpected statuses (404: wrong URL): our misconfiguration of that
  *   endpoint. Logged, not asked again for this sub-batch, breaker failure; if nothing
  *   else works it is a 503, never the tenant's fault.
- * - 400: the input is bad and every endpoint would say so: our 400, immediately. The
- *   endpoint worked, so it counts as a breaker success.
  * An endpoint whose breaker is open is skipped; if every remaining endpoint's breaker is
  * open the sub-batch fails at once (503, Retry-After = time to the first half-open),
- * which is the point of a breaker: no request waits on a known-dead pool.
+ * which is the point of a breaker: no request waits on a known-dead pool. A breaker
+ * counts attempts (one per endpoint per round), not the calls isolation makes inside one.
  */
 import type { CircuitBreakers } from "./circuit-breaker";
-import { endpointLabel, gpuUnavailable, inputRejectedByModel, upstreamInvalidResponse } from "./pool-errors";
+import { attemptOnEndpoint, type Attempt } from "./isolate-input";
+import { endpointLabel, GpuInputRejected, gpuUnavailable, upstreamInvalidResponse } from "./pool-errors";
 import { backoffDelayMs } from "./retry";
 import type { GpuInput, GpuPoolConfig } from "./types";
 import { callEmbeddings, type CallOutcome } from "./upstream-call";
@@ -89,21 +108,11 @@ export async function embedWithFailover(inputs: GpuInput[], ctx: FailoverContext
       if (remaining <= 0) throw unavailable();
       if (!ctx.breakers.tryAcquire(url, ctx.now())) continue;
 
-      ctx.stats.calls += 1;
-      const outcome = await callEmbeddings({
-        baseUrl: url,
-        model: ctx.config.model,
-        inputs,
-        token: ctx.config.token,
-        extraHeaders: ctx.config.endpointHeaders?.[url],
-        lane: ctx.lane,
-        timeoutMs: Math.min(ctx.config.callTimeoutMs, remaining),
-        signal: ctx.signal,
-        fetch: ctx.fetch,
-        now: ctx.now,
-      });
-      const result = settle(outcome, url, ctx);
-      if (result !== undefined) return result;
+      const attempt = await attemptOnEndpoint(inputs, (some) => callOnce(url, some, ctx));
+      const vectors = settle(attempt, url, ctx);
+      if (vectors !== undefined) return vectors;
+      if (attempt.kind !== "endpoint_failed") continue;
+      const { outcome } = attempt;
       if (outcome.kind === "transient" && outcome.retryAfterMs !== undefined) {
         retryAt[i] = ctx.now() + outcome.retryAfterMs;
       }
@@ -120,16 +129,42 @@ export async function embedWithFailover(inputs: GpuInput[], ctx: FailoverContext
   throw unavailable();
 }
 
+/** One call of `inputs` to `url` within the deadline; counts it, and meters it when it succeeded. */
+async function callOnce(url: string, inputs: GpuInput[], ctx: FailoverContext): Promise<CallOutcome> {
+  const remaining = ctx.deadline - ctx.now();
+  if (remaining <= 0) return { kind: "transient", reason: "deadline reached", retryAfterMs: undefined };
+  ctx.stats.calls += 1;
+  const outcome = await callEmbeddings({
+    baseUrl: url,
+    model: ctx.config.model,
+    inputs,
+    token: ctx.config.token,
+    extraHeaders: ctx.config.endpointHeaders?.[url],
+    lane: ctx.lane,
+    timeoutMs: Math.min(ctx.config.callTimeoutMs, remaining),
+    signal: ctx.signal,
+    fetch: ctx.fetch,
+    now: ctx.now,
+  });
+  // Isolation's halves and canary are GPU work done for this request too.
+  if (outcome.kind === "ok") ctx.stats.gpuMs += outcome.elapsedMs;
+  return outcome;
+}
+
 /** Vectors on success; throws where the sub-batch is decided; undefined to keep trying. */
-function settle(outcome: CallOutcome, url: string, ctx: FailoverContext): Float32Array[] | undefined {
+function settle(attempt: Attempt, url: string, ctx: FailoverContext): Float32Array[] | undefined {
+  if (attempt.kind === "ok") {
+    ctx.breakers.recordSuccess(url);
+    return attempt.vectors;
+  }
+  if (attempt.kind === "input_failed") {
+    // The endpoint works (isolate-input.ts showed it): a success for its breaker.
+    ctx.breakers.recordSuccess(url);
+    log("warn", { event: "gpu_input_failed", endpoint: endpointLabel(url), status: attempt.failure.status });
+    throw new GpuInputRejected(attempt.position, attempt.failure.upstreamMessage);
+  }
+  const { outcome } = attempt;
   switch (outcome.kind) {
-    case "ok":
-      ctx.breakers.recordSuccess(url);
-      ctx.stats.gpuMs += outcome.elapsedMs;
-      return outcome.vectors;
-    case "bad_request":
-      ctx.breakers.recordSuccess(url);
-      throw inputRejectedByModel(outcome.upstreamMessage);
     case "cancelled":
       // Not the endpoint's fault: no breaker update.
       throw ctx.signal.reason;

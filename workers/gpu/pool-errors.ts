@@ -3,7 +3,7 @@
  * for tenants: they never carry endpoint URLs, tokens or upstream internals (stack
  * traces, file paths), which stay in our logs.
  */
-import { ApiError, invalidRequest } from "../errors/api-error";
+import { ApiError } from "../errors/api-error";
 
 /** When nothing told us better (no Retry-After, no breaker cool-down): a few seconds. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
@@ -23,18 +23,67 @@ export function upstreamInvalidResponse(): ApiError {
   });
 }
 
+/** Longest engine message passed on to the tenant; longer ones are dropped, not cut. */
+export const MAX_ENGINE_REASON_CHARS = 300;
+
 /**
- * The model refused an input (SGLang's 400). Its message is not passed through
- * verbatim; only the one case a tenant can act on is recognised (an input longer than
- * the model's context), with the limit when SGLang states it.
+ * One input failed on an engine that otherwise works (failover.ts decided that), so the
+ * request is the tenant's to fix: 400, never a 503, never retried as an outage.
+ *
+ * The pool knows the input only by its position in the items it was given
+ * (`itemIndex`); the pipeline, which knows how items map to the client's request (cache
+ * hits and duplicates are not sent), renames it with `forRequestIndex`. Until then it
+ * reads `param: "input"`. `cacheKey` is set by the pipeline so that a request which only
+ * joined another's in-flight computation can tell the failing input is not its own.
  */
-export function inputRejectedByModel(upstreamMessage: string): ApiError {
+export class GpuInputRejected extends ApiError {
+  cacheKey: string | undefined;
+
+  constructor(
+    readonly itemIndex: number,
+    /** The engine's message, as it sent it (see `engineReason` for what reaches the tenant). */
+    readonly upstreamMessage: string,
+  ) {
+    super("invalid_request", inputRejectedMessage("An input", upstreamMessage), { param: "input" });
+  }
+
+  /** The same refusal at another item position (a sub-batch's position mapped to the pool's items). */
+  atItem(itemIndex: number): GpuInputRejected {
+    return new GpuInputRejected(itemIndex, this.upstreamMessage);
+  }
+
+  /** The refusal as the client sees it: `param: "input[i]"`, i in the client's request. */
+  forRequestIndex(index: number): ApiError {
+    const param = `input[${index}]`;
+    return new ApiError("invalid_request", inputRejectedMessage(param, this.upstreamMessage), { param });
+  }
+}
+
+/**
+ * The message for an input the model refused. An input longer than the context is said
+ * in our words with the limit when the engine states it; any other engine reason is
+ * quoted when it is one short line without paths, URLs or tracebacks (upstream internals
+ * stay in our logs), and left out otherwise.
+ */
+function inputRejectedMessage(subject: string, upstreamMessage: string): string {
   if (/context length|too long|longer than/i.test(upstreamMessage)) {
     const limit = /context length[^0-9]{0,20}(\d+)/i.exec(upstreamMessage)?.[1];
     const suffix = limit === undefined ? "" : ` of ${limit} tokens`;
-    return invalidRequest(`An input is longer than the model's context length${suffix}.`, "input");
+    return `${subject} is longer than the model's context length${suffix}.`;
   }
-  return invalidRequest("An input was rejected by the embedding model.", "input");
+  const reason = engineReason(upstreamMessage);
+  return reason === undefined
+    ? `${subject} was rejected by the embedding model.`
+    : `${subject} was rejected by the embedding model: ${reason}`;
+}
+
+/** The engine's message if it is safe and short enough to show a tenant; undefined otherwise. */
+export function engineReason(upstreamMessage: string): string | undefined {
+  const reason = upstreamMessage.trim();
+  if (reason === "" || reason.length > MAX_ENGINE_REASON_CHARS || /[\r\n]/.test(reason)) return undefined;
+  // File paths (/opt/..., C:\...), URLs and Python tracebacks are internals, not reasons.
+  if (/traceback|https?:\/\/|(^|[\s"'(])\/[\w.-]+\/|[a-z]:\\/i.test(reason)) return undefined;
+  return reason;
 }
 
 /** A short label for logs; the host only, as a path or query could hold a secret. */

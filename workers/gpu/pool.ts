@@ -7,13 +7,15 @@
  * sleep, randomness and fetch are injectable so tests can assert exact delays.
  *
  * If one sub-batch fails for good, the request fails with that sub-batch's error and
- * the others are cancelled: a partial result is useless to the caller and every extra
+ * the others are cancelled (an input the model refused is a GpuInputRejected naming its
+ * position in `items`): a partial result is useless to the caller and every extra
  * call costs GPU time. If the caller's signal aborts, its reason is rethrown as is: the
  * caller cancelled and knows why, so it is not turned into a 503.
  */
 import { planCalls } from "./batching";
 import { createCircuitBreakers, type CircuitBreakers } from "./circuit-breaker";
 import { embedWithFailover, type FailoverContext } from "./failover";
+import { GpuInputRejected } from "./pool-errors";
 import type { GpuItem, GpuPoolConfig, GpuResult } from "./types";
 import { endpointUrl, upstreamHeaders } from "./upstream-call";
 
@@ -78,7 +80,10 @@ export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): Gp
         const plan = plans[nextPlan++];
         if (plan === undefined) return;
         const inputs = plan.indices.map((i) => items[i]?.input ?? "");
-        const out = await embedWithFailover(inputs, ctx);
+        const out = await embedWithFailover(inputs, ctx).catch((error: unknown) => {
+          // The failing input's position in the sub-batch, as a position in `items`.
+          throw error instanceof GpuInputRejected ? error.atItem(plan.indices[error.itemIndex]!) : error;
+        });
         plan.indices.forEach((itemIndex, k) => {
           const vector = out[k];
           if (vector !== undefined) vectors[itemIndex] = vector;

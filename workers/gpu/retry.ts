@@ -20,19 +20,33 @@ export function backoffDelayMs(retry: number, random: () => number): number {
 }
 
 export type StatusClass =
-  /** Worth trying again: this endpoint later, or another one now. */
+  /** Endpoint health (overload, gateway trouble, cold start): try this endpoint later, or another now. */
   | "transient"
   /** The input itself was refused; every endpoint would say the same. */
   | "bad_request"
+  /**
+   * The engine failed while handling this call: either one of its inputs trips it, or the
+   * endpoint is broken. failover.ts tells the two apart before blaming either.
+   */
+  | "engine_error"
   /** Our credentials were refused: a misconfiguration of ours, not the tenant's. */
   | "auth_rejected"
   /** Any other answer this endpoint should not give (404, 405, ...): likely a wrong URL. */
   | "endpoint_fault";
 
+/**
+ * Which kind of failure an upstream status is. Only health failures are retried as such:
+ * 408/429 are the server asking to come back later, 502/503/504 are overload, an
+ * unhealthy engine or a gateway in front of a cold serverless worker. A 500 (or any other
+ * 5xx) is what engines answer when handling the request raised: SGLang's
+ * serving_embedding.py turns a `ValueError` into 400 and anything else into 500, so the
+ * same 500 can follow an input or a broken worker. Hugging Face's routers answer 424
+ * Failed Dependency when the model itself failed (TEI's `ErrorType::Backend`, TGI's
+ * `GenerationError`, in their router/src/http/server.rs), which is the same case.
+ */
 export function classifyStatus(status: number): StatusClass {
-  // 408 and 429 are the server asking to come back later; 5xx covers overload (503),
-  // crashes (500) and gateways in front of serverless workers (502/504).
-  if (status === 408 || status === 429 || status >= 500) return "transient";
+  if (status === 408 || status === 429 || status === 502 || status === 503 || status === 504) return "transient";
+  if (status >= 500 || status === 424) return "engine_error";
   // SGLang answers 400 for inputs it can't embed (longer than the context, bad ids);
   // 413/422 are the same complaint from a proxy or framework in front of it.
   if (status === 400 || status === 413 || status === 422) return "bad_request";

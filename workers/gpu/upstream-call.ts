@@ -1,7 +1,7 @@
 /**
  * One HTTP call to one SGLang endpoint, reduced to an outcome the pool can act on. It
  * never throws for upstream trouble: a refused connection, a timeout, a 503 and a NaN
- * are all outcomes, so the retry logic in pool.ts is one switch.
+ * are all outcomes, so the retry logic in failover.ts is one switch.
  *
  * The timeout covers reading the body too, since a worker can send headers and then
  * stall. It is a timer on our own AbortController (not `AbortSignal.any`) so a timeout
@@ -15,7 +15,10 @@ export type CallOutcome =
   | { kind: "ok"; vectors: Float32Array[]; elapsedMs: number }
   | { kind: "transient"; reason: string; retryAfterMs: number | undefined }
   | { kind: "invalid_response"; reason: string }
-  | { kind: "bad_request"; upstreamMessage: string }
+  /** 400/413/422: the endpoint refused an input of this call. */
+  | { kind: "bad_request"; status: number; upstreamMessage: string }
+  /** 500 and kin: the engine failed on this call; an input or the endpoint is to blame. */
+  | { kind: "engine_error"; status: number; upstreamMessage: string }
   | { kind: "auth_rejected"; status: number }
   | { kind: "endpoint_fault"; status: number }
   | { kind: "cancelled" };
@@ -69,7 +72,9 @@ export async function callEmbeddings(call: UpstreamCall): Promise<CallOutcome> {
           retryAfterMs: retryAfterMs(response.headers, call.now()),
         };
       case "bad_request":
-        return { kind: "bad_request", upstreamMessage: upstreamErrorMessage(text) };
+        return { kind: "bad_request", status: response.status, upstreamMessage: upstreamErrorMessage(text) };
+      case "engine_error":
+        return { kind: "engine_error", status: response.status, upstreamMessage: upstreamErrorMessage(text) };
       case "auth_rejected":
         return { kind: "auth_rejected", status: response.status };
       case "endpoint_fault":
@@ -103,15 +108,25 @@ export function upstreamHeaders(
   return headers;
 }
 
-/** SGLang's `{object:"error", message}`; the raw text only if that shape is absent. */
+/**
+ * The engine's error message: SGLang's (and older vLLM's) `{object:"error", message}`,
+ * newer vLLM's `{error:{message}}`, TEI's `{error:"..."}`; the raw text if none applies.
+ */
 function upstreamErrorMessage(text: string): string {
+  let body: unknown;
   try {
-    const body: unknown = JSON.parse(text);
-    if (typeof body === "object" && body !== null && "message" in body && typeof body.message === "string") {
-      return body.message;
-    }
+    body = JSON.parse(text);
   } catch {
-    // Not JSON: fall through to the raw text.
+    return text;
+  }
+  if (typeof body !== "object" || body === null) return text;
+  if ("message" in body && typeof body.message === "string") return body.message;
+  if ("error" in body) {
+    const { error } = body;
+    if (typeof error === "string") return error;
+    if (typeof error === "object" && error !== null && "message" in error && typeof error.message === "string") {
+      return error.message;
+    }
   }
   return text;
 }

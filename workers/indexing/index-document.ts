@@ -10,6 +10,7 @@
  * per document, so it is counted once; and the second run's chunks are cache hits.
  */
 import { PUBLIC_MODEL_ID } from "../env";
+import { ApiError } from "../errors/api-error";
 import { requestVectorCache } from "../cache/vector-cache";
 import { createEmbeddings, type EmbeddingsResult } from "../embeddings/pipeline";
 import { encodeFloat32Base64 } from "../embeddings/float32-base64";
@@ -66,7 +67,9 @@ async function embedDocument(job: JobRecord, index: number, deps: IndexDeps): Pr
   if (chunks.length === 0) throw new DocumentFailure("empty_document", "the document has no text");
 
   const results: EmbeddingsResult[] = [];
-  for (let i = 0; i < chunks.length; i += CHUNKS_PER_CALL) results.push(await embedChunks(job, tenant, chunks.slice(i, i + CHUNKS_PER_CALL), deps));
+  for (let i = 0; i < chunks.length; i += CHUNKS_PER_CALL) {
+    results.push(await embedChunks(job, tenant, chunks.slice(i, i + CHUNKS_PER_CALL), deps).catch((error: unknown) => rejectedChunk(error, i)));
+  }
   const vectors = results.flatMap((r) => r.vectors);
   const metadata = input.metadata ?? null;
   const jsonl = chunks
@@ -93,6 +96,18 @@ async function embedDocument(job: JobRecord, index: number, deps: IndexDeps): Pr
   };
   deps.background(tenancy.usage.record(event));
   return { chunks: chunks.length, chunks_from_cache: sum((r) => r.hits), chunks_computed: sum((r) => r.misses), error: null };
+}
+
+/**
+ * A chunk the model refused (the pipeline's 400 naming `input[k]`) fails the same way on
+ * every redelivery, so it fails the document for good, naming the chunk; anything else
+ * is rethrown as transient.
+ */
+function rejectedChunk(error: unknown, firstChunk: number): never {
+  if (!(error instanceof ApiError) || error.kind !== "invalid_request") throw error;
+  const k = /^input\[(\d+)\]$/.exec(error.body.param ?? "")?.[1];
+  const message = k === undefined ? error.body.message : error.body.message.replace(/^input\[\d+\]/, `chunk ${firstChunk + Number(k)}`);
+  throw new DocumentFailure("input_rejected", message);
 }
 
 function embedChunks(job: JobRecord, tenant: Tenant, chunks: readonly TextChunk[], deps: IndexDeps): Promise<EmbeddingsResult> {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../../workers/errors/api-error";
 import { createGpuPool } from "../../../workers/gpu/pool";
+import { GpuInputRejected } from "../../../workers/gpu/pool-errors";
 import {
   embeddingsReply,
   expectedVector,
@@ -100,8 +101,9 @@ describe("failover and retries", () => {
     expect(clock.delays).toEqual([7_000]);
   });
 
-  it("backs off with full jitter when 5xx answers give no Retry-After", async () => {
-    sglang.setHandler((req, n) => (n <= 3 ? sglangError(500, "boom", "InternalServerError") : embeddingsReply(req)));
+  it("backs off with full jitter when 502/503/504 answers give no Retry-After", async () => {
+    const statuses = [502, 503, 504];
+    sglang.setHandler((req, n) => (n <= 3 ? sglangError(statuses[n - 1]!, "busy", "ServiceUnavailable") : embeddingsReply(req)));
     const clock = fakeClock();
     const result = await createGpuPool(testConfig([sglang.url]), { ...clock, random: () => 0.5 }).embed(
       textItems(texts),
@@ -175,7 +177,7 @@ describe("failover and retries", () => {
     expect(clock.delays).toEqual([100, 200]);
   });
 
-  it("turns an upstream 400 into our 400 on `input`, without upstream internals and without retrying", async () => {
+  it("turns an upstream 400 into our 400 on `input`, finding the input by halving, without failing over", async () => {
     sglang.setHandler(() =>
       sglangError(400, "The input (40000 tokens) is longer than the model's context length (32768 tokens)."),
     );
@@ -195,7 +197,11 @@ describe("failover and retries", () => {
           },
         },
       });
-      expect([sglang.embedCalls().length, other.embedCalls().length]).toEqual([1, 0]);
+      // The whole sub-batch, then its first half: "one" alone is refused too.
+      expect(sglang.embedCalls().map((r) => r.body?.input)).toEqual([texts, ["one"]]);
+      expect(other.embedCalls().length).toBe(0);
+      expect(error).toBeInstanceOf(GpuInputRejected);
+      expect((error as GpuInputRejected).itemIndex).toBe(0);
     } finally {
       await other.close();
     }

@@ -20,8 +20,8 @@ describe("backoffDelayMs", () => {
 });
 
 describe("classifyStatus", () => {
-  it("retries overload and server errors, rejects bad input, flags our credentials and wrong URLs", () => {
-    const statuses = [400, 401, 403, 404, 405, 408, 413, 422, 429, 500, 502, 503, 504];
+  it("retries only endpoint health, tells refusals and engine failures apart, flags our credentials and wrong URLs", () => {
+    const statuses = [400, 401, 403, 404, 405, 408, 413, 422, 424, 429, 500, 501, 502, 503, 504, 507];
     expect(Object.fromEntries(statuses.map((s) => [s, classifyStatus(s)]))).toEqual({
       400: "bad_request",
       401: "auth_rejected",
@@ -31,11 +31,14 @@ describe("classifyStatus", () => {
       408: "transient",
       413: "bad_request",
       422: "bad_request",
+      424: "engine_error",
       429: "transient",
-      500: "transient",
+      500: "engine_error",
+      501: "engine_error",
       502: "transient",
       503: "transient",
       504: "transient",
+      507: "engine_error",
     });
   });
 });
