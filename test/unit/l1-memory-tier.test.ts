@@ -14,11 +14,18 @@ describe("L1 memory tier", () => {
       await tier.putMany([{ key: `k${i}`, record: record(i), bytes: new Uint8Array(0) }]);
       expect(lru.bytes).toBeLessThanOrEqual(maxBytes);
     }
-    const perEntry = decodedRecordBytes(record(0)) + LRU_ENTRY_OVERHEAD_BYTES; // 10240 + 160 + 64
-    expect(perEntry).toBe(10_464);
+    // The rounded vector and the one served at full dimensions (2 x 10240), + 160 + 64.
+    const perEntry = 2 * 10_240 + 160 + LRU_ENTRY_OVERHEAD_BYTES;
+    expect(perEntry).toBe(20_704);
     expect(lru.size).toBe(Math.floor(maxBytes / perEntry));
     const [oldest, newest] = await tier.getMany(["k0", "k1999"]);
     expect(oldest).toBeUndefined();
     expect(newest?.tokens).toBe(1999);
+    expect(decodedRecordBytes(newest!)).toBe(2 * 10_240 + 160);
+    // The served vector is the rounded one over its L2 norm (computed here in float64).
+    const value = Math.fround(1999 / 1e4);
+    const expected = Math.fround(value / Math.sqrt(2560 * value * value));
+    expect(newest!.unit!.length).toBe(2560);
+    expect(newest!.unit!.every((x) => x === expected)).toBe(true);
   });
 });

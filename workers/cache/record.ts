@@ -26,6 +26,12 @@ export type CacheDtype = "float16" | "float32";
 export interface CacheRecord {
   vector: Float32Array;
   tokens: number;
+  /**
+   * `vector` as served at full dimensions (`truncateAndRenormalize(vector, 2560)`),
+   * computed once when L1 keeps the record, so a hit at the default `dimensions` does no
+   * per-value arithmetic. Never stored in L2/L3; counted in `decodedRecordBytes`.
+   */
+  unit?: Float32Array;
 }
 
 export interface DecodedRecord extends CacheRecord {
@@ -56,7 +62,7 @@ export function recordBytes(dims: number, dtype: CacheDtype): number {
 
 /** Estimated memory a decoded record takes when held in L1 (float32 whatever the stored dtype). */
 export function decodedRecordBytes(record: CacheRecord): number {
-  return record.vector.byteLength + DECODED_RECORD_OVERHEAD_BYTES;
+  return record.vector.byteLength + (record.unit?.byteLength ?? 0) + DECODED_RECORD_OVERHEAD_BYTES;
 }
 
 /**

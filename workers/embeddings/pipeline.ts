@@ -106,7 +106,12 @@ export async function createEmbeddings(request: EmbeddingRequest, deps: Embeddin
   }
 
   const dims = request.dimensions ?? FULL_DIMENSIONS;
-  const shaped = await mapInChunks(records, (r) => truncateAndRenormalize(r.vector, dims), VECTORS_PER_SLICE);
+  // L1 keeps each vector as served at full dimensions (`unit`): the same function's output, computed once.
+  const shaped = await mapInChunks(
+    records,
+    (r) => (dims === FULL_DIMENSIONS && r.unit !== undefined ? r.unit : truncateAndRenormalize(r.vector, dims)),
+    VECTORS_PER_SLICE,
+  );
   const wasHit = cached.map((r) => r !== undefined);
   const hits = slotOf.filter((slot) => wasHit[slot]).length;
   return {
