@@ -15,10 +15,8 @@ import { createEmbeddings, type EmbeddingsResult } from "../embeddings/pipeline"
 import { encodeFloat32Base64 } from "../embeddings/float32-base64";
 import { qwen3TokenCount } from "../embeddings/qwen3-tokens";
 import { bulkLaneFor } from "../gpu/bulk-lane";
-import { recordUsage } from "../metering/record-usage";
+import { usageRecorderFor } from "../metering/usage-recorder-for";
 import { newUsageEvent } from "../metering/usage-event";
-import { admissionFor } from "../limits/admission-for";
-import { tenancyRedis } from "../tenants/tenancy-redis";
 import { chunkText, type TextChunk } from "./chunker";
 import { DocumentFailure } from "./document-errors";
 import { fetchDocumentText } from "./fetch-document";
@@ -91,7 +89,7 @@ async function embedDocument(job: JobRecord, index: number, deps: IndexDeps): Pr
     ...newUsageEvent({ tenantId: job.tenant_id, inputs: chunks.length, tokensComputed, tokensCached: sum((r) => r.promptTokens) - tokensComputed, gpuMs: sum((r) => r.gpuMs) }),
     event_id: `evt_${job.id}_${index}`,
   };
-  deps.background(recordUsage({ redis: tenancyRedis(config), queue: env.USAGE_QUEUE, admission: admissionFor(config) }, event));
+  deps.background(usageRecorderFor(config, env.USAGE_QUEUE).record(event));
   return { chunks: chunks.length, chunks_from_cache: sum((r) => r.hits), chunks_computed: sum((r) => r.misses), error: null };
 }
 

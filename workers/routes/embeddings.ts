@@ -16,9 +16,8 @@ import { renderEmbeddingsBody } from "../embeddings/render-response";
 import { ErrorEnvelopeSchema } from "./error-schema";
 import { vectorCacheFor } from "../cache/vector-cache-for";
 import { admissionFor } from "../limits/admission-for";
-import { recordUsage } from "../metering/record-usage";
+import { usageRecorderFor } from "../metering/usage-recorder-for";
 import { newUsageEvent } from "../metering/usage-event";
-import { tenancyRedis } from "../tenants/tenancy-redis";
 
 const EmbeddingResponseSchema = z
   .object({
@@ -100,7 +99,7 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
       ...(request.user !== undefined ? { user: request.user } : {}),
       ...(admittedWithoutLimiter !== undefined ? { quotaPendingAt: admittedWithoutLimiter } : {}),
     });
-    c.executionCtx.waitUntil(recordUsage({ redis: tenancyRedis(config), queue: c.env.USAGE_QUEUE, admission }, event));
+    c.executionCtx.waitUntil(usageRecorderFor(config, c.env.USAGE_QUEUE).record(event));
     const body = renderEmbeddingsBody(result.vectors, request.encoding_format ?? "float", result.promptTokens);
     return c.body(body, 200, { "content-type": "application/json" });
   });

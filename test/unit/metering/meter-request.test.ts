@@ -93,7 +93,7 @@ describe("meterRequest", () => {
     const during = [usageEvent(tenant, { tokens_computed: 0, tokens_cached: 500 }), usageEvent(tenant, { inputs: 9, gpu_ms: 7 })];
     for (const event of during) expect(await meterRequest({ redis, queue, log }, event)).toBe("queued");
     expect(sent).toEqual(during);
-    expect(lines.map((l) => [l.level, l.fields.event_id])).toEqual(during.map((e) => ["warn", e.event_id]));
+    expect(lines.map((l) => [l.level, l.fields.event_ids])).toEqual(during.map((e) => ["warn", [e.event_id]]));
 
     // While Redis is still down, the consumer retries rather than acknowledging.
     const early = deliveries(sent);
@@ -135,7 +135,7 @@ describe("meterRequest", () => {
     const event = usageEvent(freshTenant("both-down"), { user: "user-42" });
     expect(await meterRequest({ redis: unreachable, queue, log }, event)).toBe("lost");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: "error", message: "usage event lost: write and queue both failed", fields: { event, queue_error: "Error: queue unavailable" } });
+    expect(lines[0]).toMatchObject({ level: "error", message: "usage events lost: write and queue both failed", fields: { events: [event], queue_error: "Error: queue unavailable" } });
     expect(lines[0]!.fields.error).toEqual(expect.any(String));
   });
 
@@ -143,7 +143,7 @@ describe("meterRequest", () => {
     const { log, lines } = recordingLog();
     const event = usageEvent(freshTenant("no-queue"));
     expect(await meterRequest({ redis: bridgeClient("http://127.0.0.1:9"), log }, event)).toBe("lost");
-    expect(lines).toMatchObject([{ level: "error", message: "usage event lost: write failed and no queue is bound", fields: { event } }]);
+    expect(lines).toMatchObject([{ level: "error", message: "usage events lost: write failed and no queue is bound", fields: { events: [event] } }]);
   });
 
   it("reports a malformed event instead of queueing it to fail every retry", async () => {
