@@ -24,10 +24,12 @@ afterAll(async () => {
 function fakeQueue(options: { fail?: boolean } = {}) {
   const sent: UsageEvent[] = [];
   const queue: UsageQueue = {
-    async send(event) {
+    async send(body) {
       if (options.fail) throw new Error("queue unavailable");
+      // meterRequest queues one event as itself, not as a batch of one.
+      if (!("event_id" in body)) throw new Error("expected a single event");
       // Structured like a real queue: the consumer gets a copy, not the same object.
-      sent.push(structuredClone(event));
+      sent.push(structuredClone(body));
     },
   };
   return { queue, sent };

@@ -110,7 +110,7 @@ describe("createUsageRecorder", () => {
   it("settles a fail-open request's quota after the flush applies it when no queue is bound", async () => {
     const tenant = freshTenant("pending-quota");
     const settled: unknown[] = [];
-    const admission = { settleDegraded: async (...args: unknown[]) => void settled.push(args) };
+    const admission = { settleDegraded: async (...args: unknown[]) => settled.push(args) > 0 };
     const recorder = createUsageRecorder({ redis, admission, maxWaitMs: 10 });
     const event = usageEvent(tenant, { quota_pending_at: 1_741_953_600_000 });
     await recorder.record(event);
