@@ -4,7 +4,8 @@
  * Fail-open by design: a tier that throws or exceeds its time budget is logged and
  * skipped for this request (its keys count as misses), so a Redis outage lowers the
  * hit rate but never the availability. Writes and fills run in the background
- * (`waitUntil`), off the response path.
+ * (`waitUntil`), off the response path; a tier may hold them briefly to send those of
+ * concurrent requests together (L3's write-back queue), and its budget allows for that.
  */
 import { encodeRecord, type CacheDtype, type CacheRecord } from "./record";
 import type { CacheTier, StoredEntry, TierName } from "./tier";
@@ -12,6 +13,8 @@ import type { CacheTier, StoredEntry, TierName } from "./tier";
 export interface TieredCacheOptions {
   tiers: readonly CacheTier[];
   timeoutMs: number;
+  /** Longest a tier may hold a write before sending it (L3's write-back wait), added to the write budget. */
+  writeWaitMs?: number;
   dtype: CacheDtype;
   /** Keeps background writes alive after the response (ExecutionContext.waitUntil). */
   background(work: Promise<unknown>): void;
@@ -83,7 +86,8 @@ export class TieredCache {
 
   private async guarded<T>(tier: CacheTier, op: "get" | "put", work: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await withinBudget(work(), op === "get" ? this.options.timeoutMs : this.options.timeoutMs * 10);
+      const budget = op === "get" ? this.options.timeoutMs : this.options.timeoutMs * 10 + (this.options.writeWaitMs ?? 0);
+      return await withinBudget(work(), budget);
     } catch (err) {
       console.warn(
         JSON.stringify({

@@ -9,7 +9,8 @@ import type { VectorCache } from "../embeddings/pipeline";
 import { cacheKeysFor, GLOBAL_SCOPE, tenantScope } from "./cache-key";
 import { isolateLru, l1MemoryTier } from "./l1-memory-tier";
 import { l2CacheApiTier } from "./l2-cache-api-tier";
-import { l3RedisTier } from "./l3-redis-tier";
+import { l3RedisTier, WRITE_BACK_WAIT_MS } from "./l3-redis-tier";
+import { writeBackQueueFor } from "./write-back-queue-for";
 import { upstashClient } from "./redis-client";
 import type { CacheTier } from "./tier";
 import { TieredCache } from "./tiered-cache";
@@ -35,7 +36,7 @@ function cacheTiersFor(config: CacheConfig): CacheTier[] {
   tiers.push(l2CacheApiTier(caches.default, config.ttlSeconds));
   if (config.redis) {
     const client = upstashClient(config.redis, config.tierTimeoutMs, "raw");
-    tiers.push(l3RedisTier(client, config.ttlSeconds));
+    tiers.push(l3RedisTier(client, writeBackQueueFor(client, config.ttlSeconds)));
   }
   return tiers;
 }
@@ -47,6 +48,7 @@ export function vectorCacheFor(options: RequestCacheOptions): VectorCache {
   const tiered = new TieredCache({
     tiers: cacheTiersFor(config),
     timeoutMs: config.tierTimeoutMs,
+    writeWaitMs: WRITE_BACK_WAIT_MS,
     dtype: config.recordDtype,
     background: options.background,
     timed: options.timed,

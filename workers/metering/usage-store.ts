@@ -13,14 +13,14 @@
  * The marker outlives the queue's whole retry window (under 3 hours) by days, which
  * also covers an operator replaying the dead-letter queue within a week.
  */
-import type { Redis } from "@upstash/redis/cloudflare";
+import { redisScript, runScript, type ScriptRedis } from "../cache/redis-script";
 import { USAGE_COUNTERS, UsageEventSchema, type UsageEvent } from "./usage-event";
 
 export const EVENT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
 /** Longer than a year, so a year-over-year report still finds last year's days. */
 export const USAGE_DAY_TTL_SECONDS = 400 * 24 * 3600;
 
-export type UsageWriteRedis = Pick<Redis, "eval" | "evalsha">;
+export type UsageWriteRedis = ScriptRedis;
 
 export const usageEventKey = (eventId: string) => `usage:event:${eventId}`;
 export const usageDayKey = (tenantId: string, day: string) => `usage:${tenantId}:${day}`;
@@ -49,14 +49,7 @@ for i = 1, #KEYS / 2 do
 end
 return applied`;
 
-let scriptSha1: Promise<string> | undefined;
-
-function applyScriptSha1(): Promise<string> {
-  scriptSha1 ??= crypto.subtle.digest("SHA-1", new TextEncoder().encode(APPLY_SCRIPT)).then((digest) =>
-    [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join(""),
-  );
-  return scriptSha1;
-}
+const applyScript = redisScript(APPLY_SCRIPT);
 
 export type ApplyOutcome = "applied" | "duplicate";
 
@@ -85,14 +78,8 @@ export async function applyUsageEvents(redis: UsageWriteRedis, events: readonly 
   const args = [String(EVENT_MARKER_TTL_SECONDS), String(USAGE_DAY_TTL_SECONDS), String(USAGE_COUNTERS.length), ...USAGE_COUNTERS];
   for (const event of valid) for (const counter of USAGE_COUNTERS) args.push(String(event[counter]));
 
-  // EVALSHA sends 40 bytes instead of the script; only a Redis that has not seen the
-  // script yet (fresh, restarted, flushed) answers NOSCRIPT, and then EVAL loads it.
-  // NOSCRIPT means the script did not run, so falling back cannot double count.
-  const sha1 = await applyScriptSha1();
-  const result = await redis.evalsha(sha1, keys, args).catch((error: unknown) => {
-    if (error instanceof Error && /NOSCRIPT/i.test(error.message)) return redis.eval(APPLY_SCRIPT, keys, args);
-    throw error;
-  });
+  // NOSCRIPT, then EVAL: the script did not run the first time, so nothing counts twice.
+  const result = await runScript(redis, applyScript, keys, args);
   if (!Array.isArray(result) || result.length !== valid.length) throw new Error("usage batch script answered an unexpected shape");
   return result.map((flag) => (Number(flag) === 1 ? "applied" : "duplicate"));
 }
