@@ -22,7 +22,11 @@ export interface CommandCounter {
 /** Total of a CommandCounts. */
 export const totalCommands = (counts: CommandCounts) => Object.values(counts).reduce((sum, calls) => sum + calls, 0);
 
-export async function startCommandCounter(redisUrl: string): Promise<CommandCounter> {
+/**
+ * `classify` names what a command counts as (default: its name, lower case), e.g. to
+ * tell a usage EVALSHA from a cache one by the keys it names.
+ */
+export async function startCommandCounter(redisUrl: string, classify: (args: string[]) => string = (args) => args[0]!.toLowerCase()): Promise<CommandCounter> {
   const control = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
   const monitor = await control.duplicate().monitor();
   let counts: CommandCounts = {};
@@ -37,7 +41,8 @@ export async function startCommandCounter(redisUrl: string): Promise<CommandCoun
       markers.delete(args[1]!);
       return;
     }
-    counts[name] = (counts[name] ?? 0) + 1;
+    const kind = classify(args);
+    counts[kind] = (counts[kind] ?? 0) + 1;
   });
   // MONITOR lines arrive after the commands ran; a marker sent now is seen after every
   // command the server ran before it, so waiting for it makes the counts complete.
