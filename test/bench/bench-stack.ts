@@ -28,7 +28,7 @@ export interface BenchStack {
   l3OnlyNoLimitsUrl: string;
   floorUrl: string;
   standinUrl: string;
-  upstash: { url: string; token: string };
+  upstash: { url: string; token: string; redisUrl: string };
   apiKey: string;
   tenantId: string;
   /** One more edge instance on the same Upstash (e.g. pointing at another stand-in); disposed by close(). */
@@ -102,7 +102,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     l3OnlyNoLimitsUrl: await urlOf(instances.l3OnlyNoLimits!),
     floorUrl: await urlOf(instances.floor!),
     standinUrl,
-    upstash: { url: upstash.url, token: upstash.token },
+    upstash: { url: upstash.url, token: upstash.token, redisUrl: upstash.redisUrl },
     apiKey,
     tenantId,
     async startEdge(vars) {
