@@ -28,7 +28,8 @@ export const totalCommands = (counts: CommandCounts) => Object.values(counts).re
  */
 export async function startCommandCounter(redisUrl: string, classify: (args: string[]) => string = (args) => args[0]!.toLowerCase()): Promise<CommandCounter> {
   const control = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
-  const monitor = await control.duplicate().monitor();
+  // monitor() opens its own connection in MONITOR mode.
+  const monitor = await control.monitor();
   let counts: CommandCounts = {};
   const markers = new Map<string, () => void>();
   let sequence = 0;
