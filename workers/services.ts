@@ -21,7 +21,7 @@ import { BULK_LANE, createBulkLane } from "./gpu/bulk-lane";
 import { createCircuitBreakers } from "./gpu/circuit-breaker";
 import { createGpuPool, type GpuPool } from "./gpu/pool";
 import { createAdmission, type Admission } from "./limits/admission";
-import { createUsageRecorder, type UsageRecorder } from "./metering/record-usage";
+import { createUsageRecorder, type UsageRecorder } from "./metering/usage-recorder";
 import type { UsageQueue } from "./metering/meter-request";
 import { tenantKeyResolver, type TenantKeyResolver } from "./tenants/key-resolver";
 import { TenantStore } from "./tenants/store";

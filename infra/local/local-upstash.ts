@@ -14,6 +14,8 @@ export interface LocalUpstash {
   url: string;
   token: string;
   children: Child[];
+  /** The redis-server behind the bridge, `redis://127.0.0.1:PORT` (benchmarks count its commands). */
+  redisUrl: string;
 }
 
 export async function startLocalUpstash(): Promise<LocalUpstash> {
@@ -38,5 +40,5 @@ export async function startLocalUpstash(): Promise<LocalUpstash> {
     await Promise.all([bridge.stop(), redis.stop()]);
     throw err;
   }
-  return { url, token, children: [redis, bridge] };
+  return { url, token, children: [redis, bridge], redisUrl: `redis://127.0.0.1:${redisPort}` };
 }

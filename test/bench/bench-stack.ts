@@ -28,7 +28,7 @@ export interface BenchStack {
   l3OnlyNoLimitsUrl: string;
   floorUrl: string;
   standinUrl: string;
-  upstash: { url: string; token: string };
+  upstash: { url: string; token: string; redisUrl: string };
   apiKey: string;
   tenantId: string;
   /** Another tenant with its own plan (e.g. a small limit), through the admin API. */
@@ -98,7 +98,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     l3OnlyNoLimitsUrl: await urlOf(instances.l3OnlyNoLimits!),
     floorUrl: await urlOf(instances.floor!),
     standinUrl,
-    upstash: { url: upstash.url, token: upstash.token },
+    upstash: { url: upstash.url, token: upstash.token, redisUrl: upstash.redisUrl },
     apiKey,
     tenantId,
     newTenant: (plan) => createBenchTenant(edgeUrl, ADMIN_TOKEN, { ...BENCH_PLAN, ...plan }),

@@ -4,7 +4,8 @@
  * Fail-open by design: a tier that throws or exceeds its time budget is logged and
  * skipped for this request (its keys count as misses), so a Redis outage lowers the
  * hit rate but never the availability. Writes and fills run in the background
- * (`waitUntil`), off the response path.
+ * (`waitUntil`), off the response path; a tier may hold them briefly to send those of
+ * concurrent requests together (L3's write-back queue), and its budget allows for that.
  */
 import { forEachChunk } from "../cpu/map-in-chunks";
 import { encodeRecord, type CacheDtype, type CacheRecord } from "./record";
@@ -30,6 +31,8 @@ export const WRITE_BACK_CHUNK_RECORDS = 64;
 export interface TieredCacheOptions {
   tiers: readonly CacheTier[];
   timeoutMs: number;
+  /** Longest a tier may hold a write before sending it (L3's write-back wait), added to the write budget. */
+  writeWaitMs?: number;
   dtype: CacheDtype;
   /** Keeps background writes alive after the response (ExecutionContext.waitUntil). */
   background(work: Promise<unknown>): void;
@@ -114,7 +117,8 @@ export class TieredCache {
 
   private async guarded<T>(tier: CacheTier, op: "get" | "put", work: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await withinBudget(work(), op === "get" ? this.options.timeoutMs : this.options.timeoutMs * 10);
+      const budget = op === "get" ? this.options.timeoutMs : this.options.timeoutMs * 10 + (this.options.writeWaitMs ?? 0);
+      return await withinBudget(work(), budget);
     } catch (err) {
       console.warn(
         JSON.stringify({

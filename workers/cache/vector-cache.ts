@@ -12,7 +12,7 @@ import type { VectorCache } from "../embeddings/pipeline";
 import { cacheKeysFor, GLOBAL_SCOPE, tenantScope } from "./cache-key";
 import { createL1Lru, l1MemoryTier } from "./l1-memory-tier";
 import { l2CacheApiTier } from "./l2-cache-api-tier";
-import { l3RedisTier } from "./l3-redis-tier";
+import { createWriteBackQueue, l3RedisTier, WRITE_BACK_WAIT_MS, type WriteBackQueue } from "./l3-redis-tier";
 import type { ByteBoundedLru } from "./lru";
 import type { CacheRecord } from "./record";
 import { createUpstashClient } from "./redis-client";
@@ -25,8 +25,8 @@ export interface CacheStores {
   modelRevision: string;
   /** Absent when CACHE_L1_MAX_BYTES is 0. */
   l1?: ByteBoundedLru<CacheRecord>;
-  /** The L3 client (raw replies); absent without an Upstash database for the cache. */
-  l3?: Redis;
+  /** The L3 client (raw replies) and its write-back queue; absent without an Upstash database for the cache. */
+  l3?: { redis: Redis; writeBack: WriteBackQueue };
 }
 
 /** Builds the stores once per isolate (no network: clients connect on first use). */
@@ -35,8 +35,12 @@ export function createCacheStores(config: CacheConfig, modelRevision: string): C
     config,
     modelRevision,
     ...(config.l1MaxBytes > 0 ? { l1: createL1Lru(config.l1MaxBytes) } : {}),
-    ...(config.redis ? { l3: createUpstashClient(config.redis, config.tierTimeoutMs, "raw") } : {}),
+    ...(config.redis ? { l3: l3Stores(createUpstashClient(config.redis, config.tierTimeoutMs, "raw"), config.ttlSeconds) } : {}),
   };
+}
+
+function l3Stores(redis: Redis, ttlSeconds: number): { redis: Redis; writeBack: WriteBackQueue } {
+  return { redis, writeBack: createWriteBackQueue(redis, ttlSeconds) };
 }
 
 /** The per-request bits of a cache view. */
@@ -58,7 +62,7 @@ function cacheTiersOf(stores: CacheStores): CacheTier[] {
   if (stores.l1) tiers.push(l1MemoryTier(stores.l1));
   // Read per request: `caches` is a workerd global, absent where services are built in Node tests.
   tiers.push(l2CacheApiTier(caches.default, stores.config.ttlSeconds));
-  if (stores.l3) tiers.push(l3RedisTier(stores.l3, stores.config.ttlSeconds));
+  if (stores.l3) tiers.push(l3RedisTier(stores.l3.redis, stores.l3.writeBack));
   return tiers;
 }
 
@@ -70,6 +74,7 @@ export function requestVectorCache(stores: CacheStores, options: RequestCacheOpt
   const tiered = new TieredCache({
     tiers: cacheTiersOf(stores),
     timeoutMs: config.tierTimeoutMs,
+    writeWaitMs: WRITE_BACK_WAIT_MS,
     dtype: config.recordDtype,
     background: options.background,
     timed: options.timed,

@@ -9,7 +9,7 @@ import { requestVectorCache, type CacheStores } from "../cache/vector-cache";
 import type { SingleFlight } from "../cache/single-flight";
 import type { GpuPool } from "../gpu/pool";
 import type { Admission } from "../limits/admission";
-import type { UsageRecorder } from "../metering/record-usage";
+import type { UsageRecorder } from "../metering/usage-recorder";
 import { newUsageEvent } from "../metering/usage-event";
 import type { Principal } from "../tenants/types";
 import { createEmbeddings, type EmbeddingsResult } from "./pipeline";

@@ -1,19 +1,18 @@
 /**
- * Records one request's usage after its response, without losing it: Redis first;
- * if that fails (down, slow, unreachable), the event goes to the usage queue, whose
- * consumer retries until Redis takes it; if even the queue refuses, the event is
- * logged whole as an error, the last place it can be recovered from. Never throws:
- * it runs inside `waitUntil`, where nobody is left to catch.
- *
- *   c.executionCtx.waitUntil(meterRequest({ redis, queue: env.USAGE_QUEUE }, event));
+ * Records usage events after their responses, without losing them: Redis first, the
+ * whole batch in one command; if that fails (down, slow, unreachable), the batch goes
+ * to the usage queue as ONE message, whose consumer retries until Redis takes it; if
+ * even the queue refuses, the events are logged whole as an error, the last place they
+ * can be recovered from. Never throws: it runs inside `waitUntil`, where nobody is left
+ * to catch. The isolate's group commit (usage-recorder.ts) calls it once per flush.
  */
-import { applyUsageEvent, type ApplyOutcome, type UsageWriteRedis } from "./usage-store";
-import { parseUsageEvent, type UsageEvent } from "./usage-event";
+import { applyUsageEvents, type ApplyOutcome, type UsageWriteRedis } from "./usage-store";
+import { parseUsageEvent, usageQueueBody, type UsageBatchMessage, type UsageEvent } from "./usage-event";
 import { consoleUsageLog, errorSummary, type UsageLog } from "./usage-log";
 
-/** What metering needs of a `Queue<UsageEvent>` binding. */
+/** What metering needs of the `USAGE_QUEUE` binding: one event or a batch per message. */
 export interface UsageQueue {
-  send(event: UsageEvent): Promise<unknown>;
+  send(body: UsageEvent | UsageBatchMessage): Promise<unknown>;
 }
 
 export interface MeteringDeps {
@@ -25,34 +24,53 @@ export interface MeteringDeps {
 
 export type MeterOutcome = ApplyOutcome | "queued" | "lost" | "invalid";
 
+/** One event on its own: `meterEvents` with a batch of one. */
 export async function meterRequest(deps: MeteringDeps, event: UsageEvent): Promise<MeterOutcome> {
+  const [outcome] = await meterEvents(deps, [event]);
+  return outcome!;
+}
+
+/** Applies `events` in one Redis command, else queues them as one message; one outcome per event, in order. */
+export async function meterEvents(deps: MeteringDeps, events: readonly UsageEvent[]): Promise<MeterOutcome[]> {
   const log = deps.log ?? consoleUsageLog;
-  // Checked here, not only in applyUsageEvent, so a malformed event (a bug) is reported
-  // as one instead of being queued to fail every retry.
-  if (parseUsageEvent(event) === null) {
-    log("error", "usage event is malformed; not recorded", { event });
-    return "invalid";
-  }
+  const outcomes: MeterOutcome[] = events.map(() => "invalid");
+  // Checked here, not only in applyUsageEvents, so a malformed event (a bug) is reported
+  // as one instead of being queued to fail every retry, and cannot sink its batch.
+  const valid: number[] = [];
+  events.forEach((event, i) => {
+    if (parseUsageEvent(event) === null) log("error", "usage event is malformed; not recorded", { event });
+    else valid.push(i);
+  });
+  if (valid.length === 0) return outcomes;
+  const batch = valid.map((i) => events[i]!);
+  const settle = (outcome: (j: number) => MeterOutcome) => valid.forEach((i, j) => (outcomes[i] = outcome(j)));
+
   let writeError: unknown;
   try {
-    return await applyUsageEvent(deps.redis, event);
+    const applied = await applyUsageEvents(deps.redis, batch);
+    settle((j) => applied[j]!);
+    return outcomes;
   } catch (error) {
     writeError = error;
   }
+  const eventIds = batch.map((e) => e.event_id);
   if (deps.queue) {
     try {
-      await deps.queue.send(event);
-      log("warn", "usage write failed; event queued for retry", { event_id: event.event_id, error: errorSummary(writeError) });
-      return "queued";
+      await deps.queue.send(usageQueueBody(batch));
+      log("warn", "usage write failed; events queued for retry", { event_ids: eventIds, error: errorSummary(writeError) });
+      settle(() => "queued");
+      return outcomes;
     } catch (queueError) {
-      log("error", "usage event lost: write and queue both failed", {
-        event,
+      log("error", "usage events lost: write and queue both failed", {
+        events: batch,
         error: errorSummary(writeError),
         queue_error: errorSummary(queueError),
       });
-      return "lost";
+      settle(() => "lost");
+      return outcomes;
     }
   }
-  log("error", "usage event lost: write failed and no queue is bound", { event, error: errorSummary(writeError) });
-  return "lost";
+  log("error", "usage events lost: write failed and no queue is bound", { events: batch, error: errorSummary(writeError) });
+  settle(() => "lost");
+  return outcomes;
 }

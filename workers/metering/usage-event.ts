@@ -92,3 +92,27 @@ export function parseUsageEvent(value: unknown): UsageEvent | null {
   const result = UsageEventSchema.safeParse(value);
   return result.success ? result.data : null;
 }
+
+/**
+ * Most events in one group commit, and so in one usage queue message: 100 events of at
+ * most ~700 bytes each stay well under a Cloudflare Queues message's 128 KB
+ * (https://developers.cloudflare.com/queues/platform/limits/).
+ */
+export const MAX_USAGE_BATCH_EVENTS = 100;
+
+/** A usage queue message carrying a failed flush: its events, applied together. */
+export const UsageBatchMessageSchema = z.object({ events: z.array(UsageEventSchema).min(1).max(MAX_USAGE_BATCH_EVENTS) });
+export type UsageBatchMessage = z.infer<typeof UsageBatchMessageSchema>;
+
+/** What goes on the usage queue for `events`: one event as itself (the older shape), several as one batch. */
+export function usageQueueBody(events: readonly UsageEvent[]): UsageEvent | UsageBatchMessage {
+  return events.length === 1 ? events[0]! : { events: [...events] };
+}
+
+/** The events of a usage queue message (one event, or a batch); null if it is neither. */
+export function parseUsageMessage(value: unknown): UsageEvent[] | null {
+  const single = parseUsageEvent(value);
+  if (single !== null) return [single];
+  const batch = UsageBatchMessageSchema.safeParse(value);
+  return batch.success ? batch.data.events : null;
+}

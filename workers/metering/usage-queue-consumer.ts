@@ -1,6 +1,8 @@
 /**
- * The usage queue's consumer: applies each queued event to Redis and acknowledges it;
- * a message that cannot be applied yet is retried later, with a delay that doubles
+ * The usage queue's consumer: applies each queued message to Redis and acknowledges it.
+ * A message is one event or the batch of a failed group commit (usage-event.ts); a
+ * batch is applied in one command, whole, like the flush it comes from. A message
+ * that cannot be applied yet is retried later, with a delay that doubles
  * per attempt, until the queue's max_retries moves it to the dead-letter queue.
  * Applying is idempotent (usage-store.ts), so a message delivered again after it was
  * applied (an ack lost, a batch retried) counts once.
@@ -10,8 +12,8 @@
  * Messages are typed by what is used, so a real `MessageBatch<UsageEvent>` and a plain
  * test object both fit.
  */
-import { applyUsageEvent, type UsageWriteRedis } from "./usage-store";
-import { parseUsageEvent, type UsageEvent } from "./usage-event";
+import { applyUsageEvents, type UsageWriteRedis } from "./usage-store";
+import { parseUsageMessage, type UsageEvent } from "./usage-event";
 import { consoleUsageLog, errorSummary, type UsageLog } from "./usage-log";
 
 export interface UsageMessage {
@@ -30,7 +32,7 @@ export interface UsageBatch {
 export interface UsageConsumerDeps {
   redis: UsageWriteRedis;
   log?: UsageLog;
-  /** Runs after the event is applied (or found applied already); a failure retries the message. */
+  /** Runs for each event once its message is applied (or found applied already); a failure retries the message. */
   onApplied?: (event: UsageEvent) => Promise<void>;
 }
 
@@ -52,8 +54,8 @@ export async function consumeUsageBatch(batch: UsageBatch, deps: UsageConsumerDe
 }
 
 async function consumeOne(message: UsageMessage, deps: UsageConsumerDeps, log: UsageLog): Promise<void> {
-  const event = parseUsageEvent(message.body);
-  if (event === null) {
+  const events = parseUsageMessage(message.body);
+  if (events === null) {
     // Never acked: the message is kept, and ends in the dead-letter queue for an
     // operator (a body from a Worker version with another event shape, most likely).
     log("error", "usage queue message is not a usage event", { message_id: message.id, attempts: message.attempts, body: message.body });
@@ -61,13 +63,13 @@ async function consumeOne(message: UsageMessage, deps: UsageConsumerDeps, log: U
     return;
   }
   try {
-    await applyUsageEvent(deps.redis, event);
-    await deps.onApplied?.(event);
+    await applyUsageEvents(deps.redis, events);
+    if (deps.onApplied) await Promise.all(events.map(deps.onApplied));
     message.ack();
   } catch (error) {
     const delaySeconds = usageRetryDelaySeconds(message.attempts);
     log("warn", "usage event not applied; retrying", {
-      event_id: event.event_id,
+      ...(events.length === 1 ? { event_id: events[0]!.event_id } : { event_ids: events.map((e) => e.event_id) }),
       attempts: message.attempts,
       delay_seconds: delaySeconds,
       error: errorSummary(error),

@@ -5,45 +5,51 @@
  *   usage:{tenant_id}:{day}    hash, 400 days  requests, inputs, tokens_computed,
  *                                              tokens_cached, gpu_ms (integers)
  *
- * An event is applied by one Lua script, atomic in Redis: it sets the event's marker
+ * Events are applied by one Lua script, atomic in Redis, a whole batch per call (the
+ * isolate's group commit, usage-recorder.ts): for each event it sets the event's marker
  * with NX and adds the counters only if the marker is new. A write that times out
  * after Redis ran it, a queue message delivered twice, a retry racing the original:
  * each reaches the script again and finds the marker, so nothing is counted twice.
  * The marker outlives the queue's whole retry window (under 3 hours) by days, which
  * also covers an operator replaying the dead-letter queue within a week.
  */
-import type { Redis } from "@upstash/redis/cloudflare";
+import { redisScript, runScript, type ScriptRedis } from "../cache/redis-script";
 import { USAGE_COUNTERS, UsageEventSchema, type UsageEvent } from "./usage-event";
 
 export const EVENT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
 /** Longer than a year, so a year-over-year report still finds last year's days. */
 export const USAGE_DAY_TTL_SECONDS = 400 * 24 * 3600;
 
-export type UsageWriteRedis = Pick<Redis, "eval" | "evalsha">;
+export type UsageWriteRedis = ScriptRedis;
 
 export const usageEventKey = (eventId: string) => `usage:event:${eventId}`;
 export const usageDayKey = (tenantId: string, day: string) => `usage:${tenantId}:${day}`;
 
-// KEYS[1] the event marker, KEYS[2] the day hash.
-// ARGV[1] marker TTL, ARGV[2] day TTL, then counter name/increment pairs.
-// SET ... NX answers nil (false in Lua) when the marker already exists.
-const APPLY_SCRIPT = `if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  return 0
+// Applies a batch of events. For event i (1-based): KEYS[2i-1] its marker, KEYS[2i]
+// its day hash; ARGV[1] marker TTL, ARGV[2] day TTL, then each event's counter
+// increments in USAGE_COUNTERS order (ARGV[3 + (i-1)*n .. 2 + i*n], n = #counters, names
+// in the first ARGV after them). SET ... NX answers nil (false in Lua) when the marker
+// already exists, so that event adds nothing. Answers one 1 (applied) or 0 (duplicate)
+// per event, in order.
+const APPLY_SCRIPT = `local n = tonumber(ARGV[3])
+local names = {}
+for c = 1, n do names[c] = ARGV[3 + c] end
+local base = 3 + n
+local applied = {}
+for i = 1, #KEYS / 2 do
+  if redis.call('SET', KEYS[2 * i - 1], '1', 'NX', 'EX', ARGV[1]) then
+    for c = 1, n do
+      redis.call('HINCRBY', KEYS[2 * i], names[c], ARGV[base + (i - 1) * n + c])
+    end
+    redis.call('EXPIRE', KEYS[2 * i], ARGV[2])
+    applied[i] = 1
+  else
+    applied[i] = 0
+  end
 end
-for i = 3, #ARGV, 2 do
-  redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1])
-end
-redis.call('EXPIRE', KEYS[2], ARGV[2])
-return 1`;
+return applied`;
 
-let scriptSha1: Promise<string> | undefined;
-
-function applyScriptSha1(): Promise<string> {
-  scriptSha1 ??= crypto.subtle.digest("SHA-1", new TextEncoder().encode(APPLY_SCRIPT)).then((digest) =>
-    [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join(""),
-  );
-  return scriptSha1;
-}
+const applyScript = redisScript(APPLY_SCRIPT);
 
 export type ApplyOutcome = "applied" | "duplicate";
 
@@ -53,18 +59,27 @@ export type ApplyOutcome = "applied" | "duplicate";
  * (a bug: retrying cannot fix it).
  */
 export async function applyUsageEvent(redis: UsageWriteRedis, event: UsageEvent): Promise<ApplyOutcome> {
-  const valid = UsageEventSchema.parse(event);
-  const keys = [usageEventKey(valid.event_id), usageDayKey(valid.tenant_id, valid.day)];
-  const args = [String(EVENT_MARKER_TTL_SECONDS), String(USAGE_DAY_TTL_SECONDS)];
-  for (const counter of USAGE_COUNTERS) args.push(counter, String(valid[counter]));
+  const [outcome] = await applyUsageEvents(redis, [event]);
+  return outcome!;
+}
 
-  // EVALSHA sends 40 bytes instead of the script; only a Redis that has not seen the
-  // script yet (fresh, restarted, flushed) answers NOSCRIPT, and then EVAL loads it.
-  // NOSCRIPT means the script did not run, so falling back cannot double count.
-  const sha1 = await applyScriptSha1();
-  const result = await redis.evalsha(sha1, keys, args).catch((error: unknown) => {
-    if (error instanceof Error && /NOSCRIPT/i.test(error.message)) return redis.eval(APPLY_SCRIPT, keys, args);
-    throw error;
-  });
-  return Number(result) === 1 ? "applied" : "duplicate";
+/**
+ * Adds every event to its tenant's day, each exactly once per event id, in ONE Redis
+ * command (EVALSHA; EVAL once if Redis lacks the script): the group commit of usage.
+ * Answers one outcome per event, in order; an id repeated within the batch is applied
+ * once. All or nothing: the script runs atomically, and a call that throws either did
+ * not run or ran whole, which a retry of the same events then finds (markers). Throws
+ * like applyUsageEvent.
+ */
+export async function applyUsageEvents(redis: UsageWriteRedis, events: readonly UsageEvent[]): Promise<ApplyOutcome[]> {
+  if (events.length === 0) return [];
+  const valid = events.map((event) => UsageEventSchema.parse(event));
+  const keys = valid.flatMap((event) => [usageEventKey(event.event_id), usageDayKey(event.tenant_id, event.day)]);
+  const args = [String(EVENT_MARKER_TTL_SECONDS), String(USAGE_DAY_TTL_SECONDS), String(USAGE_COUNTERS.length), ...USAGE_COUNTERS];
+  for (const event of valid) for (const counter of USAGE_COUNTERS) args.push(String(event[counter]));
+
+  // NOSCRIPT, then EVAL: the script did not run the first time, so nothing counts twice.
+  const result = await runScript(redis, applyScript, keys, args);
+  if (!Array.isArray(result) || result.length !== valid.length) throw new Error("usage batch script answered an unexpected shape");
+  return result.map((flag) => (Number(flag) === 1 ? "applied" : "duplicate"));
 }

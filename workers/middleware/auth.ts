@@ -26,7 +26,7 @@ export function apiKeyAuth(options: { scope: Scope }): MiddlewareHandler<AppEnv>
     if (!header) throw new ApiError("invalid_api_key", MISSING_KEY);
     const key = bearerToken(header);
     if (key === null) throw new ApiError("invalid_api_key", BAD_KEY, { code: "invalid_api_key" });
-    const resolution = await c.get("services").tenancy().keyResolver(key);
+    const resolution = await c.get("services").tenancy().keyResolver(key, (work) => c.executionCtx.waitUntil(work));
     if (!resolution.ok) {
       if (resolution.reason === "suspended") throw tenantSuspended();
       throw new ApiError("invalid_api_key", BAD_KEY, { code: "invalid_api_key" });

@@ -4,27 +4,39 @@
  * digest -> revoked? -> tenant suspended? "revoked" and "suspended" are only told to a
  * caller who proved the secret; a wrong secret reads "unknown", like a missing key.
  *
- * Isolate cache: lookups (records, never verdicts) are kept for `cacheTtlMs` (2 s by
- * default), so a hot key costs no Redis round trip and a revocation or suspension is
- * seen within that time. The secret is verified against the digest on every request,
- * cache hit or not, so nothing is trusted by public id alone. Keys with no record are
- * remembered in a separate, smaller map, so a flood of made-up keys cannot evict the
- * real ones. A key's tenant id never changes, so a refresh GETs the key and its tenant
- * concurrently (one auto-pipelined round trip); only a key's first sight costs two.
+ * Isolate cache: lookups (records, never verdicts) are kept for at most `cacheTtlMs`
+ * (2 s by default, 5 s at most), the hard bound within which a revocation or
+ * suspension is seen. A caller that can keep work alive past its response (passes
+ * `background`, i.e. `ctx.waitUntil`) never waits for a warm key: once a record is
+ * older than `refreshAfterMs` (half the TTL by default) it is still served, and one
+ * refresh per key (single-flight) runs in the background; only a record past the hard
+ * bound, or never seen, makes the request wait for Redis. A hot key thus costs one
+ * Redis command per `refreshAfterMs`, whatever its request rate. The secret is
+ * verified against the digest on every request, cache hit or not, so nothing is
+ * trusted by public id alone. Keys with no record are remembered in a separate,
+ * smaller map, so a flood of made-up keys cannot evict the real ones. A key's tenant id
+ * never changes, so a refresh reads the key and its tenant in ONE command (MGET);
+ * only a key's first sight costs two GETs, and an unknown id's first sight costs the
+ * same two (the second for a placeholder tenant), so timing does not tell them apart.
  *
  * Fail closed: a Redis failure is a 503 (redis-failure.ts), never a stale or
  * unverified admission.
  */
 import { BoundedTtlMap } from "./bounded-ttl-map";
 import { keyPrefix, parseApiKey } from "./key-format";
-import { readKey, readTenant, type RecordReader } from "./read-records";
+import { readKey, readKeyAndTenant, readTenant, type KeyAndTenantReader } from "./read-records";
 import { digestFromHex, digestsEqual, PLACEHOLDER_DIGEST, sha256Bytes } from "./secret-digest";
 import type { ApiKeyRecord, Principal, Tenant } from "./types";
 import type { TenancyConfig } from "../env";
 
 export type KeyRefusal = "malformed" | "unknown" | "revoked" | "suspended";
 export type KeyResolution = { ok: true; principal: Principal } | { ok: false; reason: KeyRefusal };
-export type TenantKeyResolver = (presentedKey: string) => Promise<KeyResolution>;
+/**
+ * `background`: keeps a promise alive after the response (`ctx.waitUntil`); given, a
+ * warm key past its refresh age is served at once and refreshed there. Without it a
+ * cached record is served until the hard bound, then refreshed while the request waits.
+ */
+export type TenantKeyResolver = (presentedKey: string, background?: (work: Promise<unknown>) => void) => Promise<KeyResolution>;
 
 export interface TenantKeyResolverOptions {
   /** Milliseconds clock; injectable for tests. */
@@ -33,22 +45,30 @@ export interface TenantKeyResolverOptions {
   maxEntries?: number;
   /** Bound on remembered keys that do not exist (default 1,000). */
   maxUnknownEntries?: number;
+  /** Age (ms) from which a cached record is refreshed in the background (default half of `cacheTtlMs`). */
+  refreshAfterMs?: number;
 }
 
 interface KnownKey {
   record: ApiKeyRecord;
   tenant: Tenant | null;
   digest: Uint8Array;
+  /** When the read that produced it started (ms, the resolver's clock). */
+  readAt: number;
 }
 
 const refuse = (reason: KeyRefusal): KeyResolution => ({ ok: false, reason });
 
+/** A well-formed tenant id read (and ignored) on an unknown key's first sight; see fetchKey. */
+const PLACEHOLDER_TENANT_ID = `ten_${"0".repeat(16)}`;
+
 export function tenantKeyResolver(
   config: { tenancy: Pick<TenancyConfig, "cacheTtlMs"> },
-  redis: RecordReader,
+  redis: KeyAndTenantReader,
   options: TenantKeyResolverOptions = {},
 ): TenantKeyResolver {
   const ttlMs = config.tenancy.cacheTtlMs;
+  const refreshAfterMs = Math.min(options.refreshAfterMs ?? Math.floor(ttlMs / 2), ttlMs);
   const now = options.now ?? Date.now;
   const known = new BoundedTtlMap<KnownKey>(options.maxEntries ?? 10_000);
   const unknown = new BoundedTtlMap<true>(options.maxUnknownEntries ?? 1_000);
@@ -58,29 +78,28 @@ export function tenantKeyResolver(
   async function fetchKey(publicId: string): Promise<KnownKey | null> {
     const startedAt = now();
     const tenantHint = known.peek(publicId)?.record.tenant_id;
-    const [record, hinted] = await Promise.all([
-      readKey(redis, publicId),
-      tenantHint === undefined ? null : readTenant(redis, tenantHint),
-    ]);
+    const [record, hinted] =
+      tenantHint === undefined ? [await readKey(redis, publicId), null] : await readKeyAndTenant(redis, publicId, tenantHint);
     // Expiry counts from before the reads, so no entry outlives the TTL of what it saw.
     const expiresAt = startedAt + ttlMs;
     if (record === null) {
+      // A key's first sight reads its tenant next; an unknown id reads a placeholder
+      // tenant (result unused) so both refusals cost the same two round trips and cannot
+      // be told apart by time. A refresh (hint known) is one MGET either way.
+      if (tenantHint === undefined) await readTenant(redis, PLACEHOLDER_TENANT_ID);
       known.delete(publicId);
       unknown.set(publicId, true, expiresAt);
       return null;
     }
     const tenant = record.tenant_id === tenantHint ? hinted : await readTenant(redis, record.tenant_id);
-    const entry: KnownKey = { record, tenant, digest: digestFromHex(record.secret_sha256) };
+    const entry: KnownKey = { record, tenant, digest: digestFromHex(record.secret_sha256), readAt: startedAt };
     unknown.delete(publicId);
     known.set(publicId, entry, expiresAt);
     return entry;
   }
 
-  function lookup(publicId: string): Promise<KnownKey | null> {
-    const at = now();
-    const cached = known.fresh(publicId, at);
-    if (cached !== undefined) return Promise.resolve(cached);
-    if (unknown.fresh(publicId, at) !== undefined) return Promise.resolve(null);
+  /** The one lookup of `publicId` in flight, started if there is none. */
+  function fetchShared(publicId: string): Promise<KnownKey | null> {
     let pending = inflight.get(publicId);
     if (pending === undefined) {
       pending = fetchKey(publicId).finally(() => inflight.delete(publicId));
@@ -89,10 +108,25 @@ export function tenantKeyResolver(
     return pending;
   }
 
-  return async function resolveTenantKey(presentedKey) {
+  function lookup(publicId: string, background: ((work: Promise<unknown>) => void) | undefined): Promise<KnownKey | null> {
+    const at = now();
+    const cached = known.fresh(publicId, at);
+    if (cached !== undefined) {
+      if (background !== undefined && at - cached.readAt >= refreshAfterMs && !inflight.has(publicId)) {
+        // A failed refresh changes nothing: the record is served up to the hard bound,
+        // then a request waits for Redis and fails closed if it is still away.
+        background(fetchShared(publicId).catch(() => undefined));
+      }
+      return Promise.resolve(cached);
+    }
+    if (unknown.fresh(publicId, at) !== undefined) return Promise.resolve(null);
+    return fetchShared(publicId);
+  }
+
+  return async function resolveTenantKey(presentedKey, background) {
     const parsed = parseApiKey(presentedKey);
     if (parsed === null) return refuse("malformed");
-    const [entry, presentedDigest] = await Promise.all([lookup(parsed.publicId), sha256Bytes(parsed.secret)]);
+    const [entry, presentedDigest] = await Promise.all([lookup(parsed.publicId, background), sha256Bytes(parsed.secret)]);
     // Compared before the unknown-id refusal, against a placeholder, so an unknown id and a
     // wrong secret do the same digest and comparison and cannot be told apart by time.
     const secretMatches = digestsEqual(presentedDigest, entry?.digest ?? PLACEHOLDER_DIGEST);

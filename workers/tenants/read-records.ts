@@ -21,3 +21,19 @@ export function readKey(redis: RecordReader, publicId: string): Promise<ApiKeyRe
   if (!isKeyId(publicId)) return Promise.resolve(null);
   return guardRedis("get_key", async () => keyRecordFrom(await redis.get(apiKeyRecordKey(publicId))));
 }
+
+export type KeyAndTenantReader = Pick<Redis, "get" | "mget">;
+
+/**
+ * A key record and the tenant it is expected to name, in ONE command (MGET): the key
+ * resolver's refresh, which knows a key's tenant id from its last read (a key's tenant
+ * never changes). The caller checks the record's tenant_id against `tenantId`.
+ */
+export function readKeyAndTenant(redis: KeyAndTenantReader, publicId: string, tenantId: string): Promise<[ApiKeyRecord | null, Tenant | null]> {
+  if (!isKeyId(publicId)) return Promise.resolve([null, null]);
+  if (!isTenantId(tenantId)) return Promise.all([readKey(redis, publicId), null]);
+  return guardRedis("get_key_and_tenant", async () => {
+    const [key, tenant] = await redis.mget<[unknown, unknown]>(apiKeyRecordKey(publicId), tenantKey(tenantId));
+    return [keyRecordFrom(key), tenantFrom(tenant)];
+  });
+}

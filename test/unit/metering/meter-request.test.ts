@@ -24,10 +24,12 @@ afterAll(async () => {
 function fakeQueue(options: { fail?: boolean } = {}) {
   const sent: UsageEvent[] = [];
   const queue: UsageQueue = {
-    async send(event) {
+    async send(body) {
       if (options.fail) throw new Error("queue unavailable");
+      // meterRequest queues one event as itself, not as a batch of one.
+      if (!("event_id" in body)) throw new Error("expected a single event");
       // Structured like a real queue: the consumer gets a copy, not the same object.
-      sent.push(structuredClone(event));
+      sent.push(structuredClone(body));
     },
   };
   return { queue, sent };
@@ -93,7 +95,7 @@ describe("meterRequest", () => {
     const during = [usageEvent(tenant, { tokens_computed: 0, tokens_cached: 500 }), usageEvent(tenant, { inputs: 9, gpu_ms: 7 })];
     for (const event of during) expect(await meterRequest({ redis, queue, log }, event)).toBe("queued");
     expect(sent).toEqual(during);
-    expect(lines.map((l) => [l.level, l.fields.event_id])).toEqual(during.map((e) => ["warn", e.event_id]));
+    expect(lines.map((l) => [l.level, l.fields.event_ids])).toEqual(during.map((e) => ["warn", [e.event_id]]));
 
     // While Redis is still down, the consumer retries rather than acknowledging.
     const early = deliveries(sent);
@@ -135,7 +137,7 @@ describe("meterRequest", () => {
     const event = usageEvent(freshTenant("both-down"), { user: "user-42" });
     expect(await meterRequest({ redis: unreachable, queue, log }, event)).toBe("lost");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: "error", message: "usage event lost: write and queue both failed", fields: { event, queue_error: "Error: queue unavailable" } });
+    expect(lines[0]).toMatchObject({ level: "error", message: "usage events lost: write and queue both failed", fields: { events: [event], queue_error: "Error: queue unavailable" } });
     expect(lines[0]!.fields.error).toEqual(expect.any(String));
   });
 
@@ -143,7 +145,7 @@ describe("meterRequest", () => {
     const { log, lines } = recordingLog();
     const event = usageEvent(freshTenant("no-queue"));
     expect(await meterRequest({ redis: bridgeClient("http://127.0.0.1:9"), log }, event)).toBe("lost");
-    expect(lines).toMatchObject([{ level: "error", message: "usage event lost: write failed and no queue is bound", fields: { event } }]);
+    expect(lines).toMatchObject([{ level: "error", message: "usage events lost: write failed and no queue is bound", fields: { events: [event] } }]);
   });
 
   it("reports a malformed event instead of queueing it to fail every retry", async () => {

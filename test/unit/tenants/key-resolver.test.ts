@@ -23,28 +23,49 @@ beforeAll(async () => {
 afterAll(() => fx?.close());
 afterEach(() => vi.restoreAllMocks());
 
-/** A Redis that counts GETs and how many were in flight at once. */
+/**
+ * A Redis that counts reads (each GET and MGET by the keys it names) and how many were
+ * in flight at once; `gate` holds every read until it is opened, a Redis that is slow.
+ */
 function countingRedis(real: Redis) {
-  const stats = { gets: [] as string[], inFlight: 0, maxInFlight: 0 };
-  const redis = {
-    async get<T>(key: string): Promise<T | null> {
-      stats.gets.push(key);
-      stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
-      try {
-        return await real.get<T>(key);
-      } finally {
-        stats.inFlight--;
-      }
-    },
+  const stats = { gets: [] as string[], mgets: [] as string[][], inFlight: 0, maxInFlight: 0 };
+  let gate: Promise<void> = Promise.resolve();
+  const read = async <T>(run: () => Promise<T>): Promise<T> => {
+    stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
+    try {
+      await gate;
+      return await run();
+    } finally {
+      stats.inFlight--;
+    }
   };
-  return { redis, stats };
+  const redis = {
+    get<T>(key: string): Promise<T | null> {
+      stats.gets.push(key);
+      return read(() => real.get<T>(key));
+    },
+    mget<T extends unknown[]>(...keys: string[]): Promise<T> {
+      stats.mgets.push(keys);
+      return read(() => real.mget<T>(...keys));
+    },
+  } as Pick<Redis, "get" | "mget">;
+  /** Holds reads from now on until the returned function is called. */
+  const slow = () => {
+    let open!: () => void;
+    gate = new Promise<void>((resolve) => (open = resolve));
+    return () => {
+      gate = Promise.resolve();
+      open();
+    };
+  };
+  return { redis, stats, slow };
 }
 
 function setup(ttlMs = 2000, options: TenantKeyResolverOptions = {}, real: Redis = fx.redis) {
   const clock = { t: 1_000_000 };
-  const { redis, stats } = countingRedis(real);
+  const { redis, stats, slow } = countingRedis(real);
   const resolve = tenantKeyResolver({ tenancy: { cacheTtlMs: ttlMs } }, redis, { now: () => clock.t, ...options });
-  return { resolve, clock, stats };
+  return { resolve, clock, stats, slow };
 }
 
 async function tenantWithKey(scopes?: ("embed" | "index" | "usage")[]): Promise<{ tenant: Tenant; key: string; keyId: string }> {
@@ -128,6 +149,20 @@ describe("timing: an unknown id and a wrong secret do the same work", () => {
   });
 });
 
+describe("timing: an unknown id and a known key cost the same Redis round trips", () => {
+  it("first sight: two sequential GETs each (key, then its tenant or a placeholder tenant)", async () => {
+    const { key, keyId, tenant } = await tenantWithKey();
+    const unknownKey = `sk_live_${"1".repeat(16)}_${"a".repeat(32)}`;
+    const wrongSecret = withSecret(key, "a".repeat(32));
+    const a = setup();
+    expect(await a.resolve(unknownKey)).toEqual({ ok: false, reason: "unknown" });
+    expect(a.stats).toMatchObject({ gets: [`tenancy:key:${"1".repeat(16)}`, `tenancy:tenant:ten_${"0".repeat(16)}`], mgets: [], maxInFlight: 1 });
+    const b = setup();
+    expect(await b.resolve(wrongSecret)).toEqual({ ok: false, reason: "unknown" });
+    expect(b.stats).toMatchObject({ gets: [`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`], mgets: [], maxInFlight: 1 });
+  });
+});
+
 describe("isolate cache", () => {
   it("serves a hot key from memory for the TTL, then sees the revocation", async () => {
     const { key, keyId } = await tenantWithKey();
@@ -162,17 +197,17 @@ describe("isolate cache", () => {
     expect(stats.gets.length).toBe(gets);
   });
 
-  it("refreshes the key and its tenant in one round trip (both GETs in flight together)", async () => {
+  it("refreshes the key and its tenant in ONE command (MGET)", async () => {
     const { tenant, key, keyId } = await tenantWithKey();
     const { resolve, clock, stats } = setup(2000);
     await resolve(key);
     // First sight: the tenant id is only known from the key record.
     expect(stats.gets).toEqual([`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`]);
-    expect(stats.maxInFlight).toBe(1);
+    expect(stats.mgets).toEqual([]);
     clock.t += 2000;
     await resolve(key);
-    expect(stats.gets.slice(2).sort()).toEqual([`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`].sort());
-    expect(stats.maxInFlight).toBe(2);
+    expect(stats.gets).toHaveLength(2);
+    expect(stats.mgets).toEqual([[`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`]]);
   });
 
   it("remembers unknown keys briefly, then looks again", async () => {
@@ -183,7 +218,8 @@ describe("isolate cache", () => {
     const key = `sk_live_${publicId}_${secret}`;
     expect(await resolve(key)).toEqual({ ok: false, reason: "unknown" });
     expect(await resolve(key)).toEqual({ ok: false, reason: "unknown" });
-    expect(stats.gets).toEqual([`tenancy:key:${publicId}`]);
+    // One lookup (the key, then the placeholder tenant that evens out timing), then memory.
+    expect(stats.gets).toEqual([`tenancy:key:${publicId}`, `tenancy:tenant:ten_${"0".repeat(16)}`]);
     // A record appears (written directly, since generated ids are random).
     const { createHash } = await import("node:crypto");
     await fx.redis.set(`tenancy:key:${publicId}`, {
@@ -201,7 +237,7 @@ describe("isolate cache", () => {
     await resolve(key);
     await resolve(key);
     await resolve(key);
-    expect(stats.gets.length).toBe(2 + 2 + 2);
+    expect(stats.gets.length + 2 * stats.mgets.length).toBe(2 + 2 + 2);
   });
 
   it("shares one lookup among concurrent requests for a cold key", async () => {
@@ -218,13 +254,90 @@ describe("isolate cache", () => {
     for (const { key } of keys) await resolve(key);
     expect(stats.gets.length).toBe(6);
     for (let i = 0; i < 5; i++) expect(await resolve(`sk_live_Unknown${i}00000000_${"f".repeat(32)}`)).toEqual({ ok: false, reason: "unknown" });
-    expect(stats.gets.length).toBe(6 + 5);
+    expect(stats.gets.length).toBe(6 + 5 * 2); // an unknown id's first sight reads the placeholder tenant too
     stats.gets.length = 0;
     await resolve(keys[2]!.key);
     await resolve(keys[1]!.key);
     expect(stats.gets).toEqual([]);
     await resolve(keys[0]!.key);
+    // Evicted, so first sight again: the tenant id comes from the key record.
     expect(stats.gets).toEqual([`tenancy:key:${parseApiKey(keys[0]!.key)!.publicId}`, `tenancy:tenant:${keys[0]!.tenant.id}`]);
+  });
+});
+
+describe("background refresh (a caller that passes waitUntil)", () => {
+  /** A waitUntil that keeps what it is given, to be awaited by the test. */
+  function backgroundWork() {
+    const held: Promise<unknown>[] = [];
+    return { held, background: (work: Promise<unknown>) => void held.push(work) };
+  }
+
+  /** True if `promise` settles before the Redis gate opens: with the gate shut, that means it never waited for Redis. */
+  const settlesWithoutRedis = (promise: Promise<unknown>) =>
+    Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000))]);
+
+  it("serves a record past its refresh age at once while ONE refresh runs in the background, even with Redis slow", async () => {
+    const { tenant, key, keyId } = await tenantWithKey();
+    const { resolve, clock, stats, slow } = setup(2000);
+    const { held, background } = backgroundWork();
+    expect((await resolve(key, background)).ok).toBe(true);
+    clock.t += 1000; // the default refresh age: half of 2,000 ms
+    const open = slow();
+    const answers = Array.from({ length: 5 }, () => resolve(key, background));
+    expect(await settlesWithoutRedis(Promise.all(answers))).toBe(true);
+    expect((await Promise.all(answers)).every((a) => a.ok)).toBe(true);
+    // Single-flight: five requests, one refresh, one MGET for key and tenant.
+    expect(held).toHaveLength(1);
+    expect(stats.mgets).toEqual([[`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`]]);
+    open();
+    await Promise.all(held);
+    // Refreshed at t+1000: served without Redis until t+2000, then refreshed again.
+    clock.t += 999;
+    expect((await resolve(key, background)).ok).toBe(true);
+    expect(held).toHaveLength(1);
+    expect(stats.mgets).toHaveLength(1);
+  });
+
+  it("sees a revocation through the background refresh, and past the hard bound waits for Redis", async () => {
+    const { key, keyId } = await tenantWithKey();
+    const { resolve, clock, slow } = setup(2000);
+    const { held, background } = backgroundWork();
+    expect((await resolve(key, background)).ok).toBe(true);
+    await store.revokeKey(keyId);
+    clock.t += 1500;
+    expect((await resolve(key, background)).ok).toBe(true); // served while the refresh reads
+    await Promise.all(held);
+    expect(await resolve(key, background)).toEqual({ ok: false, reason: "revoked" });
+
+    // Another key, a slow Redis: at the hard bound (the TTL) the request waits for it.
+    const other = await tenantWithKey();
+    expect((await resolve(other.key, background)).ok).toBe(true);
+    await store.revokeKey(other.keyId);
+    clock.t += 2000;
+    const open = slow();
+    const answer = resolve(other.key, background);
+    expect(await settlesWithoutRedis(answer)).toBe(false);
+    open();
+    expect(await answer).toEqual({ ok: false, reason: "revoked" });
+  });
+
+  it("a failed background refresh leaves the record served only up to the hard bound, then fails closed", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const { key } = await tenantWithKey();
+    let target: Redis = fx.redis;
+    const clock = { t: 0 };
+    const reader = { get: (k: string) => target.get(k), mget: (...keys: string[]) => target.mget(...keys) } as Pick<Redis, "get" | "mget">;
+    const resolve = tenantKeyResolver({ tenancy: { cacheTtlMs: 2000 } }, reader, { now: () => clock.t });
+    const { held, background } = backgroundWork();
+    expect((await resolve(key, background)).ok).toBe(true);
+    target = fx.downRedis;
+    clock.t = 1000;
+    expect((await resolve(key, background)).ok).toBe(true);
+    await Promise.all(held); // the refresh failed; nothing thrown into waitUntil
+    clock.t = 1999;
+    expect((await resolve(key, background)).ok).toBe(true);
+    clock.t = 2000;
+    expect(((await resolve(key, background).catch((e: unknown) => e)) as ApiError).status).toBe(503);
   });
 });
 
@@ -249,7 +362,11 @@ describe("Redis down: fail closed", () => {
     const { key } = await tenantWithKey();
     let target: Redis = fx.redis;
     const clock = { t: 0 };
-    const resolve = tenantKeyResolver({ tenancy: { cacheTtlMs: 2000 } }, { get: (k: string) => target.get(k) }, { now: () => clock.t });
+    const resolve = tenantKeyResolver(
+      { tenancy: { cacheTtlMs: 2000 } },
+      { get: (k: string) => target.get(k), mget: (...keys: string[]) => target.mget(...keys) } as Pick<Redis, "get" | "mget">,
+      { now: () => clock.t },
+    );
     expect((await resolve(key)).ok).toBe(true);
     target = fx.downRedis;
     clock.t = 1999;
