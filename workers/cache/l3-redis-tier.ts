@@ -13,7 +13,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import { mapInChunks } from "../cpu/map-in-chunks";
 import { createGroupCommit, type GroupCommit } from "../group-commit/group-commit";
 import { recordFromBase64, recordToBase64 } from "./record";
-import { redisScript, runScript, type ScriptRedis } from "./redis-script";
+import { luaScript, runScript, type ScriptRedis } from "../upstash/lua-script";
 import type { CacheTier } from "./tier";
 
 export type RedisForCache = Pick<Redis, "mget"> & ScriptRedis;
@@ -37,10 +37,13 @@ export interface L3Entry {
 export type WriteBackQueue = GroupCommit<L3Entry>;
 
 // KEYS: the cache keys; ARGV[1] the TTL in seconds, ARGV[i + 1] the value of KEYS[i].
-const SET_ALL = redisScript(`for i = 1, #KEYS do
+export const SET_ALL_SCRIPT = `for i = 1, #KEYS do
   redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ARGV[1])
 end
-return #KEYS`);
+return #KEYS`;
+/** SHA-1 of SET_ALL_SCRIPT (checked offline by test/unit/upstash/lua-scripts.test.ts). */
+export const SET_ALL_SCRIPT_SHA1 = "01cc34c075d88dbf4354424355fc44bab156603d";
+const SET_ALL = luaScript(SET_ALL_SCRIPT, SET_ALL_SCRIPT_SHA1);
 
 /** SETs every entry with the TTL in ONE command (EVALSHA). Callers keep a batch within L3_WRITE_LIMIT. */
 export async function writeL3Entries(redis: ScriptRedis, ttlSeconds: number, entries: readonly L3Entry[]): Promise<void> {

@@ -21,7 +21,8 @@
  * overshoot). A return is credited to the slot of the isolate's last grant, at most what
  * that slot holds, and not at all once that slot has left the window.
  */
-import { nextUtcMonthStart, quotaKey, runScript } from "./monthly-quota";
+import { luaScript, runScript } from "../upstash/lua-script";
+import { nextUtcMonthStart, quotaKey } from "./monthly-quota";
 import { TIMED_OUT, WINDOW_MS, withTimeout, type CheckOutcome, type LimitsRedis } from "./limits-redis";
 
 /** Granularity of the per-minute windows, ms. */
@@ -102,6 +103,7 @@ reply[#reply + 1] = used
 return reply`;
 /** SHA-1 of LEASE_SCRIPT, fixed so EVALSHA is queued without async hashing (a test checks it). */
 export const LEASE_SCRIPT_SHA1 = "0236f74ba5587871a8832cb732e5ca1c6cd0d014";
+const LEASE = luaScript(LEASE_SCRIPT, LEASE_SCRIPT_SHA1);
 
 /** What one limit asks of the script: at least `need` (all-or-nothing), at most `want`, after taking back `returned`. */
 export interface LimitAsk {
@@ -156,7 +158,7 @@ export async function requestLease(redis: LimitsRedis, call: LeaseCall, keepSeco
   const m = call.monthlyTokens;
   const args = [call.at, WINDOW_MS, SLOT_MS, keepSeconds, ...limit(call.requests), ...limit(call.tokens), m.limit, m.need, m.want, m.returned];
   try {
-    const reply = await withTimeout(runScript(redis, LEASE_SCRIPT, LEASE_SCRIPT_SHA1, keys, args), call.timeoutMs);
+    const reply = await withTimeout(runScript(redis, LEASE, keys, args), call.timeoutMs);
     if (reply === TIMED_OUT) return { status: "unavailable", cause: "timeout" };
     const grant = parseReply(reply, call);
     return { status: grant.granted ? "allowed" : "refused", state: grant };

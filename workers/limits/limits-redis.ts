@@ -3,10 +3,10 @@
  * client type, the check outcome shared by the lease and the monthly quota, the
  * per-minute window, and the time budget of a call.
  */
-import type { Redis } from "@upstash/redis/cloudflare";
+import type { ScriptRedis } from "../upstash/lua-script";
 
 /** The Redis commands the limits use: EVALSHA, and EVAL when Redis does not know a script yet (NOSCRIPT). */
-export type LimitsRedis = Pick<Redis, "evalsha" | "eval">;
+export type LimitsRedis = ScriptRedis;
 
 /** What one limits call says: its state, or why Redis gave none. */
 export type CheckOutcome<State> =

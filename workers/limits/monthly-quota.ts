@@ -10,6 +10,7 @@
  * (EVALSHA). Admission grants monthly tokens through lease-script.ts on the same
  * counter; indexing jobs charge it here, on exact counts.
  */
+import { luaScript, runScript } from "../upstash/lua-script";
 import { TIMED_OUT, withTimeout, type CheckOutcome, type LimitsRedis } from "./limits-redis";
 
 // KEYS[1] the month's counter. ARGV: quota, tokens, seconds the counter is kept.
@@ -35,6 +36,8 @@ redis.call("INCRBY", KEYS[1], ARGV[1])
 redis.call("EXPIRE", KEYS[1], ARGV[2])
 return 1`;
 export const CHARGE_ONCE_SCRIPT_SHA1 = "eea87f544ef49336b67471e2626710d58403d996";
+const CONSUME = luaScript(CONSUME_SCRIPT, CONSUME_SCRIPT_SHA1);
+const CHARGE_ONCE = luaScript(CHARGE_ONCE_SCRIPT, CHARGE_ONCE_SCRIPT_SHA1);
 
 /** Counters outlive their month by this long, for support questions; then Redis drops them. */
 const RETENTION_AFTER_MONTH_S = 31 * 24 * 3600;
@@ -70,16 +73,6 @@ export function keepSeconds(at: number, now: number): number {
   return Math.max(60, Math.ceil((nextUtcMonthStart(at) - now) / 1000) + RETENTION_AFTER_MONTH_S);
 }
 
-/** EVALSHA, falling back to EVAL (which also caches the script) when Redis does not know it yet. */
-export async function runScript(redis: LimitsRedis, script: string, sha1: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-  try {
-    return await redis.evalsha(sha1, keys, args);
-  } catch (error) {
-    if (!String(error).includes("NOSCRIPT")) throw error;
-    return await redis.eval(script, keys, args);
-  }
-}
-
 export interface QuotaCall {
   prefix: string;
   tenantId: string;
@@ -95,7 +88,7 @@ export interface QuotaCall {
  */
 export async function consumeMonthlyQuota(redis: LimitsRedis, call: QuotaCall, tokens: number): Promise<QuotaOutcome> {
   const keys = [quotaKey(call.prefix, call.tenantId, call.at)];
-  const run = runScript(redis, CONSUME_SCRIPT, CONSUME_SCRIPT_SHA1, keys, [call.quota, tokens, keepSeconds(call.at, call.at)]);
+  const run = runScript(redis, CONSUME, keys, [call.quota, tokens, keepSeconds(call.at, call.at)]);
   try {
     const reply = await withTimeout(run, call.timeoutMs);
     if (reply === TIMED_OUT) return { status: "unavailable", cause: "timeout" };
@@ -127,6 +120,6 @@ export async function chargeMonthlyQuotaOnce(
   const counter = quotaKey(call.prefix, call.tenantId, call.at);
   const marker = `${call.prefix}:monthly-tokens-event:${call.tenantId}:${call.eventId}`;
   const args = [tokens, keepSeconds(call.at, call.now), EVENT_MARKER_TTL_S];
-  const reply = await runScript(redis, CHARGE_ONCE_SCRIPT, CHARGE_ONCE_SCRIPT_SHA1, [counter, marker], args);
+  const reply = await runScript(redis, CHARGE_ONCE, [counter, marker], args);
   return Number(reply) === 1;
 }

@@ -13,7 +13,7 @@
  * The marker outlives the queue's whole retry window (under 3 hours) by days, which
  * also covers an operator replaying the dead-letter queue within a week.
  */
-import { redisScript, runScript, type ScriptRedis } from "../cache/redis-script";
+import { luaScript, runScript, type ScriptRedis } from "../upstash/lua-script";
 import { USAGE_COUNTERS, UsageEventSchema, type UsageEvent } from "./usage-event";
 
 export const EVENT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
@@ -31,7 +31,7 @@ export const usageDayKey = (tenantId: string, day: string) => `usage:${tenantId}
 // in the first ARGV after them). SET ... NX answers nil (false in Lua) when the marker
 // already exists, so that event adds nothing. Answers one 1 (applied) or 0 (duplicate)
 // per event, in order.
-const APPLY_SCRIPT = `local n = tonumber(ARGV[3])
+export const APPLY_SCRIPT = `local n = tonumber(ARGV[3])
 local names = {}
 for c = 1, n do names[c] = ARGV[3 + c] end
 local base = 3 + n
@@ -49,7 +49,9 @@ for i = 1, #KEYS / 2 do
 end
 return applied`;
 
-const applyScript = redisScript(APPLY_SCRIPT);
+/** SHA-1 of APPLY_SCRIPT (checked offline by test/unit/upstash/lua-scripts.test.ts). */
+export const APPLY_SCRIPT_SHA1 = "22a85eb2cc7383e114ed6559da22115b946e688c";
+const applyScript = luaScript(APPLY_SCRIPT, APPLY_SCRIPT_SHA1);
 
 export type ApplyOutcome = "applied" | "duplicate";
 

@@ -3,8 +3,10 @@
  * client, two concurrent PATCHes could each write back the other's old fields: a
  * `set-plan` racing a `suspend` would silently reactivate the tenant. Each script
  * answers the record as written (JSON, which the client parses), or nil when there is
- * no record. Plain EVAL of stock Lua + cjson: runs on Upstash and on the local bridge.
+ * no record. Stock Lua + cjson, run through upstash/lua-script.ts: works on Upstash and
+ * on the local bridge.
  */
+import { luaScript } from "../upstash/lua-script";
 
 /** KEYS[1] tenant; ARGV[1] JSON `{name?, status?, plan?}`, plan merged field by field. */
 export const PATCH_TENANT_SCRIPT = `
@@ -53,3 +55,9 @@ raw = cjson.encode(record)
 redis.call('SET', KEYS[2], raw)
 return raw
 `;
+
+/** SHA-1s of the scripts above (checked offline by test/unit/upstash/lua-scripts.test.ts). */
+export const PATCH_TENANT_SCRIPT_SHA1 = "7a191b37d04a4994fc7d5f85d7ce914e37a65630";
+export const REVOKE_KEY_SCRIPT_SHA1 = "9263d2090f8a3773276f6a11b2fec83e4275d499";
+export const PATCH_TENANT = luaScript(PATCH_TENANT_SCRIPT, PATCH_TENANT_SCRIPT_SHA1);
+export const REVOKE_KEY = luaScript(REVOKE_KEY_SCRIPT, REVOKE_KEY_SCRIPT_SHA1);

@@ -17,11 +17,12 @@ import { readKey, readTenant } from "./read-records";
 import { guardRedis } from "./redis-failure";
 import { apiKeyRecordKey, tenantKey, tenantKeysSetKey } from "./redis-layout";
 import { sha256Hex } from "./secret-digest";
-import { PATCH_TENANT_SCRIPT, REVOKE_KEY_SCRIPT } from "./store-scripts";
+import { runScript } from "../upstash/lua-script";
+import { PATCH_TENANT, REVOKE_KEY } from "./store-scripts";
 import { SCOPES, type ApiKeyRecord, type Plan, type Scope, type Tenant, type TenantStatus } from "./types";
 
 /** The commands the store uses, so tests and other clients can stand in for Upstash. */
-export type TenancyRedis = Pick<Redis, "get" | "set" | "eval" | "sadd" | "smembers" | "mget">;
+export type TenancyRedis = Pick<Redis, "get" | "set" | "eval" | "evalsha" | "sadd" | "smembers" | "mget">;
 
 export interface CreateTenantInput {
   name: string;
@@ -92,7 +93,7 @@ export class TenantStore {
   updateTenant(id: string, patch: TenantPatch): Promise<Tenant | null> {
     if (!isTenantId(id)) return Promise.resolve(null);
     return guardRedis("update_tenant", async () =>
-      tenantFrom(await this.redis.eval(PATCH_TENANT_SCRIPT, [tenantKey(id)], [JSON.stringify(patch)])),
+      tenantFrom(await runScript(this.redis, PATCH_TENANT, [tenantKey(id)], [JSON.stringify(patch)])),
     );
   }
 
@@ -172,7 +173,7 @@ export class TenantStore {
   revokeKey(keyId: string): Promise<ApiKeyRecord | null> {
     if (!isKeyId(keyId)) return Promise.resolve(null);
     return guardRedis("revoke_key", async () =>
-      keyRecordFrom(await this.redis.eval(REVOKE_KEY_SCRIPT, [apiKeyRecordKey(keyId)], [this.now().toISOString()])),
+      keyRecordFrom(await runScript(this.redis, REVOKE_KEY, [apiKeyRecordKey(keyId)], [this.now().toISOString()])),
     );
   }
 }
