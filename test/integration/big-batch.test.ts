@@ -4,16 +4,18 @@
  * to L3 as one pipeline of ~14 MB (over Upstash's 10 MB request limit and the bridge's
  * 10 MiB one) and under `wrangler dev` the next request got a 503 "Your worker restarted
  * mid-request". Here the cause is asserted where it lived: every L3 write is a bounded
- * pipeline of 64 SETs, counted at the bridge; and the batch and the requests after it
- * all answer 200 with exact envelopes.
+ * flush (one EVALSHA of the SET-all script carrying at most 100 records), counted at
+ * redis-server; and the batch and the requests after it all answer 200 with exact
+ * envelopes.
  */
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BridgeRequestEvent } from "../../infra/local/upstash-bridge/server";
 import { startEdge, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../support/cache-stack";
+import { startCommandCounter, type CommandCounter } from "../support/command-stats";
 import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+import { SET_ALL_SCRIPT, SET_ALL_SCRIPT_SHA1 } from "../../workers/cache/l3-redis-tier";
 
 const MODEL = "Qwen3-Embedding-4B";
 const BATCH = 2048;
@@ -23,14 +25,22 @@ const BASE64_VECTOR_CHARS = 4 * Math.ceil((2560 * 4) / 3);
 let standin: Standin;
 let stack: CacheStack;
 let edge: TestEdge;
-const bridgeEvents: BridgeRequestEvent[] = [];
+let writes: CommandCounter;
 
 beforeAll(async () => {
-  [standin, stack] = await Promise.all([startStandin({}), startCacheStack({ onRequest: (e) => bridgeEvents.push(e) })]);
+  [standin, stack] = await Promise.all([startStandin({}), startCacheStack()]);
+  // Loaded up front, so every write is one EVALSHA (no NOSCRIPT retry to count).
+  const loaded = await new Redis({ url: stack.bridge.url, token: BRIDGE_TOKEN }).scriptLoad(SET_ALL_SCRIPT);
+  expect(loaded).toBe(SET_ALL_SCRIPT_SHA1);
+  // Each SET-all EVALSHA counted by how many records (KEYS) it carries; other commands ignored.
+  writes = await startCommandCounter(stack.redis.url, (args) =>
+    args[0]?.toLowerCase() === "evalsha" && args[1] === SET_ALL_SCRIPT_SHA1 ? `set-all:${args[2]}` : "other",
+  );
   // A generous tier budget: this test counts every write, so none may be cut by a busy machine.
   edge = await startEdge({ gpuUrls: [standin.url], stack, vars: { CACHE_TIER_TIMEOUT_MS: "2000" } });
 });
 afterAll(async () => {
+  await writes?.stop();
   await edge?.dispose();
   await Promise.all([standin?.close(), stack?.close()]);
 });
@@ -64,7 +74,7 @@ describe("a 2,048-input miss batch", () => {
   it("answers 200, writes back in bounded pipelines, and the requests after it answer 200", { timeout: 300_000 }, async () => {
     const texts = Array.from({ length: BATCH }, (_, i) => `big batch input ${i}: the tenant's ticket about invoice ${i * 7919}`);
     const expectedTokens = (await Promise.all(texts.map((t) => qwen3TokenCount(t)))).reduce((a, b) => a + b, 0);
-    bridgeEvents.length = 0;
+    await writes.reset();
 
     const big = await embed(texts);
     expect(big.xCache).toBe(`hits=0 misses=${BATCH}`);
@@ -76,12 +86,10 @@ describe("a 2,048-input miss batch", () => {
     expect(new Set(big.body.data.map((d) => d.embedding.length))).toEqual(new Set([BASE64_VECTOR_CHARS]));
     expect(standin.stats().inputs).toBe(BATCH);
 
-    // Every record reaches Redis, in 32 pipelines of exactly 64 SETs each.
+    // Every record reaches Redis, in 20 flushes of exactly 100 records and one of the last 48.
     expect(await waitForRedisKeys(BATCH)).toBe(BATCH);
-    const setPipelines = bridgeEvents.filter((e) => e.path === "/pipeline" && e.commands.includes("SET"));
-    expect(setPipelines.map((e) => [e.status, e.commands.length, new Set(e.commands).size])).toEqual(
-      Array.from({ length: BATCH / 64 }, () => [200, 64, 1]),
-    );
+    const { other: _other, ...flushes } = await writes.counts();
+    expect(flushes).toEqual({ "set-all:100": 20, "set-all:48": 1 });
 
     // The requests after it: a hit from the batch (same bytes) and a fresh miss.
     const again = await embed(texts[1234]!);

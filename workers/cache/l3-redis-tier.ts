@@ -15,6 +15,7 @@ import { createGroupCommit, type GroupCommit } from "../group-commit/group-commi
 import { recordFromBase64, recordToBase64 } from "./record";
 import { luaScript, runScript, type ScriptRedis } from "../upstash/lua-script";
 import type { CacheTier } from "./tier";
+import { WRITE_BACK_CHUNK_RECORDS } from "./tiered-cache";
 
 export type RedisForCache = Pick<Redis, "mget"> & ScriptRedis;
 
@@ -23,7 +24,7 @@ export type RedisForCache = Pick<Redis, "mget"> & ScriptRedis;
  * float16 records (~7 KB of base64 each) fit in 1 MB, Upstash's smallest request size
  * limit (https://upstash.com/docs/redis/troubleshooting/max_request_size_exceeded).
  */
-export const L3_WRITE_LIMIT = { entries: 100, bytes: 1_000_000 } as const;
+export const L3_WRITE_LIMIT = { entries: WRITE_BACK_CHUNK_RECORDS, bytes: 1_000_000 } as const;
 
 /** How long the first write-back of a flush waits for others, ms. */
 export const WRITE_BACK_WAIT_MS = 250;

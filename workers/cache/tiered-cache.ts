@@ -23,10 +23,12 @@ import type { CacheTier, StoredEntry, TierName } from "./tier";
  * mid-body (workerd: "Broken pipe", "Network connection lost") and the next request got
  * wrangler's 503 "Your worker restarted mid-request" (reproduced at 1,200 and 2,048
  * inputs; not seen since with these bounded writes and the yielding of
- * workers/cpu/map-in-chunks.ts, the other half of that failure). 64 records are ~440 KB at float16 and
- * ~880 KB at float32: far below both limits, and small enough to upload within budget.
+ * workers/cpu/map-in-chunks.ts, the other half of that failure). 100 records are ~690 KB
+ * of base64 at float16: under 1 MB, Upstash's smallest request limit, and exactly what one
+ * L3 write-back flush carries (L3_WRITE_LIMIT uses this number), so a big batch's chunk
+ * fills a flush and goes out at once instead of waiting out the flush window.
  */
-export const WRITE_BACK_CHUNK_RECORDS = 64;
+export const WRITE_BACK_CHUNK_RECORDS = 100;
 
 export interface TieredCacheOptions {
   tiers: readonly CacheTier[];
