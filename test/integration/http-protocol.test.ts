@@ -266,7 +266,7 @@ const ALLOW_HEADERS =
   "x-stainless-arch,x-stainless-custom-poll-interval,x-stainless-helper-method,x-stainless-lang,x-stainless-os," +
   "x-stainless-package-version,x-stainless-poll-helper,x-stainless-retry-count,x-stainless-runtime,x-stainless-runtime-version,x-stainless-timeout";
 const EXPOSE_HEADERS =
-  "x-request-id,x-cache,x-should-retry,server-timing,retry-after,retry-after-ms,x-ratelimit-limit-requests,x-ratelimit-limit-tokens," +
+  "x-request-id,x-cache,x-truncated-inputs,x-should-retry,server-timing,retry-after,retry-after-ms,x-ratelimit-limit-requests,x-ratelimit-limit-tokens," +
   "x-ratelimit-remaining-requests,x-ratelimit-remaining-tokens,x-ratelimit-reset-requests,x-ratelimit-reset-tokens,ratelimit,ratelimit-policy";
 
 describe("CORS on /v1/*", () => {

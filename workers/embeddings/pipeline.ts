@@ -18,6 +18,7 @@ import type { LookupResult } from "../cache/tiered-cache";
 import { mapInChunks } from "../cpu/map-in-chunks";
 import type { SingleFlight } from "../cache/single-flight";
 import { prepareInputs } from "./prepare-inputs";
+import { resolveTruncation } from "./truncate-input";
 import { countAndAdmitTokens } from "./token-budget";
 import { truncateAndRenormalize } from "./truncate-renormalize";
 import { FULL_DIMENSIONS, type EmbeddingRequest } from "./request-schema";
@@ -54,6 +55,8 @@ export interface EmbeddingsResult {
    * `promptTokens` came from the cache, from duplicates or from a computation in flight. */
   tokensComputed: number;
   gpuMs: number;
+  /** Request indices of the inputs that `truncate` cut, ascending; empty when none was. */
+  truncated: number[];
 }
 
 /** Vectors reshaped per slice of a large batch before the isolate's other requests get a turn
@@ -73,7 +76,8 @@ export function assertKnownModel(model: string): void {
 
 export async function createEmbeddings(request: EmbeddingRequest, deps: EmbeddingsDeps): Promise<EmbeddingsResult> {
   assertKnownModel(request.model);
-  const { unique, slotOf } = await deps.timed("prepare", () => prepareInputs(request));
+  const truncation = resolveTruncation(request, deps.contextLength);
+  const { unique, slotOf, truncated } = await deps.timed("prepare", () => prepareInputs(request, truncation));
   const keys = await deps.cache.keysFor(unique.map((u) => u.cacheInput));
   const { records: cached } = await deps.cache.lookup(keys);
 
@@ -121,6 +125,7 @@ export async function createEmbeddings(request: EmbeddingRequest, deps: Embeddin
     misses: slotOf.length - hits,
     tokensComputed,
     gpuMs,
+    truncated,
   };
 }
 

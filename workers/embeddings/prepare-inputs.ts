@@ -10,12 +10,19 @@
  * strings, so we do too. Only the transport changes: its cache key and its token count
  * are those of the text. In practice this is documents only: a query's formatted text
  * starts with `Instruct:`, so it is never blank and always goes as text.
+ *
+ * Under `truncate: end|start` an input over the limit is cut here, before its cache key
+ * is made (truncate-input.ts): what is embedded, keyed and counted is the cut token ids,
+ * and the request indices of cut inputs are reported in `truncated`.
  */
 import type { GpuInput } from "../gpu/types";
 import { qwen3TokenIds, withEndOfText } from "./qwen3-tokens";
 import { DEFAULT_QUERY_INSTRUCTION, formatTextInput, queryPrefix, type InputType } from "./format-input";
 import { isBlankToSglang } from "./sglang-blank-text";
 import type { EmbeddingRequest } from "./request-schema";
+import { cutTokenIds, truncateText, type Truncation } from "./truncate-input";
+import { yieldToEventLoop } from "../cpu/map-in-chunks";
+import { TOKENIZE_CHARS_PER_SLICE } from "./token-budget";
 
 export interface UniqueInput {
   /** Exactly what the model is sent. */
@@ -24,12 +31,16 @@ export interface UniqueInput {
   cacheInput: GpuInput;
   /** Index in the request of its first occurrence (named in per-input errors). */
   firstIndex: number;
+  /** Its exact token count (end-of-text included) when preparing it already had to tokenize it. */
+  tokens?: number;
 }
 
 export interface PreparedInputs {
   unique: UniqueInput[];
   /** For each request input, its index in `unique`. */
   slotOf: number[];
+  /** Request indices of the inputs that `truncate` cut, ascending (empty without truncation). */
+  truncated: number[];
 }
 
 export function resolveInputType(request: EmbeddingRequest): { inputType: InputType; instruction: string } {
@@ -38,28 +49,60 @@ export function resolveInputType(request: EmbeddingRequest): { inputType: InputT
   return { inputType, instruction: request.instruction ?? DEFAULT_QUERY_INSTRUCTION };
 }
 
-export async function prepareInputs(request: EmbeddingRequest): Promise<PreparedInputs> {
+/**
+ * The request's inputs as the model gets them, deduplicated. `truncation` (from
+ * `resolveTruncation`; absent for `truncate: none`) cuts over-long inputs; the caller's
+ * limits are otherwise checked later, by countAndAdmitTokens.
+ */
+export async function prepareInputs(request: EmbeddingRequest, truncation?: Truncation): Promise<PreparedInputs> {
   const { inputType, instruction } = resolveInputType(request);
   const unique: UniqueInput[] = [];
   const seen = new Map<string, number>();
   const slotOf: number[] = [];
-  const prefixIds =
-    request.input.kind === "tokens" && inputType === "query"
-      ? (await qwen3TokenIds(queryPrefix(instruction))).slice(0, -1)
-      : [];
+  const truncated: number[] = [];
+  let prefix: Promise<number[]> | undefined;
+  const prefixIds = (): Promise<number[]> =>
+    inputType === "query" ? (prefix ??= qwen3TokenIds(queryPrefix(instruction)).then((ids) => ids.slice(0, -1))) : Promise.resolve([]);
+  const tokenPrefix = request.input.kind === "tokens" ? await prefixIds() : [];
+  let charsSinceYield = 0;
 
   for (const [index, item] of request.input.items.entries()) {
-    const cacheInput: GpuInput =
-      typeof item === "string" ? formatTextInput(item, inputType, instruction) : withEndOfText([...prefixIds, ...item]);
+    let cacheInput: GpuInput;
+    let tokens: number | undefined;
+    if (typeof item === "string") {
+      cacheInput = formatTextInput(item, inputType, instruction);
+      if (truncation !== undefined) {
+        if (charsSinceYield >= TOKENIZE_CHARS_PER_SLICE) {
+          await yieldToEventLoop();
+          charsSinceYield = 0;
+        }
+        const outcome = await truncateText(cacheInput, item, prefixIds, truncation);
+        if ("ids" in outcome) {
+          charsSinceYield += cacheInput.length;
+          cacheInput = outcome.ids;
+          if (outcome.cut) truncated.push(index);
+        } else {
+          if (outcome.tokens !== undefined) charsSinceYield += cacheInput.length;
+          tokens = outcome.tokens;
+        }
+      }
+    } else {
+      cacheInput = withEndOfText([...tokenPrefix, ...item]);
+      if (truncation !== undefined && cacheInput.length > truncation.maxTokens) {
+        const { ids, cut } = cutTokenIds(tokenPrefix, item, truncation);
+        cacheInput = ids;
+        if (cut) truncated.push(index);
+      }
+    }
     const key = typeof cacheInput === "string" ? `t:${cacheInput}` : `i:${cacheInput.join(",")}`;
     let slot = seen.get(key);
     if (slot === undefined) {
       slot = unique.length;
       seen.set(key, slot);
       const model = typeof cacheInput === "string" && isBlankToSglang(cacheInput) ? await qwen3TokenIds(cacheInput) : cacheInput;
-      unique.push({ model, cacheInput, firstIndex: index });
+      unique.push({ model, cacheInput, firstIndex: index, ...(tokens !== undefined ? { tokens } : {}) });
     }
     slotOf.push(slot);
   }
-  return { unique, slotOf };
+  return { unique, slotOf, truncated };
 }

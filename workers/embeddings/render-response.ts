@@ -1,6 +1,8 @@
 /**
  * OpenAI's embeddings response, items in input order. Floats are written as the exact
  * decimal of each float32 value, so `float` and `base64` carry bit-identical vectors.
+ * With an integer `output_dtype` (output-dtype.ts) the items are integer arrays, or
+ * base64 of their bytes.
  *
  * Each item is serialised on its own and the body is joined around them, which gives
  * the same bytes as one `JSON.stringify` of the whole envelope but lets a large batch
@@ -9,7 +11,7 @@
  */
 import { mapInChunks } from "../cpu/map-in-chunks";
 import { PUBLIC_MODEL_ID } from "../env";
-import { encodeFloat32Base64 } from "./float32-base64";
+import { encodeEmbedding, type OutputDtype } from "./output-dtype";
 
 export type EncodingFormat = "float" | "base64";
 
@@ -22,10 +24,12 @@ export type EncodingFormat = "float" | "base64";
 const FLOAT_VALUES_PER_SLICE = 8_192;
 const BASE64_VALUES_PER_SLICE = 64 * 2560;
 
+/** The response body for `vectors` (already at the requested `dimensions`), converted to `dtype` (default `float`). */
 export async function renderEmbeddingsBody(
   vectors: readonly Float32Array[],
   format: EncodingFormat,
   promptTokens: number,
+  dtype: OutputDtype = "float",
 ): Promise<string> {
   const dims = Math.max(1, vectors[0]?.length ?? 1);
   const perSlice = Math.max(1, Math.floor((format === "base64" ? BASE64_VALUES_PER_SLICE : FLOAT_VALUES_PER_SLICE) / dims));
@@ -35,7 +39,7 @@ export async function renderEmbeddingsBody(
       JSON.stringify({
         object: "embedding",
         index,
-        embedding: format === "base64" ? encodeFloat32Base64(vector) : Array.from(vector),
+        embedding: encodeEmbedding(vector, dtype, format),
       }),
     perSlice,
   );

@@ -9,11 +9,16 @@
  * only the empty string is refused, as OpenAI does. `instruction` must say something
  * (not blank) and only goes with queries: with `input_type: "document"` it would be
  * silently dropped, so that combination is a 400 naming `instruction`.
+ *
+ * `truncate`, `max_tokens_per_input` (truncate-input.ts) and `output_dtype`
+ * (output-dtype.ts) are later extensions: their keys are optional in the parsed type, so
+ * callers that build a request themselves (index jobs, batches) need not name them.
  */
 import { z } from "@hono/zod-openapi";
 import { PUBLIC_MODEL_ID } from "../env";
 import { paramOf } from "../errors/schema-error";
 import { isBlankToSglang } from "./sglang-blank-text";
+import { isPackedBits, OUTPUT_DTYPES } from "./output-dtype";
 
 export const MAX_INPUTS = 2048;
 export const MIN_DIMENSIONS = 32;
@@ -115,6 +120,61 @@ const InputSchema = z
   });
 
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+/** Like `optional`, and the key itself may be absent from the parsed value (later extensions). */
+const extension = <T extends z.ZodType>(schema: T) => optional(schema).optional();
+
+/** `truncate` (extension): what to do with an input over the per-input token limit. */
+export const TruncateSchema = z
+  .enum(["none", "end", "start"], { error: "'truncate' must be 'none', 'end' or 'start'." })
+  .openapi({
+    description:
+      "What to do with an input over the per-input token limit: 'none' (default) refuses it (400 context_length_exceeded); 'end' drops tokens from its end, 'start' from its start. End-of-text is always kept last and a query keeps its instruction prefix whole. Cut inputs are listed in the x-truncated-inputs response header.",
+  });
+
+/** `max_tokens_per_input` (extension): a lower cut than the engine's limit, for cost; needs truncate end/start. */
+export const MaxTokensPerInputSchema = z
+  .number({ error: "'max_tokens_per_input' must be a positive integer." })
+  .int({ error: "'max_tokens_per_input' must be a positive integer." })
+  .min(1, { error: "'max_tokens_per_input' must be a positive integer." })
+  .openapi({
+    description:
+      "With truncate 'end' or 'start': cut inputs to at most this many tokens (end-of-text and a query's instruction prefix included), 1 up to the per-input limit (32,767 for a 32,768-token context).",
+  });
+
+/** `output_dtype` (extension): integer or packed-bit vectors instead of floats (output-dtype.ts). */
+export const OutputDtypeSchema = z
+  .enum(OUTPUT_DTYPES, { error: "'output_dtype' must be 'float', 'int8', 'uint8', 'binary' or 'ubinary'." })
+  .openapi({
+    description:
+      "float (default); int8 = round(x*127/max|x|) per vector, ties away from zero; uint8 = int8 + 128; ubinary = sign bits (x > 0) packed 8 per byte, first dimension in the most significant bit; binary = ubinary byte - 128. Applied after dimensions (a multiple of 8 for binary/ubinary). Compare int8/uint8 (minus 128) by cosine, binary/ubinary by Hamming distance. base64 carries the raw bytes.",
+  });
+
+/** `max_tokens_per_input` only cuts; `binary`/`ubinary` pack whole bytes of 8 dimensions. */
+export function refuseInconsistentExtensions(
+  request: {
+    truncate?: "none" | "end" | "start" | undefined;
+    max_tokens_per_input?: number | undefined;
+    output_dtype?: (typeof OUTPUT_DTYPES)[number] | undefined;
+    dimensions?: number | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (request.max_tokens_per_input !== undefined && (request.truncate ?? "none") === "none") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["max_tokens_per_input"],
+      message: "'max_tokens_per_input' requires truncate 'end' or 'start'.",
+    });
+  }
+  const dims = request.dimensions ?? FULL_DIMENSIONS;
+  if (request.output_dtype !== undefined && isPackedBits(request.output_dtype) && dims % 8 !== 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["dimensions"],
+      message: `'dimensions' must be a multiple of 8 with output_dtype '${request.output_dtype}' (8 dimensions per byte); got ${dims}.`,
+    });
+  }
+}
 
 export const EmbeddingRequestSchema = z
   .strictObject({
@@ -131,8 +191,12 @@ export const EmbeddingRequestSchema = z
     user: optional(z.string({ error: "'user' must be a string." }).max(256, { error: "'user' must be at most 256 characters." })),
     input_type: optional(InputTypeSchema),
     instruction: optional(InstructionSchema),
+    truncate: extension(TruncateSchema),
+    max_tokens_per_input: extension(MaxTokensPerInputSchema),
+    output_dtype: extension(OutputDtypeSchema),
   })
   .superRefine(refuseInstructionForDocuments)
+  .superRefine(refuseInconsistentExtensions)
   .openapi("CreateEmbeddingRequest");
 
 export type EmbeddingRequest = z.output<typeof EmbeddingRequestSchema>;

@@ -31,7 +31,8 @@ export function maxTokensPerInput(contextLength: number): number {
 }
 
 /**
- * Token count of each unique input (`known[i]` when the cache had it); throws the 400
+ * Token count of each unique input (`known[i]` when the cache had it, else `tokens` when
+ * preparing counted it); throws the 400
  * for the first limit crossed: `context_length_exceeded` naming the first over-long
  * `input[i]` (cached inputs included, so the answer does not depend on the cache), or
  * `max_tokens_per_request`. `slotOf` weighs each unique input by its uses.
@@ -55,7 +56,8 @@ export async function countAndAdmitTokens(
   let charsSinceYield = 0;
   for (const [slot, input] of unique.entries()) {
     const cached = known[slot];
-    let tokens = cached;
+    // Preparing may already have counted it (truncate-input.ts); never tokenize twice.
+    let tokens = cached ?? input.tokens;
     if (tokens === undefined) {
       if (charsSinceYield >= TOKENIZE_CHARS_PER_SLICE) {
         await yieldToEventLoop();

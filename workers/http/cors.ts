@@ -44,6 +44,7 @@ export const CORS_ALLOW_HEADERS = [
 export const CORS_EXPOSE_HEADERS = [
   "x-request-id",
   "x-cache",
+  "x-truncated-inputs",
   "x-should-retry",
   "server-timing",
   "retry-after",

@@ -19,7 +19,10 @@ const EmbeddingResponseSchema = z
       z.object({
         object: z.literal("embedding"),
         index: z.number().int(),
-        embedding: z.union([z.array(z.number()), z.string()]).openapi({ description: "float array, or base64 of little-endian float32" }),
+        embedding: z.union([z.array(z.number()), z.array(z.number().int()), z.string()]).openapi({
+          description:
+            "float array (output_dtype float), integer array (int8, uint8, binary, ubinary), or base64 of the raw bytes: little-endian float32, or one byte per value (int8 and binary as two's complement)",
+        }),
       }),
     ),
     model: z.string(),
@@ -27,13 +30,25 @@ const EmbeddingResponseSchema = z
   })
   .openapi("CreateEmbeddingResponse");
 
+/** Response header listing the request indices `truncate` cut, comma-separated, ascending; absent when none. */
+export const TRUNCATED_INPUTS_HEADER = "x-truncated-inputs";
+
 export const embeddingsRoute = createRoute({
   method: "post",
   path: "/v1/embeddings",
   security: [{ bearerAuth: [] }],
   request: { body: { content: { "application/json": { schema: EmbeddingRequestSchema } }, required: true } },
   responses: {
-    200: { description: "Embeddings in input order", content: { "application/json": { schema: EmbeddingResponseSchema } } },
+    200: {
+      description: "Embeddings in input order",
+      headers: z.object({
+        [TRUNCATED_INPUTS_HEADER]: z.string().optional().openapi({
+          description: "With truncate end/start: request indices of the inputs that were cut, comma-separated, ascending (e.g. 3,17); absent when none was.",
+          example: "3,17",
+        }),
+      }),
+      content: { "application/json": { schema: EmbeddingResponseSchema } },
+    },
     400: { description: "Invalid request", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
     401: { description: "Missing or invalid API key", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
     404: { description: "Unknown model", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
@@ -67,7 +82,8 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
       signal: c.req.raw.signal,
     });
     c.header("x-cache", `hits=${result.hits} misses=${result.misses}`);
-    const body = await renderEmbeddingsBody(result.vectors, request.encoding_format ?? "float", result.promptTokens);
+    if (result.truncated.length > 0) c.header(TRUNCATED_INPUTS_HEADER, result.truncated.join(","));
+    const body = await renderEmbeddingsBody(result.vectors, request.encoding_format ?? "float", result.promptTokens, request.output_dtype);
     return c.body(body, 200, { "content-type": "application/json" });
   });
 }
