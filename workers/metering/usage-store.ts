@@ -3,7 +3,8 @@
  *
  *   usage:event:{event_id}     "1", 7 days     the event has been applied
  *   usage:{tenant_id}:{day}    hash, 400 days  requests, inputs, tokens_computed,
- *                                              tokens_cached, gpu_ms (integers)
+ *                                              tokens_cached, gpu_ms (integers; all
+ *                                              lanes), and batch_{same} for batch
  *
  * An event is applied by one Lua script, atomic in Redis: it sets the event's marker
  * with NX and adds the counters only if the marker is new. A write that times out
@@ -13,7 +14,7 @@
  * also covers an operator replaying the dead-letter queue within a week.
  */
 import type { Redis } from "@upstash/redis/cloudflare";
-import { USAGE_COUNTERS, UsageEventSchema, type UsageEvent } from "./usage-event";
+import { counterIncrements, UsageEventSchema, type UsageEvent } from "./usage-event";
 
 export const EVENT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
 /** Longer than a year, so a year-over-year report still finds last year's days. */
@@ -56,7 +57,7 @@ export async function applyUsageEvent(redis: UsageWriteRedis, event: UsageEvent)
   const valid = UsageEventSchema.parse(event);
   const keys = [usageEventKey(valid.event_id), usageDayKey(valid.tenant_id, valid.day)];
   const args = [String(EVENT_MARKER_TTL_SECONDS), String(USAGE_DAY_TTL_SECONDS)];
-  for (const counter of USAGE_COUNTERS) args.push(counter, String(valid[counter]));
+  for (const [field, increment] of counterIncrements(valid)) args.push(field, String(increment));
 
   // EVALSHA sends 40 bytes instead of the script; only a Redis that has not seen the
   // script yet (fresh, restarted, flushed) answers NOSCRIPT, and then EVAL loads it.
