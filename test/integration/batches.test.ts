@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import { startCacheStack, type CacheStack } from "../support/cache-stack";
+import { startLocalServer, type LocalServer } from "../support/indexing";
 
 const MODEL = "Qwen3-Embedding-4B";
 const TERMINAL = ["completed", "failed", "expired", "cancelled"];
@@ -42,18 +43,18 @@ async function submit(text: string, metadata?: Record<string, string>) {
   return client.batches.create({ input_file_id: file.id, endpoint: "/v1/embeddings", completion_window: "24h", ...(metadata ? { metadata } : {}) });
 }
 
-async function waitFor(id: string, statuses = TERMINAL, timeoutMs = 60_000) {
+async function waitFor(id: string, statuses = TERMINAL, as = client, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const batch = await client.batches.retrieve(id);
+    const batch = await as.batches.retrieve(id);
     if (statuses.includes(batch.status)) return batch;
     if (Date.now() > until) throw new Error(`batch ${id} still ${batch.status}: ${JSON.stringify(batch)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-async function download(fileId: string): Promise<OutputLine[]> {
-  const text = await (await client.files.content(fileId)).text();
+async function download(fileId: string, as = client): Promise<OutputLine[]> {
+  const text = await (await as.files.content(fileId)).text();
   expect(text.endsWith("\n")).toBe(true);
   return text.trimEnd().split("\n").map((l) => JSON.parse(l) as OutputLine);
 }
@@ -66,13 +67,15 @@ async function online(body: unknown): Promise<{ status: number; body: Record<str
 const float32Bytes = (b64: string) => Buffer.from(b64, "base64");
 
 describe("the Batch API with the official openai client", () => {
-  it("runs every line like /v1/embeddings: same bodies, same vectors, one failed line apart", async () => {
+  it("runs every line like /v1/embeddings: same bodies, same vectors, the failed lines apart", async () => {
     const bodies: Record<string, Record<string, unknown>> = {
       "doc-1": { model: MODEL, input: "The quick brown fox jumps over the lazy dog", encoding_format: "float" },
       "doc-2": { model: MODEL, input: ["Embeddings at the edge", "Batches on the bulk lane"], encoding_format: "base64" },
       "query-1": { model: MODEL, input: "what is a bulk lane", input_type: "query", dimensions: 64, encoding_format: "float" },
       "doc-3": { model: MODEL, input: "Whitespace and all  ", encoding_format: "base64", dimensions: 256 },
       "too-many": { model: MODEL, input: Array.from({ length: 2049 }, () => "x") },
+      // 33,001 tokens with end-of-text: past GPU_CONTEXT_LENGTH (32,768).
+      "too-long": { model: MODEL, input: "word ".repeat(33_000).trim() },
     };
     const created = await submit(jsonl(Object.entries(bodies).map(([id, body]) => request(id, body))), { job: "nightly" });
     expect(created).toMatchObject({
@@ -90,7 +93,7 @@ describe("the Batch API with the official openai client", () => {
 
     const batch = await waitFor(created.id);
     expect(batch.status).toBe("completed");
-    expect(batch.request_counts).toEqual({ total: 5, completed: 4, failed: 1 });
+    expect(batch.request_counts).toEqual({ total: 6, completed: 4, failed: 2 });
     for (const stamp of [batch.in_progress_at, batch.finalizing_at, batch.completed_at]) expect(stamp).toBeGreaterThanOrEqual(created.created_at);
     expect(batch.finalizing_at!).toBeLessThanOrEqual(batch.completed_at!);
     expect([batch.failed_at, batch.cancelled_at, batch.expired_at, batch.cancelling_at]).toEqual([null, null, null, null]);
@@ -113,11 +116,13 @@ describe("the Batch API with the official openai client", () => {
     viaSdk.data.forEach((d, i) => expect(Buffer.from(new Float32Array(d.embedding).buffer)).toEqual(float32Bytes(doc2.data[i]!.embedding)));
 
     const errorLines = await download(batch.error_file_id!);
-    expect(errorLines).toHaveLength(1);
-    const live = await online(bodies["too-many"]);
-    expect(live.status).toBe(400);
-    expect(errorLines[0]).toMatchObject({ custom_id: "too-many", error: null, response: { status_code: 400, body: live.body } });
-    expect((live.body as { error: { param: string } }).error.param).toBe("input");
+    expect(errorLines.map((l) => l.custom_id).sort()).toEqual(["too-long", "too-many"]);
+    for (const [customId, param] of [["too-many", "input"], ["too-long", "input[0]"]] as const) {
+      const live = await online(bodies[customId]);
+      expect(live.status).toBe(400);
+      expect((live.body as { error: { param: string } }).error.param).toBe(param);
+      expect(errorLines.find((l) => l.custom_id === customId)).toMatchObject({ error: null, response: { status_code: 400, body: live.body } });
+    }
 
     const outputFile = await client.files.retrieve(batch.output_file_id!);
     expect(outputFile).toMatchObject({ object: "file", purpose: "batch_output", filename: `${batch.id}_output.jsonl`, status: "processed" });
@@ -206,6 +211,55 @@ describe("the Batch API with the official openai client", () => {
     await expect(client.files.retrieve(file.id)).rejects.toMatchObject({ status: 404 });
   });
 
+  it("computes and meters each line once when every part message is delivered twice", async () => {
+    const tenant = await edge.newTenant({ name: "redelivered" });
+    const own = new OpenAI({ apiKey: tenant.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0 });
+    const lines = Array.from({ length: 8 }, (_, i) => request(`r-${i}`, { model: MODEL, input: `redelivered line ${i}` }));
+    const file = await own.files.create({ file: await toFile(Buffer.from(jsonl(lines)), "r.jsonl"), purpose: "batch" });
+    standin.resetStats();
+    const created = await own.batches.create({ input_file_id: file.id, endpoint: "/v1/embeddings", completion_window: "24h" });
+    await waitFor(created.id, ["in_progress", ...TERMINAL], own);
+    // The same messages the Durable Object sends (4 parts of 2 lines), sent twice more while it runs: redeliveries.
+    const queue = (await edge.bindings()).BATCH_QUEUE as { sendBatch(messages: { body: unknown }[]): Promise<void> };
+    const parts = Array.from({ length: 4 }, (_, part) => ({ body: { kind: "batch.part", tenant_id: tenant.tenantId, batch_id: created.id, part } }));
+    await queue.sendBatch(parts);
+    await queue.sendBatch(parts);
+    const batch = await waitFor(created.id, TERMINAL, own);
+    expect(batch.status).toBe("completed");
+    expect(batch.request_counts).toEqual({ total: 8, completed: 8, failed: 0 });
+    expect((await download(batch.output_file_id!, own)).length).toBe(8);
+    expect(standin.stats().inputs).toBe(8);
+    const until = Date.now() + 10_000;
+    let requests = 0;
+    while (Date.now() < until) {
+      const res = await edge.fetch("/v1/usage", { headers: { authorization: `Bearer ${tenant.apiKey}` } });
+      requests = ((await res.json()) as { totals: { batch: { requests: number } } }).totals.batch.requests;
+      if (requests === 8) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(requests).toBe(8);
+  });
+
+  it("documents the routes in /openapi.json, with every field of the Batch object", async () => {
+    const doc = (await (await edge.fetch("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, { required?: string[] }> };
+    };
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/v1/files") || p.startsWith("/v1/batches")).sort()).toEqual([
+      "/v1/batches",
+      "/v1/batches/{batch_id}",
+      "/v1/batches/{batch_id}/cancel",
+      "/v1/files",
+      "/v1/files/{file_id}",
+      "/v1/files/{file_id}/content",
+    ]);
+    expect(Object.keys(doc.paths["/v1/files"]!).sort()).toEqual(["get", "post"]);
+    const batch = await client.batches.retrieve((await client.batches.list({ limit: 1 })).data[0]!.id);
+    expect([...doc.components.schemas.Batch!.required!].sort()).toEqual(Object.keys(batch).sort());
+    const file = await client.files.retrieve((await client.files.list({ limit: 1 })).data[0]!.id);
+    expect([...doc.components.schemas.File!.required!].sort()).toEqual(Object.keys(file).sort());
+  });
+
   it("refuses bad uploads and batch parameters with OpenAI's envelope", async () => {
     const form = new FormData();
     form.set("purpose", "fine-tune");
@@ -228,5 +282,68 @@ describe("the Batch API with the official openai client", () => {
     expect(wrongEndpoint.status).toBe(400);
     expect(await wrongEndpoint.json()).toEqual({ error: { message: "Only '/v1/embeddings' batches are supported.", type: "invalid_request_error", param: "endpoint", code: null } });
     await expect(client.batches.create({ input_file_id: "file-nope", endpoint: "/v1/embeddings", completion_window: "24h" })).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe("limits from configuration, and expiry", () => {
+  let small: TestEdge;
+  let hanging: LocalServer;
+  let smallClient: OpenAI;
+
+  beforeAll(async () => {
+    // A GPU worker that never answers: nothing can complete, so a 2 s window expires every batch.
+    hanging = await startLocalServer(() => undefined);
+    small = await startEdge({
+      gpuUrls: [hanging.url],
+      stack,
+      vars: { BATCH_MAX_FILE_BYTES: "2048", BATCH_MAX_REQUESTS: "3", BATCH_COMPLETION_WINDOW_SECONDS: "2", BATCH_LINES_PER_MESSAGE: "2" },
+    });
+    smallClient = new OpenAI({ apiKey: small.apiKey, baseURL: `${small.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await small?.dispose();
+    await hanging?.close();
+  });
+
+  it("refuses a file over BATCH_MAX_FILE_BYTES with 413", async () => {
+    const text = jsonl([request("big", { model: MODEL, input: "x".repeat(2100) })]);
+    await expect(smallClient.files.create({ file: await toFile(Buffer.from(text), "big.jsonl"), purpose: "batch" })).rejects.toMatchObject({
+      status: 413,
+      error: { message: "File too large: a batch input file may have at most 2048 bytes.", type: "invalid_request_error", param: "file", code: "file_too_large" },
+    });
+  });
+
+  it("fails a file with more than BATCH_MAX_REQUESTS lines", async () => {
+    const lines = Array.from({ length: 4 }, (_, i) => request(`l-${i}`, { model: MODEL, input: "x" }));
+    const file = await smallClient.files.create({ file: await toFile(Buffer.from(jsonl(lines)), "four.jsonl"), purpose: "batch" });
+    const created = await smallClient.batches.create({ input_file_id: file.id, endpoint: "/v1/embeddings", completion_window: "24h" });
+    const batch = await waitFor(created.id, TERMINAL, smallClient);
+    expect(batch.status).toBe("failed");
+    expect(batch.errors).toEqual({
+      object: "list",
+      data: [{ code: "too_many_requests", message: "The input file has 4 requests; a batch takes at most 3.", param: null, line: null }],
+    });
+  });
+
+  it("expires past its window: every unfinished line gets a batch_expired error line", async () => {
+    const lines = Array.from({ length: 3 }, (_, i) => request(`e-${i}`, { model: MODEL, input: `never embedded ${i}` }));
+    const file = await smallClient.files.create({ file: await toFile(Buffer.from(jsonl(lines)), "three.jsonl"), purpose: "batch" });
+    const created = await smallClient.batches.create({ input_file_id: file.id, endpoint: "/v1/embeddings", completion_window: "24h" });
+    expect(created.expires_at! - created.created_at).toBe(2);
+    const batch = await waitFor(created.id, TERMINAL, smallClient);
+    expect(batch.status).toBe("expired");
+    expect(batch.expired_at).toBeGreaterThanOrEqual(created.expires_at!);
+    expect(batch.request_counts).toEqual({ total: 3, completed: 0, failed: 3 });
+    expect(batch.output_file_id).toBeNull();
+    const text = await (await smallClient.files.content(batch.error_file_id!)).text();
+    const errorLines = text.trimEnd().split("\n").map((l) => JSON.parse(l) as OutputLine);
+    expect(errorLines.map((l) => ({ ...l, id: l.id.slice(0, 10) }))).toEqual(
+      ["e-0", "e-1", "e-2"].map((custom_id) => ({
+        id: "batch_req_",
+        custom_id,
+        response: null,
+        error: { code: "batch_expired", message: "This request could not be executed before the completion window expired." },
+      })),
+    );
   });
 });
