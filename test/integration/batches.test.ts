@@ -124,6 +124,11 @@ describe("the Batch API with the official openai client", () => {
       expect(errorLines.find((l) => l.custom_id === customId)).toMatchObject({ error: null, response: { status_code: 400, body: live.body } });
     }
 
+    await expect(client.batches.cancel(batch.id)).rejects.toMatchObject({
+      status: 409,
+      error: { message: "Cannot cancel a batch with status 'completed'.", type: "invalid_request_error", param: null, code: "batch_not_cancellable" },
+    });
+
     const outputFile = await client.files.retrieve(batch.output_file_id!);
     expect(outputFile).toMatchObject({ object: "file", purpose: "batch_output", filename: `${batch.id}_output.jsonl`, status: "processed" });
     const text = await (await client.files.content(batch.output_file_id!)).text();
@@ -345,5 +350,32 @@ describe("limits from configuration, and expiry", () => {
         error: { code: "batch_expired", message: "This request could not be executed before the completion window expired." },
       })),
     );
+  });
+});
+
+describe("a part that keeps failing", () => {
+  let down: TestEdge;
+  afterAll(async () => {
+    await down?.dispose();
+  });
+
+  it("is dead-lettered: its lines become 500 error lines and the batch still completes", async () => {
+    // Nothing listens on port 9: every GPU call fails at once (503), so every attempt of the part does.
+    down = await startEdge({ gpuUrls: ["http://127.0.0.1:9"], stack, vars: { GPU_MAX_RETRIES: "0", INDEX_RETRY_DELAY_SECONDS: "0", BATCH_LINES_PER_MESSAGE: "2" } });
+    const downClient = new OpenAI({ apiKey: down.apiKey, baseURL: `${down.url}/v1`, maxRetries: 0 });
+    const lines = [request("d-0", { model: MODEL, input: "never reaches a GPU" }), request("d-1", { model: MODEL, input: ["a", "b"] })];
+    const file = await downClient.files.create({ file: await toFile(Buffer.from(jsonl(lines)), "down.jsonl"), purpose: "batch" });
+    const created = await downClient.batches.create({ input_file_id: file.id, endpoint: "/v1/embeddings", completion_window: "24h" });
+    const batch = await waitFor(created.id, TERMINAL, downClient);
+    expect(batch.status).toBe("completed");
+    expect(batch.request_counts).toEqual({ total: 2, completed: 0, failed: 2 });
+    expect(batch.output_file_id).toBeNull();
+    const errorLines = await download(batch.error_file_id!, downClient);
+    const error = { message: "This request could not be processed after every retry; submit it again.", type: "server_error", param: null, code: "batch_request_failed" };
+    expect(errorLines.map((l) => [l.custom_id, l.response?.status_code, l.response?.body, l.error])).toEqual([
+      ["d-0", 500, { error }, null],
+      ["d-1", 500, { error }, null],
+    ]);
+    expect(down.logs.some((l) => l.includes("batch part attempt failed; retrying"))).toBe(true);
   });
 });
