@@ -3,7 +3,7 @@
  * batch. Each line runs exactly like a `/v1/embeddings` request (same body validation,
  * same pipeline and cache, same rendered body) but on the bulk lane's GPU pool, as
  * indexing does (indexing/index-document.ts), so a batch never starves interactive
- * traffic. A line the API would answer with a 4xx becomes an error-file line with that
+ * traffic; the lines' GPU work shares calls (gpu-coalescer.ts). A line the API would answer with a 4xx becomes an error-file line with that
  * status and envelope; the batch goes on. A 5xx (GPU pool or a store unreachable) is
  * transient: the part is retried, and the dead-letter queue settles it for good.
  *
@@ -30,11 +30,12 @@ import type { Tenant } from "../tenants/types";
 import { readInputPart, writeLines } from "./batch-storage";
 import type { BatchRecord, PartMessage, PartOutcome } from "./batch-types";
 import { batchesFor } from "./batches-for";
+import { coalescingGpu, type EmbedOnGpu } from "./gpu-coalescer";
 import type { InputLine } from "./input-lines";
 import { failureLine, successLine } from "./result-lines";
 
-/** Lines embedded at once: the bulk lane serialises GPU turns anyway; this overlaps cache lookups with them. */
-const LINE_CONCURRENCY = 4;
+/** Lines in flight at once: their GPU work is joined into shared bulk-lane calls (gpu-coalescer.ts). */
+const LINE_CONCURRENCY = 64;
 
 export interface BatchDeps {
   env: Env;
@@ -59,10 +60,11 @@ export async function runPart(message: PartMessage, deps: BatchDeps): Promise<vo
     if (!(error instanceof DocumentFailure)) throw error;
     tenant = tenantSuspended();
   }
+  const embedOnGpu = coalescingGpu(bulkLaneFor(deps.config.indexing.bulkGpu, { maxShare: deps.config.indexing.bulkGpuMaxShare }));
   const results: LineResult[] = new Array(lines.length);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < lines.length; i = next++) results[i] = await runLine(lines[i]!, tenant, batch, deps);
+    for (let i = next++; i < lines.length; i = next++) results[i] = await runLine(lines[i]!, tenant, batch, embedOnGpu, deps);
   };
   await Promise.all(Array.from({ length: Math.min(LINE_CONCURRENCY, lines.length) }, worker));
 
@@ -90,12 +92,12 @@ export async function failPart(message: PartMessage, env: Env): Promise<void> {
 /** Fixed per line, so a rerun of the part writes the same request ids. */
 const lineRequestId = (batch: BatchRecord, line: InputLine) => `req_${batch.id.slice("batch_".length)}_${line.line}`;
 
-async function runLine(input: InputLine, tenant: Tenant | ApiError, batch: BatchRecord, deps: BatchDeps): Promise<LineResult> {
+async function runLine(input: InputLine, tenant: Tenant | ApiError, batch: BatchRecord, embedOnGpu: EmbedOnGpu, deps: BatchDeps): Promise<LineResult> {
   const requestId = lineRequestId(batch, input);
   try {
     if (tenant instanceof ApiError) throw tenant;
     const request = validateEmbeddingBody(input.body);
-    const result = await embedLine(request, tenant, batch, requestId, deps);
+    const result = await embedLine(request, tenant, batch, requestId, embedOnGpu, deps);
     return { ok: true, line: successLine(input.custom_id, requestId, renderEmbeddingsBody(result.vectors, request.encoding_format ?? "float", result.promptTokens)), result };
   } catch (error) {
     if (!(error instanceof ApiError) || error.status >= 500) throw error;
@@ -103,7 +105,14 @@ async function runLine(input: InputLine, tenant: Tenant | ApiError, batch: Batch
   }
 }
 
-function embedLine(request: ReturnType<typeof validateEmbeddingBody>, tenant: Tenant, batch: BatchRecord, requestId: string, deps: BatchDeps): Promise<EmbeddingsResult> {
+function embedLine(
+  request: ReturnType<typeof validateEmbeddingBody>,
+  tenant: Tenant,
+  batch: BatchRecord,
+  requestId: string,
+  embedOnGpu: EmbedOnGpu,
+  deps: BatchDeps,
+): Promise<EmbeddingsResult> {
   const { config } = deps;
   return createEmbeddings(request, {
     cache: vectorCacheFor({
@@ -117,7 +126,7 @@ function embedLine(request: ReturnType<typeof validateEmbeddingBody>, tenant: Te
     }),
     recordDtype: config.cache.recordDtype,
     contextLength: config.contextLength,
-    embedOnGpu: bulkLaneFor(config.indexing.bulkGpu, { maxShare: config.indexing.bulkGpuMaxShare }),
+    embedOnGpu,
     admit: async ({ tokens }) => {
       try {
         await chargeJobTokens(config, tenant, tokens);
