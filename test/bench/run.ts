@@ -7,15 +7,17 @@ import { runEdgeBench } from "./edge-bench";
 import { runCacheBench } from "./cache-bench";
 import { runLimitsBench } from "./limits-bench";
 import { runIndexingBench } from "./indexing-bench";
+import { runBatchBench } from "./batch-bench";
 
 const stack = await startBenchStack();
 try {
   console.log(`benchmark stack: edge ${stack.edgeUrl}, floor ${stack.floorUrl}, stand-in ${stack.standinUrl} (NOT Qwen3: feature-hashing stand-in)`);
-  const sections = (process.env.BENCH ?? "edge,cache,limits,indexing").split(",");
+  const sections = (process.env.BENCH ?? "edge,cache,limits,indexing,batch").split(",");
   if (sections.includes("edge")) await runEdgeBench(stack);
   if (sections.includes("cache")) await runCacheBench(stack);
   if (sections.includes("limits")) await runLimitsBench(stack);
   if (sections.includes("indexing")) await runIndexingBench(stack);
+  if (sections.includes("batch")) await runBatchBench(stack);
 } finally {
   await stack.close();
 }
