@@ -110,7 +110,7 @@ export async function runBatchBench(stack: BenchStack): Promise<void> {
 
   const row = (name: string, r: Awaited<ReturnType<typeof runBatch>>) =>
     `${name.padEnd(26)} ${String(r.requests).padStart(8)} ${String(r.tokens).padStart(8)} ${r.seconds.toFixed(2).padStart(8)} ${(r.requests / r.seconds).toFixed(1).padStart(11)} ${(r.tokens / r.seconds).toFixed(0).padStart(9)}`;
-  console.log("\n## Batch API (1 sentence per request, ~17 tokens; upload to completed)\n");
+  console.log("\n## Batch API (1 sentence per request, ~21 tokens; upload to completed)\n");
   console.log(`${"case".padEnd(26)} ${"requests".padStart(8)} ${"tokens".padStart(8)} ${"seconds".padStart(8)} ${"requests/s".padStart(11)} ${"tokens/s".padStart(9)}`);
   console.log(row("profile none", none));
   console.log(row("profile l4", l4));

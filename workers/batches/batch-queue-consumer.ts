@@ -11,6 +11,7 @@ import { failPart, runPart } from "./run-part";
 
 const MAX_RETRY_SECONDS = 300;
 
+/** A queue body as a part message, or null if it is not one (checked: it crosses deployments). */
 export function parsePartMessage(body: unknown): PartMessage | null {
   if (typeof body !== "object" || body === null) return null;
   const m = body as Partial<PartMessage>;
@@ -20,6 +21,7 @@ export function parsePartMessage(body: unknown): PartMessage | null {
 
 const invalid = (message: Message<unknown>) => console.error(JSON.stringify({ message: "batch queue: not a part message; dropped", message_id: message.id }));
 
+/** `qwen3-batch`: runs each part; a thrown part is retried with a doubling delay (INDEX_RETRY_DELAY_SECONDS first, at most 300 s). */
 export async function consumeBatchParts(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext, config: EdgeConfig): Promise<void> {
   for (const message of batch.messages) {
     const part = parsePartMessage(message.body);
@@ -39,6 +41,7 @@ export async function consumeBatchParts(batch: MessageBatch<unknown>, env: Env, 
   }
 }
 
+/** `qwen3-batch-dlq`: settles each part for good (500 error lines). */
 export async function consumeBatchDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     const part = parsePartMessage(message.body);

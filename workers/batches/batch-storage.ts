@@ -24,6 +24,7 @@ type PartKind = "input" | "output" | "errors" | "expired";
 const partKey = (tenantId: string, batchId: string, kind: PartKind, part: number) =>
   `batch/${tenantId}/${batchId}/${kind}/${pad(part)}.${kind === "input" ? "json" : "jsonl"}`;
 
+/** Stores an uploaded file's bytes as sent. */
 export async function writeUpload(bucket: Bucket, tenantId: string, fileId: string, bytes: Uint8Array): Promise<void> {
   await bucket.put(uploadKey(tenantId, fileId), bytes, { httpMetadata: { contentType: "application/jsonl" } });
 }
@@ -34,10 +35,12 @@ export async function readUploadText(bucket: Bucket, tenantId: string, fileId: s
   return object ? object.text() : null;
 }
 
+/** Stores one part's validated lines (JSON array of InputLine). */
 export async function writeInputPart(bucket: Bucket, tenantId: string, batchId: string, part: number, lines: readonly InputLine[]): Promise<void> {
   await bucket.put(partKey(tenantId, batchId, "input", part), JSON.stringify(lines), { httpMetadata: { contentType: "application/json" } });
 }
 
+/** One part's validated lines, or null if its object is gone. */
 export async function readInputPart(bucket: Bucket, tenantId: string, batchId: string, part: number): Promise<InputLine[] | null> {
   const object = await bucket.get(partKey(tenantId, batchId, "input", part));
   return object ? ((await object.json()) as InputLine[]) : null;

@@ -103,6 +103,7 @@ export interface FileView {
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 const maybeSeconds = (ms: number | null): number | null => (ms === null ? null : seconds(ms));
 
+/** The stored batch as OpenAI's `Batch` (times in Unix seconds). */
 export function batchView(batch: BatchRecord): BatchView {
   return {
     id: batch.id,
@@ -128,6 +129,7 @@ export function batchView(batch: BatchRecord): BatchView {
   };
 }
 
+/** The stored file as OpenAI's `FileObject`. */
 export function fileView(file: FileRecord): FileView {
   return {
     id: file.id,

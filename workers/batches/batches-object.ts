@@ -53,10 +53,12 @@ export class Batches extends DurableObject<Env> {
     return this.ctx.storage;
   }
 
+  /** Stores a file's record (its bytes are already in R2). */
   async putFile(file: FileRecord): Promise<void> {
     await this.storage.put(fileKey(file.id), file);
   }
 
+  /** The file, or null (never another tenant's: this object is the caller's). */
   async getFile(id: string): Promise<FileRecord | null> {
     return (await this.storage.get<FileRecord>(fileKey(id))) ?? null;
   }
@@ -76,6 +78,7 @@ export class Batches extends DurableObject<Env> {
     return { items: items.slice(0, limit), hasMore: items.length > limit };
   }
 
+  /** Stores a new `validating` batch; validation and expiry are scheduled on the alarm. */
   async createBatch(batch: BatchRecord): Promise<BatchRecord> {
     await this.storage.put(batchKey(batch.id), batch);
     await this.schedule("validate", batch.id, Date.now());
@@ -83,10 +86,12 @@ export class Batches extends DurableObject<Env> {
     return batch;
   }
 
+  /** The batch, or null. */
   async getBatch(id: string): Promise<BatchRecord | null> {
     return (await this.storage.get<BatchRecord>(batchKey(id))) ?? null;
   }
 
+  /** Newest first; `after` is the last id of the previous page. */
   async listBatches(limit: number, after: string | null): Promise<{ items: BatchRecord[]; hasMore: boolean }> {
     const items = await this.page<BatchRecord>("batch:", after === null ? null : batchKey(after), limit);
     return { items: items.slice(0, limit), hasMore: items.length > limit };

@@ -24,6 +24,7 @@ interface Waiting {
 
 const tokensOf = (items: readonly GpuItem[]) => items.reduce((sum, item) => sum + item.tokens, 0);
 
+/** `embed` behind a joiner: the returned function takes one line's items and answers their vectors and GPU-time share. */
 export function coalescingGpu(embed: EmbedOnGpu): EmbedOnGpu {
   let waiting: Waiting[] = [];
   let inFlight = false;

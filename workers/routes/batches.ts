@@ -126,6 +126,7 @@ function batchNotFound(id: string): ApiError {
 
 const FIELD_ORDER = Object.keys(BatchCreateSchema.shape);
 
+/** Registers the `/v1/batches` routes on the app. */
 export function registerBatches(app: OpenAPIHono<AppEnv>): void {
   // The body is read by the bounded reader and checked here, for the same 400s as every route.
   app.openAPIRegistry.registerPath(createBatchRoute);

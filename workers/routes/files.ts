@@ -110,6 +110,7 @@ const deleteRoute = createRoute({
   },
 });
 
+/** OpenAI's 404 for an unknown (or another tenant's) file id. */
 export function fileNotFound(id: string, param = "file_id"): ApiError {
   return new ApiError("not_found", `No such File object: ${id.slice(0, 100)}`, { param, code: "file_not_found" });
 }
@@ -120,6 +121,7 @@ async function callerFile(c: Context<AppEnv>, id: string): Promise<FileRecord> {
   return file;
 }
 
+/** Registers the `/v1/files` routes on the app. */
 export function registerFiles(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath(uploadRoute);
   app.post("/v1/files", apiKeyAuth({ scope: "batch" }), async (c) => {
