@@ -326,7 +326,7 @@ describe("limits from configuration, and expiry", () => {
     expect(batch.status).toBe("failed");
     expect(batch.errors).toEqual({
       object: "list",
-      data: [{ code: "too_many_requests", message: "The input file has 4 requests; a batch takes at most 3.", param: null, line: null }],
+      data: [{ code: "too_many_requests", message: "The input file has more than 3 requests, the most a batch takes.", param: null, line: null }],
     });
   });
 

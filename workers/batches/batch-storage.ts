@@ -25,14 +25,14 @@ const partKey = (tenantId: string, batchId: string, kind: PartKind, part: number
   `batch/${tenantId}/${batchId}/${kind}/${pad(part)}.${kind === "input" ? "json" : "jsonl"}`;
 
 /** Stores an uploaded file's bytes as sent. */
-export async function writeUpload(bucket: Bucket, tenantId: string, fileId: string, bytes: Uint8Array): Promise<void> {
-  await bucket.put(uploadKey(tenantId, fileId), bytes, { httpMetadata: { contentType: "application/jsonl" } });
+export async function writeUpload(bucket: Bucket, tenantId: string, fileId: string, file: Blob): Promise<void> {
+  await bucket.put(uploadKey(tenantId, fileId), file, { httpMetadata: { contentType: "application/jsonl" } });
 }
 
-/** An uploaded file's text, or null if its object is gone. */
-export async function readUploadText(bucket: Bucket, tenantId: string, fileId: string): Promise<string | null> {
+/** An uploaded file's bytes as a stream, or null if its object is gone. */
+export async function readUploadStream(bucket: Bucket, tenantId: string, fileId: string): Promise<ReadableStream<Uint8Array> | null> {
   const object = await bucket.get(uploadKey(tenantId, fileId));
-  return object ? object.text() : null;
+  return object ? (object.body as ReadableStream<Uint8Array>) : null;
 }
 
 /** Stores one part's validated lines (JSON array of InputLine). */

@@ -19,7 +19,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { configFrom } from "../env";
 import { newFileId } from "./batch-ids";
-import { readInputPart, readUploadText, writeInputPart, writeLines } from "./batch-storage";
+import { readInputPart, readUploadStream, writeInputPart, writeLines } from "./batch-storage";
 import {
   TERMINAL_BATCH_STATUSES,
   type BatchError,
@@ -191,19 +191,16 @@ export class Batches extends DurableObject<Env> {
     if (batch.status !== "validating") return;
     const config = configFrom(this.env).batch;
     const file = await this.getFile(batch.input_file_id);
-    const text = file ? await readUploadText(this.env.INDEX_RESULTS, batch.tenant_id, file.id) : null;
-    const check =
-      text === null
-        ? { ok: false as const, errors: [{ code: "file_not_found", message: `The input file ${batch.input_file_id} no longer exists.`, param: "input_file_id", line: null }] }
-        : checkInputFile(text, batch.endpoint, config.maxRequests);
+    const body = file ? await readUploadStream(this.env.INDEX_RESULTS, batch.tenant_id, file.id) : null;
+    const check = body
+      ? await checkInputFile(body, { endpoint: batch.endpoint, maxRequests: config.maxRequests, partSize: config.linesPerMessage }, (part, lines) =>
+          writeInputPart(this.env.INDEX_RESULTS, batch.tenant_id, batch.id, part, lines),
+        )
+      : { ok: false as const, errors: [{ code: "file_not_found", message: `The input file ${batch.input_file_id} no longer exists.`, param: "input_file_id", line: null }] };
     if (!check.ok) {
-      await this.storage.put(batchKey(batch.id), { ...batch, status: "failed", failed_at: Date.now(), errors: check.errors });
+      const latest = (await this.getBatch(batch.id))!;
+      if (latest.status === "validating") await this.storage.put(batchKey(batch.id), { ...latest, status: "failed", failed_at: Date.now(), errors: check.errors });
       return;
-    }
-    const parts = Math.ceil(check.lines.length / config.linesPerMessage);
-    for (let part = 0; part < parts; part++) {
-      const lines = check.lines.slice(part * config.linesPerMessage, (part + 1) * config.linesPerMessage);
-      await writeInputPart(this.env.INDEX_RESULTS, batch.tenant_id, batch.id, part, lines);
     }
     const latest = (await this.getBatch(batch.id))!;
     if (latest.status !== "validating") return; // cancelled (or expired) meanwhile
@@ -211,8 +208,8 @@ export class Batches extends DurableObject<Env> {
       ...latest,
       status: "in_progress",
       in_progress_at: Date.now(),
-      parts,
-      request_counts: { total: check.lines.length, completed: 0, failed: 0 },
+      parts: check.parts,
+      request_counts: { total: check.requests, completed: 0, failed: 0 },
     });
     await this.schedule("dispatch", batch.id, Date.now());
   }

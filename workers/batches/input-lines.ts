@@ -17,8 +17,6 @@ export interface InputLine {
   body: unknown;
 }
 
-export type InputCheck = { ok: true; lines: InputLine[] } | { ok: false; errors: BatchError[] };
-
 /** Errors listed before validation stops: enough to fix a file, bounded for the batch record. */
 const MAX_ERRORS = 100;
 const MAX_CUSTOM_ID_CHARS = 512;
@@ -45,27 +43,70 @@ function checkLine(text: string, line: number, endpoint: string): InputLine | Ba
   return { line, custom_id: customId, body };
 }
 
-/** The file's request lines (blank lines skipped), or every problem found up to MAX_ERRORS. */
-export function checkInputFile(text: string, endpoint: string, maxRequests: number): InputCheck {
-  const lines: InputLine[] = [];
+export type InputCheck = { ok: true; requests: number; parts: number } | { ok: false; errors: BatchError[] };
+
+export interface InputCheckOptions {
+  endpoint: string;
+  maxRequests: number;
+  /** Lines per part (BATCH_LINES_PER_MESSAGE). */
+  partSize: number;
+}
+
+/** The stream's rows without their line endings (`\n` or `\r\n`), decoded as UTF-8. */
+async function* rowsOf(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.pipeThrough(new TextDecoderStream() as ReadableWritablePair<string, Uint8Array>).getReader();
+  let buffer = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += value;
+    const rows = buffer.split("\n");
+    buffer = rows.pop()!;
+    for (const row of rows) yield row.replace(/\r$/, "");
+  }
+  if (buffer.length > 0) yield buffer.replace(/\r$/, "");
+}
+
+/**
+ * Reads a batch input file once, as a stream, so a file is never held whole: each run
+ * of `partSize` valid lines goes to `writePart` while the file is still valid (after a
+ * failure nothing more is written; parts already written are unused). Blank lines are
+ * skipped; line numbers are 1-based rows of the file. Reading stops at MAX_ERRORS
+ * errors, or past `maxRequests` requests.
+ */
+export async function checkInputFile(
+  body: ReadableStream<Uint8Array>,
+  options: InputCheckOptions,
+  writePart: (part: number, lines: InputLine[]) => Promise<void>,
+): Promise<InputCheck> {
   const errors: BatchError[] = [];
   const seen = new Set<string>();
-  const rows = text.split("\n");
-  for (let i = 0; i < rows.length && errors.length < MAX_ERRORS; i++) {
-    const row = rows[i]!.replace(/\r$/, "");
-    if (row.trim().length === 0) continue;
-    const checked = checkLine(row, i + 1, endpoint);
+  let pending: InputLine[] = [];
+  let parts = 0;
+  let row = 0;
+  const flush = async () => {
+    if (errors.length === 0 && pending.length > 0) await writePart(parts++, pending);
+    pending = [];
+  };
+  for await (const text of rowsOf(body)) {
+    row++;
+    if (text.trim().length === 0) continue;
+    const checked = checkLine(text, row, options.endpoint);
     if ("code" in checked) errors.push(checked);
-    else if (seen.has(checked.custom_id)) errors.push(error(i + 1, "duplicate_custom_id", `Line ${i + 1}: 'custom_id' ${JSON.stringify(checked.custom_id.slice(0, 100))} is used by an earlier line.`, "custom_id"));
-    else {
+    else if (seen.has(checked.custom_id)) {
+      errors.push(error(row, "duplicate_custom_id", `Line ${row}: 'custom_id' ${JSON.stringify(checked.custom_id.slice(0, 100))} is used by an earlier line.`, "custom_id"));
+    } else {
       seen.add(checked.custom_id);
-      lines.push(checked);
+      if (seen.size > options.maxRequests) {
+        return { ok: false, errors: [error(null, "too_many_requests", `The input file has more than ${options.maxRequests} requests, the most a batch takes.`)] };
+      }
+      pending.push(checked);
+      if (pending.length === options.partSize) await flush();
     }
+    if (errors.length >= MAX_ERRORS) break;
   }
+  await flush();
   if (errors.length > 0) return { ok: false, errors };
-  if (lines.length === 0) return { ok: false, errors: [error(null, "empty_file", "The input file has no requests.")] };
-  if (lines.length > maxRequests) {
-    return { ok: false, errors: [error(null, "too_many_requests", `The input file has ${lines.length} requests; a batch takes at most ${maxRequests}.`)] };
-  }
-  return { ok: true, lines };
+  if (seen.size === 0) return { ok: false, errors: [error(null, "empty_file", "The input file has no requests.")] };
+  return { ok: true, requests: seen.size, parts };
 }

@@ -13,7 +13,8 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 export interface Upload {
   filename: string;
-  bytes: Uint8Array;
+  /** The file part as the runtime parsed it (handed to R2 as is: no further copy). */
+  file: File;
 }
 
 /** The uploaded file; throws ApiError 400 (not multipart, no `file`, `purpose` not `batch`) or 413. */
@@ -38,5 +39,5 @@ export async function readUpload(request: Request, maxFileBytes: number): Promis
   if (file.size > maxFileBytes) {
     throw new ApiError("request_too_large", `File too large: a batch input file may have at most ${maxFileBytes} bytes.`, { param: "file", code: "file_too_large" });
   }
-  return { filename: file.name.slice(0, 255) || "upload.jsonl", bytes: new Uint8Array(await file.arrayBuffer()) };
+  return { filename: file.name.slice(0, 255) || "upload.jsonl", file };
 }

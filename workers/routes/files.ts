@@ -129,8 +129,8 @@ export function registerFiles(app: OpenAPIHono<AppEnv>): void {
     const upload = await readUpload(c.req.raw, config.batch.maxFileBytes);
     const tenantId = c.get("principal").tenantId;
     const now = Date.now();
-    const file: FileRecord = { id: newFileId(now), tenant_id: tenantId, purpose: "batch", filename: upload.filename, bytes: upload.bytes.byteLength, created_at: now, source: { kind: "upload" } };
-    await writeUpload(c.env.INDEX_RESULTS, tenantId, file.id, upload.bytes);
+    const file: FileRecord = { id: newFileId(now), tenant_id: tenantId, purpose: "batch", filename: upload.filename, bytes: upload.file.size, created_at: now, source: { kind: "upload" } };
+    await writeUpload(c.env.INDEX_RESULTS, tenantId, file.id, upload.file);
     await batchesFor(c.env, tenantId).putFile(file);
     return c.json(fileView(file), 200);
   });
