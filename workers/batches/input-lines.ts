@@ -17,6 +17,19 @@ export interface InputLine {
   body: unknown;
 }
 
+/**
+ * OpenAI's cap on embedding inputs across all of a batch's requests (openai-node 7.57.0,
+ * resources/batches.d.ts, `BatchCreateParams.endpoint`).
+ */
+export const MAX_BATCH_INPUTS = 50_000;
+
+/** A body's input count as `/v1/embeddings` counts it: one string or one token-id array is one input. */
+function inputCount(body: Record<string, unknown>): number {
+  const input = body.input;
+  if (!Array.isArray(input)) return 1;
+  return input.length > 0 && input.every((x) => typeof x === "number") ? 1 : input.length;
+}
+
 /** Errors listed before validation stops: enough to fix a file, bounded for the batch record. */
 const MAX_ERRORS = 100;
 const MAX_CUSTOM_ID_CHARS = 512;
@@ -72,7 +85,7 @@ async function* rowsOf(body: ReadableStream<Uint8Array>): AsyncGenerator<string>
  * of `partSize` valid lines goes to `writePart` while the file is still valid (after a
  * failure nothing more is written; parts already written are unused). Blank lines are
  * skipped; line numbers are 1-based rows of the file. Reading stops at MAX_ERRORS
- * errors, or past `maxRequests` requests.
+ * errors, past `maxRequests` requests, or past MAX_BATCH_INPUTS inputs.
  */
 export async function checkInputFile(
   body: ReadableStream<Uint8Array>,
@@ -84,6 +97,7 @@ export async function checkInputFile(
   let pending: InputLine[] = [];
   let parts = 0;
   let row = 0;
+  let inputs = 0;
   const flush = async () => {
     if (errors.length === 0 && pending.length > 0) await writePart(parts++, pending);
     pending = [];
@@ -99,6 +113,10 @@ export async function checkInputFile(
       seen.add(checked.custom_id);
       if (seen.size > options.maxRequests) {
         return { ok: false, errors: [error(null, "too_many_requests", `The input file has more than ${options.maxRequests} requests, the most a batch takes.`)] };
+      }
+      inputs += inputCount(checked.body as Record<string, unknown>);
+      if (inputs > MAX_BATCH_INPUTS) {
+        return { ok: false, errors: [error(row, "too_many_inputs", `Line ${row} takes the batch past ${MAX_BATCH_INPUTS} embedding inputs, the most a batch takes.`)] };
       }
       pending.push(checked);
       if (pending.length === options.partSize) await flush();

@@ -22,7 +22,7 @@ async function check(text: string, options: { maxRequests?: number; partSize?: n
   const parts: [number, InputLine[]][] = [];
   const result = await checkInputFile(
     streamOf(text, options.chunk ?? 7),
-    { endpoint: EP, maxRequests: options.maxRequests ?? 10, partSize: options.partSize ?? 2 },
+    { endpoint: EP, maxRequests: options.maxRequests ?? 100, partSize: options.partSize ?? 2 },
     async (part, lines) => void parts.push([part, lines]),
   );
   return { result, parts };
@@ -88,6 +88,18 @@ describe("checkInputFile", () => {
     expect(result.ok).toBe(false);
     expect(!result.ok && result.errors.length).toBe(100);
     expect(!result.ok && result.errors.at(-1)!.line).toBe(100);
+  });
+
+  it("refuses a file past OpenAI's 50,000 embedding inputs, counting a token-id array as one input", async () => {
+    const strings = Array.from({ length: 2048 }, () => "x");
+    const lines = Array.from({ length: 24 }, (_, i) => line(`s-${i}`, { body: { model: "m", input: strings } })); // 49,152 inputs
+    const tokenArrays = line("t", { body: { model: "m", input: Array.from({ length: 5000 }, () => 7) } }); // one input
+    const last = line("over", { body: { model: "m", input: strings.slice(0, 848) } }); // 49,153 + 848 = 50,001
+    expect((await check([...lines, tokenArrays].join("\n"), { partSize: 100, chunk: 4096 })).result).toEqual({ ok: true, requests: 25, parts: 1 });
+    expect((await check([...lines, tokenArrays, last].join("\n"), { partSize: 100, chunk: 4096 })).result).toEqual({
+      ok: false,
+      errors: [{ line: 26, code: "too_many_inputs", message: "Line 26 takes the batch past 50000 embedding inputs, the most a batch takes.", param: null }],
+    });
   });
 
   it("refuses an empty file and one over the request limit", async () => {
