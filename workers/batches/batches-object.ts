@@ -22,7 +22,6 @@ import { newFileId } from "./batch-ids";
 import { readInputPart, readUploadStream, writeInputPart, writeLines } from "./batch-storage";
 import {
   TERMINAL_BATCH_STATUSES,
-  type BatchError,
   type BatchRecord,
   type FileRecord,
   type PartMessage,
@@ -138,13 +137,6 @@ export class Batches extends DurableObject<Env> {
     if (next.status === "finalizing" || (next.status === "cancelling" && !stillRunning)) await this.schedule("finalize", id, Date.now());
   }
 
-  /** The dead-letter path: a part kept failing, so the batch fails with the reason. */
-  async failBatch(id: string, error: BatchError): Promise<void> {
-    const batch = await this.getBatch(id);
-    if (!batch || isTerminal(batch)) return;
-    await this.storage.put(batchKey(id), { ...batch, status: "failed", failed_at: Date.now(), errors: [...(batch.errors ?? []), error] });
-  }
-
   override async alarm(): Promise<void> {
     const due = await this.storage.list<number>({ prefix: "due:" });
     const now = Date.now();
@@ -153,6 +145,8 @@ export class Batches extends DurableObject<Env> {
       const [, kind, id] = key.split(":") as [string, DueKind, string];
       try {
         await this.run(kind, id);
+        // Done, unless the work was scheduled again meanwhile (another request ran while this one awaited R2 or the queue).
+        if ((await this.storage.get<number>(key)) === at) await this.storage.delete(key);
       } catch (error) {
         // Left due, retried shortly: R2 or the queue may be briefly unreachable.
         console.error(JSON.stringify({ message: `batch ${kind} failed; retrying`, batch_id: id, error: String(error) }));
@@ -171,7 +165,6 @@ export class Batches extends DurableObject<Env> {
       else if (kind === "finalize") await this.finalize(batch);
       else await this.expire(batch);
     }
-    await this.storage.delete(`due:${kind}:${id}`);
   }
 
   private async schedule(kind: DueKind, id: string, at: number): Promise<void> {
