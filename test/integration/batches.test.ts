@@ -212,6 +212,17 @@ describe("the Batch API with the official openai client", () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: { message: `No such File object: ${file.id}`, type: "invalid_request_error", param: "file_id", code: "file_not_found" } });
 
+    const strangerBatch = await edge.fetch(`/v1/batches/${batches.data[0]!.id}`, { headers: { authorization: `Bearer ${stranger.apiKey}` } });
+    expect(strangerBatch.status).toBe(404);
+    expect(await strangerBatch.json()).toEqual({
+      error: { message: `No such Batch object: ${batches.data[0]!.id}`, type: "invalid_request_error", param: "batch_id", code: "batch_not_found" },
+    });
+    const outputId = batches.data.find((b) => b.status === "completed")!.output_file_id!;
+    expect((await edge.fetch(`/v1/files/${outputId}/content`, { headers: { authorization: `Bearer ${stranger.apiKey}` } })).status).toBe(404);
+    const outputs = await client.files.list({ purpose: "batch_output" });
+    expect(outputs.data.every((f) => f.purpose === "batch_output")).toBe(true);
+    expect(outputs.data.map((f) => f.id)).toContain(outputId);
+
     expect(await client.files.delete(file.id)).toEqual({ id: file.id, object: "file", deleted: true });
     await expect(client.files.retrieve(file.id)).rejects.toMatchObject({ status: 404 });
   });
