@@ -18,6 +18,8 @@ import { registerModels } from "./routes/models";
 import { registerUsage } from "./routes/usage";
 import { registerAdminUsage } from "./routes/admin-usage";
 import { registerIndexJobs } from "./routes/index-jobs";
+import { registerFiles } from "./routes/files";
+import { registerBatches } from "./routes/batches";
 
 export function newApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -37,6 +39,8 @@ export function newApp(): OpenAPIHono<AppEnv> {
   registerUsage(app);
   registerAdminUsage(app);
   registerIndexJobs(app);
+  registerFiles(app);
+  registerBatches(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

@@ -120,6 +120,11 @@ const EnvSchema = z.object({
       return delays;
     }),
   INDEX_CALLBACK_TIMEOUT_MS: intIn(100, 120_000, 15_000),
+  BATCH_MAX_REQUESTS: intIn(1, 50_000, 50_000),
+  BATCH_MAX_FILE_BYTES: intIn(1024, 200 * 1024 * 1024, 200 * 1024 * 1024),
+  BATCH_LINES_PER_MESSAGE: intIn(1, 1_000, 100),
+  BATCH_COMPLETION_WINDOW_SECONDS: intIn(1, 7 * 24 * 3600, 24 * 3600),
+  BATCH_PRICE_FACTOR: z.coerce.number().min(0).max(1).default(0.5),
   CORS_ALLOWED_ORIGINS: z
     .string()
     .default("*")
@@ -164,7 +169,7 @@ export interface TenancyConfig {
   /** With Redis unreachable: `open` admits (logged, counted once Redis is back); `closed` answers 503. */
   rateLimitFailureMode: "open" | "closed";
   /** For usage's estimated cost (GPU ms × price) and the cache's savings (cached tokens / throughput × price). */
-  pricing: { gpuUsdPerSecond: number; gpuTokensPerSecond: number };
+  pricing: { gpuUsdPerSecond: number; gpuTokensPerSecond: number; batchPriceFactor: number };
   /** Time budget of one tenancy/limits/metering Redis call. */
   redisTimeoutMs: number;
   /** The main Upstash database: tenants, keys, limits, usage (never evicting). */
@@ -193,9 +198,22 @@ export interface IndexingConfig {
   dohUrl: string;
 }
 
+/** OpenAI's Batch API for `/v1/embeddings` (workers/batches/). */
+export interface BatchConfig {
+  /** Request lines per input file: OpenAI's 50,000 at most. */
+  maxRequests: number;
+  /** Bytes per uploaded file: OpenAI's 200 MB at most. */
+  maxFileBytes: number;
+  /** Lines per `qwen3-batch` message: the consumer's unit of work and of redelivery. */
+  linesPerMessage: number;
+  /** How long `completion_window: "24h"` really lasts before a batch expires (tests shorten it). */
+  completionWindowSeconds: number;
+}
+
 export interface EdgeConfig {
   tenancy: TenancyConfig;
   indexing: IndexingConfig;
+  batch: BatchConfig;
   modelRevision: string;
   maxBodyBytes: number;
   /**
@@ -265,13 +283,19 @@ export function configFrom(env: RawEnv): EdgeConfig {
       callbackTimeoutMs: e.INDEX_CALLBACK_TIMEOUT_MS,
       dohUrl: e.INDEX_DOH_URL,
     },
+    batch: {
+      maxRequests: e.BATCH_MAX_REQUESTS,
+      maxFileBytes: e.BATCH_MAX_FILE_BYTES,
+      linesPerMessage: e.BATCH_LINES_PER_MESSAGE,
+      completionWindowSeconds: e.BATCH_COMPLETION_WINDOW_SECONDS,
+    },
     tenancy: {
       ...(e.ADMIN_TOKEN ? { adminToken: e.ADMIN_TOKEN } : {}),
       keyEnv: e.API_KEY_ENV,
       cacheTtlMs: e.TENANT_CACHE_TTL_MS,
       rateLimits: e.RATE_LIMITS === "on",
       rateLimitFailureMode: e.RATE_LIMIT_FAILURE_MODE,
-      pricing: { gpuUsdPerSecond: e.GPU_PRICE_USD_PER_SECOND, gpuTokensPerSecond: e.GPU_TOKENS_PER_SECOND },
+      pricing: { gpuUsdPerSecond: e.GPU_PRICE_USD_PER_SECOND, gpuTokensPerSecond: e.GPU_TOKENS_PER_SECOND, batchPriceFactor: e.BATCH_PRICE_FACTOR },
       redisTimeoutMs: e.TENANCY_REDIS_TIMEOUT_MS,
       ...(main ? { redis: main } : {}),
     },

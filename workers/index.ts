@@ -1,9 +1,10 @@
 // The Worker's exports and nothing else: HTTP, the queues' consumers, and the indexing
-// jobs' Durable Object class.
+// jobs' and batches' Durable Object classes.
 import { newApp } from "./app";
 import { queueHandler } from "./queue-handler";
 
 export { IndexJobs } from "./indexing/jobs-object";
+export { Batches } from "./batches/batches-object";
 
 const app = newApp();
 

@@ -48,14 +48,14 @@ wrangler() {
 }
 
 # Resources bound by [env.$env_name] in wrangler.toml, created as "<name>-$env_name".
-# Queues: the usage queue and the index queue, each with its dead-letter queue
-# (workers/metering/, workers/indexing/); R2: the index bucket (document inputs and
-# JSONL results). The IndexJobs Durable Object needs no resource: the deploy's
-# [[migrations]] creates its class. Tenancy lives
+# Queues: the usage, index and batch queues, each with its dead-letter queue
+# (workers/metering/, workers/indexing/, workers/batches/); R2: the index bucket (document
+# inputs and JSONL results; the Batch API's files under batch/). The IndexJobs and Batches
+# Durable Objects need no resource: the deploy's [[migrations]] create their classes. Tenancy lives
 # in Upstash Redis, not KV (a revocation must hold everywhere within seconds). Add new
 # KV or R2 bindings here and their ids to the matching [[env.*.kv_namespaces]] blocks.
 kv_namespaces=()
-queues=(qwen3-usage qwen3-usage-dlq qwen3-index qwen3-index-dlq)
+queues=(qwen3-usage qwen3-usage-dlq qwen3-index qwen3-index-dlq qwen3-batch qwen3-batch-dlq)
 r2_buckets=(qwen3-index)
 
 ensure_kv() {

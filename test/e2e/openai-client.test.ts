@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import OpenAI from "openai";
+import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/local/build-worker";
 import { freePort } from "../../infra/local/free-port";
@@ -82,6 +82,22 @@ describe("the official openai client against npm start", () => {
       code: "model_not_found",
       param: "model",
     });
+  });
+
+  it("runs a batch with the dev key: wrangler dev's queue, Durable Object and R2, same vectors as online", async () => {
+    const client = new OpenAI({ apiKey: KEY, baseURL, maxRetries: 0 });
+    const body = { model: "Qwen3-Embedding-4B", input: ["batch through npm start", "second input"], encoding_format: "float" as const };
+    const jsonl = `${JSON.stringify({ custom_id: "only", method: "POST", url: "/v1/embeddings", body })}\n`;
+    const file = await client.files.create({ file: await toFile(Buffer.from(jsonl), "dev.jsonl"), purpose: "batch" });
+    let batch = await client.batches.create({ input_file_id: file.id, endpoint: "/v1/embeddings", completion_window: "24h" });
+    for (const until = Date.now() + 60_000; !["completed", "failed", "expired", "cancelled"].includes(batch.status) && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      batch = await client.batches.retrieve(batch.id);
+    }
+    expect(batch).toMatchObject({ status: "completed", request_counts: { total: 1, completed: 1, failed: 0 }, error_file_id: null });
+    const line = JSON.parse(await (await client.files.content(batch.output_file_id!)).text()) as { response: { body: { data: { embedding: number[] }[] } } };
+    const online = await client.embeddings.create(body);
+    expect(line.response.body.data.map((d) => d.embedding)).toEqual(online.data.map((d) => d.embedding));
   });
 
   it("stops every child on SIGTERM", async () => {

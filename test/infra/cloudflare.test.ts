@@ -47,19 +47,28 @@ describe.each(ENVIRONMENTS)("[env.%s]", (environment) => {
     expect(config.r2_buckets.map((b: { binding: string; bucket_name?: string }) => [b.binding, b.bucket_name])).toEqual([
       ["INDEX_RESULTS", `qwen3-index-${environment}`],
     ]);
-    expect(config.durable_objects.bindings).toEqual([{ name: "INDEX_JOBS", class_name: "IndexJobs" }]);
-    expect(top.migrations).toEqual([{ tag: "v1", new_sqlite_classes: ["IndexJobs"] }]);
-    // provision.sh creates "<name>-<env>" for each of: qwen3-usage qwen3-usage-dlq qwen3-index qwen3-index-dlq,
-    // and the bucket qwen3-index.
+    expect(config.durable_objects.bindings).toEqual([
+      { name: "INDEX_JOBS", class_name: "IndexJobs" },
+      { name: "BATCHES", class_name: "Batches" },
+    ]);
+    expect(top.migrations).toEqual([
+      { tag: "v1", new_sqlite_classes: ["IndexJobs"] },
+      { tag: "v2", new_sqlite_classes: ["Batches"] },
+    ]);
+    // provision.sh creates "<name>-<env>" for each of: qwen3-usage qwen3-usage-dlq qwen3-index qwen3-index-dlq
+    // qwen3-batch qwen3-batch-dlq, and the bucket qwen3-index.
     expect((config.queues.producers ?? []).map((p: { binding: string; queue: string }) => [p.binding, p.queue])).toEqual([
       ["USAGE_QUEUE", `qwen3-usage-${environment}`],
       ["INDEX_QUEUE", `qwen3-index-${environment}`],
+      ["BATCH_QUEUE", `qwen3-batch-${environment}`],
     ]);
     type Consumer = { queue: string; dead_letter_queue?: string; max_retries?: number; max_concurrency?: number };
     expect((config.queues.consumers ?? []).map((c: Consumer) => [c.queue, c.dead_letter_queue, c.max_retries, c.max_concurrency])).toEqual([
       [`qwen3-usage-${environment}`, `qwen3-usage-dlq-${environment}`, 10, undefined],
       [`qwen3-index-${environment}`, `qwen3-index-dlq-${environment}`, 5, 1],
       [`qwen3-index-dlq-${environment}`, undefined, 10, undefined],
+      [`qwen3-batch-${environment}`, `qwen3-batch-dlq-${environment}`, 5, 1],
+      [`qwen3-batch-dlq-${environment}`, undefined, 10, undefined],
     ]);
   });
 

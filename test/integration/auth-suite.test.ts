@@ -53,6 +53,15 @@ const V1_ROUTES: Route[] = [
   { method: "GET", path: "/v1/index/jobs/job_000000000000AAAAAAAAAAAAAAAA", scope: "index" },
   { method: "POST", path: "/v1/index/jobs/job_000000000000AAAAAAAAAAAAAAAA/cancel", scope: "index" },
   { method: "GET", path: "/v1/index/jobs/job_000000000000AAAAAAAAAAAAAAAA/results", scope: "index" },
+  { method: "POST", path: "/v1/files", scope: "batch", body: {} },
+  { method: "GET", path: "/v1/files", scope: "batch" },
+  { method: "GET", path: "/v1/files/file-000000000000AAAAAAAAAAAAAAAA", scope: "batch" },
+  { method: "GET", path: "/v1/files/file-000000000000AAAAAAAAAAAAAAAA/content", scope: "batch" },
+  { method: "DELETE", path: "/v1/files/file-000000000000AAAAAAAAAAAAAAAA", scope: "batch" },
+  { method: "POST", path: "/v1/batches", scope: "batch", body: { input_file_id: "file-000000000000AAAAAAAAAAAAAAAA", endpoint: "/v1/embeddings", completion_window: "24h" } },
+  { method: "GET", path: "/v1/batches", scope: "batch" },
+  { method: "GET", path: "/v1/batches/batch_000000000000AAAAAAAAAAAAAAAA", scope: "batch" },
+  { method: "POST", path: "/v1/batches/batch_000000000000AAAAAAAAAAAAAAAA/cancel", scope: "batch" },
 ];
 const ADMIN_ROUTES = [
   { method: "POST", path: "/admin/v1/tenants", body: { name: "x" } },
@@ -90,7 +99,7 @@ describe.each(V1_ROUTES)("$method $path", (route) => {
   });
 
   it("403 for a key without the route's scope, and for a suspended tenant", async () => {
-    const others = (["embed", "index", "usage"] as const).filter((s) => s !== route.scope);
+    const others = (["embed", "index", "usage", "batch"] as const).filter((s) => s !== route.scope);
     const scoped = await edge.newTenant({ scopes: [...others] });
     expect(await call(route, `Bearer ${scoped.apiKey}`)).toEqual({ status: 403, body: { error: wrongScope(route.scope) } });
     const suspended = await edge.newTenant();

@@ -45,24 +45,25 @@ afterAll(async () => {
 
 const get = (path: string, token?: string) => edge.fetch(path, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
 
-const empty = { requests: 0, inputs: 0, tokens_computed: 0, tokens_cached: 0, gpu_ms: 0, estimated_cost_usd: 0, estimated_savings_usd: 0 };
+const NO_BATCH = { requests: 0, inputs: 0, tokens_computed: 0, tokens_cached: 0, gpu_ms: 0, estimated_cost_usd: 0, estimated_savings_usd: 0 }; // no Batch API usage
+const empty = { requests: 0, inputs: 0, tokens_computed: 0, tokens_cached: 0, gpu_ms: 0, estimated_cost_usd: 0, estimated_savings_usd: 0, batch: NO_BATCH };
 const REPORT_A = {
   object: "list",
   data: [
-    { date: "2025-01-01", requests: 2, inputs: 8, tokens_computed: 1_000, tokens_cached: 1_000, gpu_ms: 120, estimated_cost_usd: 0.00006, estimated_savings_usd: 0.00005 },
+    { date: "2025-01-01", requests: 2, inputs: 8, tokens_computed: 1_000, tokens_cached: 1_000, gpu_ms: 120, estimated_cost_usd: 0.00006, estimated_savings_usd: 0.00005, batch: NO_BATCH },
     { date: "2025-01-02", ...empty },
-    { date: "2025-01-03", requests: 1, inputs: 2, tokens_computed: 250_000, tokens_cached: 50_000, gpu_ms: 4_000, estimated_cost_usd: 0.002, estimated_savings_usd: 0.0025 },
+    { date: "2025-01-03", requests: 1, inputs: 2, tokens_computed: 250_000, tokens_cached: 50_000, gpu_ms: 4_000, estimated_cost_usd: 0.002, estimated_savings_usd: 0.0025, batch: NO_BATCH },
   ],
-  totals: { requests: 3, inputs: 10, tokens_computed: 251_000, tokens_cached: 51_000, gpu_ms: 4_120, estimated_cost_usd: 0.00206, estimated_savings_usd: 0.00255 },
+  totals: { requests: 3, inputs: 10, tokens_computed: 251_000, tokens_cached: 51_000, gpu_ms: 4_120, estimated_cost_usd: 0.00206, estimated_savings_usd: 0.00255, batch: NO_BATCH },
 };
 const REPORT_B = {
   object: "list",
   data: [
     { date: "2025-01-01", ...empty },
-    { date: "2025-01-02", requests: 1, inputs: 1, tokens_computed: 777, tokens_cached: 0, gpu_ms: 9, estimated_cost_usd: 0.0000045, estimated_savings_usd: 0 },
+    { date: "2025-01-02", requests: 1, inputs: 1, tokens_computed: 777, tokens_cached: 0, gpu_ms: 9, estimated_cost_usd: 0.0000045, estimated_savings_usd: 0, batch: NO_BATCH },
     { date: "2025-01-03", ...empty },
   ],
-  totals: { requests: 1, inputs: 1, tokens_computed: 777, tokens_cached: 0, gpu_ms: 9, estimated_cost_usd: 0.0000045, estimated_savings_usd: 0 },
+  totals: { requests: 1, inputs: 1, tokens_computed: 777, tokens_cached: 0, gpu_ms: 9, estimated_cost_usd: 0.0000045, estimated_savings_usd: 0, batch: NO_BATCH },
 };
 
 async function expectJson(res: Response, status: number, body: unknown): Promise<void> {

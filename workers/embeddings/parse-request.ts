@@ -12,7 +12,11 @@ import { EmbeddingRequestSchema, type EmbeddingRequest } from "./request-schema"
 import { readJsonBody } from "../middleware/json-body";
 
 export async function parseEmbeddingRequest(request: Request, maxBodyBytes: number): Promise<EmbeddingRequest> {
-  const body = await readJsonBody(request, maxBodyBytes);
+  return validateEmbeddingBody(await readJsonBody(request, maxBodyBytes));
+}
+
+/** An already-parsed body (a batch line's `body`) checked like a request's, with the same errors. */
+export function validateEmbeddingBody(body: unknown): EmbeddingRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw invalidRequest("The request body must be a JSON object.");
   }

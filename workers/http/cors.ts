@@ -15,7 +15,6 @@
 import { cors } from "hono/cors";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
-import { configFrom } from "../env";
 
 /** Request headers a browser may send (lower case); CORS-safelisted ones (`accept`) need no listing. */
 export const CORS_ALLOW_HEADERS = [
@@ -64,11 +63,11 @@ export const CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "DELETE"];
 /** Seconds a browser may cache a preflight; Chromium caps it at 7200 (2 h). */
 export const CORS_MAX_AGE_SECONDS = 7200;
 
-/** The `/v1/*` CORS middleware; origins come from the parsed config (CORS_ALLOWED_ORIGINS) per request. */
+/** The `/v1/*` CORS middleware; origins come from the isolate's parsed config (CORS_ALLOWED_ORIGINS), so it runs after `init`. */
 export function corsPolicy(): MiddlewareHandler<AppEnv> {
   return cors({
     origin: (origin, c) => {
-      const allowed = configFrom(c.env as AppEnv["Bindings"]).corsAllowedOrigins;
+      const allowed = c.get("services").config.corsAllowedOrigins;
       if (allowed === "*") return "*";
       return allowed.includes(origin) ? origin : null;
     },

@@ -35,6 +35,8 @@ export const UsageEventSchema = z.object({
    * charged to that month's quota once Redis answers (see metering/settle-quota.ts).
    */
   quota_pending_at: z.number().int().min(0).optional(),
+  /** The usage class: absent = `interactive`; `batch` (the Batch API) is priced by BATCH_PRICE_FACTOR. */
+  lane: z.enum(["interactive", "batch"]).optional(),
 });
 
 export type UsageEvent = z.infer<typeof UsageEventSchema>;
@@ -42,6 +44,19 @@ export type UsageEvent = z.infer<typeof UsageEventSchema>;
 /** The counters a usage event adds to its day, in the order they are stored. */
 export const USAGE_COUNTERS = ["requests", "inputs", "tokens_computed", "tokens_cached", "gpu_ms"] as const;
 export type UsageCounter = (typeof USAGE_COUNTERS)[number];
+
+/** Where a batch event's counters also go, so a day reads batch apart from the total. */
+export const BATCH_COUNTER_PREFIX = "batch_";
+
+/**
+ * The day-hash fields an event adds to, with their increments: every event adds to the
+ * plain counters (the day's totals, as before); a `batch` event adds the same figures
+ * to the `batch_` ones too.
+ */
+export function counterIncrements(event: UsageEvent): [string, number][] {
+  const plain = USAGE_COUNTERS.map((counter): [string, number] => [counter, event[counter]]);
+  return event.lane === "batch" ? [...plain, ...plain.map(([name, n]): [string, number] => [`${BATCH_COUNTER_PREFIX}${name}`, n])] : plain;
+}
 
 export interface RequestUsage {
   tenantId: string;
@@ -53,6 +68,8 @@ export interface RequestUsage {
   user?: string;
   /** Admitted without the limiter (Redis unreachable) at this epoch ms. */
   quotaPendingAt?: number;
+  /** Default `interactive`. */
+  lane?: "interactive" | "batch";
 }
 
 /**
@@ -72,6 +89,7 @@ export function newUsageEvent(usage: RequestUsage, now: Date = new Date()): Usag
     gpu_ms: Math.round(usage.gpuMs),
     ...(usage.user !== undefined ? { user: usage.user } : {}),
     ...(usage.quotaPendingAt !== undefined ? { quota_pending_at: usage.quotaPendingAt } : {}),
+    ...(usage.lane === "batch" ? { lane: "batch" as const } : {}),
   };
 }
 

@@ -26,7 +26,7 @@ export const UsageQuerySchema = z.object({
   to: dateParam("to", "Last UTC day, inclusive. Default: today (UTC). At most 366 days after `from`."),
 });
 
-const figures = {
+const laneFigures = {
   requests: z.number().int(),
   inputs: z.number().int(),
   tokens_computed: z.number().int().openapi({ description: "Tokens embedded on a GPU." }),
@@ -34,6 +34,11 @@ const figures = {
   gpu_ms: z.number().int(),
   estimated_cost_usd: z.number().openapi({ description: "(tokens_computed + tokens_cached) × list price per million tokens / 1e6." }),
   estimated_savings_usd: z.number().openapi({ description: "tokens_cached × list price per million tokens / 1e6: GPU work the cache avoided." }),
+};
+
+const figures = {
+  ...laneFigures,
+  batch: z.object(laneFigures).openapi({ description: "The Batch API's share of the figures above, its dollars at BATCH_PRICE_FACTOR of the interactive price." }),
 };
 
 export const UsageReportSchema = z

@@ -3,7 +3,7 @@
  * every isolate reads; see tenants/README in the module headers) and as the admin API
  * shows them. Field names are snake_case because they are the API's.
  */
-export const SCOPES = ["embed", "index", "usage"] as const;
+export const SCOPES = ["embed", "index", "usage", "batch"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface Plan {

@@ -8,7 +8,7 @@ import { startUpstashBridge, type BridgeRequestEvent, type UpstashBridge } from 
 import { readUsage, usdForCachedTokens, usdForGpuMs } from "../../../workers/metering/read-usage";
 
 // $0.0002 per GPU second, 8,000 tokens per GPU second: round figures for exact arithmetic.
-const PRICING = { gpuUsdPerSecond: 0.0002, gpuTokensPerSecond: 8000 };
+const PRICING = { gpuUsdPerSecond: 0.0002, gpuTokensPerSecond: 8000, batchPriceFactor: 0.5 };
 import { daysInRange } from "../../../workers/metering/usage-range";
 import { applyUsageEvent } from "../../../workers/metering/usage-store";
 import { bridgeClient, freshTenant, usageEvent } from "./metering-fixture";
@@ -26,7 +26,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const zero = { requests: 0, inputs: 0, tokens_computed: 0, tokens_cached: 0, gpu_ms: 0, estimated_cost_usd: 0, estimated_savings_usd: 0 };
+const NO_BATCH = { requests: 0, inputs: 0, tokens_computed: 0, tokens_cached: 0, gpu_ms: 0, estimated_cost_usd: 0, estimated_savings_usd: 0 }; // no Batch API usage
+const zero = { requests: 0, inputs: 0, tokens_computed: 0, tokens_cached: 0, gpu_ms: 0, estimated_cost_usd: 0, estimated_savings_usd: 0, batch: NO_BATCH };
 
 describe("readUsage", () => {
   it("lists every day of the range, zeros included, with exact totals and dollars", async () => {
@@ -52,9 +53,10 @@ describe("readUsage", () => {
           gpu_ms: 900,
           estimated_cost_usd: 0.00018, // 0.9 GPU s
           estimated_savings_usd: 0.005864175, // 234,567 / 8,000 GPU s
+          batch: NO_BATCH,
         },
         { date: "2024-02-29", ...zero },
-        { date: "2024-03-01", requests: 2, inputs: 5, tokens_computed: 33, tokens_cached: 17, gpu_ms: 5, estimated_cost_usd: 0.000001, estimated_savings_usd: 0.000000425 },
+        { date: "2024-03-01", requests: 2, inputs: 5, tokens_computed: 33, tokens_cached: 17, gpu_ms: 5, estimated_cost_usd: 0.000001, estimated_savings_usd: 0.000000425, batch: NO_BATCH },
       ],
       totals: {
         requests: 3,
@@ -64,6 +66,7 @@ describe("readUsage", () => {
         gpu_ms: 905,
         estimated_cost_usd: 0.000181,
         estimated_savings_usd: 0.0058646,
+        batch: NO_BATCH,
       },
     });
     // The figures print as the decimals they are.
@@ -88,8 +91,21 @@ describe("readUsage", () => {
     const redis = bridgeClient(bridge.url);
     const tenant = freshTenant("one");
     await applyUsageEvent(redis, usageEvent(tenant));
-    const report = await readUsage(redis, tenant, { from: "2025-03-14", to: "2025-03-14" }, { gpuUsdPerSecond: 1, gpuTokensPerSecond: 1000 });
-    const day = { requests: 1, inputs: 3, tokens_computed: 120, tokens_cached: 30, gpu_ms: 42, estimated_cost_usd: 0.042, estimated_savings_usd: 0.03 };
+    const report = await readUsage(redis, tenant, { from: "2025-03-14", to: "2025-03-14" }, { gpuUsdPerSecond: 1, gpuTokensPerSecond: 1000, batchPriceFactor: 0.5 });
+    const day = { requests: 1, inputs: 3, tokens_computed: 120, tokens_cached: 30, gpu_ms: 42, estimated_cost_usd: 0.042, estimated_savings_usd: 0.03, batch: NO_BATCH };
+    expect(report).toEqual({ object: "list", data: [{ date: "2025-03-14", ...day }], totals: day });
+  });
+
+  it("reports the batch lane apart and prices it at the batch factor", async () => {
+    const redis = bridgeClient(bridge.url);
+    const tenant = freshTenant("lanes");
+    await applyUsageEvent(redis, usageEvent(tenant, { inputs: 1, tokens_computed: 10, tokens_cached: 8_000, gpu_ms: 1_000 }));
+    await applyUsageEvent(redis, usageEvent(tenant, { lane: "batch", requests: 4, inputs: 6, tokens_computed: 60, tokens_cached: 16_000, gpu_ms: 2_000 }));
+    const report = await readUsage(redis, tenant, { from: "2025-03-14", to: "2025-03-14" }, PRICING);
+    // Batch: 2 GPU s × $0.0002 × 0.5 = $0.0002; 16,000 cached tokens = 2 GPU s, also at half price.
+    const batch = { requests: 4, inputs: 6, tokens_computed: 60, tokens_cached: 16_000, gpu_ms: 2_000, estimated_cost_usd: 0.0002, estimated_savings_usd: 0.0002 };
+    // All lanes: interactive 1 GPU s ($0.0002) plus the batch's $0.0002; savings likewise.
+    const day = { requests: 5, inputs: 7, tokens_computed: 70, tokens_cached: 24_000, gpu_ms: 3_000, estimated_cost_usd: 0.0004, estimated_savings_usd: 0.0004, batch };
     expect(report).toEqual({ object: "list", data: [{ date: "2025-03-14", ...day }], totals: day });
   });
 
@@ -99,7 +115,7 @@ describe("readUsage", () => {
 });
 
 describe("dollar estimates", () => {
-  const L4 = { gpuUsdPerSecond: 0.00019, gpuTokensPerSecond: 8000 };
+  const L4 = { gpuUsdPerSecond: 0.00019, gpuTokensPerSecond: 8000, batchPriceFactor: 0.5 };
   it.each([
     [0, 0],
     [1, 1.9e-7],

@@ -1,0 +1,52 @@
+/**
+ * The batch queue's consumers. `qwen3-batch`: one message per part, processed one after
+ * another (the bulk lane takes one GPU turn at a time anyway); a transient failure
+ * retries that message with a growing delay. `qwen3-batch-dlq`: a part that exhausted
+ * its retries fails its lines (500 in the error file) and the batch goes on.
+ */
+import type { Services } from "../services";
+import { isBatchId } from "./batch-ids";
+import type { PartMessage } from "./batch-types";
+import { failPart, runPart } from "./run-part";
+
+const MAX_RETRY_SECONDS = 300;
+
+/** A queue body as a part message, or null if it is not one (checked: it crosses deployments). */
+export function parsePartMessage(body: unknown): PartMessage | null {
+  if (typeof body !== "object" || body === null) return null;
+  const m = body as Partial<PartMessage>;
+  const ok = m.kind === "batch.part" && typeof m.tenant_id === "string" && typeof m.batch_id === "string" && isBatchId(m.batch_id) && Number.isInteger(m.part) && (m.part ?? -1) >= 0;
+  return ok ? (m as PartMessage) : null;
+}
+
+const invalid = (message: Message<unknown>) => console.error(JSON.stringify({ message: "batch queue: not a part message; dropped", message_id: message.id }));
+
+/** `qwen3-batch`: runs each part; a thrown part is retried with a doubling delay (INDEX_RETRY_DELAY_SECONDS first, at most 300 s). */
+export async function consumeBatchParts(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext, services: Services): Promise<void> {
+  for (const message of batch.messages) {
+    const part = parsePartMessage(message.body);
+    if (!part) {
+      invalid(message);
+      message.ack();
+      continue;
+    }
+    try {
+      await runPart(part, { env, services, background: (work) => ctx.waitUntil(work) });
+      message.ack();
+    } catch (error) {
+      const delaySeconds = Math.min(MAX_RETRY_SECONDS, services.config.indexing.retryDelaySeconds * 2 ** (message.attempts - 1));
+      console.warn(JSON.stringify({ message: "batch part attempt failed; retrying", batch_id: part.batch_id, part: part.part, attempts: message.attempts, error: String(error) }));
+      message.retry({ delaySeconds });
+    }
+  }
+}
+
+/** `qwen3-batch-dlq`: settles each part for good (500 error lines). */
+export async function consumeBatchDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    const part = parsePartMessage(message.body);
+    if (part) await failPart(part, env);
+    else invalid(message);
+    message.ack();
+  }
+}

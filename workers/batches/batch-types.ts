@@ -1,0 +1,166 @@
+/**
+ * The Batch API's records as the tenant's `Batches` Durable Object stores them, the
+ * public views (OpenAI's `Batch` and `FileObject`, openai-node 7.57.0
+ * resources/batches.d.ts and resources/files.d.ts), and the batch queue's message.
+ * Records keep times in epoch ms; views answer Unix seconds, as OpenAI does.
+ */
+export type BatchStatus = "validating" | "failed" | "in_progress" | "finalizing" | "completed" | "expired" | "cancelling" | "cancelled";
+export const TERMINAL_BATCH_STATUSES: readonly BatchStatus[] = ["failed", "completed", "expired", "cancelled"];
+
+/** One input-validation problem, OpenAI's `BatchError`: `line` is 1-based. */
+export interface BatchError {
+  code: string;
+  message: string;
+  param: string | null;
+  line: number | null;
+}
+
+export interface RequestCounts {
+  total: number;
+  completed: number;
+  failed: number;
+}
+
+/**
+ * Where a file's bytes are: `upload` = its own R2 object; `parts` = a batch's per-part
+ * JSONL objects (these R2 keys, joined in order at download; never copied).
+ */
+export type FileSource = { kind: "upload" } | { kind: "parts"; keys: string[] };
+
+export interface FileRecord {
+  id: string;
+  tenant_id: string;
+  purpose: "batch" | "batch_output";
+  filename: string;
+  bytes: number;
+  created_at: number;
+  source: FileSource;
+}
+
+export interface BatchRecord {
+  id: string;
+  tenant_id: string;
+  status: BatchStatus;
+  endpoint: "/v1/embeddings";
+  input_file_id: string;
+  completion_window: "24h";
+  metadata: Record<string, string> | null;
+  /** Input parts (BATCH_LINES_PER_MESSAGE lines each), known once validated. */
+  parts: number;
+  request_counts: RequestCounts;
+  errors: BatchError[] | null;
+  output_file_id: string | null;
+  error_file_id: string | null;
+  created_at: number;
+  in_progress_at: number | null;
+  expires_at: number;
+  finalizing_at: number | null;
+  completed_at: number | null;
+  failed_at: number | null;
+  expired_at: number | null;
+  cancelling_at: number | null;
+  cancelled_at: number | null;
+  /** Part messages are on the queue (the object's alarm sends them). */
+  dispatched: boolean;
+}
+
+/** OpenAI's `Batch` object. */
+export interface BatchView {
+  id: string;
+  object: "batch";
+  endpoint: string;
+  errors: { object: "list"; data: BatchError[] } | null;
+  input_file_id: string;
+  completion_window: string;
+  status: BatchStatus;
+  output_file_id: string | null;
+  error_file_id: string | null;
+  created_at: number;
+  in_progress_at: number | null;
+  expires_at: number;
+  finalizing_at: number | null;
+  completed_at: number | null;
+  failed_at: number | null;
+  expired_at: number | null;
+  cancelling_at: number | null;
+  cancelled_at: number | null;
+  request_counts: RequestCounts;
+  metadata: Record<string, string> | null;
+}
+
+/** OpenAI's `FileObject` (`status` is deprecated there but still sent: always `processed`). */
+export interface FileView {
+  id: string;
+  object: "file";
+  bytes: number;
+  created_at: number;
+  filename: string;
+  purpose: FileRecord["purpose"];
+  status: "processed";
+  status_details: null;
+}
+
+const seconds = (ms: number): number => Math.floor(ms / 1000);
+const maybeSeconds = (ms: number | null): number | null => (ms === null ? null : seconds(ms));
+
+/** The stored batch as OpenAI's `Batch` (times in Unix seconds). */
+export function batchView(batch: BatchRecord): BatchView {
+  return {
+    id: batch.id,
+    object: "batch",
+    endpoint: batch.endpoint,
+    errors: batch.errors ? { object: "list", data: batch.errors } : null,
+    input_file_id: batch.input_file_id,
+    completion_window: batch.completion_window,
+    status: batch.status,
+    output_file_id: batch.output_file_id,
+    error_file_id: batch.error_file_id,
+    created_at: seconds(batch.created_at),
+    in_progress_at: maybeSeconds(batch.in_progress_at),
+    expires_at: seconds(batch.expires_at),
+    finalizing_at: maybeSeconds(batch.finalizing_at),
+    completed_at: maybeSeconds(batch.completed_at),
+    failed_at: maybeSeconds(batch.failed_at),
+    expired_at: maybeSeconds(batch.expired_at),
+    cancelling_at: maybeSeconds(batch.cancelling_at),
+    cancelled_at: maybeSeconds(batch.cancelled_at),
+    request_counts: batch.request_counts,
+    metadata: batch.metadata,
+  };
+}
+
+/** The stored file as OpenAI's `FileObject`. */
+export function fileView(file: FileRecord): FileView {
+  return {
+    id: file.id,
+    object: "file",
+    bytes: file.bytes,
+    created_at: seconds(file.created_at),
+    filename: file.filename,
+    purpose: file.purpose,
+    status: "processed",
+    status_details: null,
+  };
+}
+
+/** One part of one batch: the consumer's unit of work and of redelivery. */
+export interface PartMessage {
+  kind: "batch.part";
+  tenant_id: string;
+  batch_id: string;
+  part: number;
+}
+
+/** An R2 object holding some of a batch's result lines. */
+export interface StoredLines {
+  key: string;
+  bytes: number;
+}
+
+/** How one part ended, recorded once (a redelivery finds it and skips): line counts and the objects holding its lines. */
+export interface PartOutcome {
+  completed: number;
+  failed: number;
+  output: StoredLines | null;
+  errors: StoredLines | null;
+}
