@@ -13,6 +13,7 @@
  * its own objects with the same lines. Output and error files are those parts joined in
  * part order at download time (`streamFile`), never copied.
  */
+import { concatObjects } from "../storage/r2-concat";
 import type { FileRecord, StoredLines } from "./batch-types";
 import type { InputLine } from "./input-lines";
 
@@ -76,24 +77,5 @@ export async function deleteFileBytes(bucket: Bucket, file: FileRecord): Promise
 
 /** A file's content, streamed: the upload's object, or the batch's parts joined in order. */
 export function streamFile(bucket: Bucket, file: FileRecord): ReadableStream<Uint8Array> {
-  const keys = file.source.kind === "upload" ? [uploadKey(file.tenant_id, file.id)] : file.source.keys;
-  let next = 0;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        if (reader) {
-          const { done, value } = await reader.read();
-          if (!done) return controller.enqueue(value);
-          reader = null;
-        }
-        if (next >= keys.length) return controller.close();
-        const object = await bucket.get(keys[next++]!);
-        if (object) reader = (object.body as ReadableStream<Uint8Array>).getReader();
-      }
-    },
-    async cancel(reason) {
-      await reader?.cancel(reason);
-    },
-  });
+  return concatObjects(bucket, file.source.kind === "upload" ? [uploadKey(file.tenant_id, file.id)] : file.source.keys);
 }

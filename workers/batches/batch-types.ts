@@ -37,7 +37,20 @@ export interface FileRecord {
   source: FileSource;
 }
 
-export interface BatchRecord {
+/** A batch's lifecycle timestamps, as in OpenAI's `Batch` object (records keep epoch ms, views answer Unix seconds). */
+export interface BatchTimestamps {
+  created_at: number;
+  in_progress_at: number | null;
+  expires_at: number;
+  finalizing_at: number | null;
+  completed_at: number | null;
+  failed_at: number | null;
+  expired_at: number | null;
+  cancelling_at: number | null;
+  cancelled_at: number | null;
+}
+
+export interface BatchRecord extends BatchTimestamps {
   id: string;
   tenant_id: string;
   status: BatchStatus;
@@ -51,21 +64,12 @@ export interface BatchRecord {
   errors: BatchError[] | null;
   output_file_id: string | null;
   error_file_id: string | null;
-  created_at: number;
-  in_progress_at: number | null;
-  expires_at: number;
-  finalizing_at: number | null;
-  completed_at: number | null;
-  failed_at: number | null;
-  expired_at: number | null;
-  cancelling_at: number | null;
-  cancelled_at: number | null;
   /** Part messages are on the queue (the object's alarm sends them). */
   dispatched: boolean;
 }
 
 /** OpenAI's `Batch` object. */
-export interface BatchView {
+export interface BatchView extends BatchTimestamps {
   id: string;
   object: "batch";
   endpoint: string;
@@ -75,15 +79,6 @@ export interface BatchView {
   status: BatchStatus;
   output_file_id: string | null;
   error_file_id: string | null;
-  created_at: number;
-  in_progress_at: number | null;
-  expires_at: number;
-  finalizing_at: number | null;
-  completed_at: number | null;
-  failed_at: number | null;
-  expired_at: number | null;
-  cancelling_at: number | null;
-  cancelled_at: number | null;
   request_counts: RequestCounts;
   metadata: Record<string, string> | null;
 }

@@ -8,6 +8,7 @@
  * overwrites its own part with the same lines, so results never hold duplicates, and
  * `streamResults` joins the parts in document order.
  */
+import { concatObjects } from "../storage/r2-concat";
 import type { JobDocument } from "./job-request";
 
 type Bucket = Pick<R2Bucket, "put" | "get" | "delete">;
@@ -45,24 +46,6 @@ export async function writeResultPart(bucket: Bucket, tenantId: string, jobId: s
 }
 
 /** The job's JSONL: every document's part in order, streamed (a part missing = a failed document). */
-export function streamResults(bucket: Bucket, tenantId: string, jobId: string, documents: number): ReadableStream<Uint8Array> {
-  let index = 0;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        if (reader) {
-          const { done, value } = await reader.read();
-          if (!done) return controller.enqueue(value);
-          reader = null;
-        }
-        if (index >= documents) return controller.close();
-        const part = await bucket.get(resultKey(tenantId, jobId, index++));
-        if (part) reader = (part.body as ReadableStream<Uint8Array>).getReader();
-      }
-    },
-    async cancel(reason) {
-      await reader?.cancel(reason);
-    },
-  });
+export function streamResults(bucket: Pick<R2Bucket, "get">, tenantId: string, jobId: string, documents: number): ReadableStream<Uint8Array> {
+  return concatObjects(bucket, Array.from({ length: documents }, (_, index) => resultKey(tenantId, jobId, index)));
 }
