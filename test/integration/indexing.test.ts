@@ -571,7 +571,11 @@ describe("crash and redelivery", () => {
       standin.setFaults({ delayMs: 150 });
       const job = await startedJob({ documents: docs, chunking: SMALL_CHUNKS }, apiKey, first);
       let mid = await getJob(first, apiKey, job.id);
-      for (let i = 0; i < 400 && mid.counts.documents_processed < 2; i++) mid = await getJob(first, apiKey, job.id);
+      // Bounded by time, not by polls: on a loaded machine the queue's first delivery can take seconds.
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && mid.counts.documents_processed < 2; ) {
+        await new Promise((r) => setTimeout(r, 10));
+        mid = await getJob(first, apiKey, job.id);
+      }
       expect(mid.status).toBe("in_progress");
       expect(mid.counts.documents_processed).toBeLessThan(docs.length);
       // workerd is killed with the consumer in the middle of a document.
