@@ -60,7 +60,7 @@ export async function runCommandsBench(stack: BenchStack): Promise<void> {
       const hot = sentences(1, seed++);
       const warm = await embedRequest(url, stack.apiKey, hot);
       await warm.arrayBuffer();
-      for (const perSecond of [100, 10]) {
+      for (const perSecond of [200, 100, 10]) {
         for (const kind of ["hit", "miss"] as const) {
           const texts = kind === "miss" ? sentences(Math.round(perSecond * SECONDS), seed++) : [];
           await new Promise((r) => setTimeout(r, 600)); // the last case's flushes land first
@@ -82,7 +82,8 @@ export async function runCommandsBench(stack: BenchStack): Promise<void> {
             part("cache-read"),
             part("cache-write"),
             part("limits"),
-            perRequest <= TARGET_PER_REQUEST[kind] ? "MET" : "not met",
+            // The goals are stated for steady load (>= 100 req/s); 10 req/s is reported beside them.
+            perSecond < 100 ? "-" : perRequest <= TARGET_PER_REQUEST[kind] ? "MET" : "not met",
           ]);
         }
       }

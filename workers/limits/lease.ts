@@ -19,13 +19,17 @@ export type Amounts = Record<LimitName, number>;
 export interface LeasePolicy {
   /** Largest lease as a fraction of the limit, rounded down, at least 1 unit; default 0.005 (0.5%). */
   maxFraction: number;
-  /** A lease covers this much of the isolate's recent traffic for the tenant, ms; default 2000. */
+  /**
+   * A lease covers this much of the isolate's recent traffic for the tenant, ms; default
+   * 5000, so a steady tenant tops up about every 2.5 s (at half), one EVALSHA for all
+   * three limits: ~0.004 commands a request at 100 req/s. The cap, not this, bounds overshoot.
+   */
   horizonMs: number;
   /** A lease not topped up for this long is no longer used; its rest is returned with the next call, ms; default 10000. */
   ttlMs: number;
 }
 
-export const DEFAULT_LEASE_POLICY: LeasePolicy = { maxFraction: 0.005, horizonMs: 2_000, ttlMs: 10_000 };
+export const DEFAULT_LEASE_POLICY: LeasePolicy = { maxFraction: 0.005, horizonMs: 5_000, ttlMs: 10_000 };
 
 interface Held {
   /** Units granted to this isolate and not used. */

@@ -8,7 +8,7 @@
  * (2 s by default, 5 s at most), the hard bound within which a revocation or
  * suspension is seen. A caller that can keep work alive past its response (passes
  * `background`, i.e. `ctx.waitUntil`) never waits for a warm key: once a record is
- * older than `refreshAfterMs` (half the TTL by default) it is still served, and one
+ * older than `refreshAfterMs` (three quarters of the TTL by default) it is still served, and one
  * refresh per key (single-flight) runs in the background; only a record past the hard
  * bound, or never seen, makes the request wait for Redis. A hot key thus costs one
  * Redis command per `refreshAfterMs`, whatever its request rate. The secret is
@@ -45,7 +45,7 @@ export interface TenantKeyResolverOptions {
   maxEntries?: number;
   /** Bound on remembered keys that do not exist (default 1,000). */
   maxUnknownEntries?: number;
-  /** Age (ms) from which a cached record is refreshed in the background (default half of `cacheTtlMs`). */
+  /** Age (ms) from which a cached record is refreshed in the background (default three quarters of `cacheTtlMs`). */
   refreshAfterMs?: number;
 }
 
@@ -68,7 +68,7 @@ export function tenantKeyResolver(
   options: TenantKeyResolverOptions = {},
 ): TenantKeyResolver {
   const ttlMs = config.tenancy.cacheTtlMs;
-  const refreshAfterMs = Math.min(options.refreshAfterMs ?? Math.floor(ttlMs / 2), ttlMs);
+  const refreshAfterMs = Math.min(options.refreshAfterMs ?? Math.floor((ttlMs * 3) / 4), ttlMs);
   const now = options.now ?? Date.now;
   const known = new BoundedTtlMap<KnownKey>(options.maxEntries ?? 10_000);
   const unknown = new BoundedTtlMap<true>(options.maxUnknownEntries ?? 1_000);

@@ -281,7 +281,7 @@ describe("background refresh (a caller that passes waitUntil)", () => {
     const { resolve, clock, stats, slow } = setup(2000);
     const { held, background } = backgroundWork();
     expect((await resolve(key, background)).ok).toBe(true);
-    clock.t += 1000; // the default refresh age: half of 2,000 ms
+    clock.t += 1500; // the default refresh age: three quarters of 2,000 ms
     const open = slow();
     const answers = Array.from({ length: 5 }, () => resolve(key, background));
     expect(await settlesWithoutRedis(Promise.all(answers))).toBe(true);
@@ -291,8 +291,8 @@ describe("background refresh (a caller that passes waitUntil)", () => {
     expect(stats.mgets).toEqual([[`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`]]);
     open();
     await Promise.all(held);
-    // Refreshed at t+1000: served without Redis until t+2000, then refreshed again.
-    clock.t += 999;
+    // Refreshed at t+1500: served without Redis until its refresh age again (t+3000).
+    clock.t += 1499;
     expect((await resolve(key, background)).ok).toBe(true);
     expect(held).toHaveLength(1);
     expect(stats.mgets).toHaveLength(1);
