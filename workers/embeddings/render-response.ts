@@ -35,12 +35,14 @@ export async function renderEmbeddingsBody(
   const perSlice = Math.max(1, Math.floor((format === "base64" ? BASE64_VALUES_PER_SLICE : FLOAT_VALUES_PER_SLICE) / dims));
   const items = await mapInChunks(
     vectors,
-    (vector, index) =>
-      JSON.stringify({
-        object: "embedding",
-        index,
-        embedding: encodeEmbedding(vector, dtype, format),
-      }),
+    (vector, index) => {
+      const embedding = encodeEmbedding(vector, dtype, format);
+      // Base64 needs no JSON escaping, so its ~13.7 KB string is spliced in rather than
+      // scanned and copied by JSON.stringify: the same bytes, less work per vector on an L1 hit.
+      return typeof embedding === "string"
+        ? `{"object":"embedding","index":${index},"embedding":"${embedding}"}`
+        : JSON.stringify({ object: "embedding", index, embedding });
+    },
     perSlice,
   );
   const tail = JSON.stringify({ model: PUBLIC_MODEL_ID, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } });
