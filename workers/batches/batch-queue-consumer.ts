@@ -12,7 +12,7 @@ import { failPart, runPart } from "./run-part";
 const MAX_RETRY_SECONDS = 300;
 
 /** A queue body as a part message, or null if it is not one (checked: it crosses deployments). */
-export function parsePartMessage(body: unknown): PartMessage | null {
+function parsePartMessage(body: unknown): PartMessage | null {
   if (typeof body !== "object" || body === null) return null;
   const m = body as Partial<PartMessage>;
   const ok = m.kind === "batch.part" && typeof m.tenant_id === "string" && typeof m.batch_id === "string" && isBatchId(m.batch_id) && Number.isInteger(m.part) && (m.part ?? -1) >= 0;
