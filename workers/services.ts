@@ -1,7 +1,7 @@
 /**
  * The composition root: every long-lived service of an isolate is built here, once, from
  * the Worker's `env`, and nowhere else. Routes reach them through the `init` middleware
- * (`c.get("services")`), queue consumers and the IndexJobs Durable Object through
+ * (`c.get("services")`), queue consumers and the Durable Objects (IndexJobs, Batches) through
  * `servicesFor(env)`. Nothing else parses configuration or keeps state at module level;
  * a test that needs fresh state builds fresh services with `createServices`.
  *
@@ -102,8 +102,8 @@ export function createServices(env: ServicesEnv): Services {
  * keeps breakers, L1, key cache and connections warm across requests), while Miniflare
  * instances or tests with other vars get their own. A WeakMap, so a discarded env's
  * services go with it; a failed build is not cached (each request fails closed again).
- * It lives here rather than in index.ts because the Durable Object class, which index.ts
- * re-exports, needs it too.
+ * It lives here rather than in index.ts because the Durable Object classes, which index.ts
+ * re-exports, need it too.
  */
 const servicesByEnv = new WeakMap<object, Services>();
 

@@ -4,15 +4,14 @@
  * retries that message with a growing delay. `qwen3-batch-dlq`: a part that exhausted
  * its retries fails its lines (500 in the error file) and the batch goes on.
  */
+import { retryDelaySeconds } from "../indexing/retry-delay";
 import type { Services } from "../services";
 import { isBatchId } from "./batch-ids";
 import type { PartMessage } from "./batch-types";
 import { failPart, runPart } from "./run-part";
 
-const MAX_RETRY_SECONDS = 300;
-
 /** A queue body as a part message, or null if it is not one (checked: it crosses deployments). */
-export function parsePartMessage(body: unknown): PartMessage | null {
+function parsePartMessage(body: unknown): PartMessage | null {
   if (typeof body !== "object" || body === null) return null;
   const m = body as Partial<PartMessage>;
   const ok = m.kind === "batch.part" && typeof m.tenant_id === "string" && typeof m.batch_id === "string" && isBatchId(m.batch_id) && Number.isInteger(m.part) && (m.part ?? -1) >= 0;
@@ -34,7 +33,7 @@ export async function consumeBatchParts(batch: MessageBatch<unknown>, env: Env, 
       await runPart(part, { env, services, background: (work) => ctx.waitUntil(work) });
       message.ack();
     } catch (error) {
-      const delaySeconds = Math.min(MAX_RETRY_SECONDS, services.config.indexing.retryDelaySeconds * 2 ** (message.attempts - 1));
+      const delaySeconds = retryDelaySeconds(services.config.indexing.retryDelaySeconds, message.attempts);
       console.warn(JSON.stringify({ message: "batch part attempt failed; retrying", batch_id: part.batch_id, part: part.part, attempts: message.attempts, error: String(error) }));
       message.retry({ delaySeconds });
     }

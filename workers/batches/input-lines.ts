@@ -21,7 +21,7 @@ export interface InputLine {
  * OpenAI's cap on embedding inputs across all of a batch's requests (openai-node 7.57.0,
  * resources/batches.d.ts, `BatchCreateParams.endpoint`).
  */
-export const MAX_BATCH_INPUTS = 50_000;
+const MAX_BATCH_INPUTS = 50_000;
 
 /** A body's input count as `/v1/embeddings` counts it: one string or one token-id array is one input. */
 function inputCount(body: Record<string, unknown>): number {

@@ -23,7 +23,7 @@
 
 /** Items per chunk when a caller has no better figure: small enough that one chunk of the
  * edge's per-vector steps (2,560-dim vectors) stays around a millisecond or two. */
-export const DEFAULT_CHUNK_ITEMS = 64;
+const DEFAULT_CHUNK_ITEMS = 64;
 
 /** Lets every task queued in this isolate run before continuing (a zero-delay timer). */
 export function yieldToEventLoop(): Promise<void> {

@@ -2,7 +2,7 @@
  * The embeddings service: the pipeline (pipeline.ts) bound to the isolate's long-lived
  * parts (cache stores, GPU pool, single-flight, admission, usage recorder), so a caller
  * passes only the validated request and what belongs to its request. It runs the
- * pipeline, then meters the request in the background (metering/record-usage.ts).
+ * pipeline, then meters the request in the background (metering/usage-recorder.ts).
  * Built once per isolate by workers/services.ts.
  */
 import { requestVectorCache, type CacheStores } from "../cache/vector-cache";

@@ -124,7 +124,7 @@ const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform(
 const extension = <T extends z.ZodType>(schema: T) => optional(schema).optional();
 
 /** `truncate` (extension): what to do with an input over the per-input token limit. */
-export const TruncateSchema = z
+const TruncateSchema = z
   .enum(["none", "end", "start"], { error: "'truncate' must be 'none', 'end' or 'start'." })
   .openapi({
     description:
@@ -132,7 +132,7 @@ export const TruncateSchema = z
   });
 
 /** `max_tokens_per_input` (extension): a lower cut than the engine's limit, for cost; needs truncate end/start. */
-export const MaxTokensPerInputSchema = z
+const MaxTokensPerInputSchema = z
   .number({ error: "'max_tokens_per_input' must be a positive integer." })
   .int({ error: "'max_tokens_per_input' must be a positive integer." })
   .min(1, { error: "'max_tokens_per_input' must be a positive integer." })
@@ -142,7 +142,7 @@ export const MaxTokensPerInputSchema = z
   });
 
 /** `output_dtype` (extension): integer or packed-bit vectors instead of floats (output-dtype.ts). */
-export const OutputDtypeSchema = z
+const OutputDtypeSchema = z
   .enum(OUTPUT_DTYPES, { error: "'output_dtype' must be 'float', 'int8', 'uint8', 'binary' or 'ubinary'." })
   .openapi({
     description:
@@ -150,7 +150,7 @@ export const OutputDtypeSchema = z
   });
 
 /** `max_tokens_per_input` only cuts; `binary`/`ubinary` pack whole bytes of 8 dimensions. */
-export function refuseInconsistentExtensions(
+function refuseInconsistentExtensions(
   request: {
     truncate?: "none" | "end" | "start" | undefined;
     max_tokens_per_input?: number | undefined;

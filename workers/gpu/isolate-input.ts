@@ -24,10 +24,10 @@ import type { GpuInput } from "./types";
 import type { CallOutcome } from "./upstream-call";
 
 /** What the canary sends: one short text every engine embeds. */
-export const CANARY_INPUT = "ping";
+const CANARY_INPUT = "ping";
 
 /** Calls per level of halving: the left half and, when it succeeds, the right. */
-export const ISOLATION_CALLS_PER_LEVEL = 2;
+const ISOLATION_CALLS_PER_LEVEL = 2;
 
 /** A call that may follow an input: a refusal or an engine failure. */
 type InputSuspect = Extract<CallOutcome, { kind: "bad_request" | "engine_error" }>;

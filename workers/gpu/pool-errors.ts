@@ -24,7 +24,7 @@ export function upstreamInvalidResponse(): ApiError {
 }
 
 /** Longest engine message passed on to the tenant; longer ones are dropped, not cut. */
-export const MAX_ENGINE_REASON_CHARS = 300;
+const MAX_ENGINE_REASON_CHARS = 300;
 
 /**
  * One input failed on an engine that otherwise works (failover.ts decided that), so the
@@ -78,7 +78,7 @@ function inputRejectedMessage(subject: string, upstreamMessage: string): string 
 }
 
 /** The engine's message if it is safe and short enough to show a tenant; undefined otherwise. */
-export function engineReason(upstreamMessage: string): string | undefined {
+function engineReason(upstreamMessage: string): string | undefined {
   const reason = upstreamMessage.trim();
   if (reason === "" || reason.length > MAX_ENGINE_REASON_CHARS || /[\r\n]/.test(reason)) return undefined;
   // File paths (/opt/..., C:\...), URLs and Python tracebacks are internals, not reasons.

@@ -17,7 +17,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 
 /** Request headers a browser may send (lower case); CORS-safelisted ones (`accept`) need no listing. */
-export const CORS_ALLOW_HEADERS = [
+const CORS_ALLOW_HEADERS = [
   "authorization",
   "content-type",
   "content-encoding",
@@ -40,7 +40,7 @@ export const CORS_ALLOW_HEADERS = [
 ];
 
 /** Response headers a browser script may read besides the safelisted ones (content-type, ...). */
-export const CORS_EXPOSE_HEADERS = [
+const CORS_EXPOSE_HEADERS = [
   "x-request-id",
   "x-cache",
   "x-truncated-inputs",
@@ -58,10 +58,10 @@ export const CORS_EXPOSE_HEADERS = [
   "ratelimit-policy",
 ];
 
-export const CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "DELETE"];
+const CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "DELETE"];
 
 /** Seconds a browser may cache a preflight; Chromium caps it at 7200 (2 h). */
-export const CORS_MAX_AGE_SECONDS = 7200;
+const CORS_MAX_AGE_SECONDS = 7200;
 
 /** The `/v1/*` CORS middleware; origins come from the isolate's parsed config (CORS_ALLOWED_ORIGINS), so it runs after `init`. */
 export function corsPolicy(): MiddlewareHandler<AppEnv> {

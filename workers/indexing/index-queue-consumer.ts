@@ -10,8 +10,7 @@ import { indexDocument } from "./index-document";
 import type { DocumentMessage } from "./job-types";
 import { jobsFor } from "./jobs-for";
 import { isJobId } from "./job-ids";
-
-const MAX_RETRY_SECONDS = 300;
+import { retryDelaySeconds } from "./retry-delay";
 
 export function parseDocumentMessage(body: unknown): DocumentMessage | null {
   if (typeof body !== "object" || body === null) return null;
@@ -41,7 +40,7 @@ export async function consumeIndexBatch(batch: MessageBatch<unknown>, env: Env, 
       await indexDocument(doc, { env, services, background: (work) => ctx.waitUntil(work) });
       message.ack();
     } catch (error) {
-      const delaySeconds = Math.min(MAX_RETRY_SECONDS, services.config.indexing.retryDelaySeconds * 2 ** (message.attempts - 1));
+      const delaySeconds = retryDelaySeconds(services.config.indexing.retryDelaySeconds, message.attempts);
       console.warn(
         JSON.stringify({ message: "index document attempt failed; retrying", job_id: doc.job_id, index: doc.index, attempts: message.attempts, error: String(error) }),
       );

@@ -114,7 +114,7 @@ export function parseJobRequest(body: unknown, config: IndexingConfig): JobReque
 }
 
 /** Deeper metadata is refused: nothing needs it, and serialising it recursively could overflow the stack. */
-export const MAX_METADATA_DEPTH = 32;
+const MAX_METADATA_DEPTH = 32;
 
 /**
  * Throws a 400 naming the first `__proto__` key at any depth of any document's `metadata`

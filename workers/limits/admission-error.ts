@@ -13,7 +13,7 @@
 import { ApiError, type ApiErrorKind, type ApiErrorOptions } from "../errors/api-error";
 
 /** True when waiting cannot turn this refusal into a success. */
-export function isFinalRefusal(kind: ApiErrorKind, options: ApiErrorOptions): boolean {
+function isFinalRefusal(kind: ApiErrorKind, options: ApiErrorOptions): boolean {
   return kind === "insufficient_quota" || (kind === "rate_limit_exceeded" && options.retryAfterSeconds === undefined);
 }
 

@@ -70,7 +70,7 @@ export interface AdmissionOptions {
   prefix?: string;
   /** Retry-After of the 503 in "closed" mode; default 5 s. */
   unavailableRetryAfterSeconds?: number;
-  /** Lease sizing; default DEFAULT_LEASE_POLICY (0.5% cap, 2 s of recent rate, 10 s expiry). */
+  /** Lease sizing; default DEFAULT_LEASE_POLICY (0.5% cap, 5 s of recent rate, 10 s expiry). */
   lease?: Partial<LeasePolicy>;
   /** Structured log sink; default one JSON line on console.warn. Entries hold no secrets. */
   log?: (entry: Record<string, unknown>) => void;

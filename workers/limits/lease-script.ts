@@ -26,7 +26,7 @@ import { nextUtcMonthStart, quotaKey } from "./monthly-quota";
 import { TIMED_OUT, WINDOW_MS, withTimeout, type CheckOutcome, type LimitsRedis } from "./limits-redis";
 
 /** Granularity of the per-minute windows, ms. */
-export const SLOT_MS = 1_000;
+const SLOT_MS = 1_000;
 
 // KEYS[1] requests slots, KEYS[2] tokens slots (hashes slot -> units), KEYS[3] the month's counter.
 // ARGV[1] now (ms), ARGV[2] window (ms), ARGV[3] slot (ms), ARGV[4] seconds the month's
@@ -168,7 +168,7 @@ export async function requestLease(redis: LimitsRedis, call: LeaseCall, keepSeco
 }
 
 /** The hash of one per-minute limit's slots. */
-export function slotsKey(prefix: string, kind: "requests" | "tokens", tenantId: string): string {
+function slotsKey(prefix: string, kind: "requests" | "tokens", tenantId: string): string {
   return `${prefix}:${kind}-slots:${tenantId}`;
 }
 

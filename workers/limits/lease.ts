@@ -94,7 +94,7 @@ export function takeFromLease(lease: TenantLease, need: Amounts, now: number, po
 }
 
 /** The most one isolate holds unused of a limit: `maxFraction` of it, at least 1 unit. */
-export function leaseCap(limit: number, policy: LeasePolicy): number {
+function leaseCap(limit: number, policy: LeasePolicy): number {
   return Math.max(1, Math.floor(limit * policy.maxFraction));
 }
 

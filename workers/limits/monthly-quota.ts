@@ -84,7 +84,7 @@ export interface QuotaCall {
 
 /**
  * Adds `tokens` to the month's counter if they fit under the quota. Like
- * takeFromBucket, it queues its command before its first await.
+ * requestLease (lease-script.ts), it queues its command before its first await.
  */
 export async function consumeMonthlyQuota(redis: LimitsRedis, call: QuotaCall, tokens: number): Promise<QuotaOutcome> {
   const keys = [quotaKey(call.prefix, call.tenantId, call.at)];

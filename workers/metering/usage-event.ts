@@ -119,7 +119,7 @@ export function parseUsageEvent(value: unknown): UsageEvent | null {
 export const MAX_USAGE_BATCH_EVENTS = 100;
 
 /** A usage queue message carrying a failed flush: its events, applied together. */
-export const UsageBatchMessageSchema = z.object({ events: z.array(UsageEventSchema).min(1).max(MAX_USAGE_BATCH_EVENTS) });
+const UsageBatchMessageSchema = z.object({ events: z.array(UsageEventSchema).min(1).max(MAX_USAGE_BATCH_EVENTS) });
 export type UsageBatchMessage = z.infer<typeof UsageBatchMessageSchema>;
 
 /** What goes on the usage queue for `events`: one event as itself (the older shape), several as one batch. */

@@ -31,7 +31,7 @@ const EmbeddingResponseSchema = z
   .openapi("CreateEmbeddingResponse");
 
 /** Response header listing the request indices `truncate` cut, comma-separated, ascending; absent when none. */
-export const TRUNCATED_INPUTS_HEADER = "x-truncated-inputs";
+const TRUNCATED_INPUTS_HEADER = "x-truncated-inputs";
 
 export const embeddingsRoute = createRoute({
   method: "post",
