@@ -118,7 +118,7 @@ export interface LimitAsk {
 export interface LeaseCall {
   prefix: string;
   tenantId: string;
-  /** ms epoch on the admission's clock: the buckets' windows and the calendar month. */
+  /** ms epoch on the admission's clock: the sliding windows' slots and the calendar month. */
   at: number;
   timeoutMs: number;
   requests: LimitAsk;
