@@ -8,6 +8,7 @@
  * bulk lane at its defaults (calls of <= 1024 tokens, 75% of the GPU's time).
  */
 import type { BenchStack } from "./bench-stack";
+import { interactiveLatency, percentile } from "./load";
 import { sentences } from "./texts";
 
 interface Batch {
@@ -58,28 +59,6 @@ async function runBatch(url: string, apiKey: string, count: number, seed: number
     .reduce((sum, line) => sum + (JSON.parse(line) as { response: { body: { usage: { prompt_tokens: number } } } }).response.body.usage.prompt_tokens, 0);
   return { requests: count, tokens, seconds };
 }
-
-async function interactiveLatency(url: string, apiKey: string, seed: number, keepGoing: () => boolean, max: number): Promise<number[]> {
-  const latencies: number[] = [];
-  const inputs = sentences(max, seed);
-  for (let i = 0; i < max && keepGoing(); i++) {
-    const t0 = performance.now();
-    const res = await fetch(`${url}/v1/embeddings`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: MODEL, input: inputs[i], encoding_format: "base64" }),
-    });
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`bench: interactive ${res.status}`);
-    latencies.push(performance.now() - t0);
-  }
-  return latencies;
-}
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
 
 export async function runBatchBench(stack: BenchStack): Promise<void> {
   const l4Standin = await stack.startStandin("l4");

@@ -8,6 +8,7 @@
  * Default indexing settings: 800/400-token chunks, bulk lane 1 call of <= 1024 tokens.
  */
 import type { BenchStack } from "./bench-stack";
+import { interactiveLatency, percentile } from "./load";
 import { sentences } from "./texts";
 
 interface Job {
@@ -51,28 +52,6 @@ async function runJob(url: string, apiKey: string, docs: { id: string; text: str
   if (job.status !== "completed" || job.counts.failed > 0) throw new Error(`bench: job ended ${JSON.stringify(job)}`);
   return { job, seconds, chunksPerSecond: job.counts.chunks / seconds };
 }
-
-async function interactiveLatency(url: string, apiKey: string, seed: number, keepGoing: () => boolean, max: number): Promise<number[]> {
-  const latencies: number[] = [];
-  const inputs = sentences(max, seed);
-  for (let i = 0; i < max && keepGoing(); i++) {
-    const t0 = performance.now();
-    const res = await fetch(`${url}/v1/embeddings`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "Qwen3-Embedding-4B", input: inputs[i], encoding_format: "base64" }),
-    });
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`bench: interactive ${res.status}`);
-    latencies.push(performance.now() - t0);
-  }
-  return latencies;
-}
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
 
 export async function runIndexingBench(stack: BenchStack): Promise<void> {
   const l4Standin = await stack.startStandin("l4");

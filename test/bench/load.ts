@@ -4,6 +4,8 @@
  * latency percentiles; a request that does not answer 2xx aborts the run, since a
  * benchmark over errors measures nothing.
  */
+import { sentences } from "./texts";
+
 export interface LoadResult {
   name: string;
   requests: number;
@@ -69,3 +71,31 @@ export async function interleavedRatio(
   const sorted = [...ratios].sort((x, y) => x - y);
   return { median: sorted[Math.floor(sorted.length / 2)]!, ratios };
 }
+
+/**
+ * Sequential 1-input `/v1/embeddings` requests (fresh texts from `seed`, base64) while
+ * `keepGoing()` holds, at most `max`: their latencies in ms. Used to measure interactive
+ * traffic beside a job or a batch; a non-200 aborts the run.
+ */
+export async function interactiveLatency(url: string, apiKey: string, seed: number, keepGoing: () => boolean, max: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const inputs = sentences(max, seed);
+  for (let i = 0; i < max && keepGoing(); i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${url}/v1/embeddings`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "Qwen3-Embedding-4B", input: inputs[i], encoding_format: "base64" }),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`bench: interactive ${res.status}`);
+    latencies.push(performance.now() - t0);
+  }
+  return latencies;
+}
+
+/** The p-th percentile (0-100) of `values`, nearest rank. */
+export const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
