@@ -5,10 +5,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
-import { truncateAndRenormalize } from "../../workers/embeddings/truncate-renormalize";
 import { decodeFloat32Base64 } from "../../workers/embeddings/float32-base64";
 import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
-import { roundTripThroughRecord } from "../../workers/cache/record";
+import { servedFromFloat16Record } from "../support/served-vector";
 
 let standin: Standin;
 let edge: TestEdge;
@@ -25,7 +24,7 @@ beforeEach(() => standin.resetStats());
 
 /** What the edge serves for `text`: the stand-in's vector as a float16 cache record holds it. */
 async function servedVector(text: string, dims: number): Promise<Float32Array> {
-  return truncateAndRenormalize(roundTripThroughRecord(await directVector(text), "float16"), dims);
+  return servedFromFloat16Record(await directVector(text), dims);
 }
 
 async function directVector(text: string): Promise<Float32Array> {

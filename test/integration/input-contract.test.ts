@@ -12,8 +12,7 @@ import { Redis } from "@upstash/redis";
 import { startEdge, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import { BRIDGE_TOKEN } from "../support/cache-stack";
-import { roundTripThroughRecord } from "../../workers/cache/record";
-import { truncateAndRenormalize } from "../../workers/embeddings/truncate-renormalize";
+import { servedFromFloat16Record } from "../support/served-vector";
 
 const MODEL = "Qwen3-Embedding-4B";
 const END_OF_TEXT = 151643;
@@ -49,7 +48,7 @@ async function servedBase64(url: string, ids: number[]): Promise<string> {
   expect(status).toBe(200);
   const bytes = Buffer.from((body as { data: { embedding: string }[] }).data[0]!.embedding, "base64");
   const vector = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-  const served = truncateAndRenormalize(roundTripThroughRecord(vector, "float16"), 2560);
+  const served = servedFromFloat16Record(vector);
   return Buffer.from(served.buffer, served.byteOffset, served.byteLength).toString("base64");
 }
 
