@@ -86,7 +86,8 @@ sglang_command() {
     --is-embedding
     # bf16, never fp16: fp16 overflows to NaN on some inputs for this model.
     --dtype "$DTYPE")
-  # fp8: linear weights quantised at load; activations and KV stay bf16.
+  # fp8: linear layers in FP8 (weights quantised at load, activations scaled on the
+  # fly); norms, attention and the KV cache stay bf16.
   [[ -n "${QUANTIZATION:-}" ]] && command+=(--quantization "$QUANTIZATION")
   command+=(--context-length "$CONTEXT_LENGTH"
     # Qwen3-Embedding's config does not declare Matryoshka support, so SGLang rejects

@@ -51,7 +51,18 @@ HERE = Path(__file__).resolve().parent
 GPU_WORKER = HERE.parent
 END_OF_TEXT_ID = 151_643  # Qwen3's <|endoftext|>, the token Qwen3-Embedding pools on
 REFERENCE = "sglang-bf16"
-COLUMNS = ["profile", "engine", "batch", "requests", "tokens", "tokens/s", "p50 ms", "p99 ms", "cos mean", "cos min"]
+COLUMNS = [
+    "profile",
+    "engine",
+    "batch",
+    "requests",
+    "tokens",
+    "tokens/s",
+    "p50 ms",
+    "p99 ms",
+    "cos mean",
+    "cos min",
+]
 
 
 def read_key_values(path: Path) -> dict[str, str]:
@@ -77,7 +88,9 @@ def engine_installed(profile: dict[str, str]) -> bool:
         return shutil.which("vllm") is not None
     if engine == "llamacpp":
         binary = profile.get("LLAMA_SERVER_BIN", "")
-        return (binary != "" and os.access(binary, os.X_OK)) or shutil.which("llama-server") is not None
+        return (binary != "" and os.access(binary, os.X_OK)) or shutil.which(
+            "llama-server"
+        ) is not None
     return False
 
 
@@ -86,8 +99,13 @@ def device_line() -> str:
     smi = os.environ.get("GPU_CHECK_NVIDIA_SMI") or shutil.which("nvidia-smi")
     if smi and os.access(smi, os.X_OK):
         try:
-            out = subprocess.run([smi, "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"],
-                                 capture_output=True, text=True, timeout=20, check=True).stdout.strip()
+            out = subprocess.run(
+                [smi, "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+                check=True,
+            ).stdout.strip()
             if out:
                 return f"device: {' | '.join(out.splitlines())}"
         except (subprocess.SubprocessError, OSError):
@@ -96,7 +114,9 @@ def device_line() -> str:
 
 
 def load_texts(path: Path, limit: int | None) -> list[dict[str, Any]]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     return rows[:limit] if limit else rows
 
 
@@ -108,8 +128,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def post_json(url: str, body: Any, key: str, timeout: float) -> tuple[Any, dict[str, str]]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     if key:
         request.add_header("Authorization", f"Bearer {key}")
     with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -145,7 +169,9 @@ class Server:
             return list(texts)
         prepared = []
         for text in texts:
-            answer, _ = post_json(f"{self.url}/tokenize", {"content": text, "add_special": False}, self.key, 60)
+            answer, _ = post_json(
+                f"{self.url}/tokenize", {"content": text, "add_special": False}, self.key, 60
+            )
             prepared.append([*answer["tokens"], END_OF_TEXT_ID])
         return prepared
 
@@ -164,16 +190,30 @@ class Row:
     cos_min: float | None = None
 
     def cells(self) -> list[str]:
-        cos = ["-", "-"] if self.cos_mean is None or self.cos_min is None else [f"{self.cos_mean:.4f}", f"{self.cos_min:.4f}"]
-        return [self.profile, self.engine, str(self.batch), str(self.requests), str(self.tokens),
-                f"{self.tokens_per_s:.0f}", f"{self.p50_ms:.1f}", f"{self.p99_ms:.1f}", *cos]
+        cos = (
+            ["-", "-"]
+            if self.cos_mean is None or self.cos_min is None
+            else [f"{self.cos_mean:.4f}", f"{self.cos_min:.4f}"]
+        )
+        return [
+            self.profile,
+            self.engine,
+            str(self.batch),
+            str(self.requests),
+            str(self.tokens),
+            f"{self.tokens_per_s:.0f}",
+            f"{self.p50_ms:.1f}",
+            f"{self.p99_ms:.1f}",
+            *cos,
+        ]
 
 
-def measure(server: Server, inputs: list[Any], batch: int, concurrency: int, deadline: float,
-            keep: bool) -> tuple[Row, list[list[float]] | None]:
+def measure(
+    server: Server, inputs: list[Any], batch: int, concurrency: int, deadline: float, keep: bool
+) -> tuple[Row, list[list[float]] | None]:
     """Embeds `inputs` in requests of `batch`, `concurrency` in flight, until done or the
     deadline (at least one request); keeps the vectors when asked and all were embedded."""
-    chunks = [inputs[i:i + batch] for i in range(0, len(inputs), batch)]
+    chunks = [inputs[i : i + batch] for i in range(0, len(inputs), batch)]
     results: list[tuple[list[list[float]], int, float] | None] = [None] * len(chunks)
     start = time.perf_counter()
 
@@ -188,8 +228,16 @@ def measure(server: Server, inputs: list[Any], batch: int, concurrency: int, dea
     done = [r for r in results if r is not None]
     tokens = sum(r[1] for r in done)
     latencies = [r[2] * 1000 for r in done]
-    row = Row(server.name, server.engine, batch, len(done), tokens, tokens / wall if wall > 0 else 0.0,
-              percentile(latencies, 50), percentile(latencies, 99))
+    row = Row(
+        server.name,
+        server.engine,
+        batch,
+        len(done),
+        tokens,
+        tokens / wall if wall > 0 else 0.0,
+        percentile(latencies, 50),
+        percentile(latencies, 99),
+    )
     complete = len(done) == len(chunks)
     vectors = [v for r in results if r is not None for v in r[0]] if keep and complete else None
     return row, vectors
@@ -207,14 +255,28 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_profile(name: str, profile: dict[str, str], deadline: float, say: Any) -> tuple[subprocess.Popen[bytes], Server] | None:
+def start_profile(
+    name: str, profile: dict[str, str], deadline: float, say: Any
+) -> tuple[subprocess.Popen[bytes], Server] | None:
     """Starts launch.sh for a profile (its own process group); waits for /ready."""
     port, health = free_port(), free_port()
     key = os.urandom(18).hex()
-    env = dict(os.environ, GPU_PROFILE=name, IMAGE_ENGINE="", PORT=str(port), PORT_HEALTH=str(health),
-               WORKER_AUTH="api-key", SGLANG_API_KEY=key)
-    process = subprocess.Popen(["bash", str(GPU_WORKER / "launch.sh")], env=env, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(
+        os.environ,
+        GPU_PROFILE=name,
+        IMAGE_ENGINE="",
+        PORT=str(port),
+        PORT_HEALTH=str(health),
+        WORKER_AUTH="api-key",
+        SGLANG_API_KEY=key,
+    )
+    process = subprocess.Popen(
+        ["bash", str(GPU_WORKER / "launch.sh")],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     while time.monotonic() < deadline:
         if process.poll() is not None:
             say(f"{name}: the engine exited with {process.returncode} before it was ready")
@@ -222,7 +284,13 @@ def start_profile(name: str, profile: dict[str, str], deadline: float, say: Any)
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{health}/ready", timeout=5) as answer:
                 if answer.status == 200:
-                    return process, Server(name, profile["ENGINE"], f"http://127.0.0.1:{port}", key, profile["SERVED_MODEL_NAME"])
+                    return process, Server(
+                        name,
+                        profile["ENGINE"],
+                        f"http://127.0.0.1:{port}",
+                        key,
+                        profile["SERVED_MODEL_NAME"],
+                    )
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(2)
@@ -243,8 +311,13 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             pass
 
 
-def check(server: Server, texts: list[str], args: argparse.Namespace, deadline: float,
-          reference: list[list[float]] | None) -> tuple[list[Row], list[list[float]] | None]:
+def check(
+    server: Server,
+    texts: list[str],
+    args: argparse.Namespace,
+    deadline: float,
+    reference: list[list[float]] | None,
+) -> tuple[list[Row], list[list[float]] | None]:
     """Every batch size in its share of the time left; the largest embeds every text."""
     inputs = server.prepare(texts)
     rows: list[Row] = []
@@ -253,7 +326,14 @@ def check(server: Server, texts: list[str], args: argparse.Namespace, deadline: 
     for i, batch in enumerate(sizes):
         last = i == len(sizes) - 1
         share = (deadline - time.monotonic()) / (len(sizes) - i)
-        row, got = measure(server, inputs, batch, args.concurrency, deadline if last else time.monotonic() + share, keep=last)
+        row, got = measure(
+            server,
+            inputs,
+            batch,
+            args.concurrency,
+            deadline if last else time.monotonic() + share,
+            keep=last,
+        )
         if got is not None:
             vectors = got
             if reference is not None and len(reference) == len(got):
@@ -267,24 +347,51 @@ def render(rows: list[Row]) -> list[str]:
     """The one table, as aligned text lines (header, rule, rows)."""
     table = [COLUMNS] + [r.cells() for r in rows]
     widths = [max(len(line[c]) for line in table) for c in range(len(COLUMNS))]
-    lines = [" | ".join(cell.ljust(widths[c]) for c, cell in enumerate(line)).rstrip() for line in table]
+    lines = [
+        " | ".join(cell.ljust(widths[c]) for c, cell in enumerate(line)).rstrip() for line in table
+    ]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return lines
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profiles", default="", help="comma-separated profile names (default: every installed one)")
-    parser.add_argument("--endpoint", action="append", default=[], metavar="NAME=URL",
-                        help="measure a running server instead of starting one (repeatable)")
-    parser.add_argument("--api-key", default=os.environ.get("GPU_CHECK_API_KEY", ""), help="Bearer key for --endpoint servers")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--profiles",
+        default="",
+        help="comma-separated profile names (default: every installed one)",
+    )
+    parser.add_argument(
+        "--endpoint",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="measure a running server instead of starting one (repeatable)",
+    )
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("GPU_CHECK_API_KEY", ""),
+        help="Bearer key for --endpoint servers",
+    )
     parser.add_argument("--texts", default=str(HERE / "texts.jsonl"))
-    parser.add_argument("--batch-sizes", default="1,8,32,128", help="inputs per request, comma-separated")
+    parser.add_argument(
+        "--batch-sizes", default="1,8,32,128", help="inputs per request, comma-separated"
+    )
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight")
-    parser.add_argument("--budget-s", type=float, default=110.0, help="seconds per profile, start-up included")
-    parser.add_argument("--total-budget-s", type=float, default=470.0, help="seconds for the whole run")
+    parser.add_argument(
+        "--budget-s", type=float, default=110.0, help="seconds per profile, start-up included"
+    )
+    parser.add_argument(
+        "--total-budget-s", type=float, default=470.0, help="seconds for the whole run"
+    )
     parser.add_argument("--limit", type=int, default=None, help="first N texts only")
-    parser.add_argument("--dry-run", action="store_true", help="few texts (default 24) and batch sizes 1,8: checks the script")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="few texts (default 24) and batch sizes 1,8: checks the script",
+    )
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args(argv)
     try:
@@ -315,7 +422,9 @@ def main(argv: list[str]) -> int:
     say(device_line())
     texts_rows = load_texts(Path(args.texts), args.limit)
     texts = [r["text"] for r in texts_rows]
-    say(f"texts: {len(texts)} from {args.texts}; batch sizes {args.batch_sizes}; {args.concurrency} requests in flight")
+    say(
+        f"texts: {len(texts)} from {args.texts}; batch sizes {args.batch_sizes}; {args.concurrency} requests in flight"
+    )
 
     rows: list[Row] = []
     reference: list[list[float]] | None = None
@@ -328,8 +437,13 @@ def main(argv: list[str]) -> int:
         for spec in specs:
             name, url = spec.split("=", 1)
             profile = known.get(name, {})
-            server = Server(name, profile.get("ENGINE", "sglang"), url.rstrip("/"), args.api_key,
-                            profile.get("SERVED_MODEL_NAME", "Qwen/Qwen3-Embedding-4B"))
+            server = Server(
+                name,
+                profile.get("ENGINE", "sglang"),
+                url.rstrip("/"),
+                args.api_key,
+                profile.get("SERVED_MODEL_NAME", "Qwen/Qwen3-Embedding-4B"),
+            )
             deadline = min(total_deadline, time.monotonic() + args.budget_s)
             got_rows, vectors = check(server, texts, args, deadline, reference)
             rows += got_rows
@@ -338,7 +452,9 @@ def main(argv: list[str]) -> int:
             notes += [f"{name}: {n}" for n in sorted(server.notes)]
     else:
         if os.environ.get("CI"):
-            say("refusing to start engines in CI (CI is set): this check runs on a GPU machine, by hand")
+            say(
+                "refusing to start engines in CI (CI is set): this check runs on a GPU machine, by hand"
+            )
             return 2
         wanted = [p for p in args.profiles.split(",") if p] or list(known)
         unknown = [p for p in wanted if p not in known]
@@ -347,7 +463,9 @@ def main(argv: list[str]) -> int:
             return 64
         # The reference first, so every other profile can be compared with it.
         wanted.sort(key=lambda p: p != REFERENCE)
-        say("weights: each profile's real checkpoint (MODEL_ID@MODEL_REVISION) from HF_HOME, never random")
+        say(
+            "weights: each profile's real checkpoint (MODEL_ID@MODEL_REVISION) from HF_HOME, never random"
+        )
         for name in wanted:
             profile = known[name]
             if not engine_installed(profile):
@@ -362,7 +480,9 @@ def main(argv: list[str]) -> int:
                 continue
             process, server = started_profile
             try:
-                got_rows, vectors = check(server, texts, args, deadline, reference if name != REFERENCE else None)
+                got_rows, vectors = check(
+                    server, texts, args, deadline, reference if name != REFERENCE else None
+                )
             finally:
                 stop(process)
             rows += got_rows
@@ -378,7 +498,11 @@ def main(argv: list[str]) -> int:
     say(f"took {time.monotonic() - started:.1f} s")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
-            json.dump({"device": device_line(), "rows": [r.__dict__ for r in rows], "notes": notes}, out, indent=2)
+            json.dump(
+                {"device": device_line(), "rows": [r.__dict__ for r in rows], "notes": notes},
+                out,
+                indent=2,
+            )
     return 0 if rows else 1
 
 

@@ -21,7 +21,17 @@ import random
 from pathlib import Path
 
 SEED = 20261129
-COUNTS = {"en": 200, "de": 100, "fr": 100, "es": 100, "zh": 100, "ja": 100, "ru": 100, "ar": 100, "code": 100}
+COUNTS = {
+    "en": 200,
+    "de": 100,
+    "fr": 100,
+    "es": 100,
+    "zh": 100,
+    "ja": 100,
+    "ru": 100,
+    "ar": 100,
+    "code": 100,
+}
 
 SENTENCES: dict[str, list[str]] = {
     "en": [
@@ -148,11 +158,11 @@ CODE_SNIPPETS: list[str] = [
     "const retry = async (fn, n = 3) => {\n  try { return await fn(); }\n  catch (e) { if (n <= 1) throw e; return retry(fn, n - 1); }\n};\n",
     "class Cache:\n    def __init__(self, size):\n        self.size = size\n        self.items = {}\n",
     "func Sum(xs []int) int {\n\ttotal := 0\n\tfor _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total\n}\n",
-    "#!/usr/bin/env bash\nset -euo pipefail\nfor f in *.log; do gzip \"$f\"; done\n",
+    '#!/usr/bin/env bash\nset -euo pipefail\nfor f in *.log; do gzip "$f"; done\n',
     "public int Clamp(int v, int lo, int hi) => Math.Max(lo, Math.Min(hi, v));\n",
-    "<ul class=\"menu\">\n  <li><a href=\"/docs\">Docs</a></li>\n  <li><a href=\"/blog\">Blog</a></li>\n</ul>\n",
-    "with open(path, encoding=\"utf-8\") as f:\n    rows = [line.split(\",\") for line in f]\n",
-    "export function slugify(s: string): string {\n  return s.toLowerCase().replace(/[^a-z0-9]+/g, \"-\");\n}\n",
+    '<ul class="menu">\n  <li><a href="/docs">Docs</a></li>\n  <li><a href="/blog">Blog</a></li>\n</ul>\n',
+    'with open(path, encoding="utf-8") as f:\n    rows = [line.split(",") for line in f]\n',
+    'export function slugify(s: string): string {\n  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-");\n}\n',
 ]
 
 # Length classes: (share of texts, min units, max units). A unit is a sentence (or a
@@ -175,8 +185,11 @@ def make_text(rng: random.Random, lang: str, units: int, tiny: bool) -> str:
         return short_clause(rng, picked[0])
     joiner = "\n" if lang == "code" else ("" if lang in ("zh", "ja") else " ")
     # A number per text keeps texts distinct without changing their language.
-    return f"{joiner.join(picked).strip()} ({rng.randint(1, 9999)})" if lang != "code" else (
-        f"# snippet {rng.randint(1, 9999)}\n" + joiner.join(picked))
+    return (
+        f"{joiner.join(picked).strip()} ({rng.randint(1, 9999)})"
+        if lang != "code"
+        else (f"# snippet {rng.randint(1, 9999)}\n" + joiner.join(picked))
+    )
 
 
 def build() -> list[dict[str, object]]:
@@ -206,7 +219,9 @@ def build() -> list[dict[str, object]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", default=str(Path(__file__).with_name("texts.jsonl")))
     args = parser.parse_args()
     with open(args.out, "w", encoding="utf-8", newline="\n") as out:

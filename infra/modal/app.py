@@ -65,7 +65,9 @@ STARTUP_TIMEOUT_S = 900
 app = modal.App(f"qwen3-embedding-worker-{PROFILE_NAME}")
 
 image = (
-    modal.Image.from_dockerfile(str(GPU_WORKER_DIR / PROFILE["DOCKERFILE"]), context_dir=str(GPU_WORKER_DIR))
+    modal.Image.from_dockerfile(
+        str(GPU_WORKER_DIR / PROFILE["DOCKERFILE"]), context_dir=str(GPU_WORKER_DIR)
+    )
     .env({"GPU_PROFILE": PROFILE_NAME})
     .entrypoint([])  # Modal starts the process itself; serve() runs launch.sh
 )
@@ -84,7 +86,9 @@ def download_weights() -> None:
 
     os.environ["HF_HOME"] = WORKER["HF_HOME"]
     pattern = PROFILE.get("WEIGHTS_PATTERN") or None
-    path = snapshot_download(PROFILE["MODEL_ID"], revision=PROFILE["MODEL_REVISION"], allow_patterns=pattern)
+    path = snapshot_download(
+        PROFILE["MODEL_ID"], revision=PROFILE["MODEL_REVISION"], allow_patterns=pattern
+    )
     weights.commit()
     print(f"weights at {path}")
 

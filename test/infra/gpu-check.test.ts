@@ -37,7 +37,17 @@ describe("gpu-worker/bench/texts.jsonl", () => {
   it("mixes nine languages in fixed counts, each text in its own script", () => {
     const counts: Record<string, number> = {};
     for (const row of rows) counts[row.lang] = (counts[row.lang] ?? 0) + 1;
-    expect(counts).toEqual({ en: 200, de: 100, fr: 100, es: 100, zh: 100, ja: 100, ru: 100, ar: 100, code: 100 });
+    expect(counts).toEqual({
+      en: 200,
+      de: 100,
+      fr: 100,
+      es: 100,
+      zh: 100,
+      ja: 100,
+      ru: 100,
+      ar: 100,
+      code: 100,
+    });
     const script: Record<string, RegExp> = {
       zh: /^[\p{Script=Han}，。、\d ()]+$/u,
       ja: /[\p{Script=Hiragana}\p{Script=Katakana}]/u,
@@ -93,7 +103,14 @@ describe("gpu-worker/bench/gpu_check.py", () => {
   it("explains itself and refuses bad arguments", () => {
     const help = check(["--help"]);
     expect(help.status).toBe(0);
-    for (const flag of ["--profiles", "--endpoint", "--dry-run", "--batch-sizes", "--budget-s", "--total-budget-s"]) {
+    for (const flag of [
+      "--profiles",
+      "--endpoint",
+      "--dry-run",
+      "--batch-sizes",
+      "--budget-s",
+      "--total-budget-s",
+    ]) {
       expect(help.stdout).toContain(flag);
     }
     const sizes = check(["--batch-sizes", "8,x"]);
@@ -107,7 +124,9 @@ describe("gpu-worker/bench/gpu_check.py", () => {
   it("never starts engines in CI, and says when there is no GPU", () => {
     const ci = check([], { CI: "true" });
     expect(ci.status).toBe(2);
-    expect(ci.stdout.split("\n")[0]).toBe("device: NO GPU (no working nvidia-smi): CPU only; figures are not a GPU's");
+    expect(ci.stdout.split("\n")[0]).toBe(
+      "device: NO GPU (no working nvidia-smi): CPU only; figures are not a GPU's",
+    );
     expect(ci.stdout).toContain("refusing to start engines in CI (CI is set)");
     const unknown = check(["--profiles", "sglang-int2"]);
     expect(unknown.status).toBe(64);
@@ -117,12 +136,23 @@ describe("gpu-worker/bench/gpu_check.py", () => {
   /** The script as a child process that does not block this event loop (the stand-in runs in it). */
   const checkAsync = (args: string[]) =>
     new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      execFile("python3", ["gpu-worker/bench/gpu_check.py", ...args], { cwd: REPO, env: { ...process.env, ...PY, CI: "" }, timeout: 60_000 },
-        (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+      execFile(
+        "python3",
+        ["gpu-worker/bench/gpu_check.py", ...args],
+        { cwd: REPO, env: { ...process.env, ...PY, CI: "" }, timeout: 60_000 },
+        (error, stdout, stderr) =>
+          resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
     });
 
   it("prints one table in dry-run against the stand-in, exact where the numbers are", async () => {
-    const result = await checkAsync(["--dry-run", "--endpoint", `other=${standin.url}`, "--endpoint", `sglang-bf16=${standin.url}`]);
+    const result = await checkAsync([
+      "--dry-run",
+      "--endpoint",
+      `other=${standin.url}`,
+      "--endpoint",
+      `sglang-bf16=${standin.url}`,
+    ]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const lines = result.stdout.split("\n").filter((l) => l !== "");
@@ -135,7 +165,18 @@ describe("gpu-worker/bench/gpu_check.py", () => {
       "cos: against sglang-bf16",
     ]);
     const cells = lines.slice(4, 10).map((line) => line.split("|").map((c) => c.trim()));
-    expect(cells[0]).toEqual(["profile", "engine", "batch", "requests", "tokens", "tokens/s", "p50 ms", "p99 ms", "cos mean", "cos min"]);
+    expect(cells[0]).toEqual([
+      "profile",
+      "engine",
+      "batch",
+      "requests",
+      "tokens",
+      "tokens/s",
+      "p50 ms",
+      "p99 ms",
+      "cos mean",
+      "cos min",
+    ]);
     expect(lines[5]).toMatch(/^-+(-\+-+)+$/);
     // The reference runs first; the other is compared with it on the batch that embeds all.
     expect(cells.slice(2).map((c) => [c[0], c[1], c[2], c[3], c[4], c[8], c[9]])).toEqual([

@@ -7,7 +7,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { k8sDoc, need, profileEnv, profileNames, readRepoFile, repoPath, run, workerEnv } from "./repo-files";
+import {
+  k8sDoc,
+  need,
+  profileEnv,
+  profileNames,
+  readRepoFile,
+  repoPath,
+  run,
+  workerEnv,
+} from "./repo-files";
 
 const PROFILES = ["llamacpp-q4km", "sglang-bf16", "sglang-fp8", "vllm-gptq-int4"];
 const API_KEY = "profile-test-key-0123456789abcdef";
@@ -29,80 +38,147 @@ function printArgs(profile: string | undefined, extra: Record<string, string | u
     GPU_PROFILE: profile,
     ...extra,
   });
-  return { status: result.status, stderr: result.stderr, lines: result.stdout.split("\n").filter((l) => l !== "") };
+  return {
+    status: result.status,
+    stderr: result.stderr,
+    lines: result.stdout.split("\n").filter((l) => l !== ""),
+  };
 }
 
 const SGLANG_COMMON = [
-  "--served-model-name", "Qwen/Qwen3-Embedding-4B",
-  "--host", "0.0.0.0",
-  "--port", "8000",
+  "--served-model-name",
+  "Qwen/Qwen3-Embedding-4B",
+  "--host",
+  "0.0.0.0",
+  "--port",
+  "8000",
   "--is-embedding",
-  "--dtype", "bfloat16",
+  "--dtype",
+  "bfloat16",
 ];
 const SGLANG_TAIL = [
-  "--context-length", "32768",
-  "--json-model-override-args", '{"is_matryoshka": true}',
+  "--context-length",
+  "32768",
+  "--json-model-override-args",
+  '{"is_matryoshka": true}',
   "--enable-metrics",
-  "--mem-fraction-static", "0.80",
-  "--max-running-requests", "512",
-  "--chunked-prefill-size", "16384",
-  "--max-prefill-tokens", "16384",
-  "--api-key", "<redacted>",
+  "--mem-fraction-static",
+  "0.80",
+  "--max-running-requests",
+  "512",
+  "--chunked-prefill-size",
+  "16384",
+  "--max-prefill-tokens",
+  "16384",
+  "--api-key",
+  "<redacted>",
 ];
 
 /** The exact command line of every profile (ports from worker.env, key redacted). */
 const EXPECTED_COMMANDS: Record<string, string[]> = {
   "sglang-bf16": [
-    "python3", "-m", "sglang.launch_server",
-    "--model-path", "Qwen/Qwen3-Embedding-4B", "--revision", "main",
+    "python3",
+    "-m",
+    "sglang.launch_server",
+    "--model-path",
+    "Qwen/Qwen3-Embedding-4B",
+    "--revision",
+    "main",
     ...SGLANG_COMMON,
     ...SGLANG_TAIL,
   ],
   "sglang-fp8": [
-    "python3", "-m", "sglang.launch_server",
-    "--model-path", "Qwen/Qwen3-Embedding-4B", "--revision", "main",
+    "python3",
+    "-m",
+    "sglang.launch_server",
+    "--model-path",
+    "Qwen/Qwen3-Embedding-4B",
+    "--revision",
+    "main",
     ...SGLANG_COMMON,
-    "--quantization", "fp8",
+    "--quantization",
+    "fp8",
     ...SGLANG_TAIL,
   ],
   "vllm-gptq-int4": [
-    "vllm", "serve", "boboliu/Qwen3-Embedding-4B-W4A16-G128", "--revision", "main",
-    "--served-model-name", "Qwen/Qwen3-Embedding-4B",
-    "--host", "0.0.0.0",
-    "--port", "8000",
-    "--runner", "pooling",
-    "--dtype", "bfloat16",
-    "--max-model-len", "8192",
-    "--hf-overrides", '{"is_matryoshka": true}',
-    "--gpu-memory-utilization", "0.85",
-    "--max-num-batched-tokens", "8192",
-    "--max-num-seqs", "256",
-    "--api-key", "<redacted>",
+    "vllm",
+    "serve",
+    "boboliu/Qwen3-Embedding-4B-W4A16-G128",
+    "--revision",
+    "main",
+    "--served-model-name",
+    "Qwen/Qwen3-Embedding-4B",
+    "--host",
+    "0.0.0.0",
+    "--port",
+    "8000",
+    "--runner",
+    "pooling",
+    "--dtype",
+    "bfloat16",
+    "--max-model-len",
+    "8192",
+    "--hf-overrides",
+    '{"is_matryoshka": true}',
+    "--gpu-memory-utilization",
+    "0.85",
+    "--max-num-batched-tokens",
+    "8192",
+    "--max-num-seqs",
+    "256",
+    "--api-key",
+    "<redacted>",
   ],
   "llamacpp-q4km": [
     "/app/llama-server",
-    "--model", "/models/huggingface/hub/models--Qwen--Qwen3-Embedding-4B-GGUF/snapshots/<main>/*Q4_K_M.gguf",
-    "--alias", "Qwen/Qwen3-Embedding-4B",
-    "--host", "0.0.0.0",
-    "--port", "8000",
+    "--model",
+    "/models/huggingface/hub/models--Qwen--Qwen3-Embedding-4B-GGUF/snapshots/<main>/*Q4_K_M.gguf",
+    "--alias",
+    "Qwen/Qwen3-Embedding-4B",
+    "--host",
+    "0.0.0.0",
+    "--port",
+    "8000",
     "--embedding",
-    "--pooling", "last",
-    "--n-gpu-layers", "999",
-    "--ctx-size", "32768",
-    "--parallel", "4",
-    "--batch-size", "8192",
-    "--ubatch-size", "8192",
-    "--flash-attn", "on",
+    "--pooling",
+    "last",
+    "--n-gpu-layers",
+    "999",
+    "--ctx-size",
+    "32768",
+    "--parallel",
+    "4",
+    "--batch-size",
+    "8192",
+    "--ubatch-size",
+    "8192",
+    "--flash-attn",
+    "on",
     "--metrics",
-    "--api-key", "<redacted>",
+    "--api-key",
+    "<redacted>",
   ],
 };
 
 const REQUIRED_KEYS = [
-  "ENGINE", "DOCKERFILE", "ENGINE_IMAGE", "MIN_CUDA_VERSION", "MODEL_ID", "MODEL_REVISION",
-  "WEIGHTS_PATTERN", "SERVED_MODEL_NAME", "EDGE_MODEL_REVISION", "EDGE_GPU_BATCH_MAX_TOKENS",
-  "EDGE_GPU_CONTEXT_LENGTH", "GPU_MEMORY_GB", "WEIGHTS_GB", "RUNPOD_GPU_POOLS",
-  "RUNPOD_GPU_TYPES", "MODAL_GPUS", "K8S_GPU_PRODUCTS", "QUEUE_METRIC",
+  "ENGINE",
+  "DOCKERFILE",
+  "ENGINE_IMAGE",
+  "MIN_CUDA_VERSION",
+  "MODEL_ID",
+  "MODEL_REVISION",
+  "WEIGHTS_PATTERN",
+  "SERVED_MODEL_NAME",
+  "EDGE_MODEL_REVISION",
+  "EDGE_GPU_BATCH_MAX_TOKENS",
+  "EDGE_GPU_CONTEXT_LENGTH",
+  "GPU_MEMORY_GB",
+  "WEIGHTS_GB",
+  "RUNPOD_GPU_POOLS",
+  "RUNPOD_GPU_TYPES",
+  "MODAL_GPUS",
+  "K8S_GPU_PRODUCTS",
+  "QUEUE_METRIC",
 ];
 
 describe("the profiles", () => {
@@ -134,7 +210,11 @@ describe("the profiles", () => {
     ]);
     for (const name of PROFILES) {
       const p = profileEnv(name);
-      expect(need(p, "EDGE_MODEL_REVISION").startsWith(`${need(p, "MODEL_ID")}@${need(p, "MODEL_REVISION")}`)).toBe(true);
+      expect(
+        need(p, "EDGE_MODEL_REVISION").startsWith(
+          `${need(p, "MODEL_ID")}@${need(p, "MODEL_REVISION")}`,
+        ),
+      ).toBe(true);
     }
   });
 
@@ -181,8 +261,13 @@ describe("each profile's Dockerfile", () => {
     for (const name of PROFILES) {
       const p = profileEnv(name);
       const dockerfile = readRepoFile("gpu-worker", need(p, "DOCKERFILE"));
-      expect([...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]), name).toEqual([p.ENGINE_IMAGE]);
-      expect(dockerfile, name).toMatch(new RegExp(`^ENV GPU_PROFILE=\\$\\{GPU_PROFILE\\} IMAGE_ENGINE=${p.ENGINE}$`, "m"));
+      expect(
+        [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]),
+        name,
+      ).toEqual([p.ENGINE_IMAGE]);
+      expect(dockerfile, name).toMatch(
+        new RegExp(`^ENV GPU_PROFILE=\\$\\{GPU_PROFILE\\} IMAGE_ENGINE=${p.ENGINE}$`, "m"),
+      );
       const defaultProfile = dockerfile.match(/^ARG GPU_PROFILE=(\S+)$/m)?.[1];
       expect(profileEnv(defaultProfile!).ENGINE, name).toBe(p.ENGINE);
       expect(dockerfile).toMatch(/^COPY profiles\/ \.\/profiles\/$/m);
@@ -212,7 +297,9 @@ describe("launch.sh per profile", () => {
     expect(printArgs("../worker").status).toBe(64);
     const wrong = printArgs("vllm-gptq-int4", { IMAGE_ENGINE: "sglang" });
     expect(wrong.status).toBe(64);
-    expect(wrong.stderr).toContain("profile vllm-gptq-int4 needs the vllm image, this is the sglang image");
+    expect(wrong.stderr).toContain(
+      "profile vllm-gptq-int4 needs the vllm image, this is the sglang image",
+    );
     expect(printArgs("vllm-gptq-int4", { IMAGE_ENGINE: "vllm" }).status).toBe(0);
   });
 
@@ -229,9 +316,20 @@ describe("launch.sh per profile", () => {
       }
       const { status, lines } = printArgs("llamacpp-q4km", { HF_HOME: home });
       expect(status).toBe(0);
-      expect(lines.slice(0, 3)).toEqual(["/app/llama-server", "--model", path.join(snapshot, "Qwen3-Embedding-4B-Q4_K_M.gguf")]);
-      const local = printArgs("llamacpp-q4km", { MODEL_DIR: snapshot, MODEL_FILE: "Qwen3-Embedding-4B-Q8_0.gguf" });
-      expect(local.lines.slice(0, 3)).toEqual(["/app/llama-server", "--model", path.join(snapshot, "Qwen3-Embedding-4B-Q8_0.gguf")]);
+      expect(lines.slice(0, 3)).toEqual([
+        "/app/llama-server",
+        "--model",
+        path.join(snapshot, "Qwen3-Embedding-4B-Q4_K_M.gguf"),
+      ]);
+      const local = printArgs("llamacpp-q4km", {
+        MODEL_DIR: snapshot,
+        MODEL_FILE: "Qwen3-Embedding-4B-Q8_0.gguf",
+      });
+      expect(local.lines.slice(0, 3)).toEqual([
+        "/app/llama-server",
+        "--model",
+        path.join(snapshot, "Qwen3-Embedding-4B-Q8_0.gguf"),
+      ]);
       expect(printArgs("llamacpp-q4km", { MODEL_DIR: snapshot }).status).toBe(64);
     } finally {
       rmSync(home, { recursive: true, force: true });
@@ -273,7 +371,9 @@ describe("deploys select a profile by GPU_PROFILE", () => {
       expect(patch!.minCudaVersion).toBe(cuda);
       expect(profileEnv(name).MIN_CUDA_VERSION).toBe(cuda);
     }
-    const unknown = run("bash", [repoPath("infra", "runpod", "create-endpoint.sh"), "--dry-run"], { GPU_PROFILE: "nope" });
+    const unknown = run("bash", [repoPath("infra", "runpod", "create-endpoint.sh"), "--dry-run"], {
+      GPU_PROFILE: "nope",
+    });
     expect(unknown.status).toBe(64);
   });
 
@@ -289,7 +389,8 @@ describe("deploys select a profile by GPU_PROFILE", () => {
   it("Modal: every profile names cards Modal rents", () => {
     const modalGpus = new Set(["T4", "L4", "A10", "A100", "L40S", "H100", "H200", "B200"]);
     for (const name of PROFILES) {
-      for (const gpu of need(profileEnv(name), "MODAL_GPUS").split(",")) expect(modalGpus.has(gpu), `${name}: ${gpu}`).toBe(true);
+      for (const gpu of need(profileEnv(name), "MODAL_GPUS").split(","))
+        expect(modalGpus.has(gpu), `${name}: ${gpu}`).toBe(true);
     }
   });
 
@@ -299,16 +400,23 @@ describe("deploys select a profile by GPU_PROFILE", () => {
     expect(PROFILES).toContain(tag.replace(/^\d+\.\d+\.\d+-/, ""));
 
     const pod = k8sDoc("deployment.yaml", "Deployment").spec.template.spec;
-    const products = pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values;
-    const union = new Set(PROFILES.flatMap((name) => need(profileEnv(name), "K8S_GPU_PRODUCTS").split(",")));
+    const products =
+      pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]
+        .matchExpressions[0].values;
+    const union = new Set(
+      PROFILES.flatMap((name) => need(profileEnv(name), "K8S_GPU_PRODUCTS").split(",")),
+    );
     expect([...products].sort()).toEqual([...union].sort());
 
-    const queue = k8sDoc("scaledobject.yaml", "ScaledObject").spec.triggers.find((t: any) => t.name === "sglang-queue");
+    const queue = k8sDoc("scaledobject.yaml", "ScaledObject").spec.triggers.find(
+      (t: any) => t.name === "sglang-queue",
+    );
     expect(queue.metadata.query).toBe(
       'sum(sglang:num_queue_reqs{namespace="qwen3-embeddings"})' +
         ' or sum(vllm:num_requests_waiting{namespace="qwen3-embeddings"})' +
         ' or sum(llamacpp:requests_deferred{namespace="qwen3-embeddings"})',
     );
-    for (const name of PROFILES) expect(queue.metadata.query).toContain(`${need(profileEnv(name), "QUEUE_METRIC")}{`);
+    for (const name of PROFILES)
+      expect(queue.metadata.query).toContain(`${need(profileEnv(name), "QUEUE_METRIC")}{`);
   });
 });

@@ -168,7 +168,9 @@ describe("Modal app", () => {
   });
 
   it("runs the profile's image on its cards (L4 then A10), with proxy auth and the weights volume under HF_HOME", () => {
-    expect(app).toMatch(/modal\.Image\.from_dockerfile\(str\(GPU_WORKER_DIR \/ PROFILE\["DOCKERFILE"\]\)/);
+    expect(app).toMatch(
+      /modal\.Image\.from_dockerfile\(\s*str\(GPU_WORKER_DIR \/ PROFILE\["DOCKERFILE"\]\)/,
+    );
     expect(app).toContain('PROFILE_NAME = os.environ.get("GPU_PROFILE", WORKER["GPU_PROFILE"])');
     expect(app).toContain('.env({"GPU_PROFILE": PROFILE_NAME})');
     expect(app).toContain('GPU_TYPES = PROFILE["MODAL_GPUS"].split(",")');
@@ -207,12 +209,18 @@ describe("Kubernetes manifests", () => {
     expect(route.spec.rules[0].backendRefs[0].port).toBe(SGLANG_PORT);
     const pod = k8sDoc("weights-job.yaml", "Job").spec.template.spec;
     const job = pod.containers[0];
-    expect(Object.fromEntries(job.env.map((e: any) => [e.name, e.value]))).toEqual({ HF_HOME: need(env, "HF_HOME") });
+    const jobEnv = Object.fromEntries(job.env.map((e: any) => [e.name, e.value]));
+    expect(jobEnv).toEqual({ HF_HOME: need(env, "HF_HOME") });
     // The model comes from the profile baked into the worker image, copied out first.
     expect(pod.initContainers[0].image).toBe("qwen3-embedding-worker");
-    expect(pod.initContainers[0].command).toEqual(["sh", "-c", 'cp "/opt/gpu-worker/profiles/$GPU_PROFILE.env" /profile/profile.env']);
+    expect(pod.initContainers[0].command).toEqual([
+      "sh",
+      "-c",
+      'cp "/opt/gpu-worker/profiles/$GPU_PROFILE.env" /profile/profile.env',
+    ]);
     expect(job.command[2]).toContain('open("/profile/profile.env")');
-    for (const read of ['profile["MODEL_ID"]', 'profile["MODEL_REVISION"]', 'profile.get("WEIGHTS_PATTERN")']) {
+    const reads = ['profile["MODEL_ID"]', 'profile["MODEL_REVISION"]', 'profile.get("WEIGHTS_PATTERN")'];
+    for (const read of reads) {
       expect(job.command[2]).toContain(read);
     }
   });

@@ -52,7 +52,11 @@ async function standinVector(text: string): Promise<Float32Array> {
   const res = await fetch(`${standin.url}/v1/embeddings`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "Qwen/Qwen3-Embedding-4B", input: [text], encoding_format: "base64" }),
+    body: JSON.stringify({
+      model: "Qwen/Qwen3-Embedding-4B",
+      input: [text],
+      encoding_format: "base64",
+    }),
   });
   const body = (await res.json()) as { data: { embedding: string }[] };
   return decodeFloat32Base64(body.data[0]!.embedding)!;
@@ -67,7 +71,12 @@ async function expectedEnvelope(sent: string[]): Promise<unknown> {
   }
   let tokens = 0;
   for (const text of sent) tokens += await qwen3TokenCount(text);
-  return { object: "list", data, model: "Qwen3-Embedding-4B", usage: { prompt_tokens: tokens, total_tokens: tokens } };
+  return {
+    object: "list",
+    data,
+    model: "Qwen3-Embedding-4B",
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
 }
 
 /**
@@ -77,9 +86,15 @@ async function expectedEnvelope(sent: string[]): Promise<unknown> {
  */
 function pythonJsonDumps(value: Record<string, string | string[]>): string {
   const ascii = (s: string) =>
-    JSON.stringify(s).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  const item = (v: string | string[]) => (Array.isArray(v) ? `[${v.map(ascii).join(", ")}]` : ascii(v));
-  return `{${Object.entries(value).map(([k, v]) => `${ascii(k)}: ${item(v)}`).join(", ")}}`;
+    JSON.stringify(s).replace(
+      /[^\x20-\x7e]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+  const item = (v: string | string[]) =>
+    Array.isArray(v) ? `[${v.map(ascii).join(", ")}]` : ascii(v);
+  return `{${Object.entries(value)
+    .map(([k, v]) => `${ascii(k)}: ${item(v)}`)
+    .join(", ")}}`;
 }
 
 /** Open WebUI's request, byte for byte, as aiohttp sends it (its default headers included). */
@@ -113,7 +128,9 @@ const DOCUMENTS = [
 describe("Open WebUI (RAG_EMBEDDING_ENGINE=openai)", () => {
   it("the helper writes what Python's json.dumps writes", () => {
     // json.dumps({"input": ["é🚀\n"], "model": "m"}) in CPython 3.11:
-    expect(pythonJsonDumps({ input: ["é🚀\n"], model: "m" })).toBe('{"input": ["\\u00e9\\ud83d\\ude80\\n"], "model": "m"}');
+    expect(pythonJsonDumps({ input: ["é🚀\n"], model: "m" })).toBe(
+      '{"input": ["\\u00e9\\ud83d\\ude80\\n"], "model": "m"}',
+    );
   });
 
   it("embeds a batch of document chunks with the forwarded-user headers: 200 and the whole answer", async () => {
@@ -138,19 +155,28 @@ describe("Open WebUI (RAG_EMBEDDING_ENGINE=openai)", () => {
   });
 
   it("sends queries as Qwen3 queries with RAG_EMBEDDING_PREFIX_FIELD_NAME=instruction", async () => {
-    const instruction = "Given a web search query, retrieve relevant passages that answer the query";
+    const instruction =
+      "Given a web search query, retrieve relevant passages that answer the query";
     const query = "Wann kamen die Grüße?";
     const body = pythonJsonDumps({ input: [query], model: "Qwen3-Embedding-4B", instruction });
     const res = await fetch(`${edge.url}/v1/embeddings`, openWebUiRequest(body, true));
     expect(res.status).toBe(200);
     // The model sees `Instruct: {instruction}\nQuery:{text}` (no space after "Query:").
-    expect(await res.json()).toEqual(await expectedEnvelope([`Instruct: ${instruction}\nQuery:${query}`]));
+    expect(await res.json()).toEqual(
+      await expectedEnvelope([`Instruct: ${instruction}\nQuery:${query}`]),
+    );
   });
 
   it("answers a wrong key with OpenAI's envelope, which Open WebUI logs and skips", async () => {
     const body = pythonJsonDumps({ input: ["x"], model: "Qwen3-Embedding-4B" });
     const init = openWebUiRequest(body, true);
-    const res = await fetch(`${edge.url}/v1/embeddings`, { ...init, headers: { ...(init.headers as Record<string, string>), Authorization: "Bearer sk-not-a-key" } });
+    const res = await fetch(`${edge.url}/v1/embeddings`, {
+      ...init,
+      headers: {
+        ...(init.headers as Record<string, string>),
+        Authorization: "Bearer sk-not-a-key",
+      },
+    });
     expect(res.status).toBe(401);
     const error = ((await res.json()) as { error: Record<string, unknown> }).error;
     expect(Object.keys(error).sort()).toEqual(["code", "message", "param", "type"]);
@@ -169,10 +195,18 @@ describe("AnythingLLM (EMBEDDING_ENGINE=generic-openai)", () => {
         return fetch(url, init);
       },
     });
-    const result = await client.embeddings.create({ model: "Qwen3-Embedding-4B", input: DOCUMENTS });
-    expect(sent).toEqual([{ model: "Qwen3-Embedding-4B", input: DOCUMENTS, encoding_format: "base64" }]);
+    const result = await client.embeddings.create({
+      model: "Qwen3-Embedding-4B",
+      input: DOCUMENTS,
+    });
+    expect(sent).toEqual([
+      { model: "Qwen3-Embedding-4B", input: DOCUMENTS, encoding_format: "base64" },
+    ]);
     // AnythingLLM keeps `data[i].embedding` in order (it checks every item has one).
-    const expected = (await expectedEnvelope(DOCUMENTS)) as { data: { embedding: number[] }[]; usage: unknown };
+    const expected = (await expectedEnvelope(DOCUMENTS)) as {
+      data: { embedding: number[] }[];
+      usage: unknown;
+    };
     expect(result.data.map((d) => d.embedding)).toEqual(expected.data.map((d) => d.embedding));
     expect(result.data.map((d) => d.index)).toEqual([0, 1, 2, 3]);
     expect(result.usage).toEqual(expected.usage);
