@@ -20,9 +20,9 @@ texts.jsonl (mixed language and length), stops the engine, and prints one table:
 --endpoint NAME=URL measures a server that is already running instead of starting one
 (NAME: a profile, whose protocol it speaks, or any label for an SGLang-protocol server);
 --dry-run limits the work to a few texts and batch sizes, for checking the script
-itself (CI runs it against the CPU stand-in). Each profile gets --budget-s seconds
-(start-up included) and the whole run stops before --total-budget-s (default 470 s,
-under 8 minutes). It refuses to start engines when CI is set. It says plainly when
+itself (CI runs it against the CPU stand-in). Each profile gets an equal share of the
+run (--budget-s to fix it; start-up included) and the whole run stops before --total-budget-s (default 420 s;
+with a request's 30 s timeout and an engine's 15 s to stop, under 8 minutes). It refuses to start engines when CI is set. It says plainly when
 there is no GPU and when a server's vectors are not Qwen3's (the stand-in's
 `x-standin` header). Standard library only: the engines bring their own Python.
 """
@@ -51,6 +51,8 @@ HERE = Path(__file__).resolve().parent
 GPU_WORKER = HERE.parent
 END_OF_TEXT_ID = 151_643  # Qwen3's <|endoftext|>, the token Qwen3-Embedding pools on
 REFERENCE = "sglang-bf16"
+# One request may outlive the deadline by this much; keeps the run under 8 minutes.
+REQUEST_TIMEOUT_S = 30
 COLUMNS = [
     "profile",
     "engine",
@@ -77,10 +79,12 @@ def read_key_values(path: Path) -> dict[str, str]:
 
 
 def profiles() -> dict[str, dict[str, str]]:
+    """Every launch profile, gpu-worker/profiles/<name>.env, by name."""
     return {p.stem: read_key_values(p) for p in sorted((GPU_WORKER / "profiles").glob("*.env"))}
 
 
 def engine_installed(profile: dict[str, str]) -> bool:
+    """Whether this machine can start the profile's engine (importable, or on the path)."""
     engine = profile["ENGINE"]
     if engine == "sglang":
         return find_spec("sglang") is not None
@@ -114,6 +118,7 @@ def device_line() -> str:
 
 
 def load_texts(path: Path, limit: int | None) -> list[dict[str, Any]]:
+    """The JSONL rows ({id, lang, text}), the first `limit` when given."""
     rows = [
         json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
@@ -128,6 +133,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def post_json(url: str, body: Any, key: str, timeout: float) -> tuple[Any, dict[str, str]]:
+    """POSTs JSON (Bearer `key` when given); the parsed answer and its lower-cased headers."""
     request = urllib.request.Request(
         url,
         data=json.dumps(body).encode(),
@@ -155,7 +161,7 @@ class Server:
         """Vectors, prompt tokens and seconds for one /v1/embeddings request."""
         body = {"model": self.model, "input": inputs, "encoding_format": "float"}
         start = time.perf_counter()
-        answer, headers = post_json(f"{self.url}/v1/embeddings", body, self.key, 300)
+        answer, headers = post_json(f"{self.url}/v1/embeddings", body, self.key, REQUEST_TIMEOUT_S)
         seconds = time.perf_counter() - start
         if "x-standin" in headers:
             self.notes.add(f"STAND-IN, NOT Qwen3: {headers['x-standin']}")
@@ -244,12 +250,14 @@ def measure(
 
 
 def cosine(a: list[float], b: list[float]) -> float:
+    """Cosine similarity, summed in float64 (0 for a zero vector)."""
     dot = math.fsum(x * y for x, y in zip(a, b))
     norms = math.sqrt(math.fsum(x * x for x in a)) * math.sqrt(math.fsum(y * y for y in b))
     return dot / norms if norms > 0 else 0.0
 
 
 def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -303,7 +311,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     """Ends the engine and the readiness server: the process group launch.sh leads."""
     try:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        process.wait(timeout=15)
     except (ProcessLookupError, subprocess.TimeoutExpired):
         try:
             os.killpg(process.pid, signal.SIGKILL)
@@ -355,6 +363,7 @@ def render(rows: list[Row]) -> list[str]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Arguments, validated; exits 2 with a message naming the bad one."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -381,10 +390,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight")
     parser.add_argument(
-        "--budget-s", type=float, default=110.0, help="seconds per profile, start-up included"
+        "--budget-s",
+        type=float,
+        default=None,
+        help="seconds per profile, start-up included (default: an equal share of the run)",
     )
     parser.add_argument(
-        "--total-budget-s", type=float, default=470.0, help="seconds for the whole run"
+        "--total-budget-s", type=float, default=420.0, help="seconds for the whole run"
     )
     parser.add_argument("--limit", type=int, default=None, help="first N texts only")
     parser.add_argument(
@@ -411,6 +423,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> int:
+    """Runs the check; 0 with a table, 1 when nothing was measured, 2 in CI, 64 bad profile."""
     args = parse_args(argv)
     started = time.monotonic()
     total_deadline = started + args.total_budget_s
@@ -444,7 +457,8 @@ def main(argv: list[str]) -> int:
                 args.api_key,
                 profile.get("SERVED_MODEL_NAME", "Qwen/Qwen3-Embedding-4B"),
             )
-            deadline = min(total_deadline, time.monotonic() + args.budget_s)
+            share = args.budget_s or args.total_budget_s / len(specs)
+            deadline = min(total_deadline, time.monotonic() + share)
             got_rows, vectors = check(server, texts, args, deadline, reference)
             rows += got_rows
             if reference is None:
@@ -466,15 +480,18 @@ def main(argv: list[str]) -> int:
         say(
             "weights: each profile's real checkpoint (MODEL_ID@MODEL_REVISION) from HF_HOME, never random"
         )
+        runnable = [name for name in wanted if engine_installed(known[name])]
         for name in wanted:
+            if name not in runnable:
+                say(f"{name}: skipped, engine {known[name]['ENGINE']} not installed here")
+        # Without --budget-s, the profiles that can run share the run's time equally.
+        budget = args.budget_s or args.total_budget_s / max(1, len(runnable))
+        for name in runnable:
             profile = known[name]
-            if not engine_installed(profile):
-                say(f"{name}: skipped, engine {profile['ENGINE']} not installed here")
-                continue
             if time.monotonic() > total_deadline - 30:
                 say(f"{name}: skipped, the run's {args.total_budget_s:.0f} s are spent")
                 continue
-            deadline = min(total_deadline, time.monotonic() + args.budget_s)
+            deadline = min(total_deadline, time.monotonic() + budget)
             started_profile = start_profile(name, profile, deadline, say)
             if started_profile is None:
                 continue

@@ -179,6 +179,7 @@ def short_clause(rng: random.Random, sentence: str) -> str:
 
 
 def make_text(rng: random.Random, lang: str, units: int, tiny: bool) -> str:
+    """One text of `units` sentences (or snippets), or a few words when `tiny`."""
     pool = CODE_SNIPPETS if lang == "code" else SENTENCES[lang]
     picked = [rng.choice(pool) for _ in range(units)]
     if tiny and lang != "code":
@@ -193,6 +194,7 @@ def make_text(rng: random.Random, lang: str, units: int, tiny: bool) -> str:
 
 
 def build() -> list[dict[str, object]]:
+    """The 1,000 rows, shuffled, with ids in file order."""
     rng = random.Random(SEED)
     rows: list[dict[str, object]] = []
     seen: set[str] = set()
@@ -219,6 +221,7 @@ def build() -> list[dict[str, object]]:
 
 
 def main() -> None:
+    """Writes the rows as JSONL (UTF-8, one object a line)."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
