@@ -25,7 +25,8 @@
  * client with `baseURL: EMBEDDING_BASE_PATH`, `apiKey: GENERIC_OPEN_AI_EMBEDDING_API_KEY`,
  * calling `embeddings.create({ model: EMBEDDING_MODEL_PREF, input: chunk })` for chunks of
  * `GENERIC_OPEN_AI_EMBEDDING_MAX_CONCURRENT_CHUNKS` texts (default 500), one after another.
- * That call, made here with the openai package this repo pins, asks for base64.
+ * That call, made here with the openai package this repo pins (7.57.0; the version
+ * AnythingLLM bundles is not pinned here), asks for base64.
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
