@@ -1,12 +1,15 @@
-"""Modal deployment of the GPU worker: the same image (gpu-worker/Dockerfile) on an L4,
-falling back to an A10, with weights on a Modal Volume and Modal's proxy auth in front.
+"""Modal deployment of the GPU worker: the image of one launch profile (GPU_PROFILE,
+default from gpu-worker/worker.env; built from the profile's Dockerfile) on the
+profile's cards (sglang-bf16: an L4, falling back to an A10), with weights on a Modal
+Volume and Modal's proxy auth in front.
 
   modal secret create qwen3-embedding-worker SGLANG_API_KEY=<random, 24+ chars>
-  modal run infra/modal/app.py::download_weights    # once: weights into the volume
-  modal deploy infra/modal/app.py                   # prints the *.modal.run URL
+  GPU_PROFILE=sglang-bf16 modal run infra/modal/app.py::download_weights  # once
+  GPU_PROFILE=sglang-bf16 modal deploy infra/modal/app.py    # prints the *.modal.run URL
 
-Every value is explained in infra/modal/README.md. Ports, model and launch defaults
-come from gpu-worker/worker.env, the single source of truth (a CI test checks).
+Every value is explained in infra/modal/README.md. Ports come from
+gpu-worker/worker.env; model, Dockerfile and cards from gpu-worker/profiles/ (a CI
+test checks).
 """
 
 from __future__ import annotations
@@ -25,23 +28,27 @@ GPU_WORKER_DIR = HERE.parent.parent / "gpu-worker"
 IN_IMAGE_DIR = Path("/opt/gpu-worker")
 
 
-def read_worker_env() -> dict[str, str]:
+def read_key_values(relative: str) -> dict[str, str]:
+    """KEY=VALUE lines of a gpu-worker file, found locally or in the image."""
     for folder in (GPU_WORKER_DIR, IN_IMAGE_DIR):
-        path = folder / "worker.env"
+        path = folder / relative
         if path.exists():
             pairs = (line.split("=", 1) for line in path.read_text().splitlines())
             return {k.strip(): v.strip() for k, v in (p for p in pairs if len(p) == 2) if not k.startswith("#")}
-    raise FileNotFoundError("gpu-worker/worker.env not found locally or in the image")
+    raise FileNotFoundError(f"gpu-worker/{relative} not found locally or in the image")
 
 
-WORKER = read_worker_env()
+WORKER = read_key_values("worker.env")
+# The one variable that selects the launch profile (image, model, cards).
+PROFILE_NAME = os.environ.get("GPU_PROFILE", WORKER["GPU_PROFILE"])
+PROFILE = read_key_values(f"profiles/{PROFILE_NAME}.env")
 SGLANG_PORT = int(WORKER["SGLANG_PORT"])
 HEALTH_PORT = int(WORKER["HEALTH_PORT"])
 WEIGHTS_MOUNT = "/models"  # the image's VOLUME; HF_HOME in worker.env lives under it
 
-# L4 first (cheapest 24 GB card here), A10 when no L4 is free. Both fit the 4B model
-# with the worker.env defaults tuned for 24 GB.
-GPU_TYPES = ["L4", "A10"]
+# The profile's cards in order of preference (sglang-bf16: L4 first, the cheapest 24 GB
+# card here, A10 when no L4 is free).
+GPU_TYPES = PROFILE["MODAL_GPUS"].split(",")
 # Autoscaling: one container per card; scale to zero when idle.
 MIN_CONTAINERS = 0
 MAX_CONTAINERS = 4
@@ -55,23 +62,33 @@ MAX_INPUTS = 32
 # Cold start: pulling the image, reading 8 GB of weights and SGLang's warm-up.
 STARTUP_TIMEOUT_S = 900
 
-app = modal.App("qwen3-embedding-worker")
+app = modal.App(f"qwen3-embedding-worker-{PROFILE_NAME}")
 
-image = modal.Image.from_dockerfile(
-    str(GPU_WORKER_DIR / "Dockerfile"), context_dir=str(GPU_WORKER_DIR)
-).entrypoint([])  # Modal starts the process itself; serve() runs launch.sh
+image = (
+    modal.Image.from_dockerfile(
+        str(GPU_WORKER_DIR / PROFILE["DOCKERFILE"]), context_dir=str(GPU_WORKER_DIR)
+    )
+    .env({"GPU_PROFILE": PROFILE_NAME})
+    .entrypoint([])  # Modal starts the process itself; serve() runs launch.sh
+)
+# The download needs only huggingface_hub, whatever the engine image holds.
+downloader = modal.Image.debian_slim(python_version="3.12").pip_install("huggingface_hub==0.35.3")
 
 weights = modal.Volume.from_name("qwen3-embedding-weights", create_if_missing=True)
 worker_secret = modal.Secret.from_name("qwen3-embedding-worker")  # holds SGLANG_API_KEY
 
 
-@app.function(image=image, volumes={WEIGHTS_MOUNT: weights}, timeout=3600)
+@app.function(image=downloader, volumes={WEIGHTS_MOUNT: weights}, timeout=3600)
 def download_weights() -> None:
-    """Fills the volume with the pinned model revision, once; serving never downloads."""
+    """Fills the volume with the profile's pinned model revision (only WEIGHTS_PATTERN's
+    files when set, e.g. one GGUF of many), once; serving never downloads."""
     from huggingface_hub import snapshot_download
 
     os.environ["HF_HOME"] = WORKER["HF_HOME"]
-    path = snapshot_download(WORKER["MODEL_ID"], revision=WORKER["MODEL_REVISION"])
+    pattern = PROFILE.get("WEIGHTS_PATTERN") or None
+    path = snapshot_download(
+        PROFILE["MODEL_ID"], revision=PROFILE["MODEL_REVISION"], allow_patterns=pattern
+    )
     weights.commit()
     print(f"weights at {path}")
 

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Creates the RunPod side of the GPU pool: a Serverless template for the gpu-worker
-# image and a load-balancing endpoint on 24 GB L4 / Ampere cards in front of it.
+# image of one launch profile and a load-balancing endpoint on that profile's cards.
 #
 #   RUNPOD_API_KEY=... GPU_WORKER_IMAGE=registry/qwen3-embedding-worker:0.1.0 \
 #     infra/runpod/create-endpoint.sh            # creates, prints the endpoint URL
 #   infra/runpod/create-endpoint.sh --dry-run    # prints the three request bodies only
+#
+# GPU_PROFILE (default from gpu-worker/worker.env) selects the profile: the image tag
+# gets `-<profile>` appended (the image built for it, gpu-worker/README.md), and the GPU
+# pools, card types and minimum CUDA version come from gpu-worker/profiles/<profile>.env.
 #
 # Optional: RUNPOD_NETWORK_VOLUME_ID (weights volume, see README), RUNPOD_ENDPOINT_NAME,
 # RUNPOD_WORKERS_MIN, RUNPOD_WORKERS_MAX, RUNPOD_IDLE_TIMEOUT_S, RUNPOD_SCALER_VALUE.
@@ -12,8 +16,22 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=/dev/null  # plain KEY=VALUE defaults, not a script
-source "$repo/gpu-worker/worker.env"
+# Plain KEY=VALUE lines (values may hold spaces, so they are read, not sourced); a
+# variable already set in the environment wins, as in launch.sh.
+load_defaults() {
+  local key value
+  while IFS='=' read -r key value; do
+    [[ -z "$key" || "$key" == \#* ]] && continue
+    if [[ -z "${!key+set}" ]]; then
+      export "$key=$value"
+    fi
+  done <"$1"
+}
+load_defaults "$repo/gpu-worker/worker.env"
+profile_file="$repo/gpu-worker/profiles/$GPU_PROFILE.env"
+[[ "$GPU_PROFILE" =~ ^[a-z0-9-]+$ && -f "$profile_file" ]] ||
+  { echo "GPU_PROFILE=$GPU_PROFILE: no such profile in gpu-worker/profiles" >&2; exit 64; }
+load_defaults "$profile_file"
 
 dry_run=false
 [[ "${1:-}" == "--dry-run" ]] && dry_run=true
@@ -21,20 +39,21 @@ dry_run=false
 rest="https://rest.runpod.io/v1"
 graphql="https://api.runpod.io/graphql"
 
-export ENDPOINT_NAME="${RUNPOD_ENDPOINT_NAME:-qwen3-embedding-4b}"
 export IMAGE="${GPU_WORKER_IMAGE:-}"
+export ENDPOINT_NAME="${RUNPOD_ENDPOINT_NAME:-qwen3-embedding-4b-$GPU_PROFILE}"
 export WORKERS_MIN="${RUNPOD_WORKERS_MIN:-0}"
 export WORKERS_MAX="${RUNPOD_WORKERS_MAX:-3}"
 export IDLE_TIMEOUT_S="${RUNPOD_IDLE_TIMEOUT_S:-120}"
 export SCALER_VALUE="${RUNPOD_SCALER_VALUE:-8}"
 export NETWORK_VOLUME_ID="${RUNPOD_NETWORK_VOLUME_ID:-}"
-export SGLANG_PORT HEALTH_PORT
 
 if [[ "$dry_run" == false ]]; then
   [[ -n "${RUNPOD_API_KEY:-}" ]] || { echo "RUNPOD_API_KEY is not set" >&2; exit 64; }
   [[ -n "$IMAGE" ]] || { echo "GPU_WORKER_IMAGE is not set (the image you built from gpu-worker/Dockerfile and pushed)" >&2; exit 64; }
 fi
 [[ -n "$IMAGE" ]] || IMAGE="<GPU_WORKER_IMAGE>"
+# One image per profile: its tag ends with the profile's name.
+IMAGE="$IMAGE-$GPU_PROFILE"
 
 # Builds one request body as JSON; python3 does the quoting.
 body() {
@@ -53,6 +72,8 @@ if kind == "template":
             # RunPod's load balancer routes traffic to PORT and polls /ping on PORT_HEALTH.
             "PORT": e["SGLANG_PORT"],
             "PORT_HEALTH": e["HEALTH_PORT"],
+            # The image bakes in its profile; naming it again makes a mismatch fail fast.
+            "GPU_PROFILE": e["GPU_PROFILE"],
             # The gateway only admits `Authorization: Bearer <RunPod API key>`; SGLang's
             # --api-key reads the same header, so the gateway is the guard here.
             "WORKER_AUTH": "platform",
@@ -67,7 +88,7 @@ elif kind == "endpoint":
             "name": e["ENDPOINT_NAME"],
             "templateId": arg,
             "type": "LB",  # load balancer: direct HTTP to the worker, no job queue
-            "gpuIds": "ADA_24,AMPERE_24",  # 24 GB pools; narrowed to exact cards below
+            "gpuIds": e["RUNPOD_GPU_POOLS"],  # the profile's pools; narrowed to exact cards below
             "gpuCount": 1,
             "workersMin": int(e["WORKERS_MIN"]),
             "workersMax": int(e["WORKERS_MAX"]),
@@ -79,10 +100,11 @@ elif kind == "endpoint":
     }
 elif kind == "endpoint-patch":
     body = {
-        # Rented in this order: L4 first, then the Ampere 24 GB card at the same price.
-        "gpuTypeIds": ["NVIDIA L4", "NVIDIA RTX A5000"],
-        # The image is a CUDA 12.9 build.
-        "minCudaVersion": "12.9",
+        # Rented in the profile's order (sglang-bf16: L4 first, then the Ampere 24 GB
+        # card at the same price).
+        "gpuTypeIds": e["RUNPOD_GPU_TYPES"].split(","),
+        # The engine image's CUDA build.
+        "minCudaVersion": e["MIN_CUDA_VERSION"],
         "flashboot": True,
     }
 else:
@@ -118,7 +140,7 @@ fi
 echo "endpoint: $endpoint_id"
 
 body endpoint-patch | curl -fsS "${auth[@]}" -X PATCH "$rest/endpoints/$endpoint_id" --data-binary @- >/dev/null
-echo "pinned GPU types, CUDA >= 12.9, FlashBoot on"
+echo "pinned GPU types, CUDA >= $MIN_CUDA_VERSION, FlashBoot on"
 
 cat <<EOF
 

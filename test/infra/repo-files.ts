@@ -19,22 +19,41 @@ export function readRepoFile(...parts: string[]): string {
   return readFileSync(repoPath(...parts), "utf8");
 }
 
-/** KEY=VALUE lines of gpu-worker/worker.env, comments and blanks skipped. */
-export function workerEnv(): Record<string, string> {
+/** KEY=VALUE lines of a gpu-worker file, comments and blanks skipped. */
+function keyValues(...parts: string[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const line of readRepoFile("gpu-worker", "worker.env").split("\n")) {
+  for (const line of readRepoFile(...parts).split("\n")) {
     const trimmed = line.trim();
     if (trimmed === "" || trimmed.startsWith("#")) continue;
     const eq = trimmed.indexOf("=");
-    if (eq <= 0) throw new Error(`worker.env: not KEY=VALUE: ${line}`);
+    if (eq <= 0) throw new Error(`${parts.join("/")}: not KEY=VALUE: ${line}`);
     env[trimmed.slice(0, eq)] = trimmed.slice(eq + 1);
   }
   return env;
 }
 
+/** KEY=VALUE lines of gpu-worker/worker.env (ports, HF_HOME, the default GPU_PROFILE). */
+export function workerEnv(): Record<string, string> {
+  return keyValues("gpu-worker", "worker.env");
+}
+
+/** Names of the launch profiles, gpu-worker/profiles/<name>.env, sorted. */
+export function profileNames(): string[] {
+  return readdirSync(repoPath("gpu-worker", "profiles"))
+    .filter((name) => name.endsWith(".env"))
+    .map((name) => name.slice(0, -".env".length))
+    .sort();
+}
+
+/** KEY=VALUE lines of one launch profile. */
+export function profileEnv(name: string): Record<string, string> {
+  return keyValues("gpu-worker", "profiles", `${name}.env`);
+}
+
+/** The value of `key`; throws when absent, naming it. */
 export function need(env: Record<string, string>, key: string): string {
   const value = env[key];
-  if (value === undefined) throw new Error(`worker.env has no ${key}`);
+  if (value === undefined) throw new Error(`no ${key} in this env file`);
   return value;
 }
 

@@ -1,13 +1,17 @@
 /**
  * One set of flags and ports: the Dockerfile, launch.sh's command line, the RunPod
  * request bodies, the Modal app, the Kubernetes manifests and the edge's config must
- * all agree with gpu-worker/worker.env.
+ * all agree with gpu-worker/worker.env and the default launch profile (sglang-bf16,
+ * gpu-worker/profiles/). test/infra/profiles.test.ts does the same for every profile.
  */
 import { describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
-import { k8sDoc, need, readRepoFile, repoPath, run, workerEnv } from "./repo-files";
+import { k8sDoc, need, profileEnv, readRepoFile, repoPath, run, workerEnv } from "./repo-files";
 
-const env = workerEnv();
+const worker = workerEnv();
+const DEFAULT_PROFILE = need(worker, "GPU_PROFILE");
+/** worker.env with the default profile's values, as launch.sh sees them. */
+const env = { ...worker, ...profileEnv(DEFAULT_PROFILE) };
 const SGLANG_PORT = Number(need(env, "SGLANG_PORT"));
 const HEALTH_PORT = Number(need(env, "HEALTH_PORT"));
 const API_KEY = "test-key-0123456789abcdefghij";
@@ -21,6 +25,9 @@ function launchArgs(extraEnv: Record<string, string | undefined>): { status: num
     PORT_HEALTH: undefined,
     MODEL_DIR: undefined,
     SGLANG_EXTRA_ARGS: undefined,
+    ENGINE_EXTRA_ARGS: undefined,
+    GPU_PROFILE: undefined,
+    IMAGE_ENGINE: undefined,
     ...extraEnv,
   });
   return { status: result.status, lines: result.stdout.split("\n").filter((l) => l !== ""), stderr: result.stderr };
@@ -33,7 +40,8 @@ function flagValue(lines: string[], flag: string): string | undefined {
 
 describe("worker.env", () => {
   it("pins an exact SGLang image tag and sane ports", () => {
-    expect(need(env, "SGLANG_IMAGE")).toMatch(/^lmsysorg\/sglang:v\d+\.\d+\.\d+(\.post\d+)?-cu\d+(-amd64)?$/);
+    expect(DEFAULT_PROFILE).toBe("sglang-bf16");
+    expect(need(env, "ENGINE_IMAGE")).toMatch(/^lmsysorg\/sglang:v\d+\.\d+\.\d+(\.post\d+)?-cu\d+(-amd64)?$/);
     expect(SGLANG_PORT).not.toBe(HEALTH_PORT);
     expect(need(env, "DTYPE")).toBe("bfloat16");
     expect(need(env, "CONTEXT_LENGTH")).toBe("32768");
@@ -45,7 +53,7 @@ describe("Dockerfile", () => {
 
   it("builds FROM the image worker.env pins, never latest", () => {
     const from = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
-    expect(from).toEqual([need(env, "SGLANG_IMAGE")]);
+    expect(from).toEqual([need(env, "ENGINE_IMAGE")]);
     expect(dockerfile).not.toMatch(/:latest\b/);
   });
 
@@ -55,6 +63,9 @@ describe("Dockerfile", () => {
     expect(dockerfile).toContain(`http://127.0.0.1:${HEALTH_PORT}/ready`);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["\/opt\/gpu-worker\/launch\.sh"\]$/m);
     expect(dockerfile).toMatch(/^COPY worker\.env launch\.sh health_server\.py \.\/$/m);
+    expect(dockerfile).toMatch(/^COPY profiles\/ \.\/profiles\/$/m);
+    expect(dockerfile).toMatch(/^ARG GPU_PROFILE=sglang-bf16$/m);
+    expect(dockerfile).toMatch(/^ENV GPU_PROFILE=\$\{GPU_PROFILE\} IMAGE_ENGINE=sglang$/m);
   });
 });
 
@@ -62,6 +73,8 @@ describe("launch.sh", () => {
   it("starts SGLang with every required flag, values from worker.env", () => {
     const { status, lines } = launchArgs({ SGLANG_API_KEY: API_KEY });
     expect(status).toBe(0);
+    expect(lines.slice(0, 3)).toEqual(["python3", "-m", "sglang.launch_server"]);
+    expect(lines).not.toContain("--quantization");
     for (const flag of ["--is-embedding", "--enable-metrics"]) expect(lines).toContain(flag);
     expect(flagValue(lines, "--model-path")).toBe(need(env, "MODEL_ID"));
     expect(flagValue(lines, "--revision")).toBe(need(env, "MODEL_REVISION"));
@@ -124,6 +137,8 @@ describe("RunPod endpoint", () => {
     expect(template.isServerless).toBe(true);
     expect(template.env.WORKER_AUTH).toBe("platform");
     expect(template.env.HF_HOME).toMatch(/^\/runpod-volume\//);
+    expect(template.env.GPU_PROFILE).toBe(DEFAULT_PROFILE);
+    expect(template.imageName).toBe(`<GPU_WORKER_IMAGE>-${DEFAULT_PROFILE}`);
   });
 
   it("is a load-balancing endpoint on L4 first, scaling to zero, FlashBoot on", () => {
@@ -135,9 +150,10 @@ describe("RunPod endpoint", () => {
     expect(patch.gpuTypeIds[0]).toBe("NVIDIA L4");
     expect(patch.flashboot).toBe(true);
     // The image's CUDA build and the minimum driver CUDA version must match.
-    const cuda = need(env, "SGLANG_IMAGE").match(/-cu(\d+)(\d)\b/);
+    const cuda = need(env, "ENGINE_IMAGE").match(/-cu(\d+)(\d)\b/);
     expect(cuda).not.toBeNull();
     expect(patch.minCudaVersion).toBe(`${cuda![1]}.${cuda![2]}`);
+    expect(patch.minCudaVersion).toBe(need(env, "MIN_CUDA_VERSION"));
   });
 });
 
@@ -151,9 +167,14 @@ describe("Modal app", () => {
     expect(app).toMatch(/@modal\.web_server\(port=SGLANG_PORT,/);
   });
 
-  it("runs the same image on L4 then A10, with proxy auth and the weights volume under HF_HOME", () => {
-    expect(app).toMatch(/modal\.Image\.from_dockerfile\(\s*str\(GPU_WORKER_DIR \/ "Dockerfile"\)/);
-    expect(app).toContain('GPU_TYPES = ["L4", "A10"]');
+  it("runs the profile's image on its cards (L4 then A10), with proxy auth and the weights volume under HF_HOME", () => {
+    expect(app).toMatch(
+      /modal\.Image\.from_dockerfile\(\s*str\(GPU_WORKER_DIR \/ PROFILE\["DOCKERFILE"\]\)/,
+    );
+    expect(app).toContain('PROFILE_NAME = os.environ.get("GPU_PROFILE", WORKER["GPU_PROFILE"])');
+    expect(app).toContain('.env({"GPU_PROFILE": PROFILE_NAME})');
+    expect(app).toContain('GPU_TYPES = PROFILE["MODAL_GPUS"].split(",")');
+    expect(need(env, "MODAL_GPUS")).toBe("L4,A10");
     expect(app).toContain("requires_proxy_auth=True");
     const mount = app.match(/WEIGHTS_MOUNT = "([^"]+)"/)?.[1];
     expect(mount).toBeDefined();
@@ -186,9 +207,22 @@ describe("Kubernetes manifests", () => {
     expect(Object.fromEntries(service.spec.ports.map((p: any) => [p.name, p.port]))).toEqual({ http: SGLANG_PORT, health: HEALTH_PORT });
     const route = k8sDoc("httproute.yaml", "HTTPRoute");
     expect(route.spec.rules[0].backendRefs[0].port).toBe(SGLANG_PORT);
-    const job = k8sDoc("weights-job.yaml", "Job").spec.template.spec.containers[0];
+    const pod = k8sDoc("weights-job.yaml", "Job").spec.template.spec;
+    const job = pod.containers[0];
     const jobEnv = Object.fromEntries(job.env.map((e: any) => [e.name, e.value]));
-    expect(jobEnv).toMatchObject({ MODEL_ID: need(env, "MODEL_ID"), MODEL_REVISION: need(env, "MODEL_REVISION"), HF_HOME: need(env, "HF_HOME") });
+    expect(jobEnv).toEqual({ HF_HOME: need(env, "HF_HOME") });
+    // The model comes from the profile baked into the worker image, copied out first.
+    expect(pod.initContainers[0].image).toBe("qwen3-embedding-worker");
+    expect(pod.initContainers[0].command).toEqual([
+      "sh",
+      "-c",
+      'cp "/opt/gpu-worker/profiles/$GPU_PROFILE.env" /profile/profile.env',
+    ]);
+    expect(job.command[2]).toContain('open("/profile/profile.env")');
+    const reads = ['profile["MODEL_ID"]', 'profile["MODEL_REVISION"]', 'profile.get("WEIGHTS_PATTERN")'];
+    for (const read of reads) {
+      expect(job.command[2]).toContain(read);
+    }
   });
 });
 
@@ -197,7 +231,10 @@ describe("the edge's config", () => {
     for (const environment of [undefined, "staging", "production"]) {
       const config = unstable_readConfig({ config: repoPath("wrangler.toml"), env: environment });
       expect(config.vars.MODEL_REVISION).toBe(`${need(env, "MODEL_ID")}@${need(env, "MODEL_REVISION")}`);
+      expect(config.vars.MODEL_REVISION).toBe(need(env, "EDGE_MODEL_REVISION"));
       expect(config.vars.GPU_BATCH_MAX_TOKENS).toBe(need(env, "MAX_PREFILL_TOKENS"));
+      expect(config.vars.GPU_BATCH_MAX_TOKENS).toBe(need(env, "EDGE_GPU_BATCH_MAX_TOKENS"));
+      expect(config.vars.GPU_CONTEXT_LENGTH).toBe(need(env, "EDGE_GPU_CONTEXT_LENGTH"));
     }
   });
 });
