@@ -79,6 +79,7 @@ describe("CLI and environment options", () => {
 
   it("fills in defaults", () => {
     expect(resolveOptions({})).toEqual({
+      engine: "sglang",
       port: 0,
       host: "127.0.0.1",
       modelPath: "Qwen/Qwen3-Embedding-4B",
