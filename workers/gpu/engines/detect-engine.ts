@@ -18,6 +18,7 @@
  * the resolver (one per isolate, built by services.ts), so detection costs a few GETs per
  * endpoint per isolate, not per request.
  */
+import { endpointLabel } from "../pool-errors";
 import { adapterFor } from "./engine-registry";
 import { DEFAULT_ENGINE, type EngineAdapter, type EngineName } from "./engine-adapter";
 
@@ -93,7 +94,11 @@ export function createEngineResolver(
         detected.set(url, pending);
         // A failed detection is forgotten so the next call asks again.
         pending.then(
-          (name) => settled.set(url, name),
+          (name) => {
+            settled.set(url, name);
+            const fields = { component: "gpu-pool", event: "gpu_engine_detected", endpoint: endpointLabel(url), engine: name };
+            console.info(JSON.stringify(fields));
+          },
           () => detected.delete(url),
         );
       }
