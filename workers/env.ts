@@ -237,10 +237,15 @@ export class ConfigError extends Error {
  * GPU_WORKER_ENGINES as a map from URL to engine: one name per GPU_WORKER_URLS entry, in
  * the same order (empty = detect every endpoint). Undefined when unset or empty.
  */
-function enginesByUrl(urls: string[], engines: EngineName[] | undefined): Record<string, EngineName> | undefined {
+function enginesByUrl(
+  urls: string[],
+  engines: EngineName[] | undefined,
+): Record<string, EngineName> | undefined {
   if (engines === undefined || engines.length === 0) return undefined;
   if (engines.length !== urls.length) {
-    throw new ConfigError("invalid configuration: GPU_WORKER_ENGINES must name one engine per GPU_WORKER_URLS entry");
+    throw new ConfigError(
+      "invalid configuration: GPU_WORKER_ENGINES must name one engine per GPU_WORKER_URLS entry",
+    );
   }
   return Object.fromEntries(urls.map((url, i) => [url, engines[i]!]));
 }

@@ -57,7 +57,13 @@ interface Setting {
 }
 
 const SETTINGS: Setting[] = [
-  { flag: "engine", env: "STANDIN_ENGINE", kind: "string", help: `protocol to speak: ${ENGINE_PERSONALITIES.join(" | ")} (default sglang)`, set: (o, _, v) => (o.engine = v as EnginePersonality) },
+  {
+    flag: "engine",
+    env: "STANDIN_ENGINE",
+    kind: "string",
+    help: `protocol to speak: ${ENGINE_PERSONALITIES.join(" | ")} (default sglang)`,
+    set: (o, _, v) => (o.engine = v as EnginePersonality),
+  },
   { flag: "port", env: "STANDIN_PORT", kind: "int", help: `port (CLI default ${DEFAULT_CLI_PORT}; 0 = free port)`, set: (o, _, v) => (o.port = v as number) },
   { flag: "host", env: "STANDIN_HOST", kind: "string", help: "interface to bind (default 127.0.0.1)", set: (o, _, v) => (o.host = v as string) },
   { flag: "model-path", env: "STANDIN_MODEL_PATH", kind: "string", help: `model path reported in responses (default ${DEFAULT_MODEL_PATH})`, set: (o, _, v) => (o.modelPath = v as string) },
@@ -140,7 +146,8 @@ export function optionsFromArgsAndEnv(
   }
   for (const setting of SETTINGS) {
     const raw = values[setting.flag];
-    if (typeof raw === "string") setting.set(options, faults, convert(setting, raw, `--${setting.flag}`));
+    if (typeof raw !== "string") continue;
+    setting.set(options, faults, convert(setting, raw, `--${setting.flag}`));
   }
   return { ...options, faults };
 }

@@ -27,17 +27,24 @@ export interface EmbeddingsDeps {
 }
 
 /** Token counts as the engine counts them: a text's tokens, plus end-of-text if it appends one. */
-async function tokenCountsOf(request: ParsedEmbedding, personality: Personality): Promise<number[]> {
+async function tokenCountsOf(
+  request: ParsedEmbedding,
+  personality: Personality,
+): Promise<number[]> {
   if (request.kind === "tokens") return request.inputs.map((ids) => (ids as number[]).length);
   const withoutEnd = personality.textAppendsEndOfText ? 0 : 1;
-  return Promise.all(request.inputs.map(async (text) => (await qwen3TokenCount(text as string)) - withoutEnd));
+  const counts = request.inputs.map((text) => qwen3TokenCount(text as string));
+  return (await Promise.all(counts)).map((n) => n - withoutEnd);
 }
 
 // The real model pools on the end-of-text token; without it the vector differs, so a
 // client that forgets to append it (or an engine that does not) is caught by tests.
 const NO_END_OF_TEXT = { extraFeature: "no end-of-text token" } as const;
 
-async function vectorsOf(request: ParsedEmbedding, personality: Personality): Promise<Float32Array[]> {
+async function vectorsOf(
+  request: ParsedEmbedding,
+  personality: Personality,
+): Promise<Float32Array[]> {
   if (request.kind === "text") {
     const options = personality.textAppendsEndOfText ? {} : NO_END_OF_TEXT;
     return request.inputs.map((text) => embedText(text as string, options));

@@ -50,7 +50,10 @@ export function badRequest(message: string): ProtocolError {
 const isTokenId = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 const isTokenList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isTokenId);
 
-export function classifyInput(input: unknown): { inputs: EmbeddingInput[]; kind: "text" | "tokens" } | null {
+/** The inputs of an `input` value and whether they are texts or token ids; null if neither. */
+export function classifyInput(
+  input: unknown,
+): { inputs: EmbeddingInput[]; kind: "text" | "tokens" } | null {
   if (typeof input === "string") return { inputs: [input], kind: "text" };
   if (!Array.isArray(input)) return null;
   if (input.length === 0) return { inputs: [], kind: "tokens" };

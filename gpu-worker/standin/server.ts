@@ -1,8 +1,8 @@
 /**
  * The CPU stand-in GPU worker: a node:http server that speaks an engine's embeddings
  * protocol (SGLang by default; vLLM, TEI or llama.cpp with `engine`, see personalities/),
- * so the edge, the local stack and the tests run without a GPU. Its vectors are feature hashing, NOT Qwen3-Embedding-4B: every
- * response carries `x-standin: feature-hashing; not Qwen3-Embedding-4B`.
+ * so the edge, the local stack and the tests run without a GPU. Its vectors are feature
+ * hashing, NOT Qwen3-Embedding-4B: every response carries `x-standin: feature-hashing; not Qwen3-Embedding-4B`.
  *
  *   const standin = await startStandin({ contextLength: 64, profile: "l4" });
  *   await fetch(`${standin.url}/v1/embeddings`, …);
@@ -111,7 +111,11 @@ const TOO_LARGE: Reply = {
   body: errorBody({ status: 413, type: "Payload Too Large", message: "request body too large" }),
 };
 
-async function embeddings(deps: EmbeddingsDeps, req: http.IncomingMessage, path: string): Promise<Reply> {
+async function embeddings(
+  deps: EmbeddingsDeps,
+  req: http.IncomingMessage,
+  path: string,
+): Promise<Reply> {
   const header = req.headers["x-lane"];
   const lane = typeof header === "string" ? header : null;
   const finish = deps.stats.begin(lane);
@@ -155,7 +159,7 @@ function retrieveModel({ config }: EmbeddingsDeps, encodedId: string): Reply {
     : { status: 404, body: modelNotFoundBody(id) };
 }
 
-/** Exact paths, by method, for the personified engine; a known path with another method gets 405. */
+/** Exact paths by method for the personified engine; a known path, other method: 405. */
 function routesOf(deps: EmbeddingsDeps): Record<string, Partial<Record<string, Handler>>> {
   const { personality } = deps;
   const routes: Record<string, Partial<Record<string, Handler>>> = { ...CONTROL_ROUTES };
@@ -177,9 +181,8 @@ async function route(
   const method = req.method ?? "GET";
   const { apiKey } = deps.config;
   const { personality } = deps;
-  if (apiKey !== null && !personality.isPublic(path) && req.headers.authorization !== `Bearer ${apiKey}`) {
-    return personality.unauthorized;
-  }
+  const authorized = apiKey === null || req.headers.authorization === `Bearer ${apiKey}`;
+  if (!authorized && !personality.isPublic(path)) return personality.unauthorized;
   if (personality.name === "sglang" && path.startsWith("/v1/models/")) {
     return method === "GET" ? retrieveModel(deps, path.slice("/v1/models/".length)) : NOT_ALLOWED;
   }
@@ -230,7 +233,9 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
             {
               status: 500,
               type: "InternalServerError",
-              message: `Internal server error: ${error instanceof Error ? error.message : String(error)}`,
+              message: `Internal server error: ${
+                error instanceof Error ? error.message : String(error)
+              }`,
             },
             path,
           ),

@@ -26,11 +26,16 @@ const auth = { authorization: "Bearer k" };
 const url = (engine: EnginePersonality, path: string) => `${servers.get(engine)!.url}${path}`;
 const get = (engine: EnginePersonality, path: string, headers: Record<string, string> = auth) =>
   fetch(url(engine, path), { headers });
-const b64 = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
+const b64 = (v: Float32Array) =>
+  Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
 
 describe("success bodies", () => {
   it("vLLM: EmbeddingResponse with its id, served model name and usage", async () => {
-    const res = await postJson(url("vllm", "/v1/embeddings"), { input: [HELLO], encoding_format: "base64" }, auth);
+    const res = await postJson(
+      url("vllm", "/v1/embeddings"),
+      { input: [HELLO], encoding_format: "base64" },
+      auth,
+    );
     expect(res.status).toBe(200);
     const text = await res.text();
     const body = JSON.parse(text) as Record<string, unknown>;
@@ -40,7 +45,12 @@ describe("success bodies", () => {
       object: "list",
       model: "Qwen/Qwen3-Embedding-4B",
       data: [{ index: 0, object: "embedding", embedding: b64(embedText(HELLO)) }],
-      usage: { prompt_tokens: 7, total_tokens: 7, completion_tokens: 0, prompt_tokens_details: null },
+      usage: {
+        prompt_tokens: 7,
+        total_tokens: 7,
+        completion_tokens: 0,
+        prompt_tokens_details: null,
+      },
     });
   });
 
@@ -49,7 +59,11 @@ describe("success bodies", () => {
     expect(native.status).toBe(200);
     expect(native.headers.get("x-compute-tokens")).toBe("7");
     expect(await native.text()).toBe(JSON.stringify([Array.from(embedText(HELLO))]));
-    const openai = await postJson(url("tei", "/v1/embeddings"), { input: HELLO, encoding_format: "base64" }, auth);
+    const openai = await postJson(
+      url("tei", "/v1/embeddings"),
+      { input: HELLO, encoding_format: "base64" },
+      auth,
+    );
     expect(await openai.text()).toBe(
       `{"object":"list","data":[{"object":"embedding","embedding":"${b64(embedText(HELLO))}","index":0}],` +
         `"model":"Qwen/Qwen3-Embedding-4B","usage":{"prompt_tokens":7,"total_tokens":7}}`,
@@ -58,24 +72,38 @@ describe("success bodies", () => {
 
   it("llama.cpp: sorted keys, encoding_format on base64 items; a text pools without end-of-text", async () => {
     const ids = await qwen3TokenIds(HELLO);
-    const res = await postJson(url("llamacpp", "/v1/embeddings"), { input: [ids], encoding_format: "base64" }, auth);
+    const res = await postJson(
+      url("llamacpp", "/v1/embeddings"),
+      { input: [ids], encoding_format: "base64" },
+      auth,
+    );
     expect(await res.text()).toBe(
       `{"data":[{"embedding":"${b64(embedText(HELLO))}","encoding_format":"base64","index":0,"object":"embedding"}],` +
         `"model":"Qwen/Qwen3-Embedding-4B","object":"list","usage":{"prompt_tokens":7,"total_tokens":7}}`,
     );
     // The same text as a string: an older GGUF appends nothing, so 6 tokens and another vector.
-    const text = await postJson(url("llamacpp", "/v1/embeddings"), { input: HELLO, encoding_format: "base64" }, auth);
+    const text = await postJson(
+      url("llamacpp", "/v1/embeddings"),
+      { input: HELLO, encoding_format: "base64" },
+      auth,
+    );
     const body = (await text.json()) as { data: { embedding: string }[]; usage: unknown };
     expect(body.usage).toEqual({ prompt_tokens: 6, total_tokens: 6 });
     expect(float32FromBase64(body.data[0]!.embedding)).not.toEqual(embedText(HELLO));
-    expect(float32FromBase64(body.data[0]!.embedding)).toEqual(embedText(HELLO, { extraFeature: "no end-of-text token" }));
+    expect(float32FromBase64(body.data[0]!.embedding)).toEqual(
+      embedText(HELLO, { extraFeature: "no end-of-text token" }),
+    );
   });
 
   it("gives one model input the same vector in every personality (texts with end-of-text, or ids)", async () => {
     const ids = await qwen3TokenIds(HELLO);
     const vectors = await Promise.all(
       (["sglang", "vllm", "tei", "llamacpp"] as const).map(async (engine) => {
-        const res = await postJson(url(engine, "/v1/embeddings"), { input: [ids], encoding_format: "base64" }, auth);
+        const res = await postJson(
+          url(engine, "/v1/embeddings"),
+          { input: [ids], encoding_format: "base64" },
+          auth,
+        );
         return ((await res.json()) as { data: { embedding: string }[] }).data[0]!.embedding;
       }),
     );
@@ -93,7 +121,13 @@ describe("errors", () => {
       "/v1/embeddings",
       { input: [long] },
       400,
-      { object: "error", message: "The input (11 tokens) is longer than the model's context length (8 tokens).", type: "BadRequestError", param: null, code: 400 },
+      {
+        object: "error",
+        message: "The input (11 tokens) is longer than the model's context length (8 tokens).",
+        type: "BadRequestError",
+        param: null,
+        code: 400,
+      },
     ],
     [
       "vllm",
@@ -110,23 +144,76 @@ describe("errors", () => {
         },
       },
     ],
-    ["tei", "/embed", { inputs: [long] }, 422, { error: "Input validation error: `inputs` must have less than 8 tokens. Given: 11", error_type: "Validation" }],
-    ["tei", "/v1/embeddings", { input: [long] }, 422, { message: "Input validation error: `inputs` must have less than 8 tokens. Given: 11", code: 422, type: "Validation" }],
-    ["tei", "/embed", { inputs: Array.from({ length: 33 }, () => "a") }, 422, { error: "batch size 33 > maximum allowed batch size 32", error_type: "Validation" }],
-    ["tei", "/embed", { inputs: [] }, 400, { error: "`inputs` cannot be empty", error_type: "Empty" }],
+    [
+      "tei",
+      "/embed",
+      { inputs: [long] },
+      422,
+      {
+        error: "Input validation error: `inputs` must have less than 8 tokens. Given: 11",
+        error_type: "Validation",
+      },
+    ],
+    [
+      "tei",
+      "/v1/embeddings",
+      { input: [long] },
+      422,
+      {
+        message: "Input validation error: `inputs` must have less than 8 tokens. Given: 11",
+        code: 422,
+        type: "Validation",
+      },
+    ],
+    [
+      "tei",
+      "/embed",
+      { inputs: Array.from({ length: 33 }, () => "a") },
+      422,
+      { error: "batch size 33 > maximum allowed batch size 32", error_type: "Validation" },
+    ],
+    [
+      "tei",
+      "/embed",
+      { inputs: [] },
+      400,
+      { error: "`inputs` cannot be empty", error_type: "Empty" },
+    ],
     [
       "llamacpp",
       "/v1/embeddings",
       { input: [[...Array.from({ length: 9 }, () => 1), EOT]] },
       500,
-      { error: { code: 500, message: "input (10 tokens) is too large to process. increase the physical batch size (current batch size: 8)", type: "server_error" } },
+      {
+        error: {
+          code: 500,
+          message:
+            "input (10 tokens) is too large to process. increase the physical batch size (current batch size: 8)",
+          type: "server_error",
+        },
+      },
     ],
-    ["llamacpp", "/v1/embeddings", { input: [""] }, 400, { error: { code: 400, message: "Input content cannot be empty", type: "invalid_request_error" } }],
-  ] as const)("%s %s refuses %j with its own body", async (engine, path, body, status, expected) => {
-    const res = await postJson(url(engine, path), body, auth);
-    expect(res.status).toBe(status);
-    expect(await res.json()).toEqual(expected);
-  });
+    [
+      "llamacpp",
+      "/v1/embeddings",
+      { input: [""] },
+      400,
+      {
+        error: {
+          code: 400,
+          message: "Input content cannot be empty",
+          type: "invalid_request_error",
+        },
+      },
+    ],
+  ] as const)(
+    "%s %s refuses %j with its own body",
+    async (engine, path, body, status, expected) => {
+      const res = await postJson(url(engine, path), body, auth);
+      expect(res.status).toBe(status);
+      expect(await res.json()).toEqual(expected);
+    },
+  );
 
   it("renders injected faults in each engine's error shape", async () => {
     const tei = servers.get("tei")!;
@@ -147,7 +234,13 @@ describe("errors", () => {
     ["sglang", "/v1/embeddings", JSON.stringify({ error: "Unauthorized" })],
     ["vllm", "/v1/embeddings", JSON.stringify({ error: "Unauthorized" })],
     ["tei", "/embed", ""],
-    ["llamacpp", "/v1/embeddings", JSON.stringify({ error: { code: 401, message: "Invalid API Key", type: "authentication_error" } })],
+    [
+      "llamacpp",
+      "/v1/embeddings",
+      JSON.stringify({
+        error: { code: 401, message: "Invalid API Key", type: "authentication_error" },
+      }),
+    ],
   ] as const)("%s answers a missing key with its own 401", async (engine, path, body) => {
     const res = await postJson(url(engine, path), { input: ["a"], inputs: ["a"] });
     expect(res.status).toBe(401);
@@ -170,14 +263,19 @@ describe("health and info routes", () => {
       ["llamacpp", 200, '{"status":"ok"}'],
     ]);
     expect(await (await get("vllm", "/version", {})).json()).toEqual({ version: "0.11.0" });
-    expect(((await (await get("vllm", "/v1/models")).json()) as { data: { owned_by: string }[] }).data[0]!.owned_by).toBe("vllm");
+    expect(
+      ((await (await get("vllm", "/v1/models")).json()) as { data: { owned_by: string }[] })
+        .data[0]!.owned_by,
+    ).toBe("vllm");
     expect(await (await get("tei", "/info")).json()).toMatchObject({
       model_id: "Qwen/Qwen3-Embedding-4B",
       model_type: { embedding: { pooling: "last_token" } },
       max_input_length: 8,
       max_client_batch_size: 32,
     });
-    expect(await (await get("llamacpp", "/props")).json()).toMatchObject({ default_generation_settings: { n_ctx: 8 } });
+    expect(await (await get("llamacpp", "/props")).json()).toMatchObject({
+      default_generation_settings: { n_ctx: 8 },
+    });
     // Routes of other engines are not there: that is what makes detection unambiguous.
     expect((await get("vllm", "/get_model_info")).status).toBe(404);
     expect((await get("tei", "/props")).status).toBe(404);

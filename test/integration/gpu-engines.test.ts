@@ -39,81 +39,100 @@ async function waitForCacheEntries(stack: CacheStack, count: number): Promise<vo
     if ((await redis.keys("emb:v1:*")).length >= count) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`the store never held ${count} cache entries: ${JSON.stringify(await redis.keys("*"))}`);
+  throw new Error(
+    `the store never held ${count} cache entries: ${JSON.stringify(await redis.keys("*"))}`,
+  );
 }
 
 const served = (text: string): Float32Array => servedFromFloat16Record(embedText(text));
 
-describe.each(["sglang", "vllm", "tei", "llamacpp"] as const)("the edge against %s", (engine: EnginePersonality) => {
-  let down: Standin;
-  let up: Standin;
-  let edge: TestEdge;
-  const sent = async (text: string) => (engine === "llamacpp" ? qwen3TokenIds(text) : text);
+describe.each(["sglang", "vllm", "tei", "llamacpp"] as const)(
+  "the edge against %s",
+  (engine: EnginePersonality) => {
+    let down: Standin;
+    let up: Standin;
+    let edge: TestEdge;
+    const sent = async (text: string) => (engine === "llamacpp" ? qwen3TokenIds(text) : text);
 
-  beforeAll(async () => {
-    down = await startStandin({ engine, faults: { errorRate: 1, errorStatus: 503 } });
-    up = await startStandin({ engine });
-    edge = await startEdge({ gpuUrls: [down.url, up.url], vars: VARS });
-  });
-  afterAll(async () => {
-    await edge?.dispose();
-    await Promise.all([down?.close(), up?.close()]);
-  });
-
-  it("detects the engine and serves exact vectors and usage, failing over from a down endpoint", async () => {
-    const texts = ["alpha beta", "  ", "gamma delta"];
-    const res = await edge.embed({ model: MODEL, input: texts });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("x-cache")).toBe("hits=0 misses=3");
-    const body = (await res.json()) as EmbeddingBody;
-    const tokens = await Promise.all(texts.map(qwen3TokenCount));
-    const total = tokens.reduce((a, b) => a + b, 0);
-    expect(body.usage).toEqual({ prompt_tokens: total, total_tokens: total });
-    body.data.forEach((item, i) => {
-      expect(item.index).toBe(i);
-      expect(new Float32Array(item.embedding as number[])).toEqual(served(texts[i]!));
+    beforeAll(async () => {
+      down = await startStandin({ engine, faults: { errorRate: 1, errorStatus: 503 } });
+      up = await startStandin({ engine });
+      edge = await startEdge({ gpuUrls: [down.url, up.url], vars: VARS });
     });
-    // Texts and the blank text (always sent as ids) go in separate calls; llama.cpp gets ids only.
-    const calls = up.stats().recent.map((c) => JSON.stringify(c.inputs)).sort();
-    const expected = [
-      JSON.stringify([await sent("alpha beta"), await sent("gamma delta")]),
-      JSON.stringify([await qwen3TokenIds("  ")]),
-    ].sort();
-    expect(calls).toEqual(expected);
-    expect(down.stats().calls).toBeGreaterThan(0);
-    expect(edge.logs.some((l) => l.includes('"event":"gpu_engine_detected"') && l.includes(`"engine":"${engine}"`))).toBe(true);
+    afterAll(async () => {
+      await edge?.dispose();
+      await Promise.all([down?.close(), up?.close()]);
+    });
 
-    const again = await edge.embed({ model: MODEL, input: texts, encoding_format: "base64" });
-    expect(again.headers.get("x-cache")).toBe("hits=3 misses=0");
-    const b64 = (await again.json()) as EmbeddingBody;
-    b64.data.forEach((item, i) => expect(decodeFloat32Base64(item.embedding as string)).toEqual(served(texts[i]!)));
-
-    const ready = await edge.fetch("/readyz");
-    expect([ready.status, await ready.json()]).toEqual([200, { status: "ready", checks: { gpu_pool: true } }]);
-  });
-
-  it("answers an input the engine fails on with a 400 naming it, and keeps serving others", async () => {
-    up.setFaults({ failInputs: [await sent(POISON)] });
-    try {
-      const res = await edge.embed({ model: MODEL, input: ["fine words", POISON] });
-      expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({
-        error: {
-          message: `input[1] was rejected by the embedding model: ${INJECTED}`,
-          type: "invalid_request_error",
-          param: "input[1]",
-          code: null,
-        },
+    it("detects the engine and serves exact vectors and usage, failing over from a down endpoint", async () => {
+      const texts = ["alpha beta", "  ", "gamma delta"];
+      const res = await edge.embed({ model: MODEL, input: texts });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-cache")).toBe("hits=0 misses=3");
+      const body = (await res.json()) as EmbeddingBody;
+      const tokens = await Promise.all(texts.map(qwen3TokenCount));
+      const total = tokens.reduce((a, b) => a + b, 0);
+      expect(body.usage).toEqual({ prompt_tokens: total, total_tokens: total });
+      body.data.forEach((item, i) => {
+        expect(item.index).toBe(i);
+        expect(new Float32Array(item.embedding as number[])).toEqual(served(texts[i]!));
       });
-      const other = await edge.embed({ model: MODEL, input: ["other fine words"] });
-      expect(other.status).toBe(200);
-      const body = (await other.json()) as EmbeddingBody;
-      expect(new Float32Array(body.data[0]!.embedding as number[])).toEqual(served("other fine words"));
-    } finally {
-      up.setFaults({ failInputs: [] });
-    }
-  });
-});
+      // Texts and the blank text (always sent as ids) go in separate calls; llama.cpp gets ids only.
+      const calls = up
+        .stats()
+        .recent.map((c) => JSON.stringify(c.inputs))
+        .sort();
+      const expected = [
+        JSON.stringify([await sent("alpha beta"), await sent("gamma delta")]),
+        JSON.stringify([await qwen3TokenIds("  ")]),
+      ].sort();
+      expect(calls).toEqual(expected);
+      expect(down.stats().calls).toBeGreaterThan(0);
+      expect(
+        edge.logs.some(
+          (l) => l.includes('"event":"gpu_engine_detected"') && l.includes(`"engine":"${engine}"`),
+        ),
+      ).toBe(true);
+
+      const again = await edge.embed({ model: MODEL, input: texts, encoding_format: "base64" });
+      expect(again.headers.get("x-cache")).toBe("hits=3 misses=0");
+      const b64 = (await again.json()) as EmbeddingBody;
+      b64.data.forEach((item, i) =>
+        expect(decodeFloat32Base64(item.embedding as string)).toEqual(served(texts[i]!)),
+      );
+
+      const ready = await edge.fetch("/readyz");
+      expect([ready.status, await ready.json()]).toEqual([
+        200,
+        { status: "ready", checks: { gpu_pool: true } },
+      ]);
+    });
+
+    it("answers an input the engine fails on with a 400 naming it, and keeps serving others", async () => {
+      up.setFaults({ failInputs: [await sent(POISON)] });
+      try {
+        const res = await edge.embed({ model: MODEL, input: ["fine words", POISON] });
+        expect(res.status).toBe(400);
+        expect(await res.json()).toEqual({
+          error: {
+            message: `input[1] was rejected by the embedding model: ${INJECTED}`,
+            type: "invalid_request_error",
+            param: "input[1]",
+            code: null,
+          },
+        });
+        const other = await edge.embed({ model: MODEL, input: ["other fine words"] });
+        expect(other.status).toBe(200);
+        const body = (await other.json()) as EmbeddingBody;
+        expect(new Float32Array(body.data[0]!.embedding as number[])).toEqual(
+          served("other fine words"),
+        );
+      } finally {
+        up.setFaults({ failInputs: [] });
+      }
+    });
+  },
+);
 
 describe("a mixed SGLang + vLLM pool", () => {
   let sglang: Standin;

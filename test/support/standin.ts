@@ -2,7 +2,11 @@
 // engine personality is SGLang unless the test asks for another, or STANDIN_ENGINE
 // (sglang | vllm | tei | llamacpp) names one for the whole run: `STANDIN_ENGINE=vllm npx
 // vitest run test/integration/embeddings.test.ts` replays a suite against vLLM's protocol.
-import { startStandin as start, type Standin, type StandinOptions } from "../../gpu-worker/standin/server";
+import {
+  startStandin as start,
+  type Standin,
+  type StandinOptions,
+} from "../../gpu-worker/standin/server";
 
 export type { Standin } from "../../gpu-worker/standin/server";
 

@@ -65,8 +65,17 @@ export class GpuInputRejected extends ApiError {
  * "input (N tokens) is too large to process. increase the physical batch size (current
  * batch size: B)" or "exceeds the available context size" (tools/server/server.cpp).
  */
-const LONG_INPUT =
-  /context length|too long|longer than|must have less than \d+ tokens|too large to process|exceeds the available context size/i;
+const LONG_INPUT = new RegExp(
+  [
+    "context length",
+    "too long",
+    "longer than",
+    "must have less than \\d+ tokens",
+    "too large to process",
+    "exceeds the available context size",
+  ].join("|"),
+  "i",
+);
 /** The limit each of those names: after "context length", "less than" or "batch size". */
 const LONG_INPUT_LIMIT = /(?:context length|less than|batch size)[^0-9]{0,20}(\d+)/i;
 

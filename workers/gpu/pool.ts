@@ -36,7 +36,7 @@ export interface GpuPoolDeps {
   lane?: string;
   /** Endpoint breakers; pools that share endpoints may share them. Default: the pool's own, fresh. */
   breakers?: CircuitBreakers;
-  /** Engines per endpoint; pools that share endpoints may share it. Default: from `config.engines`. */
+  /** Engines per endpoint; pools sharing endpoints may share it. Default: `config.engines`. */
   engines?: EngineResolver;
 }
 
@@ -131,7 +131,10 @@ export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): Gp
     const timer = setTimeout(() => controller.abort(), READY_TIMEOUT_MS);
     const probes = config.urls.map(async (url) => {
       const headers = upstreamHeaders(config.token, deps.lane, false, config.endpointHeaders?.[url]);
-      const response = await fetchImpl(endpointUrl(url, HEALTH_PATH), { headers, signal: controller.signal });
+      const response = await fetchImpl(endpointUrl(url, HEALTH_PATH), {
+        headers,
+        signal: controller.signal,
+      });
       await response.body?.cancel();
       if (response.status !== 200) throw new Error(`health status ${response.status}`);
     });

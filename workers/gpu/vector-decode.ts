@@ -61,7 +61,9 @@ export function decodeVectorList(bodyText: string, expectedCount: number): Decod
     return fail("body is not valid JSON");
   }
   if (!Array.isArray(body)) return fail("body is not an array of embeddings");
-  if (body.length !== expectedCount) return fail(`expected ${expectedCount} embeddings, got ${body.length}`);
+  if (body.length !== expectedCount) {
+    return fail(`expected ${expectedCount} embeddings, got ${body.length}`);
+  }
   const vectors: Float32Array[] = [];
   for (const [index, embedding] of body.entries()) {
     const vector = Array.isArray(embedding) ? toFloat32(embedding) : undefined;

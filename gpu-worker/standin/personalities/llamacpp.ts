@@ -80,11 +80,19 @@ export const llamacppPersonality: Personality = {
     body: llamacppError({ status: 401, type: "authentication_error", message: "Invalid API Key" }),
   },
   parse: (bodyText) =>
-    parseInputBody(bodyText, "input", (message) => ({ status: 500, type: "server_error", message })),
+    parseInputBody(bodyText, "input", (message) => ({
+      status: 500,
+      type: "server_error",
+      message,
+    })),
   textAppendsEndOfText: false,
   inputError(tokens, config) {
     if (tokens === 0) {
-      return { status: 400, type: "invalid_request_error", message: "Input content cannot be empty" };
+      return {
+        status: 400,
+        type: "invalid_request_error",
+        message: "Input content cannot be empty",
+      };
     }
     if (tokens <= config.contextLength) return null;
     return {

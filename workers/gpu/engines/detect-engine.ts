@@ -55,7 +55,8 @@ const RULES: readonly Rule[] = [
   {
     engine: "vllm",
     path: "/v1/models",
-    matches: (b) => Array.isArray(b.data) && b.data.some((m) => isRecord(m) && m.owned_by === "vllm"),
+    matches: (b) =>
+      Array.isArray(b.data) && b.data.some((m) => isRecord(m) && m.owned_by === "vllm"),
   },
   { engine: "vllm", path: "/version", matches: (b) => typeof b.version === "string" },
 ];
@@ -96,7 +97,12 @@ export function createEngineResolver(
         pending.then(
           (name) => {
             settled.set(url, name);
-            const fields = { component: "gpu-pool", event: "gpu_engine_detected", endpoint: endpointLabel(url), engine: name };
+            const fields = {
+              component: "gpu-pool",
+              event: "gpu_engine_detected",
+              endpoint: endpointLabel(url),
+              engine: name,
+            };
             console.info(JSON.stringify(fields));
           },
           () => detected.delete(url),

@@ -24,7 +24,9 @@ import { qwen3TokenIds, withEndOfText } from "../../embeddings/qwen3-tokens";
 /** Every input as Qwen3 token ids ending with end-of-text. */
 async function asTokenIds(inputs: readonly GpuInput[]): Promise<GpuInput[]> {
   return Promise.all(
-    inputs.map((input) => (typeof input === "string" ? qwen3TokenIds(input) : withEndOfText(input))),
+    inputs.map((input) =>
+      typeof input === "string" ? qwen3TokenIds(input) : withEndOfText(input),
+    ),
   );
 }
 
