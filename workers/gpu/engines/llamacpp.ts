@@ -9,7 +9,7 @@
  *   are used as sent, so the edge sends every input as Qwen3 token ids ending with
  *   151643 (the GGUF vocabulary is the Hugging Face one);
  * - vectors are L2-normalised by default (`embd_normalize` 2); `encoding_format:
- *   "base64"` is honoured by builds since early 2025 and ignored (floats) by older ones;
+ *   "base64"` is honoured by current builds and ignored (floats, accepted) by older ones;
  * - errors are `{error:{code, message, type}}`: 400 `invalid_request_error` (empty
  *   input, bad format) or `exceed_context_size_error`, 500 `server_error` (e.g. "input
  *   (N tokens) is too large to process. increase the physical batch size"), 501
