@@ -312,8 +312,28 @@ describe("detection", () => {
     ["sglang", {}, ["/get_model_info", "/info", "/props", "/v1/models", "/version"]],
   ] as const)("recognises %s from %j", async (engine, routes, asked) => {
     const a = answers(routes);
-    expect(await detectEngine(a.probe)).toBe(engine);
+    expect(await detectEngine(a.probe)).toEqual({ engine, conclusive: true });
     expect(a.asked).toEqual(asked);
+  });
+
+  it("does not keep a default reached while our credentials were refused", async () => {
+    const resolver = createEngineResolver();
+    let token = "wrong";
+    const asked: string[] = [];
+    const probe: Probe = async (path) => {
+      asked.push(path);
+      if (token === "wrong") return { status: 401, body: { error: "Unauthorized" } };
+      return path === "/v1/models"
+        ? { status: 200, body: { data: [{ owned_by: "vllm" }] } }
+        : { status: 404, body: undefined };
+    };
+    expect(await detectEngine(probe)).toEqual({ engine: "sglang", conclusive: false });
+    expect((await resolver.adapterFor("http://v", probe)).name).toBe("sglang");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(resolver.known("http://v")).toBeUndefined();
+    token = "right";
+    expect((await resolver.adapterFor("http://v", probe)).name).toBe("vllm");
+    expect(resolver.known("http://v")).toBe("vllm");
   });
 
   it("detects once per endpoint, forgets a failed detection, and never probes a declared engine", async () => {

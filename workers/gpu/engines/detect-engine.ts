@@ -12,7 +12,8 @@
  * | vllm     | `/v1/models`      | a model with `owned_by: "vllm"`                         |
  * |          | `/version`        | `{version: string}` (vllm/entrypoints/openai/api_server.py) |
  *
- * An endpoint that answers but matches none is taken to be the default, SGLang. One that
+ * An endpoint that answers but matches none is taken to be the default, SGLang (kept only
+ * if no route refused our credentials, since a fixed token may tell more). One that
  * cannot be reached tells us nothing: that is an endpoint-health failure for the call
  * that needed it, and the next call asks again. A known answer is kept for the life of
  * the resolver (one per isolate, built by services.ts), so detection costs a few GETs per
@@ -61,15 +62,26 @@ const RULES: readonly Rule[] = [
   { engine: "vllm", path: "/version", matches: (b) => typeof b.version === "string" },
 ];
 
+export interface Detection {
+  engine: EngineName;
+  /**
+   * False when the default was taken while some route refused our credentials (401/403):
+   * a fixed token may reveal another engine, so such an answer is used but not kept.
+   */
+  conclusive: boolean;
+}
+
 /** The engine behind `probe`'s endpoint; rejects when the endpoint cannot be reached. */
-export async function detectEngine(probe: Probe): Promise<EngineName> {
+export async function detectEngine(probe: Probe): Promise<Detection> {
+  let refused = false;
   for (const rule of RULES) {
     const answer = await probe(rule.path);
     if (answer.status === 200 && isRecord(answer.body) && rule.matches(answer.body)) {
-      return rule.engine;
+      return { engine: rule.engine, conclusive: true };
     }
+    if (answer.status === 401 || answer.status === 403) refused = true;
   }
-  return DEFAULT_ENGINE;
+  return { engine: DEFAULT_ENGINE, conclusive: !refused };
 }
 
 /** Each endpoint's adapter: declared, or detected once and remembered. */
@@ -83,7 +95,7 @@ export interface EngineResolver {
 export function createEngineResolver(
   declared: Readonly<Record<string, EngineName>> = {},
 ): EngineResolver {
-  const detected = new Map<string, Promise<EngineName>>();
+  const detected = new Map<string, Promise<Detection>>();
   const settled = new Map<string, EngineName>();
   return {
     async adapterFor(url, probe) {
@@ -93,9 +105,13 @@ export function createEngineResolver(
       if (pending === undefined) {
         pending = detectEngine(probe);
         detected.set(url, pending);
-        // A failed detection is forgotten so the next call asks again.
+        // A failed or inconclusive detection is forgotten so the next call asks again.
         pending.then(
-          (name) => {
+          ({ engine: name, conclusive }) => {
+            if (!conclusive) {
+              detected.delete(url);
+              return;
+            }
             settled.set(url, name);
             const fields = {
               component: "gpu-pool",
@@ -108,7 +124,7 @@ export function createEngineResolver(
           () => detected.delete(url),
         );
       }
-      return adapterFor(await pending);
+      return adapterFor((await pending).engine);
     },
     known: (url) => declared[url] ?? settled.get(url),
   };
