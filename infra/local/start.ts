@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole system on one machine. Starts the CPU stand-in (unless
- * GPU_WORKER_URLS points at real SGLang workers) and the edge Worker under
+ * GPU_WORKER_URLS points at real engine workers, GPU_WORKER_ENGINES naming their
+ * engines; STANDIN_ENGINE picks the stand-in's protocol) and the edge Worker under
  * `wrangler dev`, prints the base URL and a development API key, and stops every child
  * on Ctrl-C or SIGTERM. Configuration: see README.md ("Configuration").
  */
