@@ -40,7 +40,8 @@ export const vllmPersonality: Personality = {
       body: modelListBody(c).replace('"owned_by":"sglang"', '"owned_by":"vllm"'),
     }),
   },
-  isPublic: (path) => !path.startsWith("/v1/"),
+  // The stand-in's own control API stays behind the key, as in every personality.
+  isPublic: (path) => !path.startsWith("/v1/") && !path.startsWith("/__standin/"),
   unauthorized: { status: 401, body: JSON.stringify({ error: "Unauthorized" }) },
   parse: (bodyText) =>
     parseInputBody(bodyText, "input", (message) => ({

@@ -1,7 +1,8 @@
 /**
  * llama.cpp's `llama-server --embedding --pooling last` with a Qwen3-Embedding GGUF.
  * Facts from ggml-org/llama.cpp (tools/server/server.cpp `handle_embeddings_impl` and
- * tools/server/utils.hpp `format_error_response`, `format_embeddings_response_oaicompat`,
+ * tools/server/utils.hpp `format_error_response`, `format_embeddings_response_oaicompat`
+ * (server-common.cpp in later builds),
  * builds of late 2025):
  * - texts are tokenised with `add_special = true`, which appends end-of-text only when
  *   the GGUF sets `tokenizer.ggml.add_eos_token`; conversions made before that flag was

@@ -9,8 +9,8 @@
  * - `/v1/embeddings` honours `encoding_format: "base64"` (since v1.3.0) and answers
  *   `{object, data:[{object, embedding, index}], model, usage}`; `/embed` answers a bare
  *   `[[f32, ...], ...]` in input order and puts the token count in `x-compute-tokens`;
- * - over-long inputs are silently cut when `auto_truncate` is on (the default since
- *   v1.7): `/embed` takes `truncate: false` per request, the OpenAI route cannot, so
+ * - over-long inputs are silently cut when `auto_truncate` is on (the default in
+ *   v1.9.3): `/embed` takes `truncate: false` per request, the OpenAI route cannot, so
  *   launch TEI with `--auto-truncate false` (a cut input would lose its end-of-text);
  * - errors are `{error, error_type}` on `/embed` and `{message, code, type}` on the
  *   OpenAI route, `error_type` serialised as the variant name: 422 `Validation` /
