@@ -5,7 +5,8 @@
  * with a message naming the variable (never its value, which may be a secret).
  */
 import { z } from "zod";
-import type { GpuPoolConfig } from "./gpu/types";
+import { ENGINE_NAMES, type EngineName } from "./gpu/engines/engine-adapter";
+import type { GpuPoolConfig } from "./gpu/pool-config";
 
 export const PUBLIC_MODEL_ID = "Qwen3-Embedding-4B";
 export const UPSTREAM_MODEL_ID = "Qwen/Qwen3-Embedding-4B";
@@ -57,6 +58,7 @@ export function parseOriginList(text: string): "*" | string[] | null {
 
 const EnvSchema = z.object({
   GPU_WORKER_URLS: csv.pipe(z.array(z.url({ protocol: /^https?$/ })).min(1)),
+  GPU_WORKER_ENGINES: csv.pipe(z.array(z.enum(ENGINE_NAMES))).optional(),
   GPU_WORKER_TOKEN: z.string().min(1).optional(),
   GPU_WORKER_HEADERS: z
     .string()
@@ -231,6 +233,23 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/**
+ * GPU_WORKER_ENGINES as a map from URL to engine: one name per GPU_WORKER_URLS entry, in
+ * the same order (empty = detect every endpoint). Undefined when unset or empty.
+ */
+function enginesByUrl(
+  urls: string[],
+  engines: EngineName[] | undefined,
+): Record<string, EngineName> | undefined {
+  if (engines === undefined || engines.length === 0) return undefined;
+  if (engines.length !== urls.length) {
+    throw new ConfigError(
+      "invalid configuration: GPU_WORKER_ENGINES must name one engine per GPU_WORKER_URLS entry",
+    );
+  }
+  return Object.fromEntries(urls.map((url, i) => [url, engines[i]!]));
+}
+
 /** Parses and checks `env`; throws ConfigError naming the offending variables (never their values). */
 export function configFrom(env: RawEnv): EdgeConfig {
   const result = EnvSchema.safeParse(env);
@@ -241,6 +260,7 @@ export function configFrom(env: RawEnv): EdgeConfig {
   const e = result.data;
   const unknownEndpoint = Object.keys(e.GPU_WORKER_HEADERS ?? {}).find((url) => !e.GPU_WORKER_URLS.includes(url));
   if (unknownEndpoint !== undefined) throw new ConfigError("invalid configuration: GPU_WORKER_HEADERS names a URL not in GPU_WORKER_URLS");
+  const engines = enginesByUrl(e.GPU_WORKER_URLS, e.GPU_WORKER_ENGINES);
   const main =
     e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN } : undefined;
   const cacheRedis =
@@ -252,6 +272,7 @@ export function configFrom(env: RawEnv): EdgeConfig {
   }
   const gpu: GpuPoolConfig = {
     urls: e.GPU_WORKER_URLS,
+    ...(engines ? { engines } : {}),
     ...(e.GPU_WORKER_TOKEN ? { token: e.GPU_WORKER_TOKEN } : {}),
     ...(e.GPU_WORKER_HEADERS ? { endpointHeaders: e.GPU_WORKER_HEADERS } : {}),
     maxInputsPerCall: e.GPU_BATCH_MAX_INPUTS,

@@ -19,6 +19,7 @@ import { createEmbeddingsService, type EmbeddingsService } from "./embeddings/em
 import { ConfigError, configFrom, type EdgeConfig, type RawEnv } from "./env";
 import { BULK_LANE, createBulkLane } from "./gpu/bulk-lane";
 import { createCircuitBreakers } from "./gpu/circuit-breaker";
+import { createEngineResolver } from "./gpu/engines/detect-engine";
 import { createGpuPool, type GpuPool } from "./gpu/pool";
 import { createAdmission, type Admission } from "./limits/admission";
 import { createUsageRecorder, type UsageRecorder } from "./metering/usage-recorder";
@@ -64,8 +65,10 @@ export function createServices(env: ServicesEnv): Services {
   const config = configFrom(env);
   // One breaker per endpoint for both lanes: a dead endpoint is dead for jobs too.
   const breakers = createCircuitBreakers();
-  const gpu = createGpuPool(config.gpu, { breakers });
-  const bulkGpu = createBulkLane(createGpuPool(config.indexing.bulkGpu, { breakers, lane: BULK_LANE }), {
+  // Likewise one engine per endpoint, detected at most once per isolate for both lanes.
+  const engines = createEngineResolver(config.gpu.engines);
+  const gpu = createGpuPool(config.gpu, { breakers, engines });
+  const bulkGpu = createBulkLane(createGpuPool(config.indexing.bulkGpu, { breakers, engines, lane: BULK_LANE }), {
     maxShare: config.indexing.bulkGpuMaxShare,
   });
   const cache = createCacheStores(config.cache, config.modelRevision);

@@ -3,7 +3,9 @@
  * message before anything listens), and how the CLI reads them from flags and STANDIN_*
  * environment variables (flags win). Nothing else in the stand-in reads process.env.
  */
+import { parseArgs } from "node:util";
 import { z } from "zod";
+import { ENGINE_PERSONALITIES, type EnginePersonality } from "./personalities/personality";
 import { faultPatchSchema, MALFORMED_KINDS, type FaultPatch } from "./faults";
 import { DEFAULT_MAX_TOKENS_PER_PASS, LATENCY_PROFILE_NAMES, type LatencyProfileName } from "./latency";
 
@@ -24,6 +26,7 @@ const optionsSchema = z
     maxTokensPerPass: z.number().int().positive().default(DEFAULT_MAX_TOKENS_PER_PASS),
     faults: faultPatchSchema.default({}),
     maxBodyBytes: z.number().int().positive().default(64 * 1024 * 1024),
+    engine: z.enum(ENGINE_PERSONALITIES).default("sglang"),
   })
   .strict();
 
@@ -54,6 +57,13 @@ interface Setting {
 }
 
 const SETTINGS: Setting[] = [
+  {
+    flag: "engine",
+    env: "STANDIN_ENGINE",
+    kind: "string",
+    help: `protocol to speak: ${ENGINE_PERSONALITIES.join(" | ")} (default sglang)`,
+    set: (o, _, v) => (o.engine = v as EnginePersonality),
+  },
   { flag: "port", env: "STANDIN_PORT", kind: "int", help: `port (CLI default ${DEFAULT_CLI_PORT}; 0 = free port)`, set: (o, _, v) => (o.port = v as number) },
   { flag: "host", env: "STANDIN_HOST", kind: "string", help: "interface to bind (default 127.0.0.1)", set: (o, _, v) => (o.host = v as string) },
   { flag: "model-path", env: "STANDIN_MODEL_PATH", kind: "string", help: `model path reported in responses (default ${DEFAULT_MODEL_PATH})`, set: (o, _, v) => (o.modelPath = v as string) },
@@ -94,6 +104,24 @@ export function usage(): string {
   return ["usage: npm run gpu-standin -- [flags]", "  flag                   env", ...lines].join("\n");
 }
 
+/**
+ * parseArgs' complaint in this CLI's words: `unknown argument "--x"` (it quotes the
+ * argument in its message), or `--flag needs a value`.
+ */
+function argvProblem(argv: readonly string[], error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    const quoted = /'([^']*)'/.exec(message)?.[1] ?? message;
+    return `unknown argument ${JSON.stringify(quoted)}`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const flag = /(--[a-z-]+)/.exec(message)?.[1] ?? argv[argv.length - 1] ?? "";
+    return `${flag} needs a value`;
+  }
+  return message;
+}
+
 /** CLI options from `argv` (after the script name) and `env`; flags override env. */
 export function optionsFromArgsAndEnv(
   argv: readonly string[],
@@ -105,13 +133,20 @@ export function optionsFromArgsAndEnv(
     const raw = env[s.env];
     if (raw !== undefined && raw !== "") s.set(options, faults, convert(s, raw, s.env));
   }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
-    const setting = match && SETTINGS.find((s) => s.flag === match[1]);
-    if (!match || !setting) throw new Error(`unknown argument ${JSON.stringify(arg)}\n${usage()}`);
-    const raw = match[2] ?? argv[++i];
-    if (raw === undefined) throw new Error(`--${setting.flag} needs a value`);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: "string" as const }])),
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new Error(`${argvProblem(argv, error)}\n${usage()}`);
+  }
+  for (const setting of SETTINGS) {
+    const raw = values[setting.flag];
+    if (typeof raw !== "string") continue;
     setting.set(options, faults, convert(setting, raw, `--${setting.flag}`));
   }
   return { ...options, faults };

@@ -1,31 +1,21 @@
 /**
- * POST /v1/embeddings: the steps one call goes through, in the order a real worker
- * would take them, with the stand-in's fault and latency hooks between them:
- * parse and validate → record in stats → injected delay → injected error → injected
- * failing input → tokenise and check context length → wait for the GPU queue → embed →
- * malform → render.
+ * The embeddings route(s) of the personified engine: the steps one call goes through, in
+ * the order a real worker would take them, with the stand-in's fault and latency hooks
+ * between them: parse and validate → record in stats → injected delay → injected error →
+ * injected failing input → tokenise and check length → wait for the GPU queue → embed →
+ * malform → render. What each step says on the wire is the personality's (personalities/).
  */
 import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
 import type { StandinConfig } from "./config";
 import { embedText } from "./embedder";
 import type { FaultInjector } from "./faults";
 import { type ForwardQueue, forwardMs, type LatencyProfile, sleepAtLeast } from "./latency";
-import {
-  contextLengthError,
-  type EmbeddingRequest,
-  embeddingResponseBody,
-  errorBody,
-  parseEmbeddingRequest,
-  type ProtocolError,
-} from "./protocol";
+import type { EngineError, ParsedEmbedding, Personality } from "./personalities/personality";
 import type { StatsRecorder } from "./stats";
 import { textOfTokenIds } from "./token-text";
 
-export interface Reply {
-  status: number;
-  body: string;
-  headers?: Record<string, string>;
-}
+export type { Reply } from "./personalities/personality";
+import type { Reply } from "./personalities/personality";
 
 export interface EmbeddingsDeps {
   config: StandinConfig;
@@ -33,23 +23,36 @@ export interface EmbeddingsDeps {
   stats: StatsRecorder;
   queue: ForwardQueue;
   profile: LatencyProfile;
+  personality: Personality;
 }
 
-const errorReply = (error: ProtocolError): Reply => ({ status: error.status, body: errorBody(error) });
-
-async function tokenCountsOf(request: EmbeddingRequest): Promise<number[]> {
+/** Token counts as the engine counts them: a text's tokens, plus end-of-text if it appends one. */
+async function tokenCountsOf(
+  request: ParsedEmbedding,
+  personality: Personality,
+): Promise<number[]> {
   if (request.kind === "tokens") return request.inputs.map((ids) => (ids as number[]).length);
-  return Promise.all(request.inputs.map((text) => qwen3TokenCount(text as string)));
+  const withoutEnd = personality.textAppendsEndOfText ? 0 : 1;
+  const counts = request.inputs.map((text) => qwen3TokenCount(text as string));
+  return (await Promise.all(counts)).map((n) => n - withoutEnd);
 }
 
-async function vectorsOf(request: EmbeddingRequest): Promise<Float32Array[]> {
-  if (request.kind === "text") return request.inputs.map((text) => embedText(text as string));
+// The real model pools on the end-of-text token; without it the vector differs, so a
+// client that forgets to append it (or an engine that does not) is caught by tests.
+const NO_END_OF_TEXT = { extraFeature: "no end-of-text token" } as const;
+
+async function vectorsOf(
+  request: ParsedEmbedding,
+  personality: Personality,
+): Promise<Float32Array[]> {
+  if (request.kind === "text") {
+    const options = personality.textAppendsEndOfText ? {} : NO_END_OF_TEXT;
+    return request.inputs.map((text) => embedText(text as string, options));
+  }
   return Promise.all(
     request.inputs.map(async (ids) => {
       const { text, endsWithEndOfText } = await textOfTokenIds(ids as number[]);
-      // The real model pools on the end-of-text token; without it the vector differs,
-      // so a client that forgets to append it is caught by tests against the stand-in.
-      return embedText(text, endsWithEndOfText ? {} : { extraFeature: "no end-of-text token" });
+      return embedText(text, endsWithEndOfText ? {} : NO_END_OF_TEXT);
     }),
   );
 }
@@ -58,8 +61,14 @@ export async function handleEmbeddings(
   deps: EmbeddingsDeps,
   bodyText: string,
   lane: string | null,
+  path: string,
 ): Promise<Reply> {
-  const parsed = parseEmbeddingRequest(bodyText);
+  const { personality } = deps;
+  const errorReply = (error: EngineError): Reply => ({
+    status: error.status,
+    body: personality.errorBody(error, path),
+  });
+  const parsed = personality.parse(bodyText, path);
   if (!parsed.ok) return errorReply(parsed.error);
   const request = parsed.request;
   deps.stats.recordInputs(request.inputs, lane);
@@ -73,10 +82,10 @@ export async function handleEmbeddings(
     };
   }
 
-  const tokenCounts = await tokenCountsOf(request);
+  const tokenCounts = await tokenCountsOf(request, personality);
   for (const tokens of tokenCounts) {
-    const tooLong = contextLengthError(tokens, deps.config.contextLength);
-    if (tooLong) return errorReply(tooLong);
+    const refused = personality.inputError(tokens, deps.config);
+    if (refused) return errorReply(refused);
   }
   const promptTokens = tokenCounts.reduce((a, b) => a + b, 0);
   deps.stats.recordTokens(promptTokens);
@@ -84,9 +93,7 @@ export async function handleEmbeddings(
   await sleepAtLeast(deps.profile.perCallOverheadMs);
   await deps.queue.run(forwardMs(tokenCounts, deps.profile));
 
-  const vectors = (await vectorsOf(request)).map((v) => deps.faults.malform(v));
-  return {
-    status: 200,
-    body: embeddingResponseBody(vectors, deps.config.modelPath, promptTokens, request.encodingFormat),
-  };
+  const vectors = (await vectorsOf(request, personality)).map((v) => deps.faults.malform(v));
+  const out = { vectors, promptTokens, format: request.encodingFormat, config: deps.config };
+  return personality.render(out, path);
 }

@@ -1,5 +1,5 @@
 /**
- * CLI for the stand-in: `npm run gpu-standin -- --port 30000 --profile l4`.
+ * CLI for the stand-in: `npm run gpu-standin -- --port 30000 --profile l4 --engine vllm`.
  * Reads flags and STANDIN_* environment variables (see README.md), prints where it
  * listens and that its vectors are not Qwen3's, and stops cleanly on SIGINT/SIGTERM.
  */
@@ -13,11 +13,11 @@ async function main(): Promise<void> {
     return;
   }
   const standin = await startStandin(optionsFromArgsAndEnv(argv, process.env));
-  const { profile, contextLength, modelPath, apiKey, faults } = standin.config;
+  const { engine, profile, contextLength, modelPath, apiKey, faults } = standin.config;
   console.log(`stand-in listening on ${standin.url}`);
   console.log(STANDIN_BANNER);
   console.log(
-    `model ${modelPath}, context length ${contextLength}, latency profile ${profile}, ` +
+    `engine ${engine}, model ${modelPath}, context length ${contextLength}, latency profile ${profile}, ` +
       `auth ${apiKey === null ? "off" : "on"}, faults ${JSON.stringify(faults)}`,
   );
   let stopping = false;

@@ -50,7 +50,10 @@ export function badRequest(message: string): ProtocolError {
 const isTokenId = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 const isTokenList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isTokenId);
 
-function classifyInput(input: unknown): { inputs: EmbeddingInput[]; kind: "text" | "tokens" } | null {
+/** The inputs of an `input` value and whether they are texts or token ids; null if neither. */
+export function classifyInput(
+  input: unknown,
+): { inputs: EmbeddingInput[]; kind: "text" | "tokens" } | null {
   if (typeof input === "string") return { inputs: [input], kind: "text" };
   if (!Array.isArray(input)) return null;
   if (input.length === 0) return { inputs: [], kind: "tokens" };
@@ -158,7 +161,7 @@ export function float32Base64(vector: Float32Array): string {
 /** How a non-finite float is written: Python's json.dumps ("NaN") or orjson's (null). */
 export type NonFiniteStyle = "python" | "orjson";
 
-function floatArrayJson(vector: Float32Array, nonFinite: NonFiniteStyle): string {
+export function floatArrayJson(vector: Float32Array, nonFinite: NonFiniteStyle): string {
   let finite = true;
   for (let i = 0; i < vector.length; i++) {
     if (!Number.isFinite(vector[i]!)) {

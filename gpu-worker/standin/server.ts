@@ -1,8 +1,8 @@
 /**
- * The CPU stand-in GPU worker: a node:http server that speaks SGLang's
- * OpenAI-compatible embeddings protocol, so the edge, the local stack and the tests run
- * without a GPU. Its vectors are feature hashing, NOT Qwen3-Embedding-4B: every
- * response carries `x-standin: feature-hashing; not Qwen3-Embedding-4B`.
+ * The CPU stand-in GPU worker: a node:http server that speaks an engine's embeddings
+ * protocol (SGLang by default; vLLM, TEI or llama.cpp with `engine`, see personalities/),
+ * so the edge, the local stack and the tests run without a GPU. Its vectors are feature
+ * hashing, NOT Qwen3-Embedding-4B: every response carries `x-standin: feature-hashing; not Qwen3-Embedding-4B`.
  *
  *   const standin = await startStandin({ contextLength: 64, profile: "l4" });
  *   await fetch(`${standin.url}/v1/embeddings`, …);
@@ -22,9 +22,11 @@
  *   faults            { errorRate, errorStatus, retryAfterS, delayMs, malformed,
  *                       malformedRate, seed, failInputs, failInputStatus } (see faults.ts)
  *   maxBodyBytes      64 MiB; larger bodies get 413
+ *   engine            "sglang" (default) | "vllm" | "tei" | "llamacpp": the protocol spoken
  *
- * Routes: POST /v1/embeddings, GET /health, /health_generate, /v1/models,
- * /v1/models/{id}, /get_model_info, and the test control API: GET|POST /__standin/faults
+ * Routes: the engine's embeddings, health, info and model routes (SGLang: POST
+ * /v1/embeddings, GET /health, /health_generate, /v1/models, /v1/models/{id},
+ * /get_model_info), and the test control API: GET|POST /__standin/faults
  * (POST takes a partial fault patch), GET /__standin/stats, POST /__standin/stats/reset.
  * The same controls are on the returned handle, for in-process use.
  */
@@ -35,7 +37,8 @@ import { resolveOptions, type StandinConfig, type StandinOptions } from "./confi
 import { handleEmbeddings, type EmbeddingsDeps, type Reply } from "./embeddings-route";
 import { FaultInjector, faultPatchSchema, type FaultPatch, type FaultSettings } from "./faults";
 import { ForwardQueue, latencyProfile } from "./latency";
-import { errorBody, modelCardBody, modelInfoBody, modelListBody, modelNotFoundBody } from "./protocol";
+import { personalityFor } from "./personalities/personalities";
+import { errorBody, modelCardBody, modelNotFoundBody } from "./protocol";
 import { StatsRecorder, type StatsSnapshot } from "./stats";
 import { warmTokenText } from "./token-text";
 
@@ -64,7 +67,6 @@ export interface Standin {
 
 const NOT_FOUND: Reply = { status: 404, body: JSON.stringify({ detail: "Not Found" }) };
 const NOT_ALLOWED: Reply = { status: 405, body: JSON.stringify({ detail: "Method Not Allowed" }) };
-const UNAUTHORIZED: Reply = { status: 401, body: JSON.stringify({ error: "Unauthorized" }) };
 
 const json = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value) });
 const badRequest = (message: string): Reply => ({
@@ -109,7 +111,11 @@ const TOO_LARGE: Reply = {
   body: errorBody({ status: 413, type: "Payload Too Large", message: "request body too large" }),
 };
 
-async function embeddings(deps: EmbeddingsDeps, req: http.IncomingMessage): Promise<Reply> {
+async function embeddings(
+  deps: EmbeddingsDeps,
+  req: http.IncomingMessage,
+  path: string,
+): Promise<Reply> {
   const header = req.headers["x-lane"];
   const lane = typeof header === "string" ? header : null;
   const finish = deps.stats.begin(lane);
@@ -117,17 +123,14 @@ async function embeddings(deps: EmbeddingsDeps, req: http.IncomingMessage): Prom
     if (!isJson(req)) return badRequest("Unsupported Media Type: Only 'application/json' is allowed");
     const body = await readBody(req, deps.config.maxBodyBytes);
     if (body === null) return TOO_LARGE;
-    return await handleEmbeddings(deps, body, lane);
+    return await handleEmbeddings(deps, body, lane, path);
   } finally {
     finish();
   }
 }
 
-/** Exact paths, by method; a known path with another method gets 405. */
-const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
-  "/v1/embeddings": { POST: embeddings },
-  "/v1/models": { GET: ({ config }) => ok(modelListBody(config)) },
-  "/get_model_info": { GET: ({ config }) => ok(modelInfoBody(config)) },
+/** The test control API, the same for every engine. */
+const CONTROL_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   "/__standin/faults": {
     GET: ({ faults }) => json(faults.settings),
     POST: async ({ faults, config }, req) => {
@@ -156,18 +159,34 @@ function retrieveModel({ config }: EmbeddingsDeps, encodedId: string): Reply {
     : { status: 404, body: modelNotFoundBody(id) };
 }
 
-async function route(deps: EmbeddingsDeps, req: http.IncomingMessage, path: string): Promise<Reply> {
-  const method = req.method ?? "GET";
-  // SGLang's --api-key middleware exempts /health* so load balancers can probe.
-  if (path === "/health" || path === "/health_generate") {
-    return method === "GET" ? ok("") : NOT_ALLOWED;
+/** Exact paths by method for the personified engine; a known path, other method: 405. */
+function routesOf(deps: EmbeddingsDeps): Record<string, Partial<Record<string, Handler>>> {
+  const { personality } = deps;
+  const routes: Record<string, Partial<Record<string, Handler>>> = { ...CONTROL_ROUTES };
+  for (const [path, render] of Object.entries(personality.getRoutes)) {
+    routes[path] = { GET: ({ config }) => render(config) };
   }
+  for (const path of personality.embedPaths) {
+    routes[path] = { POST: (d, req) => embeddings(d, req, path) };
+  }
+  return routes;
+}
+
+async function route(
+  deps: EmbeddingsDeps,
+  routes: Record<string, Partial<Record<string, Handler>>>,
+  req: http.IncomingMessage,
+  path: string,
+): Promise<Reply> {
+  const method = req.method ?? "GET";
   const { apiKey } = deps.config;
-  if (apiKey !== null && req.headers.authorization !== `Bearer ${apiKey}`) return UNAUTHORIZED;
-  if (path.startsWith("/v1/models/")) {
+  const { personality } = deps;
+  const authorized = apiKey === null || req.headers.authorization === `Bearer ${apiKey}`;
+  if (!authorized && !personality.isPublic(path)) return personality.unauthorized;
+  if (personality.name === "sglang" && path.startsWith("/v1/models/")) {
     return method === "GET" ? retrieveModel(deps, path.slice("/v1/models/".length)) : NOT_ALLOWED;
   }
-  const methods = ROUTES[path];
+  const methods = routes[path];
   if (!methods) return NOT_FOUND;
   const handler = methods[method];
   return handler ? handler(deps, req) : NOT_ALLOWED;
@@ -195,7 +214,9 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     stats: new StatsRecorder(),
     queue: new ForwardQueue(),
     profile: latencyProfile(config.profile, config.maxTokensPerPass),
+    personality: personalityFor(config.engine),
   };
+  const routes = routesOf(deps);
   // Build both tokenizers before listening, so /health means ready and the first call
   // is not ~0.5 s slower than the rest.
   await Promise.all([qwen3TokenCount("warm-up"), warmTokenText()]);
@@ -203,16 +224,21 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
   const server = http.createServer((req, res) => {
     res.setHeader(STANDIN_HEADER, STANDIN_HEADER_VALUE);
     const path = new URL(req.url ?? "/", "http://standin").pathname;
-    route(deps, req, path).then(
+    route(deps, routes, req, path).then(
       (reply) => send(res, reply),
       (error: unknown) =>
         send(res, {
           status: 500,
-          body: errorBody({
-            status: 500,
-            type: "InternalServerError",
-            message: `Internal server error: ${error instanceof Error ? error.message : String(error)}`,
-          }),
+          body: deps.personality.errorBody(
+            {
+              status: 500,
+              type: "InternalServerError",
+              message: `Internal server error: ${
+                error instanceof Error ? error.message : String(error)
+              }`,
+            },
+            path,
+          ),
         }),
     );
   });

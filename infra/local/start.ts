@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole system on one machine. Starts the CPU stand-in (unless
- * GPU_WORKER_URLS points at real SGLang workers) and the edge Worker under
+ * GPU_WORKER_URLS points at real engine workers, GPU_WORKER_ENGINES naming their
+ * engines; STANDIN_ENGINE picks the stand-in's protocol) and the edge Worker under
  * `wrangler dev`, prints the base URL and a development API key, and stops every child
  * on Ctrl-C or SIGTERM. Configuration: see README.md ("Configuration").
  */
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
   // Local development only: indexing jobs may fetch documents from, and call back, servers
   // on this machine (loopback, http allowed there); every other private address stays refused.
   const vars: Record<string, string> = { GPU_WORKER_URLS: gpuUrls!, UPSTASH_REDIS_REST_URL: upstash.url, INDEX_ALLOW_LOOPBACK_URLS: "on" };
+  // Engines of the given URLs (workers/env.ts); the stand-in's engine is detected like any other.
+  if (!usingStandin && process.env.GPU_WORKER_ENGINES) vars.GPU_WORKER_ENGINES = process.env.GPU_WORKER_ENGINES;
   const secrets: Record<string, string> = { ADMIN_TOKEN: adminToken, UPSTASH_REDIS_REST_TOKEN: upstash.token };
   if (process.env.GPU_WORKER_TOKEN) secrets.GPU_WORKER_TOKEN = process.env.GPU_WORKER_TOKEN;
   if (process.env.GPU_WORKER_HEADERS) secrets.GPU_WORKER_HEADERS = process.env.GPU_WORKER_HEADERS;

@@ -27,7 +27,7 @@ describe("npm run gpu-standin", () => {
       expect(lines[1]).toBe(
         "CPU stand-in: vectors are feature hashing of words and character 3-grams, NOT Qwen3-Embedding-4B; never compare them with real embeddings",
       );
-      expect(lines[2]).toMatch(/latency profile l4, auth off/);
+      expect(lines[2]).toMatch(/^engine sglang, model .*, latency profile l4, auth off/);
       const url = lines[0]!.slice("stand-in listening on ".length);
       const res = await fetch(`${url}/v1/embeddings`, {
         method: "POST",

@@ -60,6 +60,14 @@ describe("CLI and environment options", () => {
     expect(options).toEqual({ port: 4321, profile: "none", faults: { errorRate: 1, retryAfterS: 9 } });
   });
 
+  it("reads the engine from --engine or STANDIN_ENGINE and refuses one it does not speak", () => {
+    expect(optionsFromArgsAndEnv([], { STANDIN_ENGINE: "tei" }).engine).toBe("tei");
+    expect(optionsFromArgsAndEnv(["--engine", "llamacpp"], { STANDIN_ENGINE: "tei" }).engine).toBe("llamacpp");
+    const options = optionsFromArgsAndEnv(["--engine=triton"], {});
+    expect(() => resolveOptions(options)).toThrow(/invalid stand-in options:[\s\S]*engine/);
+    expect(() => optionsFromArgsAndEnv(["stray"], {})).toThrow(/^unknown argument "stray"/);
+  });
+
   it("fails on unknown flags, missing values and non-numbers", () => {
     expect(() => optionsFromArgsAndEnv(["--gpu", "h100"], {})).toThrow(/^unknown argument "--gpu"/);
     expect(() => optionsFromArgsAndEnv(["--port"], {})).toThrow("--port needs a value");
@@ -79,6 +87,7 @@ describe("CLI and environment options", () => {
 
   it("fills in defaults", () => {
     expect(resolveOptions({})).toEqual({
+      engine: "sglang",
       port: 0,
       host: "127.0.0.1",
       modelPath: "Qwen/Qwen3-Embedding-4B",

@@ -12,7 +12,7 @@
  * (transient: the part is retried). GPU time is shared out by tokens.
  */
 import { ApiError } from "../errors/api-error";
-import type { GpuItem } from "../gpu/types";
+import type { GpuItem } from "../gpu/gpu-item";
 
 export type EmbedOnGpu = (items: GpuItem[]) => Promise<{ vectors: Float32Array[]; gpuMs: number }>;
 

@@ -11,7 +11,7 @@
  */
 import { ApiError } from "../errors/api-error";
 import { GpuInputRejected } from "../gpu/pool-errors";
-import type { GpuItem } from "../gpu/types";
+import type { GpuItem } from "../gpu/gpu-item";
 import { PUBLIC_MODEL_ID, UPSTREAM_MODEL_ID } from "../env";
 import { roundTripThroughRecord, type CacheDtype, type CacheRecord } from "../cache/record";
 import type { LookupResult } from "../cache/tiered-cache";

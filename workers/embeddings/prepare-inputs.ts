@@ -15,7 +15,7 @@
  * is made (truncate-input.ts): what is embedded, keyed and counted is the cut token ids,
  * and the request indices of cut inputs are reported in `truncated`.
  */
-import type { GpuInput } from "../gpu/types";
+import type { GpuInput } from "../gpu/gpu-item";
 import { qwen3TokenIds, withEndOfText } from "./qwen3-tokens";
 import { DEFAULT_QUERY_INSTRUCTION, formatTextInput, queryPrefix, type InputType } from "./format-input";
 import { isBlankToSglang } from "./sglang-blank-text";

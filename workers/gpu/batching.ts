@@ -9,7 +9,7 @@
  * switch) keeps an interleaved request to the fewest calls; each call remembers the
  * original positions of its items, so results are put back in input order.
  */
-import type { GpuItem } from "./types";
+import type { GpuItem } from "./gpu-item";
 
 export interface CallPlan {
   /** Positions of this call's items in the request, ascending. */

@@ -12,7 +12,8 @@
  * (wrangler.toml), so per isolate is deployment-wide for jobs.
  */
 import type { GpuPool } from "./pool";
-import type { GpuItem, GpuResult } from "./types";
+import type { GpuItem } from "./gpu-item";
+import type { GpuResult } from "./pool";
 
 export const BULK_LANE = "bulk";
 

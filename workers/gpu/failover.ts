@@ -45,10 +45,13 @@
  * counts attempts (one per endpoint per round), not the calls isolation makes inside one.
  */
 import type { CircuitBreakers } from "./circuit-breaker";
+import type { EngineResolver } from "./engines/detect-engine";
+import { httpProbe } from "./engines/http-probe";
 import { attemptOnEndpoint, type Attempt } from "./isolate-input";
 import { endpointLabel, GpuInputRejected, gpuUnavailable, upstreamInvalidResponse } from "./pool-errors";
 import { backoffDelayMs } from "./retry";
-import type { GpuInput, GpuPoolConfig } from "./types";
+import type { GpuInput } from "./gpu-item";
+import type { GpuPoolConfig } from "./pool-config";
 import { callEmbeddings, type CallOutcome } from "./upstream-call";
 
 export interface FailoverContext {
@@ -60,6 +63,8 @@ export interface FailoverContext {
   lane: string | undefined;
   /** The pool's breakers (instance state that outlives the request). */
   breakers: CircuitBreakers;
+  /** Each endpoint's engine, declared or detected once (instance state like the breakers). */
+  engines: EngineResolver;
   /** Absolute time (same clock as `now`) after which nothing more is started. */
   deadline: number;
   /** Aborted when the caller gives up or a sibling sub-batch has failed; its reason is rethrown. */
@@ -133,15 +138,33 @@ export async function embedWithFailover(inputs: GpuInput[], ctx: FailoverContext
 async function callOnce(url: string, inputs: GpuInput[], ctx: FailoverContext): Promise<CallOutcome> {
   const remaining = ctx.deadline - ctx.now();
   if (remaining <= 0) return { kind: "transient", reason: "deadline reached", retryAfterMs: undefined };
+  const timeoutMs = Math.min(ctx.config.callTimeoutMs, remaining);
+  const extraHeaders = ctx.config.endpointHeaders?.[url];
+  const probe = httpProbe({
+    baseUrl: url,
+    token: ctx.config.token,
+    extraHeaders,
+    lane: ctx.lane,
+    timeoutMs,
+    signal: ctx.signal,
+    fetch: ctx.fetch,
+  });
+  const engine = await ctx.engines.adapterFor(url, probe).catch(() => undefined);
+  if (engine === undefined) {
+    if (ctx.signal.aborted) return { kind: "cancelled" };
+    // Unreachable while detecting: an endpoint-health failure like a refused call.
+    return { kind: "transient", reason: "engine detection failed", retryAfterMs: undefined };
+  }
   ctx.stats.calls += 1;
   const outcome = await callEmbeddings({
     baseUrl: url,
+    engine,
     model: ctx.config.model,
     inputs,
     token: ctx.config.token,
-    extraHeaders: ctx.config.endpointHeaders?.[url],
+    extraHeaders,
     lane: ctx.lane,
-    timeoutMs: Math.min(ctx.config.callTimeoutMs, remaining),
+    timeoutMs,
     signal: ctx.signal,
     fetch: ctx.fetch,
     now: ctx.now,

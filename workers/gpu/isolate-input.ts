@@ -20,7 +20,7 @@
  * isolating, is an endpoint failure like any other: nothing about the input was
  * established.
  */
-import type { GpuInput } from "./types";
+import type { GpuInput } from "./gpu-item";
 import type { CallOutcome } from "./upstream-call";
 
 /** What the canary sends: one short text every engine embeds. */

@@ -60,14 +60,34 @@ export class GpuInputRejected extends ApiError {
 }
 
 /**
+ * How engines say an input is too long: SGLang and vLLM "... context length ...", TEI
+ * "`inputs` must have less than N tokens" (core/src/tokenization.rs, v1.9.3), llama.cpp
+ * "input (N tokens) is too large to process. increase the physical batch size (current
+ * batch size: B)" or "exceeds the available context size" (tools/server/server.cpp).
+ */
+const LONG_INPUT = new RegExp(
+  [
+    "context length",
+    "too long",
+    "longer than",
+    "must have less than \\d+ tokens",
+    "too large to process",
+    "exceeds the available context size",
+  ].join("|"),
+  "i",
+);
+/** The limit each of those names: after "context length", "less than" or "batch size". */
+const LONG_INPUT_LIMIT = /(?:context length|less than|batch size)[^0-9]{0,20}(\d+)/i;
+
+/**
  * The message for an input the model refused. An input longer than the context is said
  * in our words with the limit when the engine states it; any other engine reason is
  * quoted when it is one short line without paths, URLs or tracebacks (upstream internals
  * stay in our logs), and left out otherwise.
  */
 function inputRejectedMessage(subject: string, upstreamMessage: string): string {
-  if (/context length|too long|longer than/i.test(upstreamMessage)) {
-    const limit = /context length[^0-9]{0,20}(\d+)/i.exec(upstreamMessage)?.[1];
+  if (LONG_INPUT.test(upstreamMessage)) {
+    const limit = LONG_INPUT_LIMIT.exec(upstreamMessage)?.[1];
     const suffix = limit === undefined ? "" : ` of ${limit} tokens`;
     return `${subject} is longer than the model's context length${suffix}.`;
   }

@@ -14,9 +14,12 @@
  */
 import { planCalls } from "./batching";
 import { createCircuitBreakers, type CircuitBreakers } from "./circuit-breaker";
+import { createEngineResolver, type EngineResolver } from "./engines/detect-engine";
+import { HEALTH_PATH } from "./engines/engine-adapter";
 import { embedWithFailover, type FailoverContext } from "./failover";
 import { GpuInputRejected } from "./pool-errors";
-import type { GpuItem, GpuPoolConfig, GpuResult } from "./types";
+import type { GpuItem } from "./gpu-item";
+import type { GpuPoolConfig } from "./pool-config";
 import { endpointUrl, upstreamHeaders } from "./upstream-call";
 
 /** `ready()` answers within this, so `/readyz` stays fast when endpoints hang. */
@@ -33,11 +36,27 @@ export interface GpuPoolDeps {
   lane?: string;
   /** Endpoint breakers; pools that share endpoints may share them. Default: the pool's own, fresh. */
   breakers?: CircuitBreakers;
+  /** Engines per endpoint; pools sharing endpoints may share it. Default: `config.engines`. */
+  engines?: EngineResolver;
+}
+
+export interface GpuResult {
+  /** One unit-length 2560-dim vector per item, in item order. */
+  vectors: Float32Array[];
+  /** Wall time of successful upstream calls, summed (metering). */
+  gpuMs: number;
+  /** HTTP calls made, failed ones included. */
+  calls: number;
 }
 
 export interface GpuPool {
   embed(items: GpuItem[], signal?: AbortSignal): Promise<GpuResult>;
-  /** True if any endpoint's `GET /health` answers 200 within READY_TIMEOUT_MS. */
+  /**
+   * True if any endpoint's `GET /health` answers 200 within READY_TIMEOUT_MS. Every
+   * supported engine serves readiness there (engines/engine-adapter.ts `HEALTH_PATH`):
+   * SGLang and vLLM 200 with an empty body, TEI 200 or 503 `{error_type: "Unhealthy"}`,
+   * llama.cpp 200 `{"status":"ok"}` or 503 while the model loads.
+   */
   ready(): Promise<boolean>;
   /** This pool's endpoint breakers (per pool instance, never module state). */
   readonly breakers: CircuitBreakers;
@@ -50,6 +69,7 @@ export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): Gp
   const random = deps.random ?? Math.random;
   const now = deps.now ?? Date.now;
   const breakers = deps.breakers ?? createCircuitBreakers();
+  const engines = deps.engines ?? createEngineResolver(config.engines);
 
   async function embed(items: GpuItem[], signal?: AbortSignal): Promise<GpuResult> {
     signal?.throwIfAborted();
@@ -68,6 +88,7 @@ export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): Gp
       now,
       lane: deps.lane,
       breakers,
+      engines,
       deadline: now() + config.deadlineMs,
       signal: cancel.signal,
       stats,
@@ -110,7 +131,10 @@ export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): Gp
     const timer = setTimeout(() => controller.abort(), READY_TIMEOUT_MS);
     const probes = config.urls.map(async (url) => {
       const headers = upstreamHeaders(config.token, deps.lane, false, config.endpointHeaders?.[url]);
-      const response = await fetchImpl(endpointUrl(url, "/health"), { headers, signal: controller.signal });
+      const response = await fetchImpl(endpointUrl(url, HEALTH_PATH), {
+        headers,
+        signal: controller.signal,
+      });
       await response.body?.cancel();
       if (response.status !== 200) throw new Error(`health status ${response.status}`);
     });

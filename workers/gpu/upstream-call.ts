@@ -1,5 +1,6 @@
 /**
- * One HTTP call to one SGLang endpoint, reduced to an outcome the pool can act on. It
+ * One HTTP call to one engine endpoint (its adapter says route, body and answer shape),
+ * reduced to an outcome the pool can act on. It
  * never throws for upstream trouble: a refused connection, a timeout, a 503 and a NaN
  * are all outcomes, so the retry logic in failover.ts is one switch.
  *
@@ -7,9 +8,9 @@
  * stall. It is a timer on our own AbortController (not `AbortSignal.any`) so a timeout
  * can be told apart from the caller cancelling.
  */
+import type { EngineAdapter } from "./engines/engine-adapter";
+import type { GpuInput } from "./gpu-item";
 import { classifyStatus, retryAfterMs } from "./retry";
-import type { GpuInput } from "./types";
-import { decodeEmbeddingResponse } from "./vector-decode";
 
 export type CallOutcome =
   | { kind: "ok"; vectors: Float32Array[]; elapsedMs: number }
@@ -25,6 +26,8 @@ export type CallOutcome =
 
 export interface UpstreamCall {
   baseUrl: string;
+  /** The endpoint's engine: route, body and answer shape. */
+  engine: EngineAdapter;
   model: string;
   inputs: GpuInput[];
   token: string | undefined;
@@ -49,18 +52,22 @@ export async function callEmbeddings(call: UpstreamCall): Promise<CallOutcome> {
   const cancel = (): void => controller.abort();
   call.signal.addEventListener("abort", cancel, { once: true });
 
-  const started = call.now();
+  let started = call.now();
   try {
-    const response = await call.fetch(endpointUrl(call.baseUrl, "/v1/embeddings"), {
+    const { engine } = call;
+    const wire = await engine.wireInputs(call.inputs);
+    // Tokenising for the engine is edge CPU time, not GPU time (metering).
+    started = call.now();
+    const response = await call.fetch(endpointUrl(call.baseUrl, engine.embedPath), {
       method: "POST",
       headers: upstreamHeaders(call.token, call.lane, true, call.extraHeaders),
-      body: JSON.stringify({ model: call.model, input: call.inputs, encoding_format: "base64" }),
+      body: JSON.stringify(engine.requestBody(call.model, wire)),
       signal: controller.signal,
     });
     // Read every body, errors included, so the connection can be reused.
     const text = await response.text();
     if (response.ok) {
-      const decoded = decodeEmbeddingResponse(text, call.inputs.length);
+      const decoded = engine.decode(text, call.inputs.length);
       if (!decoded.ok) return { kind: "invalid_response", reason: decoded.reason };
       return { kind: "ok", vectors: decoded.vectors, elapsedMs: call.now() - started };
     }
@@ -109,10 +116,12 @@ export function upstreamHeaders(
 }
 
 /**
- * The engine's error message: SGLang's (and older vLLM's) `{object:"error", message}`,
- * newer vLLM's `{error:{message}}`, TEI's `{error:"..."}`; the raw text if none applies.
+ * The engine's error message: SGLang's (and vLLM's up to 0.9) `{object:"error", message}`,
+ * TEI's OpenAI-route `{message, code, type}`, newer vLLM's and llama.cpp's
+ * `{error:{message}}`, TEI's `/embed` `{error:"...", error_type}`; the raw text if none
+ * applies (engines/*.ts cite the sources).
  */
-function upstreamErrorMessage(text: string): string {
+export function upstreamErrorMessage(text: string): string {
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -1,5 +1,6 @@
 /**
- * Turns an SGLang `/v1/embeddings` response body into vectors, or says why it can't.
+ * Turns an engine's embeddings response body into vectors, or says why it can't: the
+ * OpenAI shape (`decodeEmbeddingResponse`) or TEI's bare list (`decodeVectorList`).
  * Nothing that fails these checks may reach a tenant or the cache: a NaN, a truncated
  * vector or a missing item would be served (and cached) as a real embedding.
  *
@@ -9,8 +10,10 @@
  * 2560 finite values with L2 norm within 0.01 of 1 (the model normalises; a norm off by
  * more means a broken worker, e.g. fp16 overflow).
  */
-import { EMBEDDING_DIMENSIONS } from "./types";
 import { decodeFloat32Base64 } from "../embeddings/float32-base64";
+
+/** Qwen3-Embedding-4B's output size; anything else from upstream is a bad response. */
+export const EMBEDDING_DIMENSIONS = 2560;
 
 const NORM_TOLERANCE = 0.01;
 
@@ -43,6 +46,33 @@ export function decodeEmbeddingResponse(bodyText: string, expectedCount: number)
   }
   // Count matched and indices are unique and in range, so every slot is filled.
   return { ok: true, vectors: vectors as Float32Array[] };
+}
+
+/**
+ * A bare JSON array of float arrays in input order, as TEI's `/embed` answers
+ * (router/src/http/types.rs `EmbedResponse(Vec<Vec<f32>>)`, v1.9.3), under the same
+ * checks as above.
+ */
+export function decodeVectorList(bodyText: string, expectedCount: number): DecodeResult {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return fail("body is not valid JSON");
+  }
+  if (!Array.isArray(body)) return fail("body is not an array of embeddings");
+  if (body.length !== expectedCount) {
+    return fail(`expected ${expectedCount} embeddings, got ${body.length}`);
+  }
+  const vectors: Float32Array[] = [];
+  for (const [index, embedding] of body.entries()) {
+    const vector = Array.isArray(embedding) ? toFloat32(embedding) : undefined;
+    if (vector === undefined) return fail(`embedding ${index} is not a float array`);
+    const problem = vectorProblem(vector);
+    if (problem !== undefined) return fail(`embedding ${index} ${problem}`);
+    vectors.push(vector);
+  }
+  return { ok: true, vectors };
 }
 
 function toFloat32(embedding: unknown): Float32Array | undefined {

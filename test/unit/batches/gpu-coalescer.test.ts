@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, invalidRequest } from "../../../workers/errors/api-error";
 import { coalescingGpu } from "../../../workers/batches/gpu-coalescer";
-import type { GpuItem } from "../../../workers/gpu/types";
+import type { GpuItem } from "../../../workers/gpu/gpu-item";
 
 const item = (text: string, tokens: number): GpuItem => ({ input: text, tokens });
 /** A fake GPU: one-element vectors holding each input's length; `bad` inputs are refused with a 400. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { planCalls } from "../../../workers/gpu/batching";
 import { createGpuPool } from "../../../workers/gpu/pool";
-import type { GpuItem } from "../../../workers/gpu/types";
+import type { GpuItem } from "../../../workers/gpu/gpu-item";
 import { expectedVector, startFakeSglang, testConfig, textItems, type FakeSglang } from "./fake-sglang";
 
 const EOT = 151643;

@@ -6,7 +6,8 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { GpuItem, GpuPoolConfig } from "../../../workers/gpu/types";
+import type { GpuItem } from "../../../workers/gpu/gpu-item";
+import type { GpuPoolConfig } from "../../../workers/gpu/pool-config";
 
 export const DIMS = 2560;
 
@@ -156,10 +157,14 @@ export function fakeClock(start = Date.UTC(2026, 0, 15, 12, 0, 0)) {
   return clock;
 }
 
-/** A complete pool config for tests; small numbers where the defaults would be slow. */
+/**
+ * A complete pool config for tests; small numbers where the defaults would be slow. Every
+ * URL is declared SGLang, so no detection GETs reach the fake (detection has its own tests).
+ */
 export function testConfig(urls: string[], overrides: Partial<GpuPoolConfig> = {}): GpuPoolConfig {
   return {
     urls,
+    engines: Object.fromEntries(urls.map((url) => [url, "sglang" as const])),
     maxInputsPerCall: 256,
     maxTokensPerCall: 16_384,
     maxConcurrentCalls: 4,

@@ -6,7 +6,7 @@ import { ApiError } from "../../../workers/errors/api-error";
 import { isolationCallBudget } from "../../../workers/gpu/isolate-input";
 import { createGpuPool } from "../../../workers/gpu/pool";
 import { GpuInputRejected } from "../../../workers/gpu/pool-errors";
-import type { GpuItem } from "../../../workers/gpu/types";
+import type { GpuItem } from "../../../workers/gpu/gpu-item";
 import {
   embeddingsReply,
   expectedVector,

@@ -1,12 +1,18 @@
 /**
- * The GPU pool's contract with the edge pipeline: its configuration (parsed from env by
- * `env.ts`, not here), what goes in (inputs with exact token counts, used for batching)
- * and what comes out (vectors in input order, plus what metering needs).
+ * The GPU pool's configuration: parsed from env by `env.ts` (never read here), checked
+ * again by `createGpuPool`. Engines per endpoint are part of it because the same URL list
+ * may mix SGLang, vLLM, TEI and llama.cpp servers (engines/).
  */
+import type { EngineName } from "./engines/engine-adapter";
 
 export interface GpuPoolConfig {
-  /** SGLang base URLs (no `/v1`), tried in order: the first is preferred, the rest are failover. */
+  /** Engine base URLs (no `/v1`), tried in order: the first is preferred, the rest are failover. */
   urls: string[];
+  /**
+   * The engine behind each URL (keyed as in `urls`); a URL missing here has its engine
+   * detected from its info routes on first use (engines/detect-engine.ts).
+   */
+  engines?: Readonly<Record<string, EngineName>>;
   /** Sent as `Authorization: Bearer <token>` to every endpoint. */
   token?: string;
   /**
@@ -38,24 +44,3 @@ export const GPU_POOL_DEFAULTS = {
   deadlineMs: 60_000,
   maxRetries: 3,
 } as const satisfies Partial<GpuPoolConfig>;
-
-/** Exact text for the model, or token ids with end-of-text already appended. */
-export type GpuInput = string | number[];
-
-export interface GpuItem {
-  input: GpuInput;
-  /** Exact token count as the model counts it; only used to size sub-batches. */
-  tokens: number;
-}
-
-export interface GpuResult {
-  /** One unit-length 2560-dim vector per item, in item order. */
-  vectors: Float32Array[];
-  /** Wall time of successful upstream calls, summed (metering). */
-  gpuMs: number;
-  /** HTTP calls made, failed ones included. */
-  calls: number;
-}
-
-/** Qwen3-Embedding-4B's output size; anything else from upstream is a bad response. */
-export const EMBEDDING_DIMENSIONS = 2560;
