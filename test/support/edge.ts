@@ -4,7 +4,9 @@
  * here unless the test brings its own `stack`), the usage queue, an admin token, and a
  * tenant with an API key created through the real admin API. Requests go through
  * `fetch(path, init)`; `url` is a real local HTTP address for clients that need one
- * (the official `openai` package, the admin CLI).
+ * (the official `openai` package, the admin CLI). Every response to `fetch` (and so to
+ * `admin`, `embed` and `newTenant`) is checked against the edge's own `/openapi.json`
+ * (openapi-check.ts): an undocumented status or a body its schema refuses fails the test.
  */
 import { Miniflare } from "miniflare";
 import { COMPATIBILITY_DATE } from "../../infra/local/build-worker";
@@ -13,6 +15,7 @@ import { TEST_BUNDLE, WORKER_LOG } from "./global-setup";
 import { startCacheStack, type CacheStack } from "./cache-stack";
 import { WORKER_BINDINGS } from "./worker-bindings";
 import type { Plan, Scope } from "../../workers/tenants/types";
+import { OpenApiCheck, type OpenApiDocument } from "./openapi-check";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
@@ -91,9 +94,14 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     },
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
+  const rawFetch = async (path: string, init?: RequestInit) =>
+    (await mf.dispatchFetch(`http://edge.test${path}`, init as never)) as unknown as Response;
+  let docs: Promise<OpenApiCheck> | undefined;
+  const openApiCheck = () => (docs ??= rawFetch("/openapi.json").then(async (res) => new OpenApiCheck((await res.json()) as OpenApiDocument)));
   const doFetch = async (path: string, init?: RequestInit) => {
-    const res = await mf.dispatchFetch(`http://edge.test${path}`, init as never);
-    return res as unknown as Response;
+    const res = await rawFetch(path, init);
+    await (await openApiCheck()).check(init?.method ?? "GET", path, res);
+    return res;
   };
   const admin = (method: string, path: string, body?: unknown) =>
     doFetch(`/admin/v1${path}`, {
