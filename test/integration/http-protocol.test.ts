@@ -88,10 +88,14 @@ describe("GET /v1/models/{model}", () => {
     });
   });
 
-  it("is in the OpenAPI document once, with its 404", async () => {
+  // The unencoded-slash form was served but hidden, and 500/503 were answered but not
+  // documented: every served route and status is in the document now.
+  it("is in the OpenAPI document, with its 404, as is the unencoded-slash form", async () => {
     const doc = (await (await edge.fetch("/openapi.json")).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
-    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/v1/models"))).toEqual(["/v1/models", "/v1/models/{model}"]);
-    expect(Object.keys(doc.paths["/v1/models/{model}"]!.get!.responses)).toEqual(["200", "401", "403", "404"]);
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/v1/models"))).toEqual(["/v1/models", "/v1/models/{model}", "/v1/models/{owner}/{name}"]);
+    for (const path of ["/v1/models/{model}", "/v1/models/{owner}/{name}"]) {
+      expect(Object.keys(doc.paths[path]!.get!.responses)).toEqual(["200", "401", "403", "404", "500", "503"]);
+    }
   });
 });
 
