@@ -77,7 +77,7 @@ describe("GET /v1/models/{model}", () => {
   });
 
   it("works with the official openai client's models.retrieve", async () => {
-    const client = new OpenAI({ apiKey: edge.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0 });
+    const client = new OpenAI({ apiKey: edge.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0, fetch: edge.checkedFetch });
     expect(await client.models.retrieve("Qwen3-Embedding-4B")).toEqual(MODEL_OBJECT);
     expect(await client.models.retrieve("Qwen/Qwen3-Embedding-4B")).toEqual(MODEL_OBJECT);
     const unknown = await client.models.retrieve("text-embedding-3-small").catch((e: unknown) => e);
@@ -242,7 +242,7 @@ describe("x-should-retry on 429s that no retry can fix", () => {
       maxRetries: 3,
       fetch: (url, init) => {
         calls++;
-        return fetch(url, init);
+        return edge.checkedFetch(url, init);
       },
     });
     await expect(client.embeddings.create({ model: MODEL, input: HELLO })).rejects.toMatchObject({ status: 429, code: "rate_limit_exceeded" });
@@ -309,7 +309,7 @@ describe("CORS on /v1/*", () => {
       maxRetries: 0,
       fetch: (url, init) => {
         new Headers(init?.headers).forEach((_, name) => sent.add(name));
-        return fetch(url, init);
+        return edge.checkedFetch(url, init);
       },
     });
     await client.models.retrieve(MODEL);

@@ -50,6 +50,8 @@ export interface TestEdge {
   /** Every line the Worker logged (stdout and stderr of workerd). */
   logs: string[];
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Node's fetch to an absolute URL under `url`, its response checked like `fetch`'s: for clients given `url` (the `openai` package's `fetch` option). */
+  checkedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** `/admin/v1` call with the admin token. */
   admin(method: string, path: string, body?: unknown): Promise<Response>;
   newTenant(options?: { plan?: Partial<Plan>; scopes?: Scope[]; name?: string }): Promise<TestTenant>;
@@ -103,6 +105,13 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     await (await openApiCheck()).check(init?.method ?? "GET", path, res);
     return res;
   };
+  const checkedFetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const res = await fetch(input, init);
+    const request = input instanceof Request ? input : null;
+    const href = request ? request.url : input.toString();
+    await (await openApiCheck()).check(init?.method ?? request?.method ?? "GET", new URL(href).pathname, res);
+    return res;
+  };
   const admin = (method: string, path: string, body?: unknown) =>
     doFetch(`/admin/v1${path}`, {
       method,
@@ -126,6 +135,7 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     apiKey: tenant.apiKey,
     logs,
     fetch: doFetch,
+    checkedFetch,
     admin,
     newTenant,
     embed: (body, headers = {}) =>
