@@ -12,7 +12,7 @@ import { ApiError } from "../errors/api-error";
 import { apiKeyAuth } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { isBatchId, isFileId, newBatchId } from "../batches/batch-ids";
-import { batchView, type BatchRecord } from "../batches/batch-types";
+import { batchView, BatchViewSchema, type BatchRecord } from "../batches/batch-types";
 import { batchesFor } from "../batches/batches-for";
 import { listPage, pageAfter, pageLimit } from "../batches/list-params";
 import { errorResponses } from "./error-responses";
@@ -37,33 +37,6 @@ const BatchCreateSchema = z
   })
   .openapi("BatchCreateRequest");
 
-const BatchErrorSchema = z.object({ code: z.string(), message: z.string(), param: z.string().nullable(), line: z.number().int().nullable() });
-const when = z.number().int().nullable();
-const BatchSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal("batch"),
-    endpoint: z.string(),
-    errors: z.object({ object: z.literal("list"), data: z.array(BatchErrorSchema) }).nullable(),
-    input_file_id: z.string(),
-    completion_window: z.string(),
-    status: z.enum(["validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled"]),
-    output_file_id: z.string().nullable(),
-    error_file_id: z.string().nullable(),
-    created_at: z.number().int(),
-    in_progress_at: when,
-    expires_at: z.number().int(),
-    finalizing_at: when,
-    completed_at: when,
-    failed_at: when,
-    expired_at: when,
-    cancelling_at: when,
-    cancelled_at: when,
-    request_counts: z.object({ total: z.number().int(), completed: z.number().int(), failed: z.number().int() }),
-    metadata: z.record(z.string(), z.string()).nullable(),
-  })
-  .openapi("Batch");
-
 /** What every `/v1/batches` route can answer before its own errors: the key check (middleware/auth.ts). */
 const KEY_ERRORS = [[401, "Missing or invalid API key"], [403, "The key lacks the batch scope, or the tenant is suspended"], [503, "Tenancy store unavailable"]] as const;
 const batchIdParam = z.object({ batch_id: z.string().openapi({ param: { name: "batch_id", in: "path" }, example: "batch_019a00000000AbCdEfGhIjKlMnOp" }) });
@@ -75,7 +48,7 @@ const createBatchRoute = createRoute({
   middleware: [apiKeyAuth({ scope: "batch" }), jsonBody({ maxBytes: MAX_CREATE_BODY_BYTES })] as const,
   request: { body: { content: { "application/json": { schema: BatchCreateSchema } }, required: true } },
   responses: {
-    200: { description: "The batch, validating", content: { "application/json": { schema: BatchSchema } } },
+    200: { description: "The batch, validating", content: { "application/json": { schema: BatchViewSchema } } },
     ...errorResponses(400, [404, "No such input file"], 413, 415, ...KEY_ERRORS),
   },
 });
@@ -94,7 +67,7 @@ const listRoute = createRoute({
   responses: {
     200: {
       description: "The tenant's batches, newest first",
-      content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(BatchSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }) } },
+      content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(BatchViewSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }) } },
     },
     ...errorResponses(400, ...KEY_ERRORS),
   },
@@ -106,7 +79,7 @@ const retrieveRoute = createRoute({
   security: [{ bearerAuth: ["batch"] }],
   middleware: [apiKeyAuth({ scope: "batch" })] as const,
   request: { params: batchIdParam },
-  responses: { 200: { description: "The batch", content: { "application/json": { schema: BatchSchema } } }, ...errorResponses([404, "No such batch"], ...KEY_ERRORS) },
+  responses: { 200: { description: "The batch", content: { "application/json": { schema: BatchViewSchema } } }, ...errorResponses([404, "No such batch"], ...KEY_ERRORS) },
 });
 
 const cancelRoute = createRoute({
@@ -115,7 +88,7 @@ const cancelRoute = createRoute({
   security: [{ bearerAuth: ["batch"] }],
   middleware: [apiKeyAuth({ scope: "batch" })] as const,
   request: { params: batchIdParam },
-  responses: { 200: { description: "The batch, cancelling (or already cancelled)", content: { "application/json": { schema: BatchSchema } } }, ...errorResponses([404, "No such batch"], [409, "The batch has ended and cannot be cancelled"], ...KEY_ERRORS) },
+  responses: { 200: { description: "The batch, cancelling (or already cancelled)", content: { "application/json": { schema: BatchViewSchema } } }, ...errorResponses([404, "No such batch"], [409, "The batch has ended and cannot be cancelled"], ...KEY_ERRORS) },
 });
 
 function batchNotFound(id: string): ApiError {

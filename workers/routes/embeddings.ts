@@ -61,7 +61,7 @@ export const embeddingsRoute = createRoute({
       415,
       [429, "Rate limit or monthly quota; x-should-retry: false (and no Retry-After) when no retry can succeed"],
       [502, "GPU worker answered invalid vectors"],
-      [503, "No GPU worker can serve, or the tenancy store is unavailable"],
+      [503, "No GPU worker can serve, or the tenancy store or (in closed mode) the limiter is unreachable"],
     ),
   },
 });

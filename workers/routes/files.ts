@@ -16,7 +16,7 @@ import { ApiError } from "../errors/api-error";
 import { apiKeyAuth } from "../middleware/auth";
 import { isFileId, newFileId } from "../batches/batch-ids";
 import { deleteFileBytes, streamFile, writeUpload } from "../batches/batch-storage";
-import { fileView, type FileRecord } from "../batches/batch-types";
+import { fileView, FileViewSchema, type FileRecord } from "../batches/batch-types";
 import { batchesFor } from "../batches/batches-for";
 import { listPage, pageAfter, pageLimit } from "../batches/list-params";
 import { readUpload } from "../batches/upload";
@@ -24,19 +24,6 @@ import { errorResponses } from "./error-responses";
 import { streamedBody } from "./streamed-body";
 
 const MAX_LIST_LIMIT = 100;
-
-const FileSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal("file"),
-    bytes: z.number().int(),
-    created_at: z.number().int(),
-    filename: z.string(),
-    purpose: z.enum(["batch", "batch_output"]),
-    status: z.literal("processed"),
-    status_details: z.null(),
-  })
-  .openapi("File");
 
 /** What every `/v1/files` route can answer before its own errors: the key check (middleware/auth.ts). */
 const KEY_ERRORS = [[401, "Missing or invalid API key"], [403, "The key lacks the batch scope, or the tenant is suspended"], [503, "Tenancy store unavailable"]] as const;
@@ -80,7 +67,7 @@ const uploadRoute = createRoute({
       },
     },
   },
-  responses: { 200: { description: "The file", content: { "application/json": { schema: FileSchema } } }, ...errorResponses(400, [413, "File too large (or a body past the limit)"], 415, ...KEY_ERRORS) },
+  responses: { 200: { description: "The file", content: { "application/json": { schema: FileViewSchema } } }, ...errorResponses(400, [413, "File too large (or a body past the limit)"], 415, ...KEY_ERRORS) },
 });
 
 const listRoute = createRoute({
@@ -98,7 +85,7 @@ const listRoute = createRoute({
   responses: {
     200: {
       description: "The tenant's files, newest first",
-      content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(FileSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }) } },
+      content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(FileViewSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }) } },
     },
     ...errorResponses(400, ...KEY_ERRORS),
   },
@@ -110,7 +97,7 @@ const retrieveRoute = createRoute({
   security,
   middleware: [auth] as const,
   request: { params: fileIdParam },
-  responses: { 200: { description: "The file", content: { "application/json": { schema: FileSchema } } }, ...errorResponses(NO_SUCH_FILE, ...KEY_ERRORS) },
+  responses: { 200: { description: "The file", content: { "application/json": { schema: FileViewSchema } } }, ...errorResponses(NO_SUCH_FILE, ...KEY_ERRORS) },
 });
 
 const contentRoute = createRoute({

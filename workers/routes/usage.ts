@@ -29,7 +29,7 @@ export const UsageQuerySchema = z.object({
 });
 
 /** What both usage routes answer besides the report and their credential's errors. */
-export const USAGE_ERRORS = [[400, "Invalid dates or range"], [503, "Usage store unreachable; retry after Retry-After"]] as const;
+export const USAGE_ERRORS = [[400, "Invalid dates or range"], [503, "Usage or tenancy store unreachable; retry after Retry-After"]] as const;
 
 type ParamCheck = { success: true } | { success: false; error: { issues: readonly { path: readonly PropertyKey[] }[] } };
 
