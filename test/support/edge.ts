@@ -15,7 +15,7 @@ import { TEST_BUNDLE, WORKER_LOG } from "./global-setup";
 import { startCacheStack, type CacheStack } from "./cache-stack";
 import { WORKER_BINDINGS } from "./worker-bindings";
 import type { Plan, Scope } from "../../workers/tenants/types";
-import { OpenApiCheck, type OpenApiDocument } from "./openapi-check";
+import { BrokenEdgeCheck, OpenApiCheck, type OpenApiDocument } from "./openapi-check";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
@@ -98,8 +98,11 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const rawFetch = async (path: string, init?: RequestInit) =>
     (await mf.dispatchFetch(`http://edge.test${path}`, init as never)) as unknown as Response;
-  let docs: Promise<OpenApiCheck> | undefined;
-  const openApiCheck = () => (docs ??= rawFetch("/openapi.json").then(async (res) => new OpenApiCheck((await res.json()) as OpenApiDocument)));
+  let docs: Promise<OpenApiCheck | BrokenEdgeCheck> | undefined;
+  const openApiCheck = () =>
+    (docs ??= rawFetch("/openapi.json").then(async (res) =>
+      res.status === 200 ? new OpenApiCheck((await res.json()) as OpenApiDocument) : (await res.arrayBuffer(), new BrokenEdgeCheck(res.status)),
+    ));
   const doFetch = async (path: string, init?: RequestInit) => {
     const res = await rawFetch(path, init);
     await (await openApiCheck()).check(init?.method ?? "GET", path, res);

@@ -7,7 +7,9 @@
  *
  * Not operations, so not checked: CORS preflights (OPTIONS, answered by middleware on
  * every `/v1` path) and the document and its viewer (`/openapi.json`, `/docs`). A path
- * or method the document does not name must be the app's 404 envelope.
+ * or method the document does not name must be the app's 404 envelope. An edge that
+ * cannot serve its document (a configuration it refuses: every request is the same 500)
+ * is held to that: each response must be the same status with OpenAI's envelope.
  */
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
@@ -98,5 +100,30 @@ export class OpenApiCheck {
       fail(`with a body that is not JSON: ${text.slice(0, 200)}`);
     }
     if (!validate(body)) fail(`with a body its schema (${decodeURIComponent(fragment)}) refuses: ${this.ajv.errorsText(validate.errors)}; body ${text.slice(0, 300)}`);
+  }
+}
+
+/** What an edge that could not serve `/openapi.json` (it answered `status`) may answer: that same error, enveloped. */
+export class BrokenEdgeCheck {
+  constructor(private readonly status: number) {}
+
+  async check(method: string, url: string, response: Response): Promise<void> {
+    const route = `${method.toUpperCase()} ${new URL(url, "http://edge.test").pathname}`;
+    const text = await response.clone().text();
+    let error: Record<string, unknown> | undefined;
+    try {
+      error = (JSON.parse(text) as { error?: Record<string, unknown> }).error;
+    } catch {
+      error = undefined;
+    }
+    const enveloped =
+      error !== undefined &&
+      typeof error.message === "string" &&
+      typeof error.type === "string" &&
+      (error.param === null || typeof error.param === "string") &&
+      (error.code === null || typeof error.code === "string");
+    if (response.status !== this.status || !enveloped) {
+      throw new Error(`OpenAPI: ${route} answered ${response.status} ${text.slice(0, 200)}, but the edge answers /openapi.json with ${this.status}: every answer must be that error`);
+    }
   }
 }

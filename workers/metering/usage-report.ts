@@ -14,13 +14,18 @@ const laneFigures = {
   inputs: count,
   tokens_computed: count.openapi({ description: "Tokens embedded on a GPU." }),
   tokens_cached: count.openapi({ description: "Tokens served from the cache." }),
-  gpu_ms: count.openapi({ description: "GPU milliseconds the tokens embedded on a GPU took, as measured on the pool." }),
+  gpu_ms: count.openapi({
+    description: "GPU milliseconds the tokens embedded on a GPU took, as measured on the pool.",
+  }),
   estimated_cost_usd: z.number().openapi({
-    description: "gpu_ms / 1000 × GPU_PRICE_USD_PER_SECOND: the GPU time used, at the GPU's price per second (rounded to 1e-10 USD).",
+    description:
+      "gpu_ms / 1000 × GPU_PRICE_USD_PER_SECOND: the GPU time used, at the GPU's price " +
+      "per second (rounded to 1e-10 USD).",
   }),
   estimated_savings_usd: z.number().openapi({
     description:
-      "tokens_cached / GPU_TOKENS_PER_SECOND × GPU_PRICE_USD_PER_SECOND: the GPU time the cache made unnecessary, at the same price (rounded to 1e-10 USD).",
+      "tokens_cached / GPU_TOKENS_PER_SECOND × GPU_PRICE_USD_PER_SECOND: the GPU time " +
+      "the cache made unnecessary, at the same price (rounded to 1e-10 USD).",
   }),
 };
 
@@ -30,7 +35,9 @@ const PricedCountersSchema = z.object(laneFigures);
 const figures = {
   ...laneFigures,
   batch: PricedCountersSchema.openapi({
-    description: "The Batch API's share of the figures above, its dollars at BATCH_PRICE_FACTOR of the interactive price (the totals' dollars are interactive + factor × batch).",
+    description:
+      "The Batch API's share of the figures above, its dollars at BATCH_PRICE_FACTOR of " +
+      "the interactive price (the totals' dollars are interactive + factor × batch).",
   }),
 };
 

@@ -4,7 +4,7 @@
  * operation, a wrong content type and a body its schema refuses, naming the route.
  */
 import { describe, expect, it } from "vitest";
-import { OpenApiCheck, operationsOf, type OpenApiDocument } from "../../support/openapi-check";
+import { BrokenEdgeCheck, OpenApiCheck, operationsOf, type OpenApiDocument } from "../../support/openapi-check";
 
 const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
 const DOC: OpenApiDocument = {
@@ -68,5 +68,15 @@ describe("OpenApiCheck", () => {
       ["get", "/v1/things/{id}", [{ bearerAuth: ["embed"] }]],
       ["delete", "/v1/things/{id}", null],
     ]);
+  });
+});
+
+describe("BrokenEdgeCheck", () => {
+  it("accepts only the error the edge answers its document with, enveloped", async () => {
+    const check = new BrokenEdgeCheck(500);
+    const envelope = { error: { message: "bug", type: "server_error", param: null, code: null } };
+    await check.check("POST", "/v1/embeddings", answer(500, envelope));
+    await expect(check.check("POST", "/v1/embeddings", answer(503, envelope))).rejects.toThrow("OpenAPI: POST /v1/embeddings answered 503");
+    await expect(check.check("GET", "/v1/models", answer(500, { error: "bug" }))).rejects.toThrow("every answer must be that error");
   });
 });
