@@ -10,5 +10,7 @@ export interface AppEnv {
     /** The isolate's services, set by middleware/init.ts. */
     services: Services;
     principal: Principal;
+    /** `POST /v1/index/jobs`: the verified `webhook-id` of a signed webhook, null for an API key. */
+    webhookId: string | null;
   };
 }

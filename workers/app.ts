@@ -20,9 +20,10 @@ import { registerAdminUsage } from "./routes/admin-usage";
 import { registerIndexJobs } from "./routes/index-jobs";
 import { registerFiles } from "./routes/files";
 import { registerBatches } from "./routes/batches";
+import { validationHook } from "./routes/validation-hook";
 
 export function newApp(): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>();
+  const app: OpenAPIHono<AppEnv> = new OpenAPIHono<AppEnv>({ defaultHook: validationHook(() => app) });
   app.use("*", requestId());
   app.use("*", init());
   app.use("*", timing({ crossOrigin: false }));
@@ -42,7 +43,11 @@ export function newApp(): OpenAPIHono<AppEnv> {
   registerFiles(app);
   registerBatches(app);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (`sk_…`). Each operation's security requirement names the key scope it needs.",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Qwen3-Embedding-4B API", version: "1.0.0", description: "OpenAI-compatible embeddings." },

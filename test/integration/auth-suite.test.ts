@@ -2,19 +2,21 @@
  * One authentication suite, run against every `/v1` and `/admin/v1` route: no key,
  * malformed key, unknown key, revoked key, wrong scope, suspended tenant, wrong admin
  * token, each with its exact envelope. Plus: a revoked key and a suspended tenant are
- * refused within 5 seconds.
+ * refused within 5 seconds. The routes come from the edge's own `/openapi.json`: every
+ * operation whose security names `bearerAuth` (with the scope it needs) or `adminToken`,
+ * path parameters filled with their documented examples; an operation with neither must
+ * be one of the public ones below, so no new route can skip this suite.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { startEdge, TEST_ADMIN_TOKEN, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
-import type { Scope } from "../../workers/tenants/types";
+import { operationsOf, type OpenApiDocument } from "../support/openapi-check";
+import { SCOPES, type Scope } from "../../workers/tenants/types";
 
-let standin: Standin;
-let edge: TestEdge;
-beforeAll(async () => {
-  standin = await startStandin({});
-  edge = await startEdge({ gpuUrls: [standin.url] });
-});
+// Started at collection time: the routes below are read from the running edge's document.
+const standin: Standin = await startStandin({});
+const edge: TestEdge = await startEdge({ gpuUrls: [standin.url] });
+const doc = (await (await edge.fetch("/openapi.json")).json()) as OpenApiDocument;
 afterAll(async () => {
   await edge?.dispose();
   await standin?.close();
@@ -41,38 +43,81 @@ interface Route {
   path: string;
   scope: Scope;
   body?: unknown;
+  /** `METHOD /path/{param}` as documented. */
+  operation: string;
 }
-const V1_ROUTES: Route[] = [
-  { method: "POST", path: "/v1/embeddings", scope: "embed", body: { model: "Qwen3-Embedding-4B", input: "auth suite" } },
-  { method: "GET", path: "/v1/models", scope: "embed" },
-  { method: "GET", path: "/v1/models/Qwen3-Embedding-4B", scope: "embed" },
-  { method: "GET", path: "/v1/models/Qwen/Qwen3-Embedding-4B", scope: "embed" },
-  { method: "GET", path: "/v1/usage", scope: "usage" },
-  { method: "POST", path: "/v1/index/jobs", scope: "index", body: { documents: [{ id: "a", text: "auth suite" }] } },
-  { method: "GET", path: "/v1/index/jobs", scope: "index" },
-  { method: "GET", path: "/v1/index/jobs/job_000000000000AAAAAAAAAAAAAAAA", scope: "index" },
-  { method: "POST", path: "/v1/index/jobs/job_000000000000AAAAAAAAAAAAAAAA/cancel", scope: "index" },
-  { method: "GET", path: "/v1/index/jobs/job_000000000000AAAAAAAAAAAAAAAA/results", scope: "index" },
-  { method: "POST", path: "/v1/files", scope: "batch", body: {} },
-  { method: "GET", path: "/v1/files", scope: "batch" },
-  { method: "GET", path: "/v1/files/file-000000000000AAAAAAAAAAAAAAAA", scope: "batch" },
-  { method: "GET", path: "/v1/files/file-000000000000AAAAAAAAAAAAAAAA/content", scope: "batch" },
-  { method: "DELETE", path: "/v1/files/file-000000000000AAAAAAAAAAAAAAAA", scope: "batch" },
-  { method: "POST", path: "/v1/batches", scope: "batch", body: { input_file_id: "file-000000000000AAAAAAAAAAAAAAAA", endpoint: "/v1/embeddings", completion_window: "24h" } },
-  { method: "GET", path: "/v1/batches", scope: "batch" },
-  { method: "GET", path: "/v1/batches/batch_000000000000AAAAAAAAAAAAAAAA", scope: "batch" },
-  { method: "POST", path: "/v1/batches/batch_000000000000AAAAAAAAAAAAAAAA/cancel", scope: "batch" },
+/** Operations anyone may call: no credential to check. */
+const PUBLIC = ["GET /healthz", "GET /readyz"];
+
+/** `path` with each `{param}` replaced by the example the document gives for it. */
+function examplePath(path: string, parameters: { name: string; in: string; example?: unknown; schema?: { example?: unknown } }[] = []): string {
+  return path.replaceAll(/\{([^}]+)\}/g, (_, name: string) => {
+    const parameter = parameters.find((p) => p.in === "path" && p.name === name);
+    const example = parameter?.example ?? parameter?.schema?.example;
+    if (typeof example !== "string") throw new Error(`${path}: path parameter '${name}' has no example in /openapi.json`);
+    return encodeURIComponent(example);
+  });
+}
+
+const V1_ROUTES: Route[] = [];
+const ADMIN_ROUTES: Omit<Route, "scope">[] = [];
+const UNGUARDED: string[] = [];
+for (const { path, method, operation } of operationsOf(doc)) {
+  const route = {
+    method: method.toUpperCase(),
+    path: examplePath(path, operation.parameters),
+    operation: `${method.toUpperCase()} ${path}`,
+    ...(operation.requestBody ? { body: {} } : {}),
+  };
+  const key = operation.security?.find((s) => "bearerAuth" in s)?.bearerAuth;
+  if (key !== undefined) {
+    if (key.length !== 1 || !(SCOPES as readonly string[]).includes(key[0]!)) throw new Error(`${method} ${path}: bearerAuth must name exactly one scope, not ${JSON.stringify(key)}`);
+    V1_ROUTES.push({ ...route, scope: key[0] as Scope });
+  } else if (operation.security?.some((s) => "adminToken" in s)) {
+    ADMIN_ROUTES.push(route);
+  } else if (!PUBLIC.includes(route.operation)) {
+    UNGUARDED.push(route.operation);
+  }
+}
+
+it("finds every operation in /openapi.json guarded by a key or the admin token, or listed as public", () => {
+  expect(UNGUARDED).toEqual([]);
+  // A floor, not the source: the routes this suite covered when its list was kept by hand.
+  expect(V1_ROUTES.map((r) => `${r.operation} ${r.scope}`)).toEqual(expect.arrayContaining(HAND_KEPT_V1));
+  expect(ADMIN_ROUTES.map((r) => r.operation)).toEqual(expect.arrayContaining(HAND_KEPT_ADMIN));
+});
+
+const HAND_KEPT_V1 = [
+  "POST /v1/embeddings embed",
+  "GET /v1/models embed",
+  "GET /v1/models/{model} embed",
+  "GET /v1/models/{owner}/{name} embed",
+  "GET /v1/usage usage",
+  "POST /v1/index/jobs index",
+  "GET /v1/index/jobs index",
+  "GET /v1/index/jobs/{id} index",
+  "POST /v1/index/jobs/{id}/cancel index",
+  "GET /v1/index/jobs/{id}/results index",
+  "POST /v1/files batch",
+  "GET /v1/files batch",
+  "GET /v1/files/{file_id} batch",
+  "GET /v1/files/{file_id}/content batch",
+  "DELETE /v1/files/{file_id} batch",
+  "POST /v1/batches batch",
+  "GET /v1/batches batch",
+  "GET /v1/batches/{batch_id} batch",
+  "POST /v1/batches/{batch_id}/cancel batch",
 ];
-const ADMIN_ROUTES = [
-  { method: "POST", path: "/admin/v1/tenants", body: { name: "x" } },
-  { method: "GET", path: "/admin/v1/tenants/ten_0000000000000000" },
-  { method: "PATCH", path: "/admin/v1/tenants/ten_0000000000000000", body: { name: "y" } },
-  { method: "POST", path: "/admin/v1/tenants/ten_0000000000000000/keys", body: {} },
-  { method: "GET", path: "/admin/v1/tenants/ten_0000000000000000/keys" },
-  { method: "DELETE", path: "/admin/v1/keys/0000000000000000" },
-  { method: "GET", path: "/admin/v1/tenants/ten_0000000000000000/usage" },
-  { method: "POST", path: "/admin/v1/tenants/ten_0000000000000000/webhook-secret", body: {} },
-  { method: "GET", path: "/admin/v1/tenants/ten_0000000000000000/webhook-secret" },
+const HAND_KEPT_ADMIN = [
+  "POST /admin/v1/tenants",
+  "GET /admin/v1/tenants/{id}",
+  "PATCH /admin/v1/tenants/{id}",
+  "POST /admin/v1/tenants/{id}/keys",
+  "GET /admin/v1/tenants/{id}/keys",
+  "DELETE /admin/v1/keys/{keyId}",
+  "GET /admin/v1/tenants/{id}/usage",
+  "POST /admin/v1/tenants/{id}/webhook-secret",
+  "GET /admin/v1/tenants/{id}/webhook-secret",
 ];
 
 async function call(route: { method: string; path: string; body?: unknown }, authorization?: string) {
@@ -116,6 +161,8 @@ describe.each(ADMIN_ROUTES)("$method $path", (route) => {
   });
 });
 
+const MODELS = { method: "GET", path: "/v1/models" };
+
 describe("revocation and suspension", () => {
   async function secondsUntil(status: number, authorization: string): Promise<number> {
     const started = Date.now();
@@ -130,14 +177,14 @@ describe("revocation and suspension", () => {
 
   it("refuses a revoked key within 5 seconds, though it was just used", async () => {
     const tenant = await edge.newTenant();
-    expect((await call(V1_ROUTES[1]!, `Bearer ${tenant.apiKey}`)).status).toBe(200); // now in the isolate's cache
+    expect((await call(MODELS, `Bearer ${tenant.apiKey}`)).status).toBe(200); // now in the isolate's cache
     expect((await edge.admin("DELETE", `/keys/${tenant.keyId}`)).status).toBe(204);
     expect(await secondsUntil(401, `Bearer ${tenant.apiKey}`)).toBeLessThanOrEqual(5);
   });
 
   it("refuses a suspended tenant within 5 seconds, and serves it again after reactivation", async () => {
     const tenant = await edge.newTenant();
-    expect((await call(V1_ROUTES[1]!, `Bearer ${tenant.apiKey}`)).status).toBe(200);
+    expect((await call(MODELS, `Bearer ${tenant.apiKey}`)).status).toBe(200);
     expect((await edge.admin("PATCH", `/tenants/${tenant.tenantId}`, { status: "suspended" })).status).toBe(200);
     expect(await secondsUntil(403, `Bearer ${tenant.apiKey}`)).toBeLessThanOrEqual(5);
     expect((await edge.admin("PATCH", `/tenants/${tenant.tenantId}`, { status: "active" })).status).toBe(200);

@@ -28,7 +28,7 @@ beforeAll(async () => {
   [standin, stack] = await Promise.all([startStandin({ profile: "l4" }), startCacheStack()]);
   // Two lines per queue message, so even small files run as several parts.
   edge = await startEdge({ gpuUrls: [standin.url], stack, vars: { BATCH_LINES_PER_MESSAGE: "2", INDEX_RETRY_DELAY_SECONDS: "0" } });
-  client = new OpenAI({ apiKey: edge.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0 });
+  client = new OpenAI({ apiKey: edge.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0, fetch: edge.checkedFetch });
 });
 afterAll(async () => {
   await edge?.dispose();
@@ -137,7 +137,7 @@ describe("the Batch API with the official openai client", () => {
 
   it("meters batch lines as their own usage class, priced at BATCH_PRICE_FACTOR", async () => {
     const tenant = await edge.newTenant({ name: "metered" });
-    const own = new OpenAI({ apiKey: tenant.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0 });
+    const own = new OpenAI({ apiKey: tenant.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0, fetch: edge.checkedFetch });
     const file = await own.files.create({
       file: await toFile(Buffer.from(jsonl([request("a", { model: MODEL, input: ["metered one", "metered two"] }), request("b", { model: MODEL, input: "metered three" })])), "m.jsonl"),
       purpose: "batch",
@@ -229,7 +229,7 @@ describe("the Batch API with the official openai client", () => {
 
   it("computes and meters each line once when every part message is delivered twice", async () => {
     const tenant = await edge.newTenant({ name: "redelivered" });
-    const own = new OpenAI({ apiKey: tenant.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0 });
+    const own = new OpenAI({ apiKey: tenant.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0, fetch: edge.checkedFetch });
     const lines = Array.from({ length: 8 }, (_, i) => request(`r-${i}`, { model: MODEL, input: `redelivered line ${i}` }));
     const file = await own.files.create({ file: await toFile(Buffer.from(jsonl(lines)), "r.jsonl"), purpose: "batch" });
     standin.resetStats();
@@ -314,7 +314,7 @@ describe("limits from configuration, and expiry", () => {
       stack,
       vars: { BATCH_MAX_FILE_BYTES: "2048", BATCH_MAX_REQUESTS: "3", BATCH_COMPLETION_WINDOW_SECONDS: "2", BATCH_LINES_PER_MESSAGE: "2" },
     });
-    smallClient = new OpenAI({ apiKey: small.apiKey, baseURL: `${small.url}/v1`, maxRetries: 0 });
+    smallClient = new OpenAI({ apiKey: small.apiKey, baseURL: `${small.url}/v1`, maxRetries: 0, fetch: small.checkedFetch });
   });
   afterAll(async () => {
     await small?.dispose();
@@ -373,7 +373,7 @@ describe("a part that keeps failing", () => {
   it("is dead-lettered: its lines become 500 error lines and the batch still completes", async () => {
     // Nothing listens on port 9: every GPU call fails at once (503), so every attempt of the part does.
     down = await startEdge({ gpuUrls: ["http://127.0.0.1:9"], stack, vars: { GPU_MAX_RETRIES: "0", INDEX_RETRY_DELAY_SECONDS: "0", BATCH_LINES_PER_MESSAGE: "2" } });
-    const downClient = new OpenAI({ apiKey: down.apiKey, baseURL: `${down.url}/v1`, maxRetries: 0 });
+    const downClient = new OpenAI({ apiKey: down.apiKey, baseURL: `${down.url}/v1`, maxRetries: 0, fetch: down.checkedFetch });
     const lines = [request("d-0", { model: MODEL, input: "never reaches a GPU" }), request("d-1", { model: MODEL, input: ["a", "b"] })];
     const file = await downClient.files.create({ file: await toFile(Buffer.from(jsonl(lines)), "down.jsonl"), purpose: "batch" });
     const created = await downClient.batches.create({ input_file_id: file.id, endpoint: "/v1/embeddings", completion_window: "24h" });

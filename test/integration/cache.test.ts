@@ -95,7 +95,7 @@ describe("per-input cache", () => {
 
   it("shares one entry between the official openai client (base64) and a float request", async () => {
     const text = fresh("sdk and curl");
-    const client = new OpenAI({ apiKey: edge.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0 });
+    const client = new OpenAI({ apiKey: edge.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0, fetch: edge.checkedFetch });
     const viaSdk = await client.embeddings.create({ model: MODEL, input: text });
     const { body, xCache } = await embed([text], { encoding_format: "float" });
     expect(xCache).toBe("hits=1 misses=0");

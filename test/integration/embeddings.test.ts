@@ -177,6 +177,8 @@ describe("other routes", () => {
 
   it("serves the generated OpenAPI document", async () => {
     const doc = (await (await edge.fetch("/openapi.json")).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    // Every served route, health and the unencoded-slash model path included (they were
+    // served undocumented before every route went through app.openapi()).
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/admin/v1/keys/{keyId}",
       "/admin/v1/tenants",
@@ -197,8 +199,11 @@ describe("other routes", () => {
       "/v1/index/jobs/{id}/results",
       "/v1/models",
       "/v1/models/{model}",
+      "/v1/models/{owner}/{name}",
       "/v1/usage",
-    ]);
+      "/healthz",
+      "/readyz",
+    ].sort());
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(["CreateEmbeddingRequest", "CreateEmbeddingResponse", "Error", "CreateIndexJobRequest", "IndexJob"]),
     );

@@ -135,7 +135,8 @@ describe("GET /admin/v1/tenants/:id/usage", () => {
   });
 
   it("reads a tenant without usage as zeros", async () => {
-    await expectJson(await get("/admin/v1/tenants/ten_never_used/usage?from=2025-01-01&to=2025-01-01", ADMIN_TOKEN), 200, {
+    const { tenantId } = await edge.newTenant({ name: "never used" });
+    await expectJson(await get(`/admin/v1/tenants/${tenantId}/usage?from=2025-01-01&to=2025-01-01`, ADMIN_TOKEN), 200, {
       object: "list",
       data: [{ date: "2025-01-01", ...empty }],
       totals: empty,
@@ -149,13 +150,25 @@ describe("GET /admin/v1/tenants/:id/usage", () => {
     await expectJson(await get(path, TEST_API_KEY), 401, BAD_ADMIN);
   });
 
-  it("400 for bad dates or a tenant id that cannot exist", async () => {
+  it("400 for bad dates", async () => {
     await expectJson(
       await get(`/admin/v1/tenants/${A}/usage?from=2025-01-05&to=2025-01-03`, ADMIN_TOKEN),
       400,
       envelope("'from' (2025-01-05) is after 'to' (2025-01-03).", "from", "invalid_date_range"),
     );
-    await expectJson(await get("/admin/v1/tenants/a:b/usage", ADMIN_TOKEN), 400, envelope("Invalid 'id'.", "id", null));
+  });
+
+  // Was 400 for `a:b` and 200 with zeros for `ten_never_used` (metering had its own,
+  // looser tenant-id rule); the admin docs promise 404 for both, like every admin path.
+  it("404 for a tenant id that cannot exist, or that names no tenant", async () => {
+    const noSuchTenant = envelope("No tenant with that id.", null, "tenant_not_found");
+    await expectJson(await get("/admin/v1/tenants/a:b/usage", ADMIN_TOKEN), 404, noSuchTenant);
+    await expectJson(await get("/admin/v1/tenants/ten_never_used/usage", ADMIN_TOKEN), 404, noSuchTenant);
+    await expectJson(
+      await get("/admin/v1/tenants/ten_0000000000000000/usage?from=2025-01-01&to=2025-01-01", ADMIN_TOKEN),
+      404,
+      envelope("No tenant with id 'ten_0000000000000000'.", null, "tenant_not_found"),
+    );
   });
 });
 

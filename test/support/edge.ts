@@ -4,7 +4,9 @@
  * here unless the test brings its own `stack`), the usage queue, an admin token, and a
  * tenant with an API key created through the real admin API. Requests go through
  * `fetch(path, init)`; `url` is a real local HTTP address for clients that need one
- * (the official `openai` package, the admin CLI).
+ * (the official `openai` package, the admin CLI). Every response to `fetch` (and so to
+ * `admin`, `embed` and `newTenant`) is checked against the edge's own `/openapi.json`
+ * (openapi-check.ts): an undocumented status or a body its schema refuses fails the test.
  */
 import { Miniflare } from "miniflare";
 import { COMPATIBILITY_DATE } from "../../infra/local/build-worker";
@@ -13,6 +15,7 @@ import { TEST_BUNDLE, WORKER_LOG } from "./global-setup";
 import { startCacheStack, type CacheStack } from "./cache-stack";
 import { WORKER_BINDINGS } from "./worker-bindings";
 import type { Plan, Scope } from "../../workers/tenants/types";
+import { BrokenEdgeCheck, OpenApiCheck, type OpenApiDocument } from "./openapi-check";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
@@ -47,6 +50,8 @@ export interface TestEdge {
   /** Every line the Worker logged (stdout and stderr of workerd). */
   logs: string[];
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Node's fetch to an absolute URL under `url`, its response checked like `fetch`'s: for clients given `url` (the `openai` package's `fetch` option). */
+  checkedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** `/admin/v1` call with the admin token. */
   admin(method: string, path: string, body?: unknown): Promise<Response>;
   newTenant(options?: { plan?: Partial<Plan>; scopes?: Scope[]; name?: string }): Promise<TestTenant>;
@@ -91,9 +96,24 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     },
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
+  const rawFetch = async (path: string, init?: RequestInit) =>
+    (await mf.dispatchFetch(`http://edge.test${path}`, init as never)) as unknown as Response;
+  let docs: Promise<OpenApiCheck | BrokenEdgeCheck> | undefined;
+  const openApiCheck = () =>
+    (docs ??= rawFetch("/openapi.json").then(async (res) =>
+      res.status === 200 ? new OpenApiCheck((await res.json()) as OpenApiDocument) : (await res.arrayBuffer(), new BrokenEdgeCheck(res.status)),
+    ));
   const doFetch = async (path: string, init?: RequestInit) => {
-    const res = await mf.dispatchFetch(`http://edge.test${path}`, init as never);
-    return res as unknown as Response;
+    const res = await rawFetch(path, init);
+    await (await openApiCheck()).check(init?.method ?? "GET", path, res);
+    return res;
+  };
+  const checkedFetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const res = await fetch(input, init);
+    const request = input instanceof Request ? input : null;
+    const href = request ? request.url : input.toString();
+    await (await openApiCheck()).check(init?.method ?? request?.method ?? "GET", new URL(href).pathname, res);
+    return res;
   };
   const admin = (method: string, path: string, body?: unknown) =>
     doFetch(`/admin/v1${path}`, {
@@ -118,6 +138,7 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     apiKey: tenant.apiKey,
     logs,
     fetch: doFetch,
+    checkedFetch,
     admin,
     newTenant,
     embed: (body, headers = {}) =>

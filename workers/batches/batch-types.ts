@@ -2,24 +2,21 @@
  * The Batch API's records as the tenant's `Batches` Durable Object stores them, the
  * public views (OpenAI's `Batch` and `FileObject`, openai-node 7.57.0
  * resources/batches.d.ts and resources/files.d.ts), and the batch queue's message.
- * Records keep times in epoch ms; views answer Unix seconds, as OpenAI does.
+ * Records keep times in epoch ms; views answer Unix seconds, as OpenAI does. Each view's
+ * type is `z.infer` of its schema, which is also its OpenAPI schema (`Batch`, `File`).
  */
-export type BatchStatus = "validating" | "failed" | "in_progress" | "finalizing" | "completed" | "expired" | "cancelling" | "cancelled";
+import { z } from "@hono/zod-openapi";
+
+const BATCH_STATUSES = ["validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled"] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
 export const TERMINAL_BATCH_STATUSES: readonly BatchStatus[] = ["failed", "completed", "expired", "cancelled"];
 
 /** One input-validation problem, OpenAI's `BatchError`: `line` is 1-based. */
-export interface BatchError {
-  code: string;
-  message: string;
-  param: string | null;
-  line: number | null;
-}
+const BatchErrorSchema = z.object({ code: z.string(), message: z.string(), param: z.string().nullable(), line: z.number().int().nullable() });
+export type BatchError = z.infer<typeof BatchErrorSchema>;
 
-export interface RequestCounts {
-  total: number;
-  completed: number;
-  failed: number;
-}
+const RequestCountsSchema = z.object({ total: z.number().int(), completed: z.number().int(), failed: z.number().int() });
+export type RequestCounts = z.infer<typeof RequestCountsSchema>;
 
 /**
  * Where a file's bytes are: `upload` = its own R2 object; `parts` = a batch's per-part
@@ -30,7 +27,7 @@ export type FileSource = { kind: "upload" } | { kind: "parts"; keys: string[] };
 export interface FileRecord {
   id: string;
   tenant_id: string;
-  purpose: "batch" | "batch_output";
+  purpose: FileView["purpose"];
   filename: string;
   bytes: number;
   created_at: number;
@@ -68,32 +65,49 @@ export interface BatchRecord extends BatchTimestamps {
   dispatched: boolean;
 }
 
+const when = z.number().int().nullable();
+
 /** OpenAI's `Batch` object. */
-export interface BatchView extends BatchTimestamps {
-  id: string;
-  object: "batch";
-  endpoint: string;
-  errors: { object: "list"; data: BatchError[] } | null;
-  input_file_id: string;
-  completion_window: string;
-  status: BatchStatus;
-  output_file_id: string | null;
-  error_file_id: string | null;
-  request_counts: RequestCounts;
-  metadata: Record<string, string> | null;
-}
+export const BatchViewSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("batch"),
+    endpoint: z.string(),
+    errors: z.object({ object: z.literal("list"), data: z.array(BatchErrorSchema) }).nullable(),
+    input_file_id: z.string(),
+    completion_window: z.string(),
+    status: z.enum(BATCH_STATUSES),
+    output_file_id: z.string().nullable(),
+    error_file_id: z.string().nullable(),
+    created_at: z.number().int(),
+    in_progress_at: when,
+    expires_at: z.number().int(),
+    finalizing_at: when,
+    completed_at: when,
+    failed_at: when,
+    expired_at: when,
+    cancelling_at: when,
+    cancelled_at: when,
+    request_counts: RequestCountsSchema,
+    metadata: z.record(z.string(), z.string()).nullable(),
+  })
+  .openapi("Batch");
+export type BatchView = z.infer<typeof BatchViewSchema>;
 
 /** OpenAI's `FileObject` (`status` is deprecated there but still sent: always `processed`). */
-export interface FileView {
-  id: string;
-  object: "file";
-  bytes: number;
-  created_at: number;
-  filename: string;
-  purpose: FileRecord["purpose"];
-  status: "processed";
-  status_details: null;
-}
+export const FileViewSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("file"),
+    bytes: z.number().int(),
+    created_at: z.number().int(),
+    filename: z.string(),
+    purpose: z.enum(["batch", "batch_output"]),
+    status: z.literal("processed"),
+    status_details: z.null(),
+  })
+  .openapi("File");
+export type FileView = z.infer<typeof FileViewSchema>;
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 const maybeSeconds = (ms: number | null): number | null => (ms === null ? null : seconds(ms));

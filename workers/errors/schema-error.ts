@@ -1,7 +1,9 @@
 /**
  * A failed zod parse as the one OpenAI-style 400 a client sees: of several problems,
  * an unknown field first, then fields in the schema's order, with `param` naming the
- * exact place (`documents[2].url`, `plan.tokens_per_minute`).
+ * exact place (`documents[2].url`, `plan.tokens_per_minute`). Used by the routes'
+ * validation hook (routes/validation-hook.ts) and by `validated` for bodies checked
+ * outside a route (a batch input line).
  */
 import type { z } from "zod";
 import { invalidRequest, type ApiError } from "./api-error";
@@ -20,4 +22,17 @@ export function schemaError(issues: readonly z.core.$ZodIssue[], fieldOrder: rea
     return invalidRequest(`Unrecognized request argument supplied: ${param}`, param);
   }
   return invalidRequest(issue.message, issue.path.length === 0 ? null : paramOf(issue.path));
+}
+
+/** The top-level field order of an object schema (empty for any other schema). */
+export function fieldOrderOf(schema: z.ZodType): string[] {
+  const shape: unknown = (schema as { shape?: unknown }).shape;
+  return typeof shape === "object" && shape !== null ? Object.keys(shape) : [];
+}
+
+/** `value` parsed by `schema`; throws the 400 `schemaError` makes of its issues. */
+export function validated<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw schemaError(result.error.issues, fieldOrderOf(schema));
 }

@@ -12,7 +12,8 @@
  */
 import { z } from "@hono/zod-openapi";
 import { ApiError, invalidRequest } from "../errors/api-error";
-import { schemaError } from "../errors/schema-error";
+import { validated } from "../errors/schema-error";
+import { asJsonObject } from "../http/json-object-body";
 import {
   FULL_DIMENSIONS,
   InputTypeSchema,
@@ -75,15 +76,21 @@ export const JobRequestSchema = z
 export type JobRequest = z.output<typeof JobRequestSchema>;
 export type JobDocument = JobRequest["documents"][number];
 
-const FIELD_ORDER = Object.keys(JobRequestSchema.shape);
 const utf8Bytes = (text: string): number => new TextEncoder().encode(text).byteLength;
 
+/**
+ * A parsed body checked the way `POST /v1/index/jobs` checks it (the route applies the
+ * same steps as middleware, validation hook and handler): JSON object, `__proto__` keys,
+ * schema, then the deployment's limits.
+ */
 export function parseJobRequest(body: unknown, config: IndexingConfig): JobRequest {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalidRequest("The request body must be a JSON object.");
-  refuseProtoKeysInMetadata(body);
-  const result = JobRequestSchema.safeParse(body);
-  if (!result.success) throw schemaError(result.error.issues, FIELD_ORDER);
-  const job = result.data;
+  const object = asJsonObject(body);
+  refuseProtoKeysInMetadata(object);
+  return checkJobLimits(validated(JobRequestSchema, object), config);
+}
+
+/** The checks the schema cannot make: this deployment's limits and URL rules (400/413). */
+export function checkJobLimits(job: JobRequest, config: IndexingConfig): JobRequest {
   if (job.documents.length > config.maxDocuments) {
     throw invalidRequest(`A job may have at most ${config.maxDocuments} documents; got ${job.documents.length}.`, "documents");
   }
@@ -122,7 +129,7 @@ const MAX_METADATA_DEPTH = 32;
  * value nested deeper than MAX_METADATA_DEPTH. Only own keys are seen: JSON.parse creates
  * `__proto__` as one.
  */
-function refuseProtoKeysInMetadata(body: object): void {
+export function refuseProtoKeysInMetadata(body: object): void {
   const documents: unknown = (body as { documents?: unknown }).documents;
   if (!Array.isArray(documents)) return;
   documents.forEach((doc: unknown, i) => {

@@ -3,66 +3,74 @@
  * with, and the index queue's message. Stored records and queue messages carry only
  * what the next step needs; documents themselves live in R2 (job-storage.ts).
  */
-export type JobStatus = "queued" | "in_progress" | "completed" | "failed" | "cancelled";
+import { z } from "@hono/zod-openapi";
+
+export const JOB_STATUSES = ["queued", "in_progress", "completed", "failed", "cancelled"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["completed", "failed", "cancelled"];
 
-export interface JobError {
-  code: string;
-  message: string;
-}
+const JobErrorSchema = z.object({ code: z.string(), message: z.string() });
+export type JobError = z.infer<typeof JobErrorSchema>;
 
-export interface JobCounts {
-  documents: number;
-  /** Documents finished (embedded, or failed for good). */
-  documents_processed: number;
-  chunks: number;
-  chunks_from_cache: number;
-  chunks_computed: number;
-  /** Documents that could not be indexed (see last_error). */
-  failed: number;
-}
+const count = z.number().int();
+const JobCountsSchema = z.object({
+  documents: count,
+  documents_processed: count.openapi({ description: "Documents finished (embedded, or failed for good)." }),
+  chunks: count,
+  chunks_from_cache: count,
+  chunks_computed: count,
+  failed: count.openapi({ description: "Documents that could not be indexed (see last_error)." }),
+});
+export type JobCounts = z.infer<typeof JobCountsSchema>;
+
+const CALLBACK_STATUSES = ["pending", "delivered", "failed"] as const;
 
 export interface CallbackState {
   url: string;
-  status: "pending" | "delivered" | "failed";
+  status: (typeof CALLBACK_STATUSES)[number];
   attempts: number;
   last_error: string | null;
 }
 
-export interface EmbeddingOptions {
-  dimensions: number | null;
-  input_type: "query" | "document" | null;
-  instruction: string | null;
-}
+const seconds = z.number().int();
 
-/** What the stored record and the API's view share (times: ms in the record, s in the view). */
-interface JobBase extends EmbeddingOptions {
-  id: string;
-  status: JobStatus;
-  chunking: { max_tokens: number; overlap_tokens: number };
-  counts: JobCounts;
-  created_at: number;
-  started_at: number | null;
-  completed_at: number | null;
-  failed_at: number | null;
-  cancelled_at: number | null;
-  last_error: JobError | null;
-}
+/**
+ * What the API shows of a job (`IndexJob` in the OpenAPI document): timestamps in Unix
+ * seconds, like OpenAI's batch objects. The view's type is this schema's.
+ */
+export const JobViewSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("index.job"),
+    status: z.enum(JOB_STATUSES),
+    chunking: z.object({ max_tokens: count, overlap_tokens: count }),
+    dimensions: count.nullable(),
+    input_type: z.enum(["query", "document"]).nullable(),
+    instruction: z.string().nullable(),
+    counts: JobCountsSchema,
+    created_at: seconds,
+    started_at: seconds.nullable(),
+    completed_at: seconds.nullable(),
+    failed_at: seconds.nullable(),
+    cancelled_at: seconds.nullable(),
+    last_error: JobErrorSchema.nullable(),
+    callback: z.object({ url: z.string(), status: z.enum(CALLBACK_STATUSES), attempts: count, last_error: z.string().nullable() }).nullable(),
+  })
+  .openapi("IndexJob");
 
-export interface JobRecord extends JobBase {
+export type JobView = z.infer<typeof JobViewSchema>;
+
+export type EmbeddingOptions = Pick<JobView, "dimensions" | "input_type" | "instruction">;
+
+/** The stored job: the view's fields with times in epoch ms, plus what only the edge sees. */
+export interface JobRecord extends Omit<JobView, "object" | "callback"> {
   tenant_id: string;
   callback: CallbackState | null;
   /** Document messages are on the queue (the DO's alarm sends them; see jobs-object.ts). */
   dispatched: boolean;
 }
 
-/** What the API shows: timestamps in Unix seconds, like OpenAI's batch objects. */
-export interface JobView extends JobBase {
-  object: "index.job";
-  callback: { url: string; status: CallbackState["status"]; attempts: number; last_error: string | null } | null;
-}
-
-const seconds = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / 1000));
+const toSeconds = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / 1000));
 
 export function jobView(job: JobRecord): JobView {
   return {
@@ -74,11 +82,11 @@ export function jobView(job: JobRecord): JobView {
     input_type: job.input_type,
     instruction: job.instruction,
     counts: job.counts,
-    created_at: seconds(job.created_at)!,
-    started_at: seconds(job.started_at),
-    completed_at: seconds(job.completed_at),
-    failed_at: seconds(job.failed_at),
-    cancelled_at: seconds(job.cancelled_at),
+    created_at: toSeconds(job.created_at)!,
+    started_at: toSeconds(job.started_at),
+    completed_at: toSeconds(job.completed_at),
+    failed_at: toSeconds(job.failed_at),
+    cancelled_at: toSeconds(job.cancelled_at),
     last_error: job.last_error,
     callback: job.callback
       ? { url: job.callback.url, status: job.callback.status, attempts: job.callback.attempts, last_error: job.callback.last_error }

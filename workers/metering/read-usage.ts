@@ -22,25 +22,11 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { BATCH_COUNTER_PREFIX, USAGE_COUNTERS, type UsageCounter } from "./usage-event";
 import { usageDayKey } from "./usage-store";
+import type { UsageFigures, UsageReport } from "./usage-report";
 import { daysInRange, type UsageRange } from "./usage-range";
 
 export type UsageReadRedis = Pick<Redis, "pipeline">;
 
-type PricedCounters = Record<UsageCounter, number> & {
-  estimated_cost_usd: number;
-  estimated_savings_usd: number;
-};
-
-/** Totals over every lane, with the batch lane's share repeated under `batch`. */
-export type UsageFigures = PricedCounters & { batch: PricedCounters };
-
-export type UsageDay = { date: string } & UsageFigures;
-
-export interface UsageReport {
-  object: "list";
-  data: UsageDay[];
-  totals: UsageFigures;
-}
 
 export interface UsagePricing {
   /** GPU_PRICE_USD_PER_SECOND */

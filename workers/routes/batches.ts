@@ -9,14 +9,13 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors/api-error";
-import { schemaError } from "../errors/schema-error";
 import { apiKeyAuth } from "../middleware/auth";
-import { readJsonBody } from "../middleware/json-body";
+import { jsonBody } from "../middleware/json-body";
 import { isBatchId, isFileId, newBatchId } from "../batches/batch-ids";
-import { batchView, type BatchRecord } from "../batches/batch-types";
+import { batchView, BatchViewSchema, type BatchRecord } from "../batches/batch-types";
 import { batchesFor } from "../batches/batches-for";
 import { listPage, pageAfter, pageLimit } from "../batches/list-params";
-import { ErrorEnvelopeSchema } from "./error-schema";
+import { errorResponses } from "./error-responses";
 import { fileNotFound } from "./files";
 
 const MAX_LIST_LIMIT = 100;
@@ -38,53 +37,26 @@ const BatchCreateSchema = z
   })
   .openapi("BatchCreateRequest");
 
-const BatchErrorSchema = z.object({ code: z.string(), message: z.string(), param: z.string().nullable(), line: z.number().int().nullable() });
-const when = z.number().int().nullable();
-const BatchSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal("batch"),
-    endpoint: z.string(),
-    errors: z.object({ object: z.literal("list"), data: z.array(BatchErrorSchema) }).nullable(),
-    input_file_id: z.string(),
-    completion_window: z.string(),
-    status: z.enum(["validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled"]),
-    output_file_id: z.string().nullable(),
-    error_file_id: z.string().nullable(),
-    created_at: z.number().int(),
-    in_progress_at: when,
-    expires_at: z.number().int(),
-    finalizing_at: when,
-    completed_at: when,
-    failed_at: when,
-    expired_at: when,
-    cancelling_at: when,
-    cancelled_at: when,
-    request_counts: z.object({ total: z.number().int(), completed: z.number().int(), failed: z.number().int() }),
-    metadata: z.record(z.string(), z.string()).nullable(),
-  })
-  .openapi("Batch");
-
-const errorResponses = <S extends number>(statuses: S[]) =>
-  Object.fromEntries(statuses.map((s) => [s, { description: `Error ${s}`, content: { "application/json": { schema: ErrorEnvelopeSchema } } }])) as Record<
-    S,
-    { description: string; content: { "application/json": { schema: typeof ErrorEnvelopeSchema } } }
-  >;
+/** What every `/v1/batches` route can answer before its own errors: the key check (middleware/auth.ts). */
+const KEY_ERRORS = [[401, "Missing or invalid API key"], [403, "The key lacks the batch scope, or the tenant is suspended"], [503, "Tenancy store unavailable"]] as const;
 const batchIdParam = z.object({ batch_id: z.string().openapi({ param: { name: "batch_id", in: "path" }, example: "batch_019a00000000AbCdEfGhIjKlMnOp" }) });
 
 const createBatchRoute = createRoute({
   method: "post",
   path: "/v1/batches",
-  security: [{ bearerAuth: [] }],
-  middleware: [apiKeyAuth({ scope: "batch" })] as const,
+  security: [{ bearerAuth: ["batch"] }],
+  middleware: [apiKeyAuth({ scope: "batch" }), jsonBody({ maxBytes: MAX_CREATE_BODY_BYTES })] as const,
   request: { body: { content: { "application/json": { schema: BatchCreateSchema } }, required: true } },
-  responses: { 200: { description: "The batch, validating", content: { "application/json": { schema: BatchSchema } } }, ...errorResponses([400, 401, 403, 404]) },
+  responses: {
+    200: { description: "The batch, validating", content: { "application/json": { schema: BatchViewSchema } } },
+    ...errorResponses(400, [404, "No such input file"], 413, 415, ...KEY_ERRORS),
+  },
 });
 
 const listRoute = createRoute({
   method: "get",
   path: "/v1/batches",
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: ["batch"] }],
   middleware: [apiKeyAuth({ scope: "batch" })] as const,
   request: {
     query: z.object({
@@ -95,44 +67,38 @@ const listRoute = createRoute({
   responses: {
     200: {
       description: "The tenant's batches, newest first",
-      content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(BatchSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }) } },
+      content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(BatchViewSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }) } },
     },
-    ...errorResponses([400, 401, 403]),
+    ...errorResponses(400, ...KEY_ERRORS),
   },
 });
 
 const retrieveRoute = createRoute({
   method: "get",
   path: "/v1/batches/{batch_id}",
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: ["batch"] }],
   middleware: [apiKeyAuth({ scope: "batch" })] as const,
   request: { params: batchIdParam },
-  responses: { 200: { description: "The batch", content: { "application/json": { schema: BatchSchema } } }, ...errorResponses([401, 403, 404]) },
+  responses: { 200: { description: "The batch", content: { "application/json": { schema: BatchViewSchema } } }, ...errorResponses([404, "No such batch"], ...KEY_ERRORS) },
 });
 
 const cancelRoute = createRoute({
   method: "post",
   path: "/v1/batches/{batch_id}/cancel",
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: ["batch"] }],
   middleware: [apiKeyAuth({ scope: "batch" })] as const,
   request: { params: batchIdParam },
-  responses: { 200: { description: "The batch, cancelling (or already cancelled)", content: { "application/json": { schema: BatchSchema } } }, ...errorResponses([401, 403, 404, 409]) },
+  responses: { 200: { description: "The batch, cancelling (or already cancelled)", content: { "application/json": { schema: BatchViewSchema } } }, ...errorResponses([404, "No such batch"], [409, "The batch has ended and cannot be cancelled"], ...KEY_ERRORS) },
 });
 
 function batchNotFound(id: string): ApiError {
   return new ApiError("not_found", `No such Batch object: ${id.slice(0, 100)}`, { param: "batch_id", code: "batch_not_found" });
 }
 
-const FIELD_ORDER = Object.keys(BatchCreateSchema.shape);
-
 /** Registers the `/v1/batches` routes on the app. */
 export function registerBatches(app: OpenAPIHono<AppEnv>): void {
-  // The body is read by the bounded reader and checked here, for the same 400s as every route.
-  app.openAPIRegistry.registerPath(createBatchRoute);
-  app.post("/v1/batches", apiKeyAuth({ scope: "batch" }), async (c) => {
-    const parsed = BatchCreateSchema.safeParse(await readJsonBody(c.req.raw, MAX_CREATE_BODY_BYTES));
-    if (!parsed.success) throw schemaError(parsed.error.issues, FIELD_ORDER);
-    const request = parsed.data;
+  app.openapi(createBatchRoute, async (c) => {
+    const request = c.req.valid("json");
     const tenantId = c.get("principal").tenantId;
     const batches = batchesFor(c.env, tenantId);
     const file = isFileId(request.input_file_id) ? await batches.getFile(request.input_file_id) : null;

@@ -1,16 +1,18 @@
 /**
- * `POST /v1/embeddings`: the HTTP side of the pipeline. Parsing and rendering are
- * here; the steps are in embeddings/pipeline.ts. The OpenAPI entry is generated from
- * the same zod schema that validates requests.
+ * `POST /v1/embeddings`: the HTTP side of the pipeline. Authentication, then the body
+ * (middleware/json-body.ts: content type, encoding, size, JSON, in OpenAI's order), then
+ * the zod schema that also generates the OpenAPI entry (failures rendered by
+ * routes/validation-hook.ts); the steps are in embeddings/pipeline.ts.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, TypedResponse } from "hono";
 import { endTime, startTime } from "hono/timing";
 import type { AppEnv } from "../app-env";
 import { apiKeyAuth } from "../middleware/auth";
-import { parseEmbeddingRequest } from "../embeddings/parse-request";
+import { jsonBody } from "../middleware/json-body";
 import { EmbeddingRequestSchema } from "../embeddings/request-schema";
 import { renderEmbeddingsBody } from "../embeddings/render-response";
-import { ErrorEnvelopeSchema } from "./error-schema";
+import { errorResponses } from "./error-responses";
 
 const EmbeddingResponseSchema = z
   .object({
@@ -36,7 +38,8 @@ const TRUNCATED_INPUTS_HEADER = "x-truncated-inputs";
 export const embeddingsRoute = createRoute({
   method: "post",
   path: "/v1/embeddings",
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: ["embed"] }],
+  middleware: [apiKeyAuth({ scope: "embed" }), jsonBody({ maxBytes: (c) => c.get("services").config.maxBodyBytes })] as const,
   request: { body: { content: { "application/json": { schema: EmbeddingRequestSchema } }, required: true } },
   responses: {
     200: {
@@ -49,28 +52,34 @@ export const embeddingsRoute = createRoute({
       }),
       content: { "application/json": { schema: EmbeddingResponseSchema } },
     },
-    400: { description: "Invalid request", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
-    401: { description: "Missing or invalid API key", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
-    403: { description: "The key lacks the embed scope, or the tenant is suspended", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
-    404: { description: "Unknown model", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
-    413: { description: "Body too large (decoded bytes, after gzip/deflate)", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
-    415: { description: "Content-Encoding other than gzip, deflate or identity", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
-    429: {
-      description: "Rate limit or monthly quota; x-should-retry: false (and no Retry-After) when no retry can succeed",
-      content: { "application/json": { schema: ErrorEnvelopeSchema } },
-    },
-    502: { description: "GPU worker answered invalid vectors", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
-    503: { description: "No GPU worker can serve", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
+    ...errorResponses(
+      400,
+      [401, "Missing or invalid API key"],
+      [403, "The key lacks the embed scope, or the tenant is suspended"],
+      [404, "Unknown model"],
+      413,
+      415,
+      [429, "Rate limit or monthly quota; x-should-retry: false (and no Retry-After) when no retry can succeed"],
+      [502, "GPU worker answered invalid vectors"],
+      [503, "No GPU worker can serve, or the tenancy store or (in closed mode) the limiter is unreachable"],
+    ),
   },
 });
 
+type EmbeddingResponse = z.infer<typeof EmbeddingResponseSchema>;
+
+/**
+ * The body render-response.ts wrote in one pass (JSON text, base64 included), answered
+ * as is and typed as the documented JSON it is, so no second serialisation is paid.
+ */
+function renderedJson(c: Context<AppEnv>, body: string): TypedResponse<EmbeddingResponse, 200, "json"> {
+  return c.body(body, 200, { "content-type": "application/json" }) as unknown as TypedResponse<EmbeddingResponse, 200, "json">;
+}
+
 export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
-  // Documented from the schema; validated by parseEmbeddingRequest, which needs to
-  // control the order of checks (content type, size, JSON, schema) to give OpenAI's errors.
-  app.openAPIRegistry.registerPath(embeddingsRoute);
-  app.post("/v1/embeddings", apiKeyAuth({ scope: "embed" }), async (c) => {
+  app.openapi(embeddingsRoute, async (c) => {
     const services = c.get("services");
-    const request = await parseEmbeddingRequest(c.req.raw, services.config.maxBodyBytes);
+    const request = c.req.valid("json");
     const result = await services.tenancy().embeddings.embed(request, {
       principal: c.get("principal"),
       cacheControl: c.req.header("cache-control"),
@@ -90,6 +99,6 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
     c.header("x-cache", `hits=${result.hits} misses=${result.misses}`);
     if (result.truncated.length > 0) c.header(TRUNCATED_INPUTS_HEADER, result.truncated.join(","));
     const body = await renderEmbeddingsBody(result.vectors, request.encoding_format ?? "float", result.promptTokens, request.output_dtype);
-    return c.body(body, 200, { "content-type": "application/json" });
+    return renderedJson(c, body);
   });
 }

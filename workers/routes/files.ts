@@ -5,64 +5,76 @@
  * needs the `batch` scope and works on the caller's own tenant only: files live in that
  * tenant's Durable Object and under its R2 prefix.
  *
- * The upload is documented here but served by a plain handler: the generated validator
- * would parse the multipart body before any size bound, so the bounded reader
- * (batches/upload.ts) runs first instead.
+ * The upload's multipart body is read by the bounded reader (batches/upload.ts) in the
+ * route's middleware, before the generated validator, which then checks the form the
+ * reader left for it instead of parsing an unbounded body itself.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors/api-error";
 import { apiKeyAuth } from "../middleware/auth";
 import { isFileId, newFileId } from "../batches/batch-ids";
 import { deleteFileBytes, streamFile, writeUpload } from "../batches/batch-storage";
-import { fileView, type FileRecord } from "../batches/batch-types";
+import { fileView, FileViewSchema, type FileRecord } from "../batches/batch-types";
 import { batchesFor } from "../batches/batches-for";
 import { listPage, pageAfter, pageLimit } from "../batches/list-params";
 import { readUpload } from "../batches/upload";
-import { ErrorEnvelopeSchema } from "./error-schema";
+import { errorResponses } from "./error-responses";
+import { streamedBody } from "./streamed-body";
 
 const MAX_LIST_LIMIT = 100;
 
-const FileSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal("file"),
-    bytes: z.number().int(),
-    created_at: z.number().int(),
-    filename: z.string(),
-    purpose: z.enum(["batch", "batch_output"]),
-    status: z.literal("processed"),
-    status_details: z.null(),
-  })
-  .openapi("File");
+/** What every `/v1/files` route can answer before its own errors: the key check (middleware/auth.ts). */
+const KEY_ERRORS = [[401, "Missing or invalid API key"], [403, "The key lacks the batch scope, or the tenant is suspended"], [503, "Tenancy store unavailable"]] as const;
+const NO_SUCH_FILE = [404, "No such file"] as const;
+const auth = apiKeyAuth({ scope: "batch" });
+const security = [{ bearerAuth: ["batch"] }];
 
-const errors = <S extends number>(statuses: S[]) =>
-  Object.fromEntries(statuses.map((s) => [s, { description: `Error ${s}`, content: { "application/json": { schema: ErrorEnvelopeSchema } } }])) as Record<
-    S,
-    { description: string; content: { "application/json": { schema: typeof ErrorEnvelopeSchema } } }
-  >;
+/**
+ * Reads the upload through the bounded reader and leaves it, as a form, where the
+ * generated form validator reads it (`c.req.bodyCache.formData`, hono 4.13 validator).
+ */
+function boundedUpload(): MiddlewareHandler<AppEnv> {
+  return async function boundedUploadMiddleware(c, next) {
+    const upload = await readUpload(c.req.raw, c.get("services").config.batch.maxFileBytes);
+    const form = new FormData();
+    form.set("purpose", "batch");
+    form.set("file", upload.file, upload.filename);
+    c.req.bodyCache.formData = form;
+    await next();
+  };
+}
+
 const fileIdParam = z.object({ file_id: z.string().openapi({ param: { name: "file_id", in: "path" }, example: "file-019a00000000AbCdEfGhIjKlMnOp" }) });
 
 const uploadRoute = createRoute({
   method: "post",
   path: "/v1/files",
-  security: [{ bearerAuth: [] }],
+  security,
+  middleware: [auth, boundedUpload()] as const,
   description: "Upload a batch input file: JSONL, one `{custom_id, method: \"POST\", url: \"/v1/embeddings\", body}` per line.",
   request: {
     body: {
       required: true,
-      content: { "multipart/form-data": { schema: z.object({ file: z.string().openapi({ format: "binary" }), purpose: z.literal("batch") }) } },
+      content: {
+        "multipart/form-data": {
+          schema: z.object({
+            file: z.custom<File>((value) => value instanceof File).openapi({ type: "string", format: "binary" }),
+            purpose: z.literal("batch"),
+          }),
+        },
+      },
     },
   },
-  responses: { 200: { description: "The file", content: { "application/json": { schema: FileSchema } } }, ...errors([400, 401, 403, 413]) },
+  responses: { 200: { description: "The file", content: { "application/json": { schema: FileViewSchema } } }, ...errorResponses(400, [413, "File too large (or a body past the limit)"], 415, ...KEY_ERRORS) },
 });
 
 const listRoute = createRoute({
   method: "get",
   path: "/v1/files",
-  security: [{ bearerAuth: [] }],
-  middleware: [apiKeyAuth({ scope: "batch" })] as const,
+  security,
+  middleware: [auth] as const,
   request: {
     query: z.object({
       purpose: z.string().optional().openapi({ description: "`batch` or `batch_output`" }),
@@ -73,39 +85,39 @@ const listRoute = createRoute({
   responses: {
     200: {
       description: "The tenant's files, newest first",
-      content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(FileSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }) } },
+      content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(FileViewSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }) } },
     },
-    ...errors([400, 401, 403]),
+    ...errorResponses(400, ...KEY_ERRORS),
   },
 });
 
 const retrieveRoute = createRoute({
   method: "get",
   path: "/v1/files/{file_id}",
-  security: [{ bearerAuth: [] }],
-  middleware: [apiKeyAuth({ scope: "batch" })] as const,
+  security,
+  middleware: [auth] as const,
   request: { params: fileIdParam },
-  responses: { 200: { description: "The file", content: { "application/json": { schema: FileSchema } } }, ...errors([401, 403, 404]) },
+  responses: { 200: { description: "The file", content: { "application/json": { schema: FileViewSchema } } }, ...errorResponses(NO_SUCH_FILE, ...KEY_ERRORS) },
 });
 
 const contentRoute = createRoute({
   method: "get",
   path: "/v1/files/{file_id}/content",
-  security: [{ bearerAuth: [] }],
-  middleware: [apiKeyAuth({ scope: "batch" })] as const,
+  security,
+  middleware: [auth] as const,
   request: { params: fileIdParam },
-  responses: { 200: { description: "The file's bytes (JSONL)", content: { "application/jsonl": { schema: z.string() } } }, ...errors([401, 403, 404]) },
+  responses: { 200: { description: "The file's bytes (JSONL)", content: { "application/jsonl": { schema: z.string() } } }, ...errorResponses(NO_SUCH_FILE, ...KEY_ERRORS) },
 });
 
 const deleteRoute = createRoute({
   method: "delete",
   path: "/v1/files/{file_id}",
-  security: [{ bearerAuth: [] }],
-  middleware: [apiKeyAuth({ scope: "batch" })] as const,
+  security,
+  middleware: [auth] as const,
   request: { params: fileIdParam },
   responses: {
     200: { description: "Deleted", content: { "application/json": { schema: z.object({ id: z.string(), object: z.literal("file"), deleted: z.literal(true) }) } } },
-    ...errors([401, 403, 404]),
+    ...errorResponses(NO_SUCH_FILE, ...KEY_ERRORS),
   },
 });
 
@@ -122,14 +134,12 @@ async function callerFile(c: Context<AppEnv>, id: string): Promise<FileRecord> {
 
 /** Registers the `/v1/files` routes on the app. */
 export function registerFiles(app: OpenAPIHono<AppEnv>): void {
-  app.openAPIRegistry.registerPath(uploadRoute);
-  app.post("/v1/files", apiKeyAuth({ scope: "batch" }), async (c) => {
-    const { config } = c.get("services");
-    const upload = await readUpload(c.req.raw, config.batch.maxFileBytes);
+  app.openapi(uploadRoute, async (c) => {
+    const upload = c.req.valid("form").file;
     const tenantId = c.get("principal").tenantId;
     const now = Date.now();
-    const file: FileRecord = { id: newFileId(now), tenant_id: tenantId, purpose: "batch", filename: upload.filename, bytes: upload.file.size, created_at: now, source: { kind: "upload" } };
-    await writeUpload(c.env.INDEX_RESULTS, tenantId, file.id, upload.file);
+    const file: FileRecord = { id: newFileId(now), tenant_id: tenantId, purpose: "batch", filename: upload.name, bytes: upload.size, created_at: now, source: { kind: "upload" } };
+    await writeUpload(c.env.INDEX_RESULTS, tenantId, file.id, upload);
     await batchesFor(c.env, tenantId).putFile(file);
     return c.json(fileView(file), 200);
   });
@@ -144,11 +154,9 @@ export function registerFiles(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(retrieveRoute, async (c) => c.json(fileView(await callerFile(c, c.req.valid("param").file_id)), 200));
 
-  // A stream, not a typed JSON answer: documented from the route, served by a plain handler.
-  app.openAPIRegistry.registerPath(contentRoute);
-  app.get("/v1/files/:file_id/content", apiKeyAuth({ scope: "batch" }), async (c) => {
-    const file = await callerFile(c, c.req.param("file_id"));
-    return c.body(streamFile(c.env.INDEX_RESULTS, file), 200, { "content-type": "application/jsonl" });
+  app.openapi(contentRoute, async (c) => {
+    const file = await callerFile(c, c.req.valid("param").file_id);
+    return streamedBody(c, streamFile(c.env.INDEX_RESULTS, file), "application/jsonl");
   });
 
   app.openapi(deleteRoute, async (c) => {

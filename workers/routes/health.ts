@@ -3,13 +3,41 @@
  * check). Neither needs a key, and neither says which upstream is down: that is for
  * the operator's logs, not the internet.
  */
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
+import { errorResponses } from "./error-responses";
+
+const ReadinessSchema = z
+  .object({ status: z.enum(["ready", "unavailable"]), checks: z.object({ gpu_pool: z.boolean() }) })
+  .openapi("Readiness");
+
+const livenessRoute = createRoute({
+  method: "get",
+  path: "/healthz",
+  summary: "Liveness: the Worker runs",
+  responses: {
+    200: { description: "Alive", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } },
+    ...errorResponses(),
+  },
+});
+
+const readinessRoute = createRoute({
+  method: "get",
+  path: "/readyz",
+  summary: "Readiness: a GPU worker answers its health check",
+  responses: {
+    200: { description: "Ready", content: { "application/json": { schema: ReadinessSchema } } },
+    503: { description: "No GPU worker is ready", content: { "application/json": { schema: ReadinessSchema } } },
+    ...errorResponses(),
+  },
+});
 
 export function registerHealth(app: OpenAPIHono<AppEnv>): void {
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", async (c) => {
+  app.openapi(livenessRoute, (c) => c.json({ status: "ok" as const }, 200));
+  app.openapi(readinessRoute, async (c) => {
     const gpuReady = await c.get("services").gpu.ready();
-    return c.json({ status: gpuReady ? "ready" : "unavailable", checks: { gpu_pool: gpuReady } }, gpuReady ? 200 : 503);
+    return gpuReady
+      ? c.json({ status: "ready" as const, checks: { gpu_pool: true } }, 200)
+      : c.json({ status: "unavailable" as const, checks: { gpu_pool: false } }, 503);
   });
 }

@@ -9,7 +9,7 @@ import type { AppEnv } from "../app-env";
 import { PUBLIC_MODEL_ID } from "../env";
 import { assertKnownModel } from "../embeddings/pipeline";
 import { apiKeyAuth } from "../middleware/auth";
-import { ErrorEnvelopeSchema } from "./error-schema";
+import { errorResponses } from "./error-responses";
 
 /** 2025-06-05, the model's release on Hugging Face; fixed so the answer is stable. */
 const MODEL_CREATED = 1749081600;
@@ -27,29 +27,27 @@ const ModelSchema = z
 /** The model object, whichever accepted id named it: `id` is always the public name, as in embeddings responses. */
 const MODEL = { id: PUBLIC_MODEL_ID, object: "model" as const, created: MODEL_CREATED, owned_by: MODEL_OWNER };
 
-const errors = {
-  401: { description: "Missing or invalid API key", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
-  403: { description: "Key lacks the embed scope, or tenant suspended", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
-} as const;
+/** What both model routes can answer besides the model: the key check (middleware/auth.ts). */
+const KEY_ERRORS = [[401, "Missing or invalid API key"], [403, "The key lacks the embed scope, or the tenant is suspended"], [503, "Tenancy store unavailable"]] as const;
 
 const listRoute = createRoute({
   method: "get",
   path: "/v1/models",
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: ["embed"] }],
   middleware: [apiKeyAuth({ scope: "embed" })] as const,
   responses: {
     200: {
       description: "Models",
       content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(ModelSchema) }).openapi("ModelList") } },
     },
-    ...errors,
+    ...errorResponses(...KEY_ERRORS),
   },
 });
 
 const retrieveRoute = createRoute({
   method: "get",
   path: "/v1/models/{model}",
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: ["embed"] }],
   middleware: [apiKeyAuth({ scope: "embed" })] as const,
   request: {
     params: z.object({
@@ -58,17 +56,21 @@ const retrieveRoute = createRoute({
   },
   responses: {
     200: { description: "The model", content: { "application/json": { schema: ModelSchema } } },
-    ...errors,
-    404: { description: "Unknown model (`model_not_found`)", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
+    ...errorResponses([404, "Unknown model (`model_not_found`)"], ...KEY_ERRORS),
   },
 });
 
-/** `Qwen/Qwen3-Embedding-4B` with its slash unencoded: two path segments. Served, not documented twice. */
+/** `Qwen/Qwen3-Embedding-4B` with its slash unencoded: two path segments, documented like every served route. */
 const retrieveBySegmentsRoute = createRoute({
   ...retrieveRoute,
   path: "/v1/models/{owner}/{name}",
-  hide: true,
-  request: { params: z.object({ owner: z.string(), name: z.string() }) },
+  description: "The same model object, for clients that send the upstream id `Qwen/Qwen3-Embedding-4B` with its slash as is.",
+  request: {
+    params: z.object({
+      owner: z.string().openapi({ param: { name: "owner", in: "path" }, example: "Qwen" }),
+      name: z.string().openapi({ param: { name: "name", in: "path" }, example: "Qwen3-Embedding-4B" }),
+    }),
+  },
 });
 
 export function registerModels(app: OpenAPIHono<AppEnv>): void {

@@ -1,19 +1,21 @@
 /**
  * `GET /v1/usage?from&to`: the calling tenant's own usage per UTC day, with the cost
- * and the cache's savings (formulas in metering/read-usage.ts). The tenant is the API
- * key's, never a parameter, so no key can read another tenant's figures. The query
- * and report schemas here are shared with the admin route.
+ * and the cache's savings (formulas in metering/read-usage.ts, schema in
+ * metering/usage-report.ts). The tenant is the API key's, never a parameter, so no key
+ * can read another tenant's figures. The query schema and errors here are shared with
+ * the admin route.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import type { Services } from "../services";
 import { ApiError, invalidRequest } from "../errors/api-error";
 import { apiKeyAuth } from "../middleware/auth";
-import { readUsage, type UsageReport } from "../metering/read-usage";
+import { readUsage } from "../metering/read-usage";
+import { UsageReportSchema, type UsageReport } from "../metering/usage-report";
 import { utcDay } from "../metering/usage-event";
 import { invalidDateError, usageRangeFrom } from "../metering/usage-range";
 import { errorSummary } from "../metering/usage-log";
-import { ErrorEnvelopeSchema } from "./error-schema";
+import { errorResponses } from "./error-responses";
 
 const dateParam = (name: "from" | "to", description: string) =>
   z.iso
@@ -26,38 +28,15 @@ export const UsageQuerySchema = z.object({
   to: dateParam("to", "Last UTC day, inclusive. Default: today (UTC). At most 366 days after `from`."),
 });
 
-const laneFigures = {
-  requests: z.number().int(),
-  inputs: z.number().int(),
-  tokens_computed: z.number().int().openapi({ description: "Tokens embedded on a GPU." }),
-  tokens_cached: z.number().int().openapi({ description: "Tokens served from the cache; billed like computed ones." }),
-  gpu_ms: z.number().int(),
-  estimated_cost_usd: z.number().openapi({ description: "(tokens_computed + tokens_cached) × list price per million tokens / 1e6." }),
-  estimated_savings_usd: z.number().openapi({ description: "tokens_cached × list price per million tokens / 1e6: GPU work the cache avoided." }),
-};
-
-const figures = {
-  ...laneFigures,
-  batch: z.object(laneFigures).openapi({ description: "The Batch API's share of the figures above, its dollars at BATCH_PRICE_FACTOR of the interactive price." }),
-};
-
-export const UsageReportSchema = z
-  .object({
-    object: z.literal("list"),
-    data: z.array(z.object({ date: z.string().openapi({ example: "2025-01-31" }), ...figures })),
-    totals: z.object(figures),
-  })
-  .openapi("UsageReport");
-
-export const usageErrorResponses = {
-  400: { description: "Invalid dates or range", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
-  401: { description: "Missing or invalid credentials", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
-  500: { description: "Usage store unreachable", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
-} as const;
+/** What both usage routes answer besides the report and their credential's errors. */
+export const USAGE_ERRORS = [[400, "Invalid dates or range"], [503, "Usage or tenancy store unreachable; retry after Retry-After"]] as const;
 
 type ParamCheck = { success: true } | { success: false; error: { issues: readonly { path: readonly PropertyKey[] }[] } };
 
-/** Turns a failed parameter check into our 400 envelope, naming the parameter. */
+/**
+ * The usage routes' validation hook: a bad `from`/`to` is the `invalid_date` 400 the
+ * range checks give too (metering/usage-range.ts); anything else, the app's default.
+ */
 export function rejectInvalidUsageParams(result: ParamCheck): undefined {
   if (result.success) return undefined;
   const param = String(result.error.issues[0]?.path[0] ?? "");
@@ -87,13 +66,12 @@ const route = createRoute({
   method: "get",
   path: "/v1/usage",
   summary: "Your usage per UTC day",
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: ["usage"] }],
   middleware: [apiKeyAuth({ scope: "usage" })] as const,
   request: { query: UsageQuerySchema },
   responses: {
     200: { description: "Usage per day, and totals", content: { "application/json": { schema: UsageReportSchema } } },
-    ...usageErrorResponses,
-    403: { description: "The key lacks the 'usage' scope", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
+    ...errorResponses(...USAGE_ERRORS, [401, "Missing or invalid API key"], [403, "The key lacks the 'usage' scope, or the tenant is suspended"]),
   },
 });
 

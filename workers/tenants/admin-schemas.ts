@@ -1,15 +1,16 @@
 /**
- * Request and response schemas of the admin API (`/admin/v1`). One zod schema per body
- * validates requests (admin-body.ts) and generates the OpenAPI document. Objects are
+ * Request and response schemas of the admin API (`/admin/v1`) beyond the records
+ * themselves (records.ts). One zod schema per body validates requests (through the
+ * routes' validation hook) and generates the OpenAPI document. Request objects are
  * strict: an unknown field is a 400 naming it, like `/v1/embeddings`.
  */
 import { z } from "@hono/zod-openapi";
 import { DEFAULT_PLAN, PLAN_BOUNDS, PLAN_FIELDS } from "./default-plan";
-import { SCOPES, type Plan } from "./types";
+import { ApiKeySchema, SCOPES, TenantSchema } from "./records";
+import type { Plan } from "./types";
 import { DEFAULT_WEBHOOK_GRACE_SECONDS, MAX_WEBHOOK_GRACE_SECONDS } from "./webhook-secret-store";
 
 const NAME_MAX = 200;
-const STATUSES = ["active", "suspended"] as const;
 
 const nameSchema = (param: string) =>
   z
@@ -30,14 +31,12 @@ function planFieldSchema(field: keyof Plan) {
 
 const planShape = Object.fromEntries(PLAN_FIELDS.map((f) => [f, planFieldSchema(f)])) as Record<keyof Plan, ReturnType<typeof planFieldSchema>>;
 
-export const PlanSchema = z.object(planShape).openapi("Plan");
-
 export const PlanPatchSchema = z
   .strictObject(planShape)
   .partial()
   .openapi("PlanPatch", { description: "Fields to set; the others keep their value (the defaults, at creation)." });
 
-const statusSchema = z.enum(STATUSES, { error: "'status' must be 'active' or 'suspended'." });
+const statusSchema = z.enum(TenantSchema.shape.status.options, { error: "'status' must be 'active' or 'suspended'." });
 
 const scopesSchema = z
   .array(z.enum(SCOPES, { error: `Each scope must be one of: ${SCOPES.join(", ")}.` }), { error: "'scopes' must be an array of scopes." })
@@ -57,37 +56,9 @@ export const CreateKeySchema = z
   .strictObject({ name: nameSchema("name").nullable().optional(), scopes: scopesSchema.optional() })
   .openapi("CreateKeyRequest");
 
-export const TenantSchema = z
-  .object({
-    id: z.string().openapi({ example: "ten_4fQm0uB1r6ZkX9aE" }),
-    name: z.string(),
-    status: z.enum(STATUSES),
-    plan: PlanSchema,
-    created_at: z.string().openapi({ format: "date-time" }),
-  })
-  .openapi("Tenant");
-
-export const CreatedKeySchema = z
-  .object({
-    id: z.string(),
-    key: z.string().openapi({ description: "The full API key. Shown only in this response; store it now." }),
-    prefix: z.string(),
-    scopes: z.array(z.enum(SCOPES)),
-    created_at: z.string().openapi({ format: "date-time" }),
-  })
+export const CreatedKeySchema = ApiKeySchema.pick({ id: true, prefix: true, scopes: true, created_at: true })
+  .extend({ key: z.string().openapi({ description: "The full API key. Shown only in this response; store it now." }) })
   .openapi("CreatedApiKey");
-
-export const ApiKeySchema = z
-  .object({
-    id: z.string(),
-    tenant_id: z.string(),
-    name: z.string().nullable(),
-    prefix: z.string(),
-    scopes: z.array(z.enum(SCOPES)),
-    created_at: z.string().openapi({ format: "date-time" }),
-    revoked_at: z.string().nullable().openapi({ format: "date-time" }),
-  })
-  .openapi("ApiKey", { description: "A key as listed: never its secret nor its hash." });
 
 export const ApiKeyListSchema = z.object({ object: z.literal("list"), data: z.array(ApiKeySchema) }).openapi("ApiKeyList");
 

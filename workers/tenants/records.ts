@@ -1,44 +1,68 @@
 /**
- * Records as read back from Redis: checked against their shape (a record another
- * writer mangled fails closed instead of authenticating by accident) and rebuilt with
- * a fixed field order, since a PATCH merged by Lua cjson writes fields in any order.
- * `keyView` is what the admin API may show of a key: everything but the hash.
+ * The tenancy records, one zod schema each: the stored shape (JSON in Upstash Redis),
+ * the TypeScript type (`z.infer`, re-exported by types.ts) and the admin API's OpenAPI
+ * schema are all this one. Reads are checked against it (a record another writer mangled
+ * fails closed instead of authenticating by accident) and rebuilt in its field order,
+ * since a PATCH merged by Lua cjson writes fields in any order. `ApiKeySchema` is what
+ * the admin API may show of a key: everything but the hash.
  */
-import { z } from "zod";
+import { z } from "@hono/zod-openapi";
 import { WEBHOOK_SECRET_PATTERN } from "../webhooks/standard-webhooks";
-import { SCOPES, type ApiKeyRecord, type Tenant, type WebhookSecretsRecord } from "./types";
+import { TenantIdSchema } from "./ids";
+
+export const SCOPES = ["embed", "index", "usage", "batch"] as const;
 
 const count = z.number().int().nonnegative();
-const PlanShape = z.object({
-  requests_per_minute: count,
-  tokens_per_minute: count,
-  tokens_per_month: count,
-  max_inputs_per_request: count,
-});
+const timestamp = z.string().openapi({ format: "date-time" });
 
-const TenantShape = z.object({
-  id: z.string(),
-  name: z.string(),
-  status: z.enum(["active", "suspended"]),
-  plan: PlanShape,
-  created_at: z.string(),
-});
+export const PlanSchema = z
+  .object({
+    requests_per_minute: count,
+    tokens_per_minute: count,
+    tokens_per_month: count,
+    max_inputs_per_request: count,
+  })
+  .openapi("Plan");
 
-const KeyShape = z.object({
+export const TenantSchema = z
+  .object({
+    id: TenantIdSchema,
+    name: z.string(),
+    status: z.enum(["active", "suspended"]),
+    plan: PlanSchema,
+    created_at: timestamp,
+  })
+  .openapi("Tenant");
+
+/** An API key as stored. */
+export const ApiKeyRecordSchema = z.object({
+  /** The key's public id (also its id in the admin API). */
   id: z.string(),
-  tenant_id: z.string(),
+  tenant_id: TenantIdSchema,
   name: z.string().nullable(),
+  /** `sk_{env}_{publicId}`: what a key shows of itself in listings and logs. */
   prefix: z.string(),
+  /** Hex SHA-256 of the secret part; the secret itself is never stored. */
   secret_sha256: z.string().regex(/^[0-9a-f]{64}$/),
   scopes: z.array(z.enum(SCOPES)),
-  created_at: z.string(),
-  revoked_at: z.string().nullable(),
+  created_at: timestamp,
+  revoked_at: timestamp.nullable(),
 });
 
-const WebhookSecretShape = z.object({ secret: z.string().regex(WEBHOOK_SECRET_PATTERN), created_at: z.string() });
-const WebhookSecretsShape = z.object({
-  current: WebhookSecretShape,
-  previous: WebhookSecretShape.extend({ expires_at: z.string() }).optional(),
+export const ApiKeySchema = ApiKeyRecordSchema.omit({ secret_sha256: true }).openapi("ApiKey", {
+  description: "A key as listed: never its secret nor its hash.",
+});
+
+/** A Standard Webhooks signing secret (`whsec_…`), stored as is: signing and verifying need it. */
+const WebhookSecretSchema = z.object({ secret: z.string().regex(WEBHOOK_SECRET_PATTERN), created_at: z.string() });
+
+/**
+ * A tenant's signing secrets: the current one; after a rotation, the one it replaced,
+ * valid until `expires_at`.
+ */
+export const WebhookSecretsRecordSchema = z.object({
+  current: WebhookSecretSchema,
+  previous: WebhookSecretSchema.extend({ expires_at: z.string() }).optional(),
 });
 
 export class CorruptRecordError extends Error {
@@ -52,21 +76,21 @@ function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 /** null stays null (no such record); anything else must be a Tenant. */
-export function tenantFrom(value: unknown): Tenant | null {
-  return value === null ? null : parsed(TenantShape, value, "tenant");
+export function tenantFrom(value: unknown): z.infer<typeof TenantSchema> | null {
+  return value === null ? null : parsed(TenantSchema, value, "tenant");
 }
 
-export function keyRecordFrom(value: unknown): ApiKeyRecord | null {
-  return value === null ? null : parsed(KeyShape, value, "key");
+export function keyRecordFrom(value: unknown): z.infer<typeof ApiKeyRecordSchema> | null {
+  return value === null ? null : parsed(ApiKeyRecordSchema, value, "key");
 }
 
-export function webhookSecretsFrom(value: unknown): WebhookSecretsRecord | null {
-  return value === null ? null : parsed(WebhookSecretsShape, value, "webhook secrets");
+export function webhookSecretsFrom(value: unknown): z.infer<typeof WebhookSecretsRecordSchema> | null {
+  return value === null ? null : parsed(WebhookSecretsRecordSchema, value, "webhook secrets");
 }
 
-export type ApiKeyView = Omit<ApiKeyRecord, "secret_sha256">;
+export type ApiKeyView = z.infer<typeof ApiKeySchema>;
 
-export function keyView(record: ApiKeyRecord): ApiKeyView {
+export function keyView(record: z.infer<typeof ApiKeyRecordSchema>): ApiKeyView {
   const { secret_sha256: _hash, ...view } = record;
   return view;
 }

@@ -3,6 +3,7 @@
  * clients on it as the edge configures them (no client retries, so a failure shows at
  * once), and usage events with fresh ids.
  */
+import { randomBytes } from "node:crypto";
 import { Redis } from "@upstash/redis";
 import { BRIDGE_TOKEN } from "../../support/cache-stack";
 import { newUsageEvent, type UsageEvent } from "../../../workers/metering/usage-event";
@@ -11,10 +12,12 @@ export function bridgeClient(url: string, options: { enableAutoPipelining?: bool
   return new Redis({ url, token: BRIDGE_TOKEN, retry: false, enableTelemetry: false, enableAutoPipelining: options.enableAutoPipelining ?? true });
 }
 
-let unique = 0;
-
-/** A tenant id no other test uses, so aggregates start from zero. */
-export const freshTenant = (label: string) => `ten_${label}_${process.pid}_${Date.now()}_${unique++}`;
+/**
+ * A tenant id no other test uses, so aggregates start from zero: well-formed under the one
+ * tenant-id rule (workers/tenants/ids.ts, `ten_` + 16 of [0-9A-Za-z]), which usage events
+ * follow too. `label` only says what the test is about; it is not part of the id.
+ */
+export const freshTenant = (_label: string) => `ten_${randomBytes(8).toString("hex")}`;
 
 export function usageEvent(tenantId: string, fields: Partial<UsageEvent> = {}): UsageEvent {
   const base = newUsageEvent({ tenantId, inputs: 3, tokensComputed: 120, tokensCached: 30, gpuMs: 42 }, new Date("2025-03-14T12:00:00Z"));

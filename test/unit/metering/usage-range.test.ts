@@ -71,11 +71,11 @@ describe("usageRangeFrom", () => {
 describe("usage events", () => {
   it("newUsageEvent stamps a fresh server-side id and the UTC day", () => {
     const at = new Date("2025-03-14T23:59:59.999-01:00"); // already the 15th in UTC
-    const a = newUsageEvent({ tenantId: "ten_a", inputs: 2, tokensComputed: 10, tokensCached: 5, gpuMs: 12.6, user: "u1" }, at);
-    const b = newUsageEvent({ tenantId: "ten_a", inputs: 2, tokensComputed: 10, tokensCached: 5, gpuMs: 12.4 }, at);
+    const a = newUsageEvent({ tenantId: "ten_aaaaaaaaaaaaaaaa", inputs: 2, tokensComputed: 10, tokensCached: 5, gpuMs: 12.6, user: "u1" }, at);
+    const b = newUsageEvent({ tenantId: "ten_aaaaaaaaaaaaaaaa", inputs: 2, tokensComputed: 10, tokensCached: 5, gpuMs: 12.4 }, at);
     expect(a).toEqual({
       event_id: expect.stringMatching(/^evt_[0-9a-f]{32}$/),
-      tenant_id: "ten_a",
+      tenant_id: "ten_aaaaaaaaaaaaaaaa",
       day: "2025-03-15",
       requests: 1,
       inputs: 2,
@@ -91,8 +91,8 @@ describe("usage events", () => {
   });
 
   it("parseUsageEvent refuses what is not an event", () => {
-    const good = newUsageEvent({ tenantId: "ten_a", inputs: 1, tokensComputed: 1, tokensCached: 0, gpuMs: 1 });
-    for (const bad of [null, "x", {}, { ...good, tenant_id: "a:b" }, { ...good, requests: "1" }, { ...good, day: "2025-02-29" }, { ...good, event_id: "a b" }]) {
+    const good = newUsageEvent({ tenantId: "ten_aaaaaaaaaaaaaaaa", inputs: 1, tokensComputed: 1, tokensCached: 0, gpuMs: 1 });
+    for (const bad of [null, "x", {}, { ...good, tenant_id: "a:b" }, { ...good, tenant_id: "ten_a" }, { ...good, requests: "1" }, { ...good, day: "2025-02-29" }, { ...good, event_id: "a b" }]) {
       expect(parseUsageEvent(bad)).toBeNull();
     }
   });
