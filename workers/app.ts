@@ -20,6 +20,9 @@ import { registerAdminUsage } from "./routes/admin-usage";
 import { registerIndexJobs } from "./routes/index-jobs";
 import { registerFiles } from "./routes/files";
 import { registerBatches } from "./routes/batches";
+import { registerKeys } from "./routes/keys";
+import { registerWebhookSecret } from "./routes/webhook-secret";
+import { registerAccount } from "./routes/account";
 
 export function newApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -41,6 +44,9 @@ export function newApp(): OpenAPIHono<AppEnv> {
   registerIndexJobs(app);
   registerFiles(app);
   registerBatches(app);
+  registerKeys(app);
+  registerWebhookSecret(app);
+  registerAccount(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {
