@@ -87,6 +87,22 @@ export const COMMANDS: CommandSpec[] = [
     run: ({ positionals: [id], client }) => client.request("GET", path("tenants", id!)),
   },
   {
+    words: ["tenants", "list"],
+    positionals: [],
+    options: {
+      limit: { value: "N", description: "tenants per page, 1 to 100 (default: 20)" },
+      after: { value: "TENANT_ID", description: "the last id of the previous page (its `last_id`)" },
+      status: { value: "STATUS", description: "only tenants that are 'active' or 'suspended'" },
+    },
+    summary: "List tenants, newest first, with month-to-date usage",
+    details: "One page; when `has_more` is true, pass its `last_id` as --after for the next.",
+    run: ({ values, client }) => {
+      const query = new URLSearchParams();
+      for (const flag of ["limit", "after", "status"] as const) if (values[flag] !== undefined) query.set(flag, values[flag]);
+      return client.request("GET", `${path("tenants")}${query.size > 0 ? `?${query}` : ""}`);
+    },
+  },
+  {
     words: ["tenants", "set-plan"],
     positionals: ["TENANT_ID"],
     options: {
