@@ -103,6 +103,23 @@ export const COMMANDS: CommandSpec[] = [
     },
   },
   {
+    words: ["tenants", "reindex"],
+    positionals: [],
+    options: {},
+    summary: "Add tenants made before the tenant list existed to it",
+    details: "Walks the whole tenancy store, a bounded step per request, until done; safe to run again.",
+    run: async ({ client }) => {
+      let cursor = "0";
+      let indexed = 0;
+      for (;;) {
+        const step = (await client.request("POST", path("tenants", "reindex"), { cursor })) as { indexed: number; cursor: string; done: boolean };
+        indexed += step.indexed;
+        cursor = step.cursor;
+        if (step.done) return { object: "tenant_index", indexed, done: true };
+      }
+    },
+  },
+  {
     words: ["tenants", "set-plan"],
     positionals: ["TENANT_ID"],
     options: {

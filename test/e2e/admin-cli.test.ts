@@ -11,7 +11,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/local/build-worker";
 import { startEdge, type TestEdge } from "../support/edge";
-import { startCacheStack, type CacheStack } from "../support/cache-stack";
+import { Redis } from "@upstash/redis";
+import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../support/cache-stack";
 
 const ADMIN_TOKEN = "cli-admin-token-0123456789abcdef";
 const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
@@ -64,6 +65,7 @@ Commands:
   tenants create --name NAME [options]       Create a tenant
   tenants get TENANT_ID                      Show a tenant
   tenants list [options]                     List tenants, newest first, with month-to-date usage
+  tenants reindex                            Add tenants made before the tenant list existed to it
   tenants set-plan TENANT_ID [options]       Change plan limits
   tenants suspend TENANT_ID                  Suspend a tenant
   tenants activate TENANT_ID                 Reactivate a suspended tenant
@@ -182,6 +184,23 @@ describe("tenants list", () => {
       stdout: "",
       stderr: "error: 'status' must be 'active' or 'suspended'. (HTTP 400)\n",
     });
+  });
+});
+
+describe("tenants reindex", () => {
+  it("lists again a tenant whose index entry was lost, and is safe to repeat", async () => {
+    const tenant = ok(await cli(["tenants", "create", "--name", "Unlisted"]));
+    // As if made before the index existed: the record without its index member.
+    const redis = new Redis({ url: stack.bridge.url, token: BRIDGE_TOKEN, retry: false });
+    expect(await redis.zrem("tenancy:tenants", `${tenant.created_at} ${tenant.id}`)).toBe(1);
+    const ids = async () => ok(await cli(["tenants", "list", "--limit", "100"])).data.map((t: { id: string }) => t.id);
+    expect(await ids()).not.toContain(tenant.id);
+    // Every tenant record there is (not a tenant's `:keys` or `:webhook-secrets`).
+    const all = (await redis.keys("tenancy:tenant:*")).filter((k) => /^tenancy:tenant:ten_[0-9A-Za-z]{16}$/.test(k)).length;
+    expect(ok(await cli(["tenants", "reindex"]))).toEqual({ object: "tenant_index", indexed: all, done: true });
+    expect(await ids()).toContain(tenant.id);
+    expect(ok(await cli(["tenants", "reindex"]))).toEqual({ object: "tenant_index", indexed: all, done: true });
+    expect((await ids()).length).toBe(all);
   });
 });
 

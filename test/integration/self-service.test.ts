@@ -406,6 +406,13 @@ describe("GET /admin/v1/tenants", () => {
       const res = await call("GET", `/admin/v1/tenants${query}`, ADMIN_TOKEN);
       expect([res.status, res.json]).toEqual([400, expected]);
     }
+    const badCursor = envelope("'cursor' must be the 'cursor' of a previous answer (digits), or absent to start.", "cursor");
+    for (const body of [{ cursor: "abc" }, { cursor: 5 }]) {
+      const res = await call("POST", "/admin/v1/tenants/reindex", ADMIN_TOKEN, body);
+      expect([res.status, res.json]).toEqual([400, badCursor]);
+    }
+    const extra = await call("POST", "/admin/v1/tenants/reindex", ADMIN_TOKEN, { from: "0" });
+    expect([extra.status, extra.json]).toEqual([400, envelope("Unrecognized request argument supplied: from", "from")]);
     const t = await tenantWith();
     const withKey = await call("GET", "/admin/v1/tenants", t.apiKey);
     expect([withKey.status, withKey.json]).toEqual([401, envelope("Invalid or missing admin token.", null, "invalid_admin_token")]);
@@ -423,6 +430,7 @@ describe("OpenAPI", () => {
     expect(statuses("/v1/webhook-secret/rotate", "post")).toEqual(["201", "400", "401", "403", "503"]);
     expect(statuses("/v1/account", "get")).toEqual(["200", "401", "403", "404", "503"]);
     expect(statuses("/admin/v1/tenants", "get")).toEqual(["200", "400", "401", "503"]);
+    expect(statuses("/admin/v1/tenants/reindex", "post")).toEqual(["200", "400", "401", "503"]);
   });
 });
 

@@ -19,11 +19,17 @@ import { apiKeyRecordKey, TENANT_INDEX_KEY, tenantIndexMember, tenantKey, tenant
 import { sha256Hex } from "./secret-digest";
 import { runScript } from "../upstash/lua-script";
 import { CREATE_TENANT, PATCH_TENANT, REVOKE_KEY } from "./store-scripts";
-import { listTenants, type TenantListOptions, type TenantPage } from "./tenant-list";
+import {
+  indexExistingTenants,
+  listTenants,
+  type TenantIndexProgress,
+  type TenantListOptions,
+  type TenantPage,
+} from "./tenant-list";
 import { SCOPES, type ApiKeyRecord, type Plan, type Scope, type Tenant, type TenantStatus } from "./types";
 
 /** The commands the store uses, so tests and other clients can stand in for Upstash. */
-export type TenancyRedis = Pick<Redis, "get" | "set" | "eval" | "evalsha" | "sadd" | "smembers" | "mget" | "zrange">;
+export type TenancyRedis = Pick<Redis, "get" | "set" | "eval" | "evalsha" | "sadd" | "smembers" | "mget" | "zrange" | "zadd" | "scan">;
 
 export interface CreateTenantInput {
   name: string;
@@ -91,6 +97,11 @@ export class TenantStore {
   /** Newest first; null when `after` names no tenant (tenant-list.ts). */
   listTenants(options: TenantListOptions): Promise<TenantPage | null> {
     return listTenants(this.redis, options);
+  }
+
+  /** One bounded step of adding pre-index tenants to the index, from SCAN `cursor` (tenant-list.ts). */
+  indexExistingTenants(cursor: string): Promise<TenantIndexProgress> {
+    return indexExistingTenants(this.redis, cursor);
   }
 
   getTenant(id: string): Promise<Tenant | null> {

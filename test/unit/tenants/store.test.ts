@@ -367,6 +367,24 @@ describe("tenant list", () => {
     expect(active!.tenants).toHaveLength(206);
   });
 
+  it("rebuilds a lost index from the tenant records, a bounded step at a time", async () => {
+    const before = (await listing.listTenants({ limit: 1000, after: null }))!.tenants;
+    expect(before).toHaveLength(208);
+    await own.redis.del("tenancy:tenants");
+    expect(await listing.listTenants({ limit: 1000, after: null })).toEqual({ tenants: [], hasMore: false });
+    let cursor = "0";
+    let indexed = 0;
+    do {
+      const step = await listing.indexExistingTenants(cursor);
+      indexed += step.indexed;
+      cursor = step.cursor;
+    } while (cursor !== "0");
+    // SCAN may return a key twice; the index holds each once.
+    expect(indexed).toBeGreaterThanOrEqual(208);
+    expect(await own.redis.zcard("tenancy:tenants")).toBe(208);
+    expect(await listing.listTenants({ limit: 1000, after: null })).toEqual({ tenants: before, hasMore: false });
+  });
+
   it("answers null for an `after` that names no tenant", async () => {
     expect(await listing.listTenants({ limit: 1, after: "ten_0000000000000000" })).toBeNull();
     expect(await listing.listTenants({ limit: 1, after: "not-an-id" })).toBeNull();
