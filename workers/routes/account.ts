@@ -48,7 +48,8 @@ export function registerAccount(app: OpenAPIHono<AppEnv>): void {
       readMonthAndCharge(tenancy.redis, principal.tenantId, now),
     ]);
     if (tenantRead.status === "rejected") throw tenantRead.reason;
-    if (usageRead.status === "rejected") throw usageUnavailable(c.get("requestId"), usageRead.reason);
+    if (usageRead.status === "rejected")
+      throw usageUnavailable(c.get("requestId"), usageRead.reason);
     const tenant = tenantRead.value;
     const [month, charged] = usageRead.value;
     if (tenant === null) throw ownTenantMissing();
@@ -75,10 +76,16 @@ export function registerAccount(app: OpenAPIHono<AppEnv>): void {
   });
 }
 
-type AccountRedis = Parameters<typeof readMonthToDate>[0] & { get: (key: string) => Promise<unknown> };
+type AccountRedis = Parameters<typeof readMonthToDate>[0] & {
+  get: (key: string) => Promise<unknown>;
+};
 
 /** The month's usage and its quota counter (0 when nothing was charged yet). */
-async function readMonthAndCharge(redis: AccountRedis, tenantId: string, now: number): Promise<[MonthToDate, number]> {
+async function readMonthAndCharge(
+  redis: AccountRedis,
+  tenantId: string,
+  now: number,
+): Promise<[MonthToDate, number]> {
   const [months, counter] = await Promise.all([
     readMonthToDate(redis, [tenantId], utcDay(new Date(now))),
     redis.get(quotaKey(LIMITS_PREFIX, tenantId, now)),

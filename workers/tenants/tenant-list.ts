@@ -37,9 +37,13 @@ export interface TenantPage {
 const FILTER_CHUNK = 200;
 
 /** A page of tenants, newest first; null when `after` names no tenant (the caller answers 400). */
-export function listTenants(redis: TenantListRedis, options: TenantListOptions): Promise<TenantPage | null> {
+export function listTenants(
+  redis: TenantListRedis,
+  options: TenantListOptions,
+): Promise<TenantPage | null> {
   const { limit, after, status } = options;
-  if (!Number.isInteger(limit) || limit < 1) return Promise.reject(new RangeError("limit must be a positive integer"));
+  if (!Number.isInteger(limit) || limit < 1)
+    return Promise.reject(new RangeError("limit must be a positive integer"));
   return guardRedis("list_tenants", async () => {
     let cursor: string | null = null;
     if (after !== null) {
@@ -52,17 +56,20 @@ export function listTenants(redis: TenantListRedis, options: TenantListOptions):
     const found: Tenant[] = [];
     for (;;) {
       const start: `(${string}` | "+" = cursor === null ? "+" : `(${cursor}`;
-      const members = (await redis.zrange<unknown[]>(TENANT_INDEX_KEY, start, "-", {
-        byLex: true,
-        rev: true,
-        offset: 0,
-        count: chunk,
-      })).map(String);
+      const members = (
+        await redis.zrange<unknown[]>(TENANT_INDEX_KEY, start, "-", {
+          byLex: true,
+          rev: true,
+          offset: 0,
+          count: chunk,
+        })
+      ).map(String);
       const ids = members.map((m) => m.slice(m.indexOf(" ") + 1)).filter(isTenantId);
       const records = ids.length === 0 ? [] : await redis.mget<unknown[]>(...ids.map(tenantKey));
       for (const value of records) {
         const tenant = tenantFrom(value);
-        if (tenant !== null && (status === undefined || tenant.status === status)) found.push(tenant);
+        if (tenant !== null && (status === undefined || tenant.status === status))
+          found.push(tenant);
       }
       if (found.length > limit || members.length < chunk) break;
       cursor = members.at(-1)!;
@@ -93,18 +100,29 @@ const SCAN_STEPS = 10;
  * a member already in the index is written again unchanged. SCAN returns every key that
  * exists for the whole walk at least once (https://redis.io/docs/latest/commands/scan/).
  */
-export function indexExistingTenants(redis: TenantIndexRedis, cursor: string): Promise<TenantIndexProgress> {
+export function indexExistingTenants(
+  redis: TenantIndexRedis,
+  cursor: string,
+): Promise<TenantIndexProgress> {
   return guardRedis("index_tenants", async () => {
     let next = cursor;
     let indexed = 0;
     for (let step = 0; step < SCAN_STEPS; step++) {
-      const [after, keys] = await redis.scan(next, { match: `${tenantKey("")}*`, count: SCAN_COUNT });
+      const [after, keys] = await redis.scan(next, {
+        match: `${tenantKey("")}*`,
+        count: SCAN_COUNT,
+      });
       next = String(after);
       // Only tenant records: `tenancy:tenant:{id}`, not its `:keys` or `:webhook-secrets`.
       const ids = keys.map((k) => k.slice(tenantKey("").length)).filter(isTenantId);
       if (ids.length > 0) {
-        const tenants = (await redis.mget<unknown[]>(...ids.map(tenantKey))).map(tenantFrom).filter((t) => t !== null);
-        const [first, ...rest] = tenants.map((t) => ({ score: 0, member: tenantIndexMember(t.created_at, t.id) }));
+        const tenants = (await redis.mget<unknown[]>(...ids.map(tenantKey)))
+          .map(tenantFrom)
+          .filter((t) => t !== null);
+        const [first, ...rest] = tenants.map((t) => ({
+          score: 0,
+          member: tenantIndexMember(t.created_at, t.id),
+        }));
         if (first !== undefined) await redis.zadd(TENANT_INDEX_KEY, first, ...rest);
         indexed += tenants.length;
       }
