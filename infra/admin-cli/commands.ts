@@ -98,7 +98,9 @@ export const COMMANDS: CommandSpec[] = [
     details: "One page; when `has_more` is true, pass its `last_id` as --after for the next.",
     run: ({ values, client }) => {
       const query = new URLSearchParams();
-      for (const flag of ["limit", "after", "status"] as const) if (values[flag] !== undefined) query.set(flag, values[flag]);
+      for (const flag of ["limit", "after", "status"] as const) {
+        if (values[flag] !== undefined) query.set(flag, values[flag]);
+      }
       return client.request("GET", `${path("tenants")}${query.size > 0 ? `?${query}` : ""}`);
     },
   },
@@ -112,7 +114,8 @@ export const COMMANDS: CommandSpec[] = [
       let cursor = "0";
       let indexed = 0;
       for (;;) {
-        const step = (await client.request("POST", path("tenants", "reindex"), { cursor })) as { indexed: number; cursor: string; done: boolean };
+        const answer = await client.request("POST", path("tenants", "reindex"), { cursor });
+        const step = answer as { indexed: number; cursor: string; done: boolean };
         indexed += step.indexed;
         cursor = step.cursor;
         if (step.done) return { object: "tenant_index", indexed, done: true };

@@ -136,7 +136,8 @@ export function registerKeys(app: OpenAPIHono<AppEnv>): void {
       const existing = await store.listKeys(principal.tenantId);
       if (existing === null) throw ownTenantMissing();
       if (existing.filter((k) => k.revoked_at === null).length >= MAX_ACTIVE_KEYS) {
-        const message = `This tenant already has ${MAX_ACTIVE_KEYS} active API keys; revoke one first.`;
+        const message =
+          `This tenant already has ${MAX_ACTIVE_KEYS} active API keys; revoke one first.`;
         throw new ApiError("invalid_request", message, { code: "too_many_keys" });
       }
       const created = await store.createKey(principal.tenantId, {

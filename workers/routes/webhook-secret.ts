@@ -46,7 +46,8 @@ const rotateRoute = createRoute({
   method: "post",
   path: "/v1/webhook-secret/rotate",
   summary:
-    "Make a new webhook signing secret (shown in this answer only); the old one verifies for a grace period",
+    "Make a new webhook signing secret (shown in this answer only); " +
+    "the old one verifies for a grace period",
   security,
   middleware: [auth, openapiJsonBody(ADMIN_MAX_BODY_BYTES)] as const,
   request: {

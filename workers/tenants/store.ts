@@ -15,7 +15,13 @@ import { invalidRequest } from "../errors/api-error";
 import { keyRecordFrom, keyView, tenantFrom, type ApiKeyView } from "./records";
 import { readKey, readTenant } from "./read-records";
 import { guardRedis } from "./redis-failure";
-import { apiKeyRecordKey, TENANT_INDEX_KEY, tenantIndexMember, tenantKey, tenantKeysSetKey } from "./redis-layout";
+import {
+  apiKeyRecordKey,
+  TENANT_INDEX_KEY,
+  tenantIndexMember,
+  tenantKey,
+  tenantKeysSetKey,
+} from "./redis-layout";
 import { sha256Hex } from "./secret-digest";
 import { runScript } from "../upstash/lua-script";
 import { CREATE_TENANT, PATCH_TENANT, REVOKE_KEY } from "./store-scripts";
@@ -29,7 +35,10 @@ import {
 import { SCOPES, type ApiKeyRecord, type Plan, type Scope, type Tenant, type TenantStatus } from "./types";
 
 /** The commands the store uses, so tests and other clients can stand in for Upstash. */
-export type TenancyRedis = Pick<Redis, "get" | "set" | "eval" | "evalsha" | "sadd" | "smembers" | "mget" | "zrange" | "zadd" | "scan">;
+export type TenancyRedis = Pick<
+  Redis,
+  "get" | "set" | "eval" | "evalsha" | "sadd" | "smembers" | "mget" | "zrange" | "zadd" | "scan"
+>;
 
 export interface CreateTenantInput {
   name: string;
@@ -99,7 +108,7 @@ export class TenantStore {
     return listTenants(this.redis, options);
   }
 
-  /** One bounded step of adding pre-index tenants to the index, from SCAN `cursor` (tenant-list.ts). */
+  /** One bounded step of indexing pre-index tenants, from SCAN `cursor` (tenant-list.ts). */
   indexExistingTenants(cursor: string): Promise<TenantIndexProgress> {
     return indexExistingTenants(this.redis, cursor);
   }
