@@ -17,10 +17,14 @@ import { registerHealth } from "./routes/health";
 import { registerModels } from "./routes/models";
 import { registerUsage } from "./routes/usage";
 import { registerAdminUsage } from "./routes/admin-usage";
+import { registerAdminTenants } from "./routes/admin-tenants";
 import { registerIndexJobs } from "./routes/index-jobs";
 import { registerFiles } from "./routes/files";
 import { registerBatches } from "./routes/batches";
 import { validationHook } from "./routes/validation-hook";
+import { registerKeys } from "./routes/keys";
+import { registerWebhookSecret } from "./routes/webhook-secret";
+import { registerAccount } from "./routes/account";
 
 export function newApp(): OpenAPIHono<AppEnv> {
   const app: OpenAPIHono<AppEnv> = new OpenAPIHono<AppEnv>({ defaultHook: validationHook(() => app) });
@@ -39,9 +43,13 @@ export function newApp(): OpenAPIHono<AppEnv> {
   registerAdmin(app);
   registerUsage(app);
   registerAdminUsage(app);
+  registerAdminTenants(app);
   registerIndexJobs(app);
   registerFiles(app);
   registerBatches(app);
+  registerKeys(app);
+  registerWebhookSecret(app);
+  registerAccount(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

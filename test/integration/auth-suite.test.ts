@@ -107,6 +107,12 @@ const HAND_KEPT_V1 = [
   "GET /v1/batches batch",
   "GET /v1/batches/{batch_id} batch",
   "POST /v1/batches/{batch_id}/cancel batch",
+  "GET /v1/keys keys",
+  "POST /v1/keys keys",
+  "DELETE /v1/keys/{id} keys",
+  "GET /v1/webhook-secret keys",
+  "POST /v1/webhook-secret/rotate keys",
+  "GET /v1/account usage",
 ];
 const HAND_KEPT_ADMIN = [
   "POST /admin/v1/tenants",
@@ -118,6 +124,8 @@ const HAND_KEPT_ADMIN = [
   "GET /admin/v1/tenants/{id}/usage",
   "POST /admin/v1/tenants/{id}/webhook-secret",
   "GET /admin/v1/tenants/{id}/webhook-secret",
+  "GET /admin/v1/tenants",
+  "POST /admin/v1/tenants/reindex",
 ];
 
 async function call(route: { method: string; path: string; body?: unknown }, authorization?: string) {
@@ -144,7 +152,7 @@ describe.each(V1_ROUTES)("$method $path", (route) => {
   });
 
   it("403 for a key without the route's scope, and for a suspended tenant", async () => {
-    const others = (["embed", "index", "usage", "batch"] as const).filter((s) => s !== route.scope);
+    const others = (["embed", "index", "usage", "batch", "keys"] as const).filter((s) => s !== route.scope);
     const scoped = await edge.newTenant({ scopes: [...others] });
     expect(await call(route, `Bearer ${scoped.apiKey}`)).toEqual({ status: 403, body: { error: wrongScope(route.scope) } });
     const suspended = await edge.newTenant();

@@ -27,11 +27,12 @@ import { TenantSchema } from "../tenants/records";
 import { TenantStore } from "../tenants/store";
 import { WebhookSecretStore } from "../tenants/webhook-secret-store";
 import { errorResponses } from "./error-responses";
+import { jsonResponse } from "./json-response";
 
 /** Admin bodies are a name, a plan and a few scopes; anything near this is not one. */
-const ADMIN_MAX_BODY_BYTES = 64 * 1024;
+export const ADMIN_MAX_BODY_BYTES = 64 * 1024;
 
-const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
+const json = jsonResponse;
 /** What every admin route can answer besides its own: the token check, and the tenancy store being down. */
 const ADMIN_ERRORS = [[401, "Missing or wrong admin token"], [503, "Tenancy store unavailable"]] as const;
 const security = [{ adminToken: [] }];

@@ -10,7 +10,12 @@ import { z } from "@hono/zod-openapi";
 import { WEBHOOK_SECRET_PATTERN } from "../webhooks/standard-webhooks";
 import { TenantIdSchema } from "./ids";
 
-export const SCOPES = ["embed", "index", "usage", "batch"] as const;
+/**
+ * What a key may do. `keys`: the tenant's own credentials through `/v1/keys` and
+ * `/v1/webhook-secret` (routes/keys.ts, routes/webhook-secret.ts); a key never grants a
+ * scope it lacks.
+ */
+export const SCOPES = ["embed", "index", "usage", "batch", "keys"] as const;
 
 const count = z.number().int().nonnegative();
 const timestamp = z.string().openapi({ format: "date-time" });
