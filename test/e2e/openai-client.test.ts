@@ -9,7 +9,7 @@ import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/local/build-worker";
 import { freePort } from "../../infra/local/free-port";
-import { truncateAndRenormalize } from "../../workers/embeddings/truncate-renormalize";
+import { truncateAndRenormalize } from "../../workers/vectors/truncate-renormalize";
 import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
 
 const KEY = "sk_test_e2eE2Ee2eE2Ee2eE_0123456789abcdefghijABCDEFGHIJ01";

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
-import { decodeFloat32Base64 } from "../../workers/embeddings/float32-base64";
+import { decodeFloat32Base64 } from "../../workers/codec/float32-base64";
 import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
 import { servedFromFloat16Record } from "../support/served-vector";
 

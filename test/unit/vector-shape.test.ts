@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { truncateAndRenormalize } from "../../workers/embeddings/truncate-renormalize";
+import { truncateAndRenormalize } from "../../workers/vectors/truncate-renormalize";
 import { DEFAULT_QUERY_INSTRUCTION, formatTextInput } from "../../workers/embeddings/format-input";
 
 describe("truncateAndRenormalize", () => {

@@ -22,7 +22,7 @@
  * prefix `emb:v1:tenant:<id>:` belongs to one tenant, e.g. for a SCAN/MATCH purge.
  */
 import { mapInChunks } from "../cpu/map-in-chunks";
-import { bytesToBase64 } from "../embeddings/float32-base64";
+import { bytesToBase64 } from "../codec/float32-base64";
 
 /** Exact text sent to the model, or the exact token ids (end-of-text included). */
 export type ModelInput = string | readonly number[];

@@ -8,7 +8,7 @@
  * hot path, and profiling a 64-input hit in workerd put ~60% of its CPU in renormalising.
  */
 import { FULL_DIMENSIONS } from "../embeddings/request-schema";
-import { truncateAndRenormalize } from "../embeddings/truncate-renormalize";
+import { truncateAndRenormalize } from "../vectors/truncate-renormalize";
 import { ByteBoundedLru } from "./lru";
 import { decodedRecordBytes, type CacheRecord } from "./record";
 import type { CacheTier, StoredEntry } from "./tier";

@@ -17,7 +17,7 @@
  * an embedding served to a tenant. `roundTripThroughRecord` gives the miss path the exact
  * values a later hit will decode, so hits and misses are bit-identical.
  */
-import { base64ToBytes, bytesToBase64 } from "../embeddings/float32-base64";
+import { base64ToBytes, bytesToBase64 } from "../codec/float32-base64";
 import { float16BitsToFloat32Bits, float32BitsToFloat16Bits, roundToFloat16 } from "./float16";
 
 export type CacheDtype = "float16" | "float32";

@@ -15,7 +15,7 @@ import { l2CacheApiTier } from "./l2-cache-api-tier";
 import { createWriteBackQueue, l3RedisTier, WRITE_BACK_WAIT_MS, type WriteBackQueue } from "./l3-redis-tier";
 import type { ByteBoundedLru } from "./lru";
 import type { CacheRecord } from "./record";
-import { createUpstashClient } from "./redis-client";
+import { createUpstashClient } from "../upstash/redis-client";
 import type { CacheTier } from "./tier";
 import { TieredCache } from "./tiered-cache";
 

@@ -20,7 +20,7 @@ import type { SingleFlight } from "../cache/single-flight";
 import { prepareInputs } from "./prepare-inputs";
 import { resolveTruncation } from "./truncate-input";
 import { countAndAdmitTokens } from "./token-budget";
-import { truncateAndRenormalize } from "./truncate-renormalize";
+import { truncateAndRenormalize } from "../vectors/truncate-renormalize";
 import { FULL_DIMENSIONS, type EmbeddingRequest } from "./request-schema";
 
 export interface VectorCache {

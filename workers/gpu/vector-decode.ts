@@ -10,7 +10,7 @@
  * more means a broken worker, e.g. fp16 overflow).
  */
 import { EMBEDDING_DIMENSIONS } from "./types";
-import { decodeFloat32Base64 } from "../embeddings/float32-base64";
+import { decodeFloat32Base64 } from "../codec/float32-base64";
 
 const NORM_TOLERANCE = 0.01;
 

@@ -13,7 +13,7 @@ import { PUBLIC_MODEL_ID } from "../env";
 import { ApiError } from "../errors/api-error";
 import { requestVectorCache } from "../cache/vector-cache";
 import { createEmbeddings, type EmbeddingsResult } from "../embeddings/pipeline";
-import { encodeFloat32Base64 } from "../embeddings/float32-base64";
+import { encodeFloat32Base64 } from "../codec/float32-base64";
 import { qwen3TokenCount } from "../embeddings/qwen3-tokens";
 import { newUsageEvent } from "../metering/usage-event";
 import type { Services } from "../services";
