@@ -7,8 +7,7 @@
 import { z } from "zod";
 import type { GpuPoolConfig } from "./gpu/types";
 
-export const PUBLIC_MODEL_ID = "Qwen3-Embedding-4B";
-export const UPSTREAM_MODEL_ID = "Qwen/Qwen3-Embedding-4B";
+import { DEFAULT_CONTEXT_LENGTH, MAX_INPUTS_PER_REQUEST, UPSTREAM_MODEL_ID } from "./model";
 
 const csv = z
   .string()
@@ -72,13 +71,13 @@ const EnvSchema = z.object({
     .optional(),
   MODEL_REVISION: z.string().min(1).default(`${UPSTREAM_MODEL_ID}@main`),
   MAX_BODY_BYTES: intIn(1024, 100 * 1024 * 1024, 8 * 1024 * 1024),
-  GPU_BATCH_MAX_INPUTS: intIn(1, 2048, 256),
+  GPU_BATCH_MAX_INPUTS: intIn(1, MAX_INPUTS_PER_REQUEST, 256),
   GPU_BATCH_MAX_TOKENS: intIn(1024, 1_000_000, 16_384),
   GPU_MAX_CONCURRENT_BATCHES: intIn(1, 64, 4),
   GPU_CALL_TIMEOUT_MS: intIn(100, 600_000, 30_000),
   GPU_DEADLINE_MS: intIn(100, 900_000, 60_000),
   GPU_MAX_RETRIES: intIn(0, 10, 3),
-  GPU_CONTEXT_LENGTH: intIn(2, 1_048_576, 32_768),
+  GPU_CONTEXT_LENGTH: intIn(2, 1_048_576, DEFAULT_CONTEXT_LENGTH),
   UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }).optional(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
   CACHE_UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }).optional(),

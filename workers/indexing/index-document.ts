@@ -9,7 +9,7 @@
  * key, so a second run replaces it with the same lines; the usage event's id is fixed
  * per document, so it is counted once; and the second run's chunks are cache hits.
  */
-import { PUBLIC_MODEL_ID } from "../env";
+import { PUBLIC_MODEL_ID } from "../model";
 import { ApiError } from "../errors/api-error";
 import { requestVectorCache } from "../cache/vector-cache";
 import { createEmbeddings, type EmbeddingsResult } from "../embeddings/pipeline";

@@ -14,12 +14,11 @@ import { z } from "@hono/zod-openapi";
 import { ApiError, invalidRequest } from "../errors/api-error";
 import { schemaError } from "../errors/schema-error";
 import {
-  FULL_DIMENSIONS,
   InputTypeSchema,
   InstructionSchema,
-  MIN_DIMENSIONS,
   refuseInstructionForDocuments,
 } from "../embeddings/request-schema";
+import { EMBEDDING_DIMENSIONS, MIN_DIMENSIONS } from "../model";
 import { MAX_CHUNK_TOKENS, MIN_CHUNK_TOKENS, type IndexingConfig } from "../env";
 import { checkOutboundUrl } from "./url-policy";
 
@@ -66,7 +65,7 @@ export const JobRequestSchema = z
       .optional(),
     input_type: InputTypeSchema.optional(),
     instruction: InstructionSchema.optional(),
-    dimensions: int("dimensions", MIN_DIMENSIONS, FULL_DIMENSIONS).optional(),
+    dimensions: int("dimensions", MIN_DIMENSIONS, EMBEDDING_DIMENSIONS).optional(),
     callback_url: z.string({ error: "'callback_url' must be a string." }).optional(),
   })
   .superRefine(refuseInstructionForDocuments)
