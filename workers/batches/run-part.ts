@@ -19,7 +19,7 @@ import { validateEmbeddingBody } from "../embeddings/parse-request";
 import { renderEmbeddingsBody } from "../embeddings/render-response";
 import { DocumentFailure } from "../indexing/document-errors";
 import { activeTenant, chargeJobTokens } from "../indexing/job-quota";
-import { tenantSuspended } from "../middleware/auth";
+import { tenantSuspended } from "../tenants/tenant-suspended";
 import { newUsageEvent } from "../metering/usage-event";
 import type { Services } from "../services";
 import type { Tenant } from "../tenants/types";

@@ -10,7 +10,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors/api-error";
 import { adminAuth } from "../middleware/admin-auth";
-import { parseAdminBody } from "../tenants/admin-body";
+import { parseAdminBody } from "./admin-body";
 import {
   ApiKeyListSchema,
   CreatedKeySchema,

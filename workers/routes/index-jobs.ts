@@ -20,7 +20,7 @@ import type { AppEnv } from "../app-env";
 import { ApiError, invalidRequest } from "../errors/api-error";
 import { apiKeyAuth } from "../middleware/auth";
 import { parseJsonText, readJsonText } from "../middleware/json-body";
-import { authenticateWebhook, isWebhookRequest } from "../middleware/webhook-auth";
+import { authenticateWebhook, isWebhookRequest } from "../tenants/webhook-auth";
 import { sha256Hex } from "../tenants/secret-digest";
 import { WebhookSecretStore } from "../tenants/webhook-secret-store";
 import type { Principal } from "../tenants/types";

@@ -1,6 +1,6 @@
 /**
  * Request and response schemas of the admin API (`/admin/v1`). One zod schema per body
- * validates requests (admin-body.ts) and generates the OpenAPI document. Objects are
+ * validates requests (routes/admin-body.ts) and generates the OpenAPI document. Objects are
  * strict: an unknown field is a 400 naming it, like `/v1/embeddings`.
  */
 import { z } from "@hono/zod-openapi";
