@@ -87,7 +87,8 @@ const EnvSchema = z.object({
   CACHE_L1_MAX_BYTES: intIn(0, 512 * 1024 * 1024, 32 * 1024 * 1024),
   CACHE_RECORD_DTYPE: z.enum(["float16", "float32"]).default("float16"),
   CACHE_TIER_TIMEOUT_MS: intIn(1, 10_000, 100),
-  ADMIN_TOKEN: z.string().min(16).optional(),
+  // RFC 6750's b64token: what `Authorization: Bearer` can carry (middleware/admin-auth.ts).
+  ADMIN_TOKEN: z.string().min(16).regex(/^[A-Za-z0-9._~+/-]+=*$/).optional(),
   API_KEY_ENV: z.enum(["live", "test"]).default("live"),
   TENANT_CACHE_TTL_MS: intIn(0, 5_000, 2_000),
   RATE_LIMIT_FAILURE_MODE: z.enum(["open", "closed"]).default("open"),
