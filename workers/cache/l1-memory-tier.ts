@@ -9,7 +9,7 @@
  */
 import { EMBEDDING_DIMENSIONS } from "../model";
 import { truncateAndRenormalize } from "../vectors/truncate-renormalize";
-import { ByteBoundedLru } from "./lru";
+import { ByteBoundedLru } from "../memory/byte-bounded-lru";
 import { decodedRecordBytes, type CacheRecord } from "./record";
 import type { CacheTier, StoredEntry } from "./tier";
 

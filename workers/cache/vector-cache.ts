@@ -12,7 +12,7 @@ import { cacheKeysFor, GLOBAL_SCOPE, tenantScope, type ModelInput } from "./cach
 import { createL1Lru, l1MemoryTier } from "./l1-memory-tier";
 import { l2CacheApiTier } from "./l2-cache-api-tier";
 import { createWriteBackQueue, l3RedisTier, WRITE_BACK_WAIT_MS, type WriteBackQueue } from "./l3-redis-tier";
-import type { ByteBoundedLru } from "./lru";
+import type { ByteBoundedLru } from "../memory/byte-bounded-lru";
 import type { CacheRecord } from "./record";
 import { createUpstashClient } from "../upstash/redis-client";
 import type { CacheTier } from "./tier";
