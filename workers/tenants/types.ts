@@ -1,6 +1,6 @@
 /**
  * The tenancy records, as stored (JSON in Upstash Redis, the strongly consistent store
- * every isolate reads; see tenants/README in the module headers) and as the admin API
+ * every isolate reads; the keys are listed in redis-layout.ts) and as the admin API
  * shows them. Field names are snake_case because they are the API's.
  */
 export const SCOPES = ["embed", "index", "usage", "batch"] as const;
