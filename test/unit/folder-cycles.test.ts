@@ -12,7 +12,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
-const WORKERS = resolve(import.meta.dirname, "../../../workers");
+const WORKERS = resolve(import.meta.dirname, "../../workers");
 
 /** One folder-to-folder edge and the first import that makes it (for the report). */
 type Edges = Map<string, Map<string, string>>;
