@@ -22,7 +22,8 @@ import { DocumentFailure } from "./document-errors";
 import { fetchDocumentText } from "./fetch-document";
 import { activeTenant, chargeJobTokens } from "./job-quota";
 import { readInput, writeResultPart } from "./job-storage";
-import type { DocumentMessage, DocumentOutcome, JobRecord } from "./job-types";
+import type { DocumentMessage, DocumentOutcome } from "./document-message";
+import type { JobRecord } from "./job-records";
 import type { Tenant } from "../tenants/types";
 import { jobsFor } from "./jobs-for";
 

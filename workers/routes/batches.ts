@@ -13,7 +13,7 @@ import { schemaError } from "../errors/schema-error";
 import { apiKeyAuth } from "../middleware/auth";
 import { readJsonBody } from "../middleware/json-body";
 import { isBatchId, isFileId, newBatchId } from "../batches/batch-ids";
-import { batchView, type BatchRecord } from "../batches/batch-types";
+import { batchView, type BatchRecord } from "../batches/batch-records";
 import { batchesFor } from "../batches/batches-for";
 import { listPage, pageAfter, pageLimit } from "../batches/list-params";
 import { ErrorEnvelopeSchema } from "./error-schema";

@@ -27,7 +27,7 @@ import type { Principal } from "../tenants/types";
 import { JobRequestSchema, parseJobRequest } from "../indexing/job-request";
 import { deleteInputs, streamResults, writeInputs } from "../indexing/job-storage";
 import { isJobId } from "../indexing/job-ids";
-import { jobView, type JobRecord } from "../indexing/job-types";
+import { jobView, type JobRecord } from "../indexing/job-records";
 import { jobsFor } from "../indexing/jobs-for";
 import { newJobRecord } from "../indexing/new-job";
 import { ErrorEnvelopeSchema } from "./error-schema";
