@@ -8,8 +8,7 @@ import { z } from "zod";
 import { ENGINE_NAMES, type EngineName } from "./gpu/engines/engine-adapter";
 import type { GpuPoolConfig } from "./gpu/pool-config";
 
-export const PUBLIC_MODEL_ID = "Qwen3-Embedding-4B";
-export const UPSTREAM_MODEL_ID = "Qwen/Qwen3-Embedding-4B";
+import { DEFAULT_CONTEXT_LENGTH, MAX_INPUTS_PER_REQUEST, UPSTREAM_MODEL_ID } from "./model";
 
 const csv = z
   .string()
@@ -74,13 +73,13 @@ const EnvSchema = z.object({
     .optional(),
   MODEL_REVISION: z.string().min(1).default(`${UPSTREAM_MODEL_ID}@main`),
   MAX_BODY_BYTES: intIn(1024, 100 * 1024 * 1024, 8 * 1024 * 1024),
-  GPU_BATCH_MAX_INPUTS: intIn(1, 2048, 256),
+  GPU_BATCH_MAX_INPUTS: intIn(1, MAX_INPUTS_PER_REQUEST, 256),
   GPU_BATCH_MAX_TOKENS: intIn(1024, 1_000_000, 16_384),
   GPU_MAX_CONCURRENT_BATCHES: intIn(1, 64, 4),
   GPU_CALL_TIMEOUT_MS: intIn(100, 600_000, 30_000),
   GPU_DEADLINE_MS: intIn(100, 900_000, 60_000),
   GPU_MAX_RETRIES: intIn(0, 10, 3),
-  GPU_CONTEXT_LENGTH: intIn(2, 1_048_576, 32_768),
+  GPU_CONTEXT_LENGTH: intIn(2, 1_048_576, DEFAULT_CONTEXT_LENGTH),
   UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }).optional(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
   CACHE_UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -90,7 +89,8 @@ const EnvSchema = z.object({
   CACHE_L1_MAX_BYTES: intIn(0, 512 * 1024 * 1024, 32 * 1024 * 1024),
   CACHE_RECORD_DTYPE: z.enum(["float16", "float32"]).default("float16"),
   CACHE_TIER_TIMEOUT_MS: intIn(1, 10_000, 100),
-  ADMIN_TOKEN: z.string().min(16).optional(),
+  // RFC 6750's b64token: what `Authorization: Bearer` can carry (middleware/admin-auth.ts).
+  ADMIN_TOKEN: z.string().min(16).regex(/^[A-Za-z0-9._~+/-]+=*$/).optional(),
   API_KEY_ENV: z.enum(["live", "test"]).default("live"),
   TENANT_CACHE_TTL_MS: intIn(0, 5_000, 2_000),
   RATE_LIMIT_FAILURE_MODE: z.enum(["open", "closed"]).default("open"),

@@ -12,7 +12,7 @@
  * ConfigError naming the variables.
  */
 import type { Redis } from "@upstash/redis/cloudflare";
-import { createUpstashClient } from "./cache/redis-client";
+import { createUpstashClient } from "./upstash/redis-client";
 import { createSingleFlight, type SingleFlight } from "./cache/single-flight";
 import { createCacheStores, type CacheStores } from "./cache/vector-cache";
 import { createEmbeddingsService, type EmbeddingsService } from "./embeddings/embeddings-service";

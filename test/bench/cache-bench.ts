@@ -33,7 +33,7 @@ async function expectCache(res: Response, expected: string): Promise<void> {
 }
 
 export async function runCacheBench(stack: BenchStack): Promise<void> {
-  // Same client settings as the edge's L3 tier (workers/cache/redis-client.ts).
+  // Same client settings as the edge's L3 tier (workers/upstash/redis-client.ts).
   const redis = new Redis({ url: stack.upstash.url, token: stack.upstash.token, automaticDeserialization: false, responseEncoding: false });
   const tenant = stack.tenantId;
   const results: LoadResult[] = [];

@@ -3,7 +3,7 @@
  * --expose-gc) so no earlier benchmark's garbage is collected in the middle of it.
  * Prints one JSON line: { charged, measured, entries }.
  */
-import { ByteBoundedLru, LRU_ENTRY_OVERHEAD_BYTES } from "../../workers/cache/lru";
+import { ByteBoundedLru, LRU_ENTRY_OVERHEAD_BYTES } from "../../workers/memory/byte-bounded-lru";
 import { decodedRecordBytes, type CacheRecord } from "../../workers/cache/record";
 
 const gc = globalThis.gc;

@@ -15,7 +15,7 @@
  */
 import { embedText } from "../../gpu-worker/standin/embedder";
 import { roundTripThroughRecord } from "../../workers/cache/record";
-import { truncateAndRenormalize } from "../../workers/embeddings/truncate-renormalize";
+import { truncateAndRenormalize } from "../../workers/vectors/truncate-renormalize";
 import { toOutputDtype, type OutputDtype } from "../../workers/embeddings/output-dtype";
 import { sentences } from "./texts";
 

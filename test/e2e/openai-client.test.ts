@@ -9,8 +9,8 @@ import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/local/build-worker";
 import { freePort } from "../../infra/local/free-port";
-import { truncateAndRenormalize } from "../../workers/embeddings/truncate-renormalize";
-import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount } from "../support/qwen3-count";
+import { renormalizedPrefix } from "../support/served-vector";
 
 const KEY = "sk_test_e2eE2Ee2eE2Ee2eE_0123456789abcdefghijABCDEFGHIJ01";
 let stack: ChildProcess;
@@ -65,7 +65,7 @@ describe("the official openai client against npm start", () => {
     const full = await client.embeddings.create({ model: "Qwen3-Embedding-4B", input: text, encoding_format: "float" });
     const short = await client.embeddings.create({ model: "Qwen3-Embedding-4B", input: text, dimensions: 256 });
     expect(short.data[0]!.embedding).toHaveLength(256);
-    const expected = truncateAndRenormalize(new Float32Array(full.data[0]!.embedding), 256);
+    const expected = renormalizedPrefix(new Float32Array(full.data[0]!.embedding), 256);
     expect(new Float32Array(short.data[0]!.embedding)).toEqual(expected);
   });
 

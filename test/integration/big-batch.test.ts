@@ -14,7 +14,7 @@ import { startEdge, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../support/cache-stack";
 import { startCommandCounter, type CommandCounter } from "../support/command-stats";
-import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount } from "../support/qwen3-count";
 import { SET_ALL_SCRIPT, SET_ALL_SCRIPT_SHA1 } from "../../workers/cache/l3-redis-tier";
 
 const MODEL = "Qwen3-Embedding-4B";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge, type TestTenant } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../support/cache-stack";
-import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount } from "../support/qwen3-count";
 
 const MODEL = "Qwen3-Embedding-4B";
 

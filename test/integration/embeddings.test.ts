@@ -5,9 +5,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
-import { decodeFloat32Base64 } from "../../workers/embeddings/float32-base64";
-import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
-import { servedFromFloat16Record } from "../support/served-vector";
+import { qwen3TokenCount } from "../support/qwen3-count";
+import { float32FromBase64, servedFromFloat16Record } from "../support/served-vector";
 
 let standin: Standin;
 let edge: TestEdge;
@@ -34,7 +33,7 @@ async function directVector(text: string): Promise<Float32Array> {
     body: JSON.stringify({ model: "Qwen/Qwen3-Embedding-4B", input: [text], encoding_format: "base64" }),
   });
   const body = (await res.json()) as { data: { embedding: string }[] };
-  return decodeFloat32Base64(body.data[0]!.embedding)!;
+  return float32FromBase64(body.data[0]!.embedding);
 }
 
 describe("POST /v1/embeddings", () => {
@@ -65,7 +64,7 @@ describe("POST /v1/embeddings", () => {
       const asFloat = (await (await edge.embed({ model: "Qwen3-Embedding-4B", input: "same text", dimensions })).json()) as { data: { embedding: number[] }[] };
       const asB64 = (await (await edge.embed({ model: "Qwen3-Embedding-4B", input: "same text", dimensions, encoding_format: "base64" })).json()) as { data: { embedding: string }[] };
       const fromFloat = new Float32Array(asFloat.data[0]!.embedding);
-      const fromB64 = decodeFloat32Base64(asB64.data[0]!.embedding)!;
+      const fromB64 = float32FromBase64(asB64.data[0]!.embedding);
       expect(fromFloat.length).toBe(dimensions);
       expect(new Uint8Array(fromB64.buffer)).toEqual(new Uint8Array(fromFloat.buffer));
       expect(fromFloat).toEqual(await servedVector("same text", dimensions));

@@ -16,7 +16,7 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embedText } from "../../gpu-worker/standin/embedder";
 import type { EnginePersonality } from "../../gpu-worker/standin/personalities/personality";
-import { decodeFloat32Base64 } from "../../workers/embeddings/float32-base64";
+import { float32FromBase64 } from "../support/served-vector";
 import { qwen3TokenCount, qwen3TokenIds } from "../../workers/embeddings/qwen3-tokens";
 import { BRIDGE_TOKEN, type CacheStack } from "../support/cache-stack";
 import { startEdge, type TestEdge } from "../support/edge";
@@ -98,7 +98,7 @@ describe.each(["sglang", "vllm", "tei", "llamacpp"] as const)(
       expect(again.headers.get("x-cache")).toBe("hits=3 misses=0");
       const b64 = (await again.json()) as EmbeddingBody;
       b64.data.forEach((item, i) =>
-        expect(decodeFloat32Base64(item.embedding as string)).toEqual(served(texts[i]!)),
+        expect(float32FromBase64(item.embedding as string)).toEqual(served(texts[i]!)),
       );
 
       const ready = await edge.fetch("/readyz");

@@ -23,7 +23,7 @@ import {
   type JobBody,
   type LocalServer,
 } from "../support/indexing";
-import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount } from "../support/qwen3-count";
 import { chunkText } from "../../workers/indexing/chunker";
 
 const MODEL = "Qwen3-Embedding-4B";

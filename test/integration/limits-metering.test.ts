@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge, type TestTenant } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../support/cache-stack";
-import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount } from "../support/qwen3-count";
 import { newUsageEvent, utcDay } from "../../workers/metering/usage-event";
 
 const MODEL = "Qwen3-Embedding-4B";

@@ -32,7 +32,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
-import { decodeFloat32Base64 } from "../../workers/embeddings/float32-base64";
+import { float32FromBase64 } from "../support/served-vector";
 import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
 import { servedFromFloat16Record } from "../support/served-vector";
 
@@ -60,7 +60,7 @@ async function standinVector(text: string): Promise<Float32Array> {
     }),
   });
   const body = (await res.json()) as { data: { embedding: string }[] };
-  return decodeFloat32Base64(body.data[0]!.embedding)!;
+  return float32FromBase64(body.data[0]!.embedding);
 }
 
 /** The whole `/v1/embeddings` answer for `sent` (the texts as the model sees them), float encoding. */

@@ -27,3 +27,17 @@ export function servedFromFloat16Record(vector: Float32Array, dims = vector.leng
   const norm = Math.sqrt(kept.reduce((sum, v) => sum + v * v, 0));
   return Float32Array.from(kept, (v) => (norm === 0 ? 0 : v * (1 / norm)));
 }
+
+/** The first `dims` values of a served vector divided by their L2 norm (float64 sum), as float32. */
+export function renormalizedPrefix(vector: Float32Array, dims: number): Float32Array {
+  const kept = Array.from(vector.subarray(0, dims));
+  const norm = Math.sqrt(kept.reduce((sum, v) => sum + v * v, 0));
+  return Float32Array.from(kept, (v) => (norm === 0 ? 0 : v * (1 / norm)));
+}
+
+/** An `encoding_format: "base64"` embedding read back: standard base64 of little-endian float32s. */
+export function float32FromBase64(text: string): Float32Array {
+  const bytes = Buffer.from(text, "base64");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
+}

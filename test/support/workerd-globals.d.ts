@@ -6,3 +6,10 @@
 interface CacheStorage {
   readonly default: Cache;
 }
+
+/**
+ * The Worker's bindings type, generated into worker-configuration.d.ts for the Worker
+ * build only; empty here so Node-side checks of modules that name `AppEnv`
+ * (middleware tested in a plain Hono app) compile. Tests never read bindings through it.
+ */
+interface Env {}

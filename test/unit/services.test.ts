@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError } from "../../workers/errors/api-error";
-import { ConfigError } from "../../workers/env";
+import { ConfigError, configFrom } from "../../workers/env";
 import { createServices, servicesFor } from "../../workers/services";
 import { embeddingsReply, expectedVector, sglangError, startFakeSglang, textItems, type FakeSglang } from "./gpu/fake-sglang";
 
@@ -85,5 +85,13 @@ describe("services per env object", () => {
     expect(() => noRedis.tenancy()).toThrow(
       new ConfigError("invalid configuration: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are required"),
     );
+  });
+
+  it("takes an ADMIN_TOKEN that a Bearer header can carry (RFC 6750 b64token), and only such", () => {
+    const withToken = (ADMIN_TOKEN: string) => configFrom({ GPU_WORKER_URLS: sglang.url, ADMIN_TOKEN });
+    expect(withToken("adm_AZaz09-._~+/token==").tenancy.adminToken).toBe("adm_AZaz09-._~+/token==");
+    for (const bad of ["adm token with spaces", "adm_0123456789abcdef,", "adm_0123456789=abcdef", "short_token"]) {
+      expect(() => withToken(bad)).toThrow(new ConfigError("invalid configuration: ADMIN_TOKEN"));
+    }
   });
 });

@@ -7,7 +7,7 @@
 import { retryDelaySeconds } from "../indexing/retry-delay";
 import type { Services } from "../services";
 import { isBatchId } from "./batch-ids";
-import type { PartMessage } from "./batch-types";
+import type { PartMessage } from "./part-message";
 import { failPart, runPart } from "./run-part";
 
 /** A queue body as a part message, or null if it is not one (checked: it crosses deployments). */

@@ -14,7 +14,8 @@
  * part order at download time (`streamFile`), never copied.
  */
 import { concatObjects } from "../storage/r2-concat";
-import type { FileRecord, StoredLines } from "./batch-types";
+import type { FileRecord } from "./batch-records";
+import type { StoredLines } from "./part-message";
 import type { InputLine } from "./input-lines";
 
 type Bucket = Pick<R2Bucket, "put" | "get" | "delete">;

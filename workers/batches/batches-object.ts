@@ -20,14 +20,8 @@ import { DurableObject } from "cloudflare:workers";
 import { servicesFor } from "../services";
 import { newFileId } from "./batch-ids";
 import { readInputPart, readUploadStream, writeInputPart, writeLines } from "./batch-storage";
-import {
-  TERMINAL_BATCH_STATUSES,
-  type BatchRecord,
-  type FileRecord,
-  type PartMessage,
-  type PartOutcome,
-  type StoredLines,
-} from "./batch-types";
+import { TERMINAL_BATCH_STATUSES, type BatchRecord, type FileRecord } from "./batch-records";
+import type { PartMessage, PartOutcome, StoredLines } from "./part-message";
 import { checkInputFile } from "./input-lines";
 import { expiredLine } from "./result-lines";
 

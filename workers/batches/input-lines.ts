@@ -8,7 +8,7 @@
  * checked when it runs, exactly like a `/v1/embeddings` request, and a bad one fails
  * only its line (error file, status 400).
  */
-import type { BatchError } from "./batch-types";
+import type { BatchError } from "./batch-records";
 
 /** A validated line: its 1-based line number, the caller's id and the request body. */
 export interface InputLine {

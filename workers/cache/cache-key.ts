@@ -22,18 +22,10 @@
  * prefix `emb:v1:tenant:<id>:` belongs to one tenant, e.g. for a SCAN/MATCH purge.
  */
 import { mapInChunks } from "../cpu/map-in-chunks";
-import { bytesToBase64 } from "../embeddings/float32-base64";
+import { bytesToBase64 } from "../codec/float32-base64";
 
 /** Exact text sent to the model, or the exact token ids (end-of-text included). */
 export type ModelInput = string | readonly number[];
-
-export interface CacheKeyParts {
-  /** `GLOBAL_SCOPE` or the result of `tenantScope(id)`. */
-  scope: string;
-  /** e.g. "Qwen/Qwen3-Embedding-4B@main": a new revision must never read old vectors. */
-  modelRevision: string;
-  modelInput: ModelInput;
-}
 
 export const CACHE_KEY_PREFIX = "emb:v1:";
 export const GLOBAL_SCOPE = "global";
@@ -59,11 +51,6 @@ export function tenantScope(tenantId: string): string {
   return `tenant:${escaped}`;
 }
 
-export async function cacheKeyFor(parts: CacheKeyParts): Promise<string> {
-  const [key] = await cacheKeysFor({ ...parts, modelInputs: [parts.modelInput] });
-  return key!;
-}
-
 /** Inputs hashed per slice before yielding to the isolate's other requests (a hash of a short text is ~µs). */
 const HASHES_PER_SLICE = 256;
 
@@ -72,7 +59,9 @@ const HASHES_PER_SLICE = 256;
  * run concurrently, and a large batch yields between slices (workers/cpu/map-in-chunks.ts).
  */
 export async function cacheKeysFor(parts: {
+  /** `GLOBAL_SCOPE` or the result of `tenantScope(id)`. */
   scope: string;
+  /** e.g. "Qwen/Qwen3-Embedding-4B@main": a new revision must never read old vectors. */
   modelRevision: string;
   modelInputs: readonly ModelInput[];
 }): Promise<string[]> {

@@ -73,38 +73,6 @@ export function float16BitsToFloat32Bits(half: number): number {
   return (sign | ((113 - shift) << 23) | (normalized << 13)) >>> 0;
 }
 
-// One shared scratch cell for the scalar helpers below.
-const scratchFloat = new Float32Array(1);
-const scratchBits = new Uint32Array(scratchFloat.buffer);
-
-/** Nearest half to `value` taken as a float32 (i.e. `Math.fround(value)` first). */
-export function toFloat16Bits(value: number): number {
-  scratchFloat[0] = value;
-  return float32BitsToFloat16Bits(scratchBits[0]!);
-}
-
-/** The value of a binary16 bit pattern. */
-export function fromFloat16Bits(half: number): number {
-  scratchBits[0] = float16BitsToFloat32Bits(half);
-  return scratchFloat[0]!;
-}
-
-/** Every element rounded to binary16; bit patterns in a new array. */
-export function encodeFloat16(vector: Float32Array): Uint16Array {
-  const bits = new Uint32Array(vector.buffer, vector.byteOffset, vector.length);
-  const out = new Uint16Array(vector.length);
-  for (let i = 0; i < out.length; i++) out[i] = float32BitsToFloat16Bits(bits[i]!);
-  return out;
-}
-
-/** binary16 bit patterns back to float32 values, written through the bit view so NaN payloads survive. */
-export function decodeFloat16(halves: Uint16Array): Float32Array {
-  const out = new Float32Array(halves.length);
-  const bits = new Uint32Array(out.buffer);
-  for (let i = 0; i < halves.length; i++) bits[i] = float16BitsToFloat32Bits(halves[i]!);
-  return out;
-}
-
 /** The float32 values a float16 store gives back: each element rounded to the nearest half. */
 export function roundToFloat16(vector: Float32Array): Float32Array {
   const inBits = new Uint32Array(vector.buffer, vector.byteOffset, vector.length);

@@ -7,9 +7,9 @@
  * per 2560-d vector, all of it charged against CACHE_L1_MAX_BYTES): the L1 hit is the
  * hot path, and profiling a 64-input hit in workerd put ~60% of its CPU in renormalising.
  */
-import { FULL_DIMENSIONS } from "../embeddings/request-schema";
-import { truncateAndRenormalize } from "../embeddings/truncate-renormalize";
-import { ByteBoundedLru } from "./lru";
+import { EMBEDDING_DIMENSIONS } from "../model";
+import { truncateAndRenormalize } from "../vectors/truncate-renormalize";
+import { ByteBoundedLru } from "../memory/byte-bounded-lru";
 import { decodedRecordBytes, type CacheRecord } from "./record";
 import type { CacheTier, StoredEntry } from "./tier";
 
@@ -26,7 +26,7 @@ export function l1MemoryTier(lru: ByteBoundedLru<CacheRecord>): CacheTier {
     },
     async putMany(entries: readonly StoredEntry[]) {
       for (const { key, record } of entries) {
-        const unit = record.unit ?? truncateAndRenormalize(record.vector, FULL_DIMENSIONS);
+        const unit = record.unit ?? truncateAndRenormalize(record.vector, EMBEDDING_DIMENSIONS);
         lru.set(key, { vector: record.vector, tokens: record.tokens, unit });
       }
     },

@@ -17,7 +17,8 @@
  * an embedding served to a tenant. `roundTripThroughRecord` gives the miss path the exact
  * values a later hit will decode, so hits and misses are bit-identical.
  */
-import { base64ToBytes, bytesToBase64 } from "../embeddings/float32-base64";
+import { base64ToBytes, bytesToBase64 } from "../codec/float32-base64";
+import { isUnitVector } from "../vectors/unit-vector";
 import { float16BitsToFloat32Bits, float32BitsToFloat16Bits, roundToFloat16 } from "./float16";
 
 export type CacheDtype = "float16" | "float32";
@@ -40,8 +41,6 @@ export interface DecodedRecord extends CacheRecord {
 
 export const RECORD_FORMAT_VERSION = 1;
 export const RECORD_HEADER_BYTES = 8;
-/** Same tolerance as the upstream check in gpu/vector-decode.ts; float16 rounding moves the norm by < 0.001. */
-export const RECORD_NORM_TOLERANCE = 0.01;
 
 const DTYPE_CODE = { float16: 1, float32: 2 } as const satisfies Record<CacheDtype, number>;
 const BYTES_PER_VALUE = { float16: 2, float32: 4 } as const satisfies Record<CacheDtype, number>;
@@ -113,18 +112,7 @@ export function decodeRecord(bytes: Uint8Array): DecodedRecord | null {
   } else {
     for (let i = 0; i < dims; i++) bits[i] = view.getUint32(8 + i * 4, true);
   }
-  return isServableVector(vector) ? { vector, tokens, dtype } : null;
-}
-
-/** Finite and unit-norm within tolerance: what a real Qwen3 embedding is and garbage is not. */
-export function isServableVector(vector: Float32Array): boolean {
-  let sumOfSquares = 0;
-  for (let i = 0; i < vector.length; i++) {
-    const v = vector[i]!;
-    if (!Number.isFinite(v)) return false;
-    sumOfSquares += v * v;
-  }
-  return Math.abs(Math.sqrt(sumOfSquares) - 1) <= RECORD_NORM_TOLERANCE;
+  return isUnitVector(vector) ? { vector, tokens, dtype } : null;
 }
 
 /** Redis holds text: the record's bytes as standard, padded base64. */

@@ -8,6 +8,7 @@
  * concurrent requests together (L3's write-back queue), and its budget allows for that.
  */
 import { forEachChunk } from "../cpu/map-in-chunks";
+import { withTimeout } from "../timeout/with-timeout";
 import { encodeRecord, type CacheDtype, type CacheRecord } from "./record";
 import type { CacheTier, StoredEntry, TierName } from "./tier";
 
@@ -46,25 +47,6 @@ export interface TieredCacheOptions {
 export interface LookupResult {
   records: (CacheRecord | undefined)[];
   hitsByTier: Record<TierName, number>;
-}
-
-class TierTimeout extends Error {
-  override name = "TierTimeout";
-}
-
-/**
- * `work`, or a TierTimeout after `ms`. The timer is cleared as soon as `work` settles: a
- * timer left to fire after every lookup (with an error built for nobody) cost the L1
- * hit measurable CPU in workerd's profile.
- */
-function withinBudget<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TierTimeout(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => {
-    if (timer !== undefined) clearTimeout(timer);
-  });
 }
 
 export class TieredCache {
@@ -129,7 +111,7 @@ export class TieredCache {
       // L1 is this isolate's memory: nothing to wait for, so no budget (and no timer).
       if (tier.name === "l1") return await work();
       const budget = op === "get" ? this.options.timeoutMs : this.options.timeoutMs * 10 + (this.options.writeWaitMs ?? 0);
-      return await withinBudget(work(), budget);
+      return await withTimeout(`cache ${tier.name} ${op}`, budget, work());
     } catch (err) {
       console.warn(
         JSON.stringify({

@@ -8,16 +8,25 @@
  */
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { CacheConfig } from "../env";
-import type { VectorCache } from "../embeddings/pipeline";
-import { cacheKeysFor, GLOBAL_SCOPE, tenantScope } from "./cache-key";
+import { cacheKeysFor, GLOBAL_SCOPE, tenantScope, type ModelInput } from "./cache-key";
 import { createL1Lru, l1MemoryTier } from "./l1-memory-tier";
 import { l2CacheApiTier } from "./l2-cache-api-tier";
 import { createWriteBackQueue, l3RedisTier, WRITE_BACK_WAIT_MS, type WriteBackQueue } from "./l3-redis-tier";
-import type { ByteBoundedLru } from "./lru";
+import type { ByteBoundedLru } from "../memory/byte-bounded-lru";
 import type { CacheRecord } from "./record";
-import { createUpstashClient } from "./redis-client";
+import { createUpstashClient } from "../upstash/redis-client";
 import type { CacheTier } from "./tier";
-import { TieredCache } from "./tiered-cache";
+import { TieredCache, type LookupResult } from "./tiered-cache";
+
+/** The cache as the embeddings pipeline uses it: keys, one lookup, a background write-back. */
+export interface VectorCache {
+  /** One key per model input, in order (cache-key.ts). */
+  keysFor(modelInputs: readonly ModelInput[]): Promise<string[]>;
+  /** Absent records are misses; `cache-control: no-cache` makes every input one. */
+  lookup(keys: readonly string[]): Promise<LookupResult>;
+  /** Background write-back; a no-op under `cache-control: no-store`. */
+  store(entries: readonly { key: string; record: CacheRecord }[]): void;
+}
 
 /** What outlives a request: the cache's configuration and its isolate-wide stores. */
 export interface CacheStores {

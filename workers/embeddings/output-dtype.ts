@@ -24,7 +24,7 @@
  *
  * `encoding_format: base64` carries these as raw bytes: int8/binary as two's complement.
  */
-import { bytesToBase64, encodeFloat32Base64 } from "./float32-base64";
+import { bytesToBase64, encodeFloat32Base64 } from "../codec/float32-base64";
 
 export const OUTPUT_DTYPES = ["float", "int8", "uint8", "binary", "ubinary"] as const;
 export type OutputDtype = (typeof OUTPUT_DTYPES)[number];

@@ -12,24 +12,16 @@
 import { ApiError } from "../errors/api-error";
 import { GpuInputRejected } from "../gpu/pool-errors";
 import type { GpuItem } from "../gpu/gpu-item";
-import { PUBLIC_MODEL_ID, UPSTREAM_MODEL_ID } from "../env";
+import { EMBEDDING_DIMENSIONS, PUBLIC_MODEL_ID, UPSTREAM_MODEL_ID } from "../model";
 import { roundTripThroughRecord, type CacheDtype, type CacheRecord } from "../cache/record";
-import type { LookupResult } from "../cache/tiered-cache";
+import type { VectorCache } from "../cache/vector-cache";
 import { mapInChunks } from "../cpu/map-in-chunks";
 import type { SingleFlight } from "../cache/single-flight";
 import { prepareInputs } from "./prepare-inputs";
 import { resolveTruncation } from "./truncate-input";
 import { countAndAdmitTokens } from "./token-budget";
-import { truncateAndRenormalize } from "./truncate-renormalize";
-import { FULL_DIMENSIONS, type EmbeddingRequest } from "./request-schema";
-
-export interface VectorCache {
-  keysFor(modelInputs: readonly GpuItem["input"][]): Promise<string[]>;
-  /** Absent records are misses; `cache-control: no-cache` makes every input one. */
-  lookup(keys: readonly string[]): Promise<LookupResult>;
-  /** Background write-back; a no-op under `cache-control: no-store`. */
-  store(entries: readonly { key: string; record: CacheRecord }[]): void;
-}
+import { truncateAndRenormalize } from "../vectors/truncate-renormalize";
+import type { EmbeddingRequest } from "./request-schema";
 
 export interface EmbeddingsDeps {
   cache: VectorCache;
@@ -109,11 +101,11 @@ export async function createEmbeddings(request: EmbeddingRequest, deps: Embeddin
     deps.cache.store(mine.map((p) => ({ key: keys[missing[p]!]!, record: computed[p]! })));
   }
 
-  const dims = request.dimensions ?? FULL_DIMENSIONS;
+  const dims = request.dimensions ?? EMBEDDING_DIMENSIONS;
   // L1 keeps each vector as served at full dimensions (`unit`): the same function's output, computed once.
   const shaped = await mapInChunks(
     records,
-    (r) => (dims === FULL_DIMENSIONS && r.unit !== undefined ? r.unit : truncateAndRenormalize(r.vector, dims)),
+    (r) => (dims === EMBEDDING_DIMENSIONS && r.unit !== undefined ? r.unit : truncateAndRenormalize(r.vector, dims)),
     VECTORS_PER_SLICE,
   );
   const wasHit = cached.map((r) => r !== undefined);

@@ -10,7 +10,7 @@
  * of CPU, which would otherwise hold every other request in the isolate.
  */
 import { mapInChunks } from "../cpu/map-in-chunks";
-import { PUBLIC_MODEL_ID } from "../env";
+import { EMBEDDING_DIMENSIONS, PUBLIC_MODEL_ID } from "../model";
 import { encodeEmbedding, type OutputDtype } from "./output-dtype";
 
 export type EncodingFormat = "float" | "base64";
@@ -22,7 +22,7 @@ export type EncodingFormat = "float" | "base64";
  * slice, so a 64-input base64 request never yields.
  */
 const FLOAT_VALUES_PER_SLICE = 8_192;
-const BASE64_VALUES_PER_SLICE = 64 * 2560;
+const BASE64_VALUES_PER_SLICE = 64 * EMBEDDING_DIMENSIONS;
 
 /** The response body for `vectors` (already at the requested `dimensions`), converted to `dtype` (default `float`). */
 export async function renderEmbeddingsBody(

@@ -15,14 +15,11 @@
  * callers that build a request themselves (index jobs, batches) need not name them.
  */
 import { z } from "@hono/zod-openapi";
-import { PUBLIC_MODEL_ID } from "../env";
+import { EMBEDDING_DIMENSIONS, MAX_INPUTS_PER_REQUEST, MIN_DIMENSIONS, PUBLIC_MODEL_ID } from "../model";
 import { paramOf } from "../errors/schema-error";
 import { isBlankToSglang } from "./sglang-blank-text";
 import { isPackedBits, OUTPUT_DTYPES } from "./output-dtype";
 
-export const MAX_INPUTS = 2048;
-export const MIN_DIMENSIONS = 32;
-export const FULL_DIMENSIONS = 2560;
 /** Qwen3's tokenizer has 151,669 ids (151,643 BPE + 26 added); anything above is no token. */
 export const MAX_TOKEN_ID = 151_668;
 
@@ -97,8 +94,8 @@ const InputSchema = z
       checkTokenArray(value, [], ctx);
       return { kind: "tokens", items: [value as number[]] };
     }
-    if (value.length > MAX_INPUTS) {
-      ctx.addIssue({ code: "custom", message: `Input must have at most ${MAX_INPUTS} items; got ${value.length}.` });
+    if (value.length > MAX_INPUTS_PER_REQUEST) {
+      ctx.addIssue({ code: "custom", message: `Input must have at most ${MAX_INPUTS_PER_REQUEST} items; got ${value.length}.` });
       return z.NEVER;
     }
     if (typeof value[0] === "string") {
@@ -115,7 +112,7 @@ const InputSchema = z
     return { kind: "tokens", items: value as number[][] };
   })
   .openapi({
-    description: `A string, an array of 1..${MAX_INPUTS} strings, an array of token ids, or an array of token-id arrays. No empty strings; whitespace-only strings are embedded.`,
+    description: `A string, an array of 1..${MAX_INPUTS_PER_REQUEST} strings, an array of token ids, or an array of token-id arrays. No empty strings; whitespace-only strings are embedded.`,
     example: ["The food was delicious and the waiter was friendly."],
   });
 
@@ -166,7 +163,7 @@ function refuseInconsistentExtensions(
       message: "'max_tokens_per_input' requires truncate 'end' or 'start'.",
     });
   }
-  const dims = request.dimensions ?? FULL_DIMENSIONS;
+  const dims = request.dimensions ?? EMBEDDING_DIMENSIONS;
   if (request.output_dtype !== undefined && isPackedBits(request.output_dtype) && dims % 8 !== 0) {
     ctx.addIssue({
       code: "custom",
@@ -183,10 +180,10 @@ export const EmbeddingRequestSchema = z
     encoding_format: optional(z.enum(["float", "base64"], { error: "'encoding_format' must be 'float' or 'base64'." })),
     dimensions: optional(
       z
-        .number({ error: `'dimensions' must be an integer between ${MIN_DIMENSIONS} and ${FULL_DIMENSIONS}.` })
-        .int({ error: `'dimensions' must be an integer between ${MIN_DIMENSIONS} and ${FULL_DIMENSIONS}.` })
-        .min(MIN_DIMENSIONS, { error: `'dimensions' must be an integer between ${MIN_DIMENSIONS} and ${FULL_DIMENSIONS}.` })
-        .max(FULL_DIMENSIONS, { error: `'dimensions' must be an integer between ${MIN_DIMENSIONS} and ${FULL_DIMENSIONS}.` }),
+        .number({ error: `'dimensions' must be an integer between ${MIN_DIMENSIONS} and ${EMBEDDING_DIMENSIONS}.` })
+        .int({ error: `'dimensions' must be an integer between ${MIN_DIMENSIONS} and ${EMBEDDING_DIMENSIONS}.` })
+        .min(MIN_DIMENSIONS, { error: `'dimensions' must be an integer between ${MIN_DIMENSIONS} and ${EMBEDDING_DIMENSIONS}.` })
+        .max(EMBEDDING_DIMENSIONS, { error: `'dimensions' must be an integer between ${MIN_DIMENSIONS} and ${EMBEDDING_DIMENSIONS}.` }),
     ),
     user: optional(z.string({ error: "'user' must be a string." }).max(256, { error: "'user' must be at most 256 characters." })),
     input_type: optional(InputTypeSchema),

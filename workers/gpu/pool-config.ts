@@ -35,12 +35,3 @@ export interface GpuPoolConfig {
   model: string;
 }
 
-/** Defaults that `env.ts` applies to unset variables. */
-export const GPU_POOL_DEFAULTS = {
-  maxInputsPerCall: 256,
-  maxTokensPerCall: 16_384,
-  maxConcurrentCalls: 4,
-  callTimeoutMs: 30_000,
-  deadlineMs: 60_000,
-  maxRetries: 3,
-} as const satisfies Partial<GpuPoolConfig>;

@@ -10,12 +10,8 @@
  * 2560 finite values with L2 norm within 0.01 of 1 (the model normalises; a norm off by
  * more means a broken worker, e.g. fp16 overflow).
  */
-import { decodeFloat32Base64 } from "../embeddings/float32-base64";
-
-/** Qwen3-Embedding-4B's output size; anything else from upstream is a bad response. */
-export const EMBEDDING_DIMENSIONS = 2560;
-
-const NORM_TOLERANCE = 0.01;
+import { decodeFloat32Base64 } from "../codec/float32-base64";
+import { embeddingProblem } from "../vectors/unit-vector";
 
 export type DecodeResult = { ok: true; vectors: Float32Array[] } | { ok: false; reason: string };
 
@@ -40,7 +36,7 @@ export function decodeEmbeddingResponse(bodyText: string, expectedCount: number)
     if (vectors[index] !== undefined) return fail(`index ${index} appears twice`);
     const vector = toFloat32(isRecord(item) ? item.embedding : undefined);
     if (vector === undefined) return fail(`embedding ${index} is neither a float array nor base64 float32`);
-    const problem = vectorProblem(vector);
+    const problem = embeddingProblem(vector);
     if (problem !== undefined) return fail(`embedding ${index} ${problem}`);
     vectors[index] = vector;
   }
@@ -68,7 +64,7 @@ export function decodeVectorList(bodyText: string, expectedCount: number): Decod
   for (const [index, embedding] of body.entries()) {
     const vector = Array.isArray(embedding) ? toFloat32(embedding) : undefined;
     if (vector === undefined) return fail(`embedding ${index} is not a float array`);
-    const problem = vectorProblem(vector);
+    const problem = embeddingProblem(vector);
     if (problem !== undefined) return fail(`embedding ${index} ${problem}`);
     vectors.push(vector);
   }
@@ -80,20 +76,6 @@ function toFloat32(embedding: unknown): Float32Array | undefined {
   if (!Array.isArray(embedding)) return undefined;
   if (!embedding.every((v): v is number => typeof v === "number")) return undefined;
   return Float32Array.from(embedding);
-}
-
-function vectorProblem(vector: Float32Array): string | undefined {
-  if (vector.length !== EMBEDDING_DIMENSIONS) {
-    return `has ${vector.length} dimensions, expected ${EMBEDDING_DIMENSIONS}`;
-  }
-  let sumOfSquares = 0;
-  for (const v of vector) {
-    if (!Number.isFinite(v)) return "has a non-finite value";
-    sumOfSquares += v * v;
-  }
-  const norm = Math.sqrt(sumOfSquares);
-  if (Math.abs(norm - 1) > NORM_TOLERANCE) return `has L2 norm ${norm.toFixed(4)}, expected 1`;
-  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

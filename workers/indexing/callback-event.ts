@@ -7,7 +7,7 @@
  */
 import type { IndexingConfig } from "../env";
 import { signWebhook } from "../webhooks/standard-webhooks";
-import { jobView, type JobRecord } from "./job-types";
+import { jobView, type JobRecord } from "./job-records";
 import { dohResolver } from "./doh-resolver";
 import { safeFetch } from "./safe-fetch";
 

@@ -6,7 +6,7 @@
  * the message is retried, and after max_retries it lands in the dead-letter queue,
  * which fails the job with the last error.
  */
-import type { JobError } from "./job-types";
+import type { JobError } from "./job-records";
 
 export class DocumentFailure extends Error {
   override name = "DocumentFailure";

@@ -9,11 +9,11 @@
  * key, so a second run replaces it with the same lines; the usage event's id is fixed
  * per document, so it is counted once; and the second run's chunks are cache hits.
  */
-import { PUBLIC_MODEL_ID } from "../env";
+import { PUBLIC_MODEL_ID } from "../model";
 import { ApiError } from "../errors/api-error";
 import { requestVectorCache } from "../cache/vector-cache";
 import { createEmbeddings, type EmbeddingsResult } from "../embeddings/pipeline";
-import { encodeFloat32Base64 } from "../embeddings/float32-base64";
+import { encodeFloat32Base64 } from "../codec/float32-base64";
 import { qwen3TokenCount } from "../embeddings/qwen3-tokens";
 import { newUsageEvent } from "../metering/usage-event";
 import type { Services } from "../services";
@@ -22,7 +22,8 @@ import { DocumentFailure } from "./document-errors";
 import { fetchDocumentText } from "./fetch-document";
 import { activeTenant, chargeJobTokens } from "./job-quota";
 import { readInput, writeResultPart } from "./job-storage";
-import type { DocumentMessage, DocumentOutcome, JobRecord } from "./job-types";
+import type { DocumentMessage, DocumentOutcome } from "./document-message";
+import type { JobRecord } from "./job-records";
 import type { Tenant } from "../tenants/types";
 import { jobsFor } from "./jobs-for";
 

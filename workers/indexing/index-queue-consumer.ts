@@ -7,7 +7,7 @@
  */
 import type { Services } from "../services";
 import { indexDocument } from "./index-document";
-import type { DocumentMessage } from "./job-types";
+import type { DocumentMessage } from "./document-message";
 import { jobsFor } from "./jobs-for";
 import { isJobId } from "./job-ids";
 import { retryDelaySeconds } from "./retry-delay";

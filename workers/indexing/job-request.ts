@@ -15,12 +15,11 @@ import { ApiError, invalidRequest } from "../errors/api-error";
 import { validated } from "../errors/schema-error";
 import { asJsonObject } from "../http/json-object-body";
 import {
-  FULL_DIMENSIONS,
   InputTypeSchema,
   InstructionSchema,
-  MIN_DIMENSIONS,
   refuseInstructionForDocuments,
 } from "../embeddings/request-schema";
+import { EMBEDDING_DIMENSIONS, MIN_DIMENSIONS } from "../model";
 import { MAX_CHUNK_TOKENS, MIN_CHUNK_TOKENS, type IndexingConfig } from "../env";
 import { checkOutboundUrl } from "./url-policy";
 
@@ -67,7 +66,7 @@ export const JobRequestSchema = z
       .optional(),
     input_type: InputTypeSchema.optional(),
     instruction: InstructionSchema.optional(),
-    dimensions: int("dimensions", MIN_DIMENSIONS, FULL_DIMENSIONS).optional(),
+    dimensions: int("dimensions", MIN_DIMENSIONS, EMBEDDING_DIMENSIONS).optional(),
     callback_url: z.string({ error: "'callback_url' must be a string." }).optional(),
   })
   .superRefine(refuseInstructionForDocuments)

@@ -18,7 +18,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { servicesFor } from "../services";
 import { deliverCallback } from "./callback-event";
-import { TERMINAL_STATUSES, type DocumentMessage, type DocumentOutcome, type JobError, type JobRecord } from "./job-types";
+import type { DocumentMessage, DocumentOutcome } from "./document-message";
+import { TERMINAL_STATUSES, type JobError, type JobRecord } from "./job-records";
 
 const QUEUE_BATCH = 100;
 /** Back-off for a dispatch that could not reach the queue. */

@@ -1,7 +1,7 @@
 /** A job record as created from a validated request (state machine in jobs-object.ts). */
 import type { IndexingConfig } from "../env";
 import type { JobRequest } from "./job-request";
-import type { JobRecord } from "./job-types";
+import type { JobRecord } from "./job-records";
 import { newJobId } from "./job-ids";
 
 export function newJobRecord(tenantId: string, request: JobRequest, config: IndexingConfig, now = Date.now()): JobRecord {

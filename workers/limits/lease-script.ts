@@ -23,7 +23,8 @@
  */
 import { luaScript, runScript } from "../upstash/lua-script";
 import { nextUtcMonthStart, quotaKey } from "./monthly-quota";
-import { TIMED_OUT, WINDOW_MS, withTimeout, type CheckOutcome, type LimitsRedis } from "./limits-redis";
+import { withTimeout } from "../timeout/with-timeout";
+import { unavailable, WINDOW_MS, type CheckOutcome, type LimitsRedis } from "./limits-redis";
 
 /** Granularity of the per-minute windows, ms. */
 const SLOT_MS = 1_000;
@@ -158,12 +159,11 @@ export async function requestLease(redis: LimitsRedis, call: LeaseCall, keepSeco
   const m = call.monthlyTokens;
   const args = [call.at, WINDOW_MS, SLOT_MS, keepSeconds, ...limit(call.requests), ...limit(call.tokens), m.limit, m.need, m.want, m.returned];
   try {
-    const reply = await withTimeout(runScript(redis, LEASE, keys, args), call.timeoutMs);
-    if (reply === TIMED_OUT) return { status: "unavailable", cause: "timeout" };
+    const reply = await withTimeout("rate-limit lease", call.timeoutMs, runScript(redis, LEASE, keys, args));
     const grant = parseReply(reply, call);
     return { status: grant.granted ? "allowed" : "refused", state: grant };
   } catch (error) {
-    return { status: "unavailable", cause: "error", error };
+    return unavailable(error);
   }
 }
 

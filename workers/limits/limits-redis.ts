@@ -1,8 +1,9 @@
 /**
  * What the limits need from Redis and how they report a call's outcome: the narrow
  * client type, the check outcome shared by the lease and the monthly quota, the
- * per-minute window, and the time budget of a call.
+ * per-minute window, and how a call that failed or ran out of time is reported.
  */
+import { OperationTimeout } from "../timeout/with-timeout";
 import type { ScriptRedis } from "../upstash/lua-script";
 
 /** The Redis commands the limits use: EVALSHA, and EVAL when Redis does not know a script yet (NOSCRIPT). */
@@ -16,15 +17,7 @@ export type CheckOutcome<State> =
 /** The per-minute limits' window: a unit granted at t counts against grants until t + WINDOW_MS. */
 export const WINDOW_MS = 60_000;
 
-export const TIMED_OUT: unique symbol = Symbol("timed out");
-
-/** Resolves TIMED_OUT if `promise` has not settled within `ms` (it keeps running; its result is dropped). */
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), ms);
-  });
-  return Promise.race([promise, expired]).finally(() => {
-    if (timer !== undefined) clearTimeout(timer);
-  });
+/** A failed limits call as its outcome: "timeout" when the call's budget ran out (timeout/with-timeout.ts). */
+export function unavailable(error: unknown): { status: "unavailable"; cause: "timeout" | "error"; error?: unknown } {
+  return error instanceof OperationTimeout ? { status: "unavailable", cause: "timeout" } : { status: "unavailable", cause: "error", error };
 }

@@ -11,7 +11,8 @@
  * counter; indexing jobs charge it here, on exact counts.
  */
 import { luaScript, runScript } from "../upstash/lua-script";
-import { TIMED_OUT, withTimeout, type CheckOutcome, type LimitsRedis } from "./limits-redis";
+import { withTimeout } from "../timeout/with-timeout";
+import { unavailable, type CheckOutcome, type LimitsRedis } from "./limits-redis";
 
 // KEYS[1] the month's counter. ARGV: quota, tokens, seconds the counter is kept.
 // Returns {1, used after} when admitted, {0, used} when refused. The expiry is relative
@@ -90,12 +91,11 @@ export async function consumeMonthlyQuota(redis: LimitsRedis, call: QuotaCall, t
   const keys = [quotaKey(call.prefix, call.tenantId, call.at)];
   const run = runScript(redis, CONSUME, keys, [call.quota, tokens, keepSeconds(call.at, call.at)]);
   try {
-    const reply = await withTimeout(run, call.timeoutMs);
-    if (reply === TIMED_OUT) return { status: "unavailable", cause: "timeout" };
+    const reply = await withTimeout("monthly quota", call.timeoutMs, run);
     const [admitted, used] = parseReply(reply);
     return { status: admitted ? "allowed" : "refused", state: { quota: call.quota, used, resetAt: nextUtcMonthStart(call.at) } };
   } catch (error) {
-    return { status: "unavailable", cause: "error", error };
+    return unavailable(error);
   }
 }
 

@@ -9,16 +9,13 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../errors/api-error";
 import type { AppEnv } from "../app-env";
+import { tenantSuspended } from "../tenants/tenant-suspended";
 import type { Scope } from "../tenants/types";
 import { bearerToken } from "./bearer-token";
 
 const MISSING_KEY =
   "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
 const BAD_KEY = "Incorrect API key provided. Check the key you are using, or ask your administrator for a new one.";
-
-export function tenantSuspended(): ApiError {
-  return new ApiError("permission_denied", "This tenant is suspended. Contact your administrator.", { code: "tenant_suspended" });
-}
 
 /**
  * A verified key whose tenant record is missing, met by routes that read the caller's

@@ -12,7 +12,7 @@ import { ApiError } from "../errors/api-error";
 import { apiKeyAuth } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { isBatchId, isFileId, newBatchId } from "../batches/batch-ids";
-import { batchView, BatchViewSchema, type BatchRecord } from "../batches/batch-types";
+import { batchView, BatchViewSchema, type BatchRecord } from "../batches/batch-records";
 import { batchesFor } from "../batches/batches-for";
 import { listPage, pageAfter, pageLimit } from "../batches/list-params";
 import { errorResponses } from "./error-responses";

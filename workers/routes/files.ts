@@ -16,7 +16,7 @@ import { ApiError } from "../errors/api-error";
 import { apiKeyAuth } from "../middleware/auth";
 import { isFileId, newFileId } from "../batches/batch-ids";
 import { deleteFileBytes, streamFile, writeUpload } from "../batches/batch-storage";
-import { fileView, FileViewSchema, type FileRecord } from "../batches/batch-types";
+import { fileView, FileViewSchema, type FileRecord } from "../batches/batch-records";
 import { batchesFor } from "../batches/batches-for";
 import { listPage, pageAfter, pageLimit } from "../batches/list-params";
 import { readUpload } from "../batches/upload";

@@ -6,7 +6,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { PUBLIC_MODEL_ID } from "../env";
+import { PUBLIC_MODEL_ID } from "../model";
 import { assertKnownModel } from "../embeddings/pipeline";
 import { apiKeyAuth } from "../middleware/auth";
 import { errorResponses } from "./error-responses";

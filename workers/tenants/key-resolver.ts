@@ -22,8 +22,8 @@
  * Fail closed: a Redis failure is a 503 (redis-failure.ts), never a stale or
  * unverified admission.
  */
-import { BoundedTtlMap } from "./bounded-ttl-map";
-import { keyPrefix, parseApiKey } from "./key-format";
+import { ByteBoundedLru, LRU_ENTRY_OVERHEAD_BYTES } from "../memory/byte-bounded-lru";
+import { keyPrefix, parseApiKey, PUBLIC_ID_LENGTH } from "./key-format";
 import { readKey, readKeyAndTenant, readTenant, type KeyAndTenantReader } from "./read-records";
 import { digestFromHex, digestsEqual, PLACEHOLDER_DIGEST, sha256Bytes } from "./secret-digest";
 import type { ApiKeyRecord, Principal, Tenant } from "./types";
@@ -59,6 +59,34 @@ interface KnownKey {
 
 const refuse = (reason: KeyRefusal): KeyResolution => ({ ok: false, reason });
 
+/** A cached lookup and when it stops being served (ms, the resolver's clock). */
+interface Expiring<V> {
+  value: V;
+  expiresAt: number;
+}
+
+/** Estimated isolate memory of one known key's entry: records, digest, object headers. */
+const KNOWN_KEY_BYTES = 1024;
+
+/**
+ * An LRU of at most `maxEntries` lookups. Keys are public ids, always PUBLIC_ID_LENGTH
+ * characters (parseApiKey is strict), so every entry is charged the same bytes and a
+ * byte budget of `maxEntries` entries holds exactly that many.
+ */
+function lookupLru<V>(maxEntries: number, bytesPerValue: number): ByteBoundedLru<Expiring<V>> {
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError("maxEntries must be a positive integer");
+  const entryBytes = bytesPerValue + PUBLIC_ID_LENGTH * 2 + LRU_ENTRY_OVERHEAD_BYTES;
+  return new ByteBoundedLru<Expiring<V>>({ maxBytes: maxEntries * entryBytes, sizeOf: () => bytesPerValue });
+}
+
+/** The value if it has not expired at `now`, then the most recently used; expired entries keep their place. */
+function fresh<V>(lru: ByteBoundedLru<Expiring<V>>, key: string, now: number): V | undefined {
+  const slot = lru.peek(key);
+  if (slot === undefined || now >= slot.expiresAt) return undefined;
+  lru.get(key);
+  return slot.value;
+}
+
 /** A well-formed tenant id read (and ignored) on an unknown key's first sight; see fetchKey. */
 const PLACEHOLDER_TENANT_ID = `ten_${"0".repeat(16)}`;
 
@@ -70,14 +98,14 @@ export function tenantKeyResolver(
   const ttlMs = config.tenancy.cacheTtlMs;
   const refreshAfterMs = Math.min(options.refreshAfterMs ?? Math.floor((ttlMs * 3) / 4), ttlMs);
   const now = options.now ?? Date.now;
-  const known = new BoundedTtlMap<KnownKey>(options.maxEntries ?? 10_000);
-  const unknown = new BoundedTtlMap<true>(options.maxUnknownEntries ?? 1_000);
+  const known = lookupLru<KnownKey>(options.maxEntries ?? 10_000, KNOWN_KEY_BYTES);
+  const unknown = lookupLru<true>(options.maxUnknownEntries ?? 1_000, 0);
   // Concurrent requests for a key whose entry is missing or stale share one lookup.
   const inflight = new Map<string, Promise<KnownKey | null>>();
 
   async function fetchKey(publicId: string): Promise<KnownKey | null> {
     const startedAt = now();
-    const tenantHint = known.peek(publicId)?.record.tenant_id;
+    const tenantHint = known.peek(publicId)?.value.record.tenant_id;
     const [record, hinted] =
       tenantHint === undefined ? [await readKey(redis, publicId), null] : await readKeyAndTenant(redis, publicId, tenantHint);
     // Expiry counts from before the reads, so no entry outlives the TTL of what it saw.
@@ -88,13 +116,13 @@ export function tenantKeyResolver(
       // be told apart by time. A refresh (hint known) is one MGET either way.
       if (tenantHint === undefined) await readTenant(redis, PLACEHOLDER_TENANT_ID);
       known.delete(publicId);
-      unknown.set(publicId, true, expiresAt);
+      unknown.set(publicId, { value: true, expiresAt });
       return null;
     }
     const tenant = record.tenant_id === tenantHint ? hinted : await readTenant(redis, record.tenant_id);
     const entry: KnownKey = { record, tenant, digest: digestFromHex(record.secret_sha256), readAt: startedAt };
     unknown.delete(publicId);
-    known.set(publicId, entry, expiresAt);
+    known.set(publicId, { value: entry, expiresAt });
     return entry;
   }
 
@@ -110,7 +138,7 @@ export function tenantKeyResolver(
 
   function lookup(publicId: string, background: ((work: Promise<unknown>) => void) | undefined): Promise<KnownKey | null> {
     const at = now();
-    const cached = known.fresh(publicId, at);
+    const cached = fresh(known, publicId, at);
     if (cached !== undefined) {
       if (background !== undefined && at - cached.readAt >= refreshAfterMs && !inflight.has(publicId)) {
         // A failed refresh changes nothing: the record is served up to the hard bound,
@@ -119,7 +147,7 @@ export function tenantKeyResolver(
       }
       return Promise.resolve(cached);
     }
-    if (unknown.fresh(publicId, at) !== undefined) return Promise.resolve(null);
+    if (fresh(unknown, publicId, at) !== undefined) return Promise.resolve(null);
     return fetchShared(publicId);
   }
 

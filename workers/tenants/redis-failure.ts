@@ -7,7 +7,8 @@
 import { ApiError } from "../errors/api-error";
 
 export function tenancyUnavailable(): ApiError {
-  // `gpu_unavailable` is ApiError's only 503 kind; the code says what is really down.
+  // `service_unavailable`: ApiError's 503 for a dependency other than the GPU pool; the
+  // code says which one is down.
   return new ApiError("service_unavailable", "The tenancy store is temporarily unavailable. Retry shortly.", {
     code: "tenancy_unavailable",
     retryAfterSeconds: 1,

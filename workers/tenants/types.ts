@@ -1,6 +1,6 @@
 /**
  * The tenancy types, each `z.infer` of its one schema in records.ts (stored shape, type
- * and OpenAPI schema in one), and the authenticated caller of a `/v1` request. Field
+ * and OpenAPI schema in one; the Redis keys are listed in redis-layout.ts), and the authenticated caller of a `/v1` request. Field
  * names are snake_case because they are the API's.
  */
 import type { z } from "@hono/zod-openapi";

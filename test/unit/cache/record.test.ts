@@ -4,7 +4,6 @@ import {
   decodedRecordBytes,
   decodeRecord,
   encodeRecord,
-  isServableVector,
   recordBytes,
   recordFromBase64,
   recordToBase64,
@@ -134,12 +133,6 @@ describe("decodeRecord", () => {
     expect(decodeRecord(scaled(1.005))).not.toBeNull();
     expect(decodeRecord(encodeRecord({ vector: new Float32Array(2560), tokens: 1 }, "float16"))).toBeNull();
     expect(decodeRecord(encodeRecord({ vector: new Float32Array(0), tokens: 1 }, "float16"))).toBeNull();
-  });
-
-  it("isServableVector matches the decoder's rule", () => {
-    expect(isServableVector(SMALL)).toBe(true);
-    expect(isServableVector(new Float32Array([1, Infinity]))).toBe(false);
-    expect(isServableVector(new Float32Array([0.5, 0.5]))).toBe(false);
   });
 });
 

@@ -3,8 +3,8 @@
  * the head (a query's instruction prefix) never cut, and the limits' 400s.
  */
 import { describe, expect, it } from "vitest";
-import { cutTokenIds, mayExceed, resolveTruncation } from "../../workers/embeddings/truncate-input";
-import { ApiError } from "../../workers/errors/api-error";
+import { cutTokenIds, mayExceed, resolveTruncation } from "../../../workers/embeddings/truncate-input";
+import { ApiError } from "../../../workers/errors/api-error";
 
 const EOT = 151643;
 

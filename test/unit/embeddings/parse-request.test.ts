@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { parseEmbeddingRequest } from "../../workers/embeddings/parse-request";
-import { assertKnownModel } from "../../workers/embeddings/pipeline";
-import { ApiError } from "../../workers/errors/api-error";
-import { isBlankToSglang } from "../../workers/embeddings/sglang-blank-text";
-import { prepareInputs } from "../../workers/embeddings/prepare-inputs";
-import { countAndAdmitTokens } from "../../workers/embeddings/token-budget";
+import { parseEmbeddingRequest } from "../../../workers/embeddings/parse-request";
+import { assertKnownModel } from "../../../workers/embeddings/pipeline";
+import { ApiError } from "../../../workers/errors/api-error";
+import { isBlankToSglang } from "../../../workers/embeddings/sglang-blank-text";
+import { prepareInputs } from "../../../workers/embeddings/prepare-inputs";
+import { countAndAdmitTokens } from "../../../workers/embeddings/token-budget";
 
 const MODEL = "Qwen3-Embedding-4B";
 

@@ -1,7 +1,7 @@
 /**
- * An indexing job as its Durable Object stores it, the public view the API answers
- * with, and the index queue's message. Stored records and queue messages carry only
- * what the next step needs; documents themselves live in R2 (job-storage.ts).
+ * An indexing job as its Durable Object stores it and the public view the API answers
+ * with. Stored records carry only what the next step needs; documents themselves live
+ * in R2 (job-storage.ts); the queue's message is in document-message.ts.
  */
 import { z } from "@hono/zod-openapi";
 
@@ -92,20 +92,4 @@ export function jobView(job: JobRecord): JobView {
       ? { url: job.callback.url, status: job.callback.status, attempts: job.callback.attempts, last_error: job.callback.last_error }
       : null,
   };
-}
-
-/** One document of one job; the consumer's unit of work and of redelivery. */
-export interface DocumentMessage {
-  kind: "index.document";
-  tenant_id: string;
-  job_id: string;
-  index: number;
-}
-
-/** How one document ended; recorded once per document (a redelivery finds it and skips). */
-export interface DocumentOutcome {
-  chunks: number;
-  chunks_from_cache: number;
-  chunks_computed: number;
-  error: JobError | null;
 }

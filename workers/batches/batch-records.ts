@@ -1,7 +1,7 @@
 /**
- * The Batch API's records as the tenant's `Batches` Durable Object stores them, the
+ * The Batch API's records as the tenant's `Batches` Durable Object stores them and the
  * public views (OpenAI's `Batch` and `FileObject`, openai-node 7.57.0
- * resources/batches.d.ts and resources/files.d.ts), and the batch queue's message.
+ * resources/batches.d.ts and resources/files.d.ts). The queue's message: part-message.ts.
  * Records keep times in epoch ms; views answer Unix seconds, as OpenAI does. Each view's
  * type is `z.infer` of its schema, which is also its OpenAPI schema (`Batch`, `File`).
  */
@@ -150,26 +150,4 @@ export function fileView(file: FileRecord): FileView {
     status: "processed",
     status_details: null,
   };
-}
-
-/** One part of one batch: the consumer's unit of work and of redelivery. */
-export interface PartMessage {
-  kind: "batch.part";
-  tenant_id: string;
-  batch_id: string;
-  part: number;
-}
-
-/** An R2 object holding some of a batch's result lines. */
-export interface StoredLines {
-  key: string;
-  bytes: number;
-}
-
-/** How one part ended, recorded once (a redelivery finds it and skips): line counts and the objects holding its lines. */
-export interface PartOutcome {
-  completed: number;
-  failed: number;
-  output: StoredLines | null;
-  errors: StoredLines | null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderEmbeddingsBody } from "../../workers/embeddings/render-response";
+import { renderEmbeddingsBody } from "../../../workers/embeddings/render-response";
 
 /** n distinct vectors of `dims` values, exactly representable in float32. */
 const vectors = (n: number, dims: number) =>

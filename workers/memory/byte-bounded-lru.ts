@@ -1,5 +1,7 @@
 /**
- * A least-recently-used map bounded by bytes, not entries: the L1 tier, one per isolate.
+ * A least-recently-used map bounded by bytes, not entries: the isolate's one LRU, used
+ * by the cache's L1 tier (cache/l1-memory-tier.ts) and by the API-key resolver's record
+ * cache (tenants/key-resolver.ts), each built once per isolate.
  *
  * Workers isolates have a fixed memory limit (128 MiB) shared with everything else the
  * request does, so L1 must hold a known number of bytes however large its values are;
@@ -66,9 +68,9 @@ export class ByteBoundedLru<V> {
     return entry.value;
   }
 
-  /** Whether the key is held, without refreshing it. */
-  has(key: string): boolean {
-    return this.#entries.has(key);
+  /** The value without refreshing its recency; undefined if absent. */
+  peek(key: string): V | undefined {
+    return this.#entries.get(key)?.value;
   }
 
   /**
@@ -102,15 +104,5 @@ export class ByteBoundedLru<V> {
     this.#entries.delete(key);
     this.#bytes -= entry.bytes;
     return true;
-  }
-
-  clear(): void {
-    this.#entries.clear();
-    this.#bytes = 0;
-  }
-
-  /** Keys from least to most recently used (for inspection; does not refresh). */
-  keys(): IterableIterator<string> {
-    return this.#entries.keys();
   }
 }

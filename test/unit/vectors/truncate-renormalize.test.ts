@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { truncateAndRenormalize } from "../../workers/embeddings/truncate-renormalize";
-import { DEFAULT_QUERY_INSTRUCTION, formatTextInput } from "../../workers/embeddings/format-input";
+import { truncateAndRenormalize } from "../../../workers/vectors/truncate-renormalize";
 
 describe("truncateAndRenormalize", () => {
   it("keeps the first dims values and rescales them to unit length", () => {
@@ -23,18 +22,5 @@ describe("truncateAndRenormalize", () => {
       const norm = Math.sqrt(out.reduce((s, x) => s + x * x, 0));
       expect(Math.abs(norm - 1)).toBeLessThan(1e-6);
     }
-  });
-});
-
-describe("instruction template", () => {
-  it("formats queries exactly, with no space after Query:", () => {
-    expect(formatTextInput("what is rust?", "query", DEFAULT_QUERY_INSTRUCTION)).toBe(
-      "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery:what is rust?",
-    );
-    expect(formatTextInput("x", "query", "Find code")).toBe("Instruct: Find code\nQuery:x");
-  });
-
-  it("sends documents verbatim", () => {
-    expect(formatTextInput("  a document  ", "document", DEFAULT_QUERY_INSTRUCTION)).toBe("  a document  ");
   });
 });

@@ -10,8 +10,8 @@ import {
   packSignBitsOffset,
   quantizeInt8,
   quantizeUint8,
-} from "../../workers/embeddings/output-dtype";
-import { renderEmbeddingsBody } from "../../workers/embeddings/render-response";
+} from "../../../workers/embeddings/output-dtype";
+import { renderEmbeddingsBody } from "../../../workers/embeddings/render-response";
 
 const f32 = (values: number[]) => Float32Array.from(values);
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ByteBoundedLru } from "../../workers/cache/lru";
-import { l1MemoryTier } from "../../workers/cache/l1-memory-tier";
-import { decodedRecordBytes, type CacheRecord } from "../../workers/cache/record";
-import { LRU_ENTRY_OVERHEAD_BYTES } from "../../workers/cache/lru";
+import { ByteBoundedLru } from "../../../workers/memory/byte-bounded-lru";
+import { l1MemoryTier } from "../../../workers/cache/l1-memory-tier";
+import { decodedRecordBytes, type CacheRecord } from "../../../workers/cache/record";
+import { LRU_ENTRY_OVERHEAD_BYTES } from "../../../workers/memory/byte-bounded-lru";
 
 describe("L1 memory tier", () => {
   it("stays within its byte bound under a stream of distinct 2560-d inputs, keeping the newest", async () => {

@@ -12,11 +12,11 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors/api-error";
-import { tenantSuspended } from "./auth";
-import { readTenant } from "../tenants/read-records";
-import { guardRedis } from "../tenants/redis-failure";
-import { isTenantId } from "../tenants/ids";
-import type { Principal } from "../tenants/types";
+import { tenantSuspended } from "./tenant-suspended";
+import { readTenant } from "./read-records";
+import { guardRedis } from "./redis-failure";
+import { isTenantId } from "./ids";
+import type { Principal } from "./types";
 import { verifyWebhook } from "../webhooks/standard-webhooks";
 import type { TenancyServices } from "../services";
 

@@ -4,7 +4,7 @@ import {
   bytesToBase64,
   decodeFloat32Base64,
   encodeFloat32Base64,
-} from "../../workers/embeddings/float32-base64";
+} from "../../../workers/codec/float32-base64";
 
 describe("float32 base64 codec", () => {
   it("encodes little-endian float32 bytes exactly", () => {
