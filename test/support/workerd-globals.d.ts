@@ -12,4 +12,6 @@ interface CacheStorage {
  * build only; empty here so Node-side checks of modules that name `AppEnv`
  * (middleware tested in a plain Hono app) compile. Tests never read bindings through it.
  */
+// A merge target for the real bindings, so empty on purpose.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 interface Env {}
