@@ -5,7 +5,7 @@
  * injected failing input → tokenise and check length → wait for the GPU queue → embed →
  * malform → render. What each step says on the wire is the personality's (personalities/).
  */
-import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount } from "../../workers/tokenizer/qwen3-tokens";
 import type { StandinConfig } from "./config";
 import { embedText } from "./embedder";
 import type { FaultInjector } from "./faults";

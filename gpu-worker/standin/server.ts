@@ -32,7 +32,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount } from "../../workers/tokenizer/qwen3-tokens";
 import { resolveOptions, type StandinConfig, type StandinOptions } from "./config";
 import { handleEmbeddings, type EmbeddingsDeps, type Reply } from "./embeddings-route";
 import { FaultInjector, faultPatchSchema, type FaultPatch, type FaultSettings } from "./faults";

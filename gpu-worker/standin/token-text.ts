@@ -2,11 +2,11 @@
  * Turns token-id inputs back into text, so the stand-in embeds `[ids…, 151643]` exactly
  * as it embeds the text those ids came from, like the real model would.
  *
- * The shared `workers/embeddings/qwen3-tokens.ts` only encodes, and the edge must not
+ * The shared `workers/tokenizer/qwen3-tokens.ts` only encodes, and the edge must not
  * pay for a decoder, so the stand-in builds its own tokenizer instance here. The
  * package is large and takes ~200 ms to build, hence the lazy, memoised import.
  */
-import { END_OF_TEXT_ID } from "../../workers/embeddings/qwen3-tokens";
+import { END_OF_TEXT_ID } from "../../workers/tokenizer/qwen3-tokens";
 
 interface Qwen3Decoder {
   decode(

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_FAULTS } from "../../gpu-worker/standin/faults";
 import { type Standin, startStandin } from "../../gpu-worker/standin/server";
-import { qwen3TokenIds } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenIds } from "../../workers/tokenizer/qwen3-tokens";
 import { float32FromBase64, postJson } from "./http";
 
 let standin: Standin;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embedText } from "../../gpu-worker/standin/embedder";
 import type { EnginePersonality } from "../../gpu-worker/standin/personalities/personality";
 import { type Standin, startStandin } from "../../gpu-worker/standin/server";
-import { qwen3TokenIds } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenIds } from "../../workers/tokenizer/qwen3-tokens";
 import { float32FromBase64, postJson } from "./http";
 
 const HELLO = "Hello, my dog is cute"; // 6 tokens, 7 with end-of-text

@@ -4,7 +4,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embedText } from "../../gpu-worker/standin/embedder";
 import { type Standin, startStandin } from "../../gpu-worker/standin/server";
-import { qwen3TokenIds } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenIds } from "../../workers/tokenizer/qwen3-tokens";
 import { float32FromBase64, floatsOf, postJson } from "./http";
 
 const MODEL = "Qwen/Qwen3-Embedding-4B";

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount } from "../../workers/tokenizer/qwen3-tokens";
 import { startStandin, type Standin } from "../support/standin";
 import { REPO, readRepoFile, repoPath, run } from "./repo-files";
 

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embedText } from "../../gpu-worker/standin/embedder";
 import type { EnginePersonality } from "../../gpu-worker/standin/personalities/personality";
 import { float32FromBase64 } from "../support/served-vector";
-import { qwen3TokenCount, qwen3TokenIds } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount, qwen3TokenIds } from "../../workers/tokenizer/qwen3-tokens";
 import { BRIDGE_TOKEN, type CacheStack } from "../support/cache-stack";
 import { startEdge, type TestEdge } from "../support/edge";
 import { servedFromFloat16Record } from "../support/served-vector";

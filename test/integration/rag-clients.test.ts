@@ -33,7 +33,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import { float32FromBase64 } from "../support/served-vector";
-import { qwen3TokenCount } from "../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount } from "../../workers/tokenizer/qwen3-tokens";
 import { servedFromFloat16Record } from "../support/served-vector";
 
 let standin: Standin;

@@ -1,6 +1,6 @@
 /**
  * Test oracle for token counts, from the tokenizer package itself rather than the edge's
- * wrapper (workers/embeddings/qwen3-tokens.ts): Qwen3's tokens of the text, without
+ * wrapper (workers/tokenizer/qwen3-tokens.ts): Qwen3's tokens of the text, without
  * special tokens, plus the one end-of-text token SGLang appends for Qwen3-Embedding
  * (ARCHITECTURE.md section 6: usage counts it).
  */

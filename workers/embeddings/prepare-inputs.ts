@@ -16,7 +16,7 @@
  * and the request indices of cut inputs are reported in `truncated`.
  */
 import type { GpuInput } from "../gpu/gpu-item";
-import { qwen3TokenIds, withEndOfText } from "./qwen3-tokens";
+import { qwen3TokenIds, withEndOfText } from "../tokenizer/qwen3-tokens";
 import { DEFAULT_QUERY_INSTRUCTION, formatTextInput, queryPrefix, type InputType } from "./format-input";
 import { isBlankToSglang } from "./sglang-blank-text";
 import type { EmbeddingRequest } from "./request-schema";

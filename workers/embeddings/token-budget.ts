@@ -13,7 +13,7 @@
  */
 import { yieldToEventLoop } from "../cpu/map-in-chunks";
 import { invalidRequest } from "../errors/api-error";
-import { qwen3TokenCount } from "./qwen3-tokens";
+import { qwen3TokenCount } from "../tokenizer/qwen3-tokens";
 import type { UniqueInput } from "./prepare-inputs";
 
 export const MAX_TOKENS_PER_REQUEST = 300_000;

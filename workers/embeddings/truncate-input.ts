@@ -22,7 +22,7 @@
  * Qwen3 token is at least one byte), so ordinary inputs are never tokenized here.
  */
 import { invalidRequest } from "../errors/api-error";
-import { END_OF_TEXT_ID, qwen3TokenIds } from "./qwen3-tokens";
+import { END_OF_TEXT_ID, qwen3TokenIds } from "../tokenizer/qwen3-tokens";
 import { maxTokensPerInput } from "./token-budget";
 import type { EmbeddingRequest } from "./request-schema";
 

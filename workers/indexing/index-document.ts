@@ -14,7 +14,7 @@ import { ApiError } from "../errors/api-error";
 import { requestVectorCache } from "../cache/vector-cache";
 import { createEmbeddings, type EmbeddingsResult } from "../embeddings/pipeline";
 import { encodeFloat32Base64 } from "../codec/float32-base64";
-import { qwen3TokenCount } from "../embeddings/qwen3-tokens";
+import { qwen3TokenCount } from "../tokenizer/qwen3-tokens";
 import { newUsageEvent } from "../metering/usage-event";
 import type { Services } from "../services";
 import { chunkText, type TextChunk } from "./chunker";

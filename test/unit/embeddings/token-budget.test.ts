@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { countAndAdmitTokens, TOKENIZE_CHARS_PER_SLICE } from "../../../workers/embeddings/token-budget";
-import { qwen3TokenCount } from "../../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount } from "../../../workers/tokenizer/qwen3-tokens";
 
-// "Hello, my dog is cute" is 6 Qwen3 tokens + end-of-text (test/unit/embeddings/qwen3-tokens.test.ts).
+// "Hello, my dog is cute" is 6 Qwen3 tokens + end-of-text (test/unit/tokenizer/qwen3-tokens.test.ts).
 const TEXT = "Hello, my dog is cute";
 const unique = (n: number) => Array.from({ length: n }, (_, i) => ({ model: TEXT, cacheInput: TEXT, firstIndex: i }));
 const CONTEXT_LENGTH = 32_768;

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { chunkText, type ChunkingOptions, type TextChunk } from "../../../workers/indexing/chunker";
-import { qwen3TokenCount } from "../../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount } from "../../../workers/tokenizer/qwen3-tokens";
 
 const THREE_PARAGRAPHS =
   "Tokens are counted exactly. Chunks never exceed the budget.\n\n" +

@@ -20,7 +20,7 @@
 import type { GpuInput } from "../gpu-item";
 import type { EngineAdapter } from "./engine-adapter";
 import { decodeOpenAiBody, openAiBody, OPENAI_EMBEDDINGS_PATH } from "./openai-route";
-import { qwen3TokenIds, withEndOfText } from "../../embeddings/qwen3-tokens";
+import { qwen3TokenIds, withEndOfText } from "../../tokenizer/qwen3-tokens";
 
 /** Every input as Qwen3 token ids ending with end-of-text. */
 async function asTokenIds(inputs: readonly GpuInput[]): Promise<GpuInput[]> {

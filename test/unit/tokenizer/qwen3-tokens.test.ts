@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { qwen3TokenCount, qwen3TokenIds, withEndOfText } from "../../../workers/embeddings/qwen3-tokens";
+import { qwen3TokenCount, qwen3TokenIds, withEndOfText } from "../../../workers/tokenizer/qwen3-tokens";
 
 describe("Qwen3 token counts", () => {
   it("tokenizes known strings to Qwen3's ids with end-of-text appended", async () => {
