@@ -3,7 +3,6 @@
  * group. `newApp()` is also what the tests and benchmarks run inside workerd.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors/api-error";
@@ -20,6 +19,7 @@ import { registerAdminUsage } from "./routes/admin-usage";
 import { registerIndexJobs } from "./routes/index-jobs";
 import { registerFiles } from "./routes/files";
 import { registerBatches } from "./routes/batches";
+import { registerConsole } from "./routes/console";
 
 export function newApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -41,12 +41,12 @@ export function newApp(): OpenAPIHono<AppEnv> {
   registerIndexJobs(app);
   registerFiles(app);
   registerBatches(app);
+  registerConsole(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Qwen3-Embedding-4B API", version: "1.0.0", description: "OpenAI-compatible embeddings." },
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
   return app;
 }

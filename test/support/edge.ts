@@ -9,7 +9,7 @@
 import { Miniflare } from "miniflare";
 import { COMPATIBILITY_DATE } from "../../infra/local/build-worker";
 import { appendFileSync } from "node:fs";
-import { TEST_BUNDLE, WORKER_LOG } from "./global-setup";
+import { TEST_ASSETS, TEST_BUNDLE, WORKER_LOG } from "./global-setup";
 import { startCacheStack, type CacheStack } from "./cache-stack";
 import { WORKER_BINDINGS } from "./worker-bindings";
 import type { Plan, Scope } from "../../workers/tenants/types";
@@ -80,6 +80,13 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     host: "127.0.0.1",
     port: 0,
     ...WORKER_BINDINGS,
+    // wrangler.toml [assets] with run_worker_first: the Worker answers every request and
+    // reads /assets/* through the ASSETS binding.
+    assets: {
+      directory: TEST_ASSETS,
+      binding: "ASSETS",
+      routerConfig: { invoke_user_worker_ahead_of_assets: true, has_user_worker: true },
+    },
     ...(options.persistDir
       ? { durableObjectsPersist: `${options.persistDir}/do`, r2Persist: `${options.persistDir}/r2` }
       : {}),
