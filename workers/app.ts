@@ -20,6 +20,9 @@ import { registerIndexJobs } from "./routes/index-jobs";
 import { registerFiles } from "./routes/files";
 import { registerBatches } from "./routes/batches";
 import { registerConsole } from "./routes/console";
+import { registerKeys } from "./routes/keys";
+import { registerWebhookSecret } from "./routes/webhook-secret";
+import { registerAccount } from "./routes/account";
 
 export function newApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -42,6 +45,9 @@ export function newApp(): OpenAPIHono<AppEnv> {
   registerFiles(app);
   registerBatches(app);
   registerConsole(app);
+  registerKeys(app);
+  registerWebhookSecret(app);
+  registerAccount(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {

@@ -9,9 +9,10 @@ import { SCOPES, type Plan } from "./types";
 import { DEFAULT_WEBHOOK_GRACE_SECONDS, MAX_WEBHOOK_GRACE_SECONDS } from "./webhook-secret-store";
 
 const NAME_MAX = 200;
-const STATUSES = ["active", "suspended"] as const;
+export const STATUSES = ["active", "suspended"] as const;
 
-const nameSchema = (param: string) =>
+/** A trimmed, non-empty name of at most 200 characters; messages name `param`. */
+export const nameSchema = (param: string) =>
   z
     .string({ error: (issue) => (issue.input === undefined ? `'${param}' is a required property.` : `'${param}' must be a string.`) })
     .trim()
@@ -39,7 +40,8 @@ export const PlanPatchSchema = z
 
 const statusSchema = z.enum(STATUSES, { error: "'status' must be 'active' or 'suspended'." });
 
-const scopesSchema = z
+/** A non-empty list of known scopes, for key creation (admin and self-service). */
+export const scopesSchema = z
   .array(z.enum(SCOPES, { error: `Each scope must be one of: ${SCOPES.join(", ")}.` }), { error: "'scopes' must be an array of scopes." })
   .min(1, { error: "'scopes' must name at least one scope." })
   .openapi({ example: ["embed", "usage"] });

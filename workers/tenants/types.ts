@@ -3,7 +3,11 @@
  * every isolate reads; see tenants/README in the module headers) and as the admin API
  * shows them. Field names are snake_case because they are the API's.
  */
-export const SCOPES = ["embed", "index", "usage", "batch"] as const;
+/**
+ * `keys`: the tenant's own credentials through `/v1/keys` and `/v1/webhook-secret`
+ * (routes/keys.ts, routes/webhook-secret.ts); a key never grants a scope it lacks.
+ */
+export const SCOPES = ["embed", "index", "usage", "batch", "keys"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface Plan {

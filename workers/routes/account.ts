@@ -1,0 +1,94 @@
+/**
+ * `GET /v1/account`: the calling tenant's plan, and its month so far against the monthly
+ * quota, with a key that has the `usage` scope (the same figures as `/v1/usage`, summed
+ * over the month). Three reads travel together in one auto-pipelined call: the tenant
+ * record, the month's quota counter (limits/monthly-quota.ts) and the month's daily
+ * usage counters (metering/month-to-date.ts).
+ */
+import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { ApiError } from "../errors/api-error";
+import { LIMITS_PREFIX } from "../limits/admission";
+import { nextUtcMonthStart, quotaKey } from "../limits/monthly-quota";
+import { apiKeyAuth } from "../middleware/auth";
+import { readMonthToDate, type MonthToDate } from "../metering/month-to-date";
+import { utcDay } from "../metering/usage-event";
+import { errorSummary } from "../metering/usage-log";
+import { AccountSchema } from "../tenants/self-service-schemas";
+import { ErrorEnvelopeSchema } from "./error-schema";
+
+const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/account",
+  summary: "Your plan, and the month so far against its quota",
+  security: [{ bearerAuth: [] }],
+  middleware: [apiKeyAuth({ scope: "usage" })] as const,
+  responses: {
+    200: json(AccountSchema, "Your tenant, plan and month to date"),
+    401: json(ErrorEnvelopeSchema, "Missing, malformed, unknown or revoked API key"),
+    403: json(ErrorEnvelopeSchema, "The key lacks the 'usage' scope, or the tenant is suspended"),
+    404: json(ErrorEnvelopeSchema, "No tenant record behind the key"),
+    503: json(ErrorEnvelopeSchema, "Tenancy or usage store unavailable"),
+  },
+});
+
+/** Registers `GET /v1/account`. */
+export function registerAccount(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const principal = c.get("principal");
+    const tenancy = c.get("services").tenancy();
+    const now = Date.now();
+    const requestId = c.get("requestId");
+    const [tenant, [month, charged]] = await Promise.all([
+      tenancy.tenants.getTenant(principal.tenantId),
+      readMonthAndCharge(tenancy.redis, principal.tenantId, now).catch((error: unknown) => {
+        const line = { level: "error", requestId, message: "account usage read failed", error: errorSummary(error) };
+        console.error(JSON.stringify(line));
+        throw new ApiError("service_unavailable", `Usage is temporarily unavailable; try again shortly. Request id ${requestId}.`, {
+          code: "usage_unavailable",
+          retryAfterSeconds: 1,
+        });
+      }),
+    ]);
+    if (tenant === null) {
+      throw new ApiError("not_found", "This API key's tenant no longer exists.", { code: "tenant_not_found" });
+    }
+    const quota = tenant.plan.tokens_per_month;
+    return c.json(
+      {
+        object: "account" as const,
+        tenant_id: tenant.id,
+        name: tenant.name,
+        status: tenant.status,
+        plan: tenant.plan,
+        key: { id: principal.keyId, scopes: [...principal.scopes] },
+        month_to_date: month,
+        quota: {
+          tokens_per_month: quota,
+          tokens_used: month.tokens,
+          tokens_charged: charged,
+          tokens_remaining: Math.max(0, quota - Math.max(month.tokens, charged)),
+          resets_at: new Date(nextUtcMonthStart(now)).toISOString(),
+        },
+      },
+      200,
+    );
+  });
+}
+
+type AccountRedis = Parameters<typeof readMonthToDate>[0] & { get: (key: string) => Promise<unknown> };
+
+/** The month's usage and its quota counter (0 when nothing was charged yet). */
+async function readMonthAndCharge(redis: AccountRedis, tenantId: string, now: number): Promise<[MonthToDate, number]> {
+  const [months, counter] = await Promise.all([
+    readMonthToDate(redis, [tenantId], utcDay(new Date(now))),
+    redis.get(quotaKey(LIMITS_PREFIX, tenantId, now)),
+  ]);
+  const charged = Number(counter ?? 0);
+  return [months[0]!, Number.isFinite(charged) ? charged : 0];
+}
