@@ -16,6 +16,7 @@ import { registerHealth } from "./routes/health";
 import { registerModels } from "./routes/models";
 import { registerUsage } from "./routes/usage";
 import { registerAdminUsage } from "./routes/admin-usage";
+import { registerAdminTenants } from "./routes/admin-tenants";
 import { registerIndexJobs } from "./routes/index-jobs";
 import { registerFiles } from "./routes/files";
 import { registerBatches } from "./routes/batches";
@@ -41,6 +42,7 @@ export function newApp(): OpenAPIHono<AppEnv> {
   registerAdmin(app);
   registerUsage(app);
   registerAdminUsage(app);
+  registerAdminTenants(app);
   registerIndexJobs(app);
   registerFiles(app);
   registerBatches(app);

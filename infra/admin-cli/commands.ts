@@ -119,7 +119,7 @@ export const COMMANDS: CommandSpec[] = [
     positionals: ["TENANT_ID"],
     options: {
       name: { value: "NAME", description: "a label for the key" },
-      scopes: { value: "LIST", description: "comma-separated scopes: embed, index, usage, batch (default: all)" },
+      scopes: { value: "LIST", description: "comma-separated scopes: embed, index, usage, batch, keys (default: all)" },
     },
     summary: "Create an API key",
     details: "The full key is printed once, in `key`: store it now, it cannot be shown again.",

@@ -98,7 +98,7 @@ Create an API key. The full key is printed once, in \`key\`: store it now, it ca
 
 Options:
   --name NAME    a label for the key
-  --scopes LIST  comma-separated scopes: embed, index, usage, batch (default: all)
+  --scopes LIST  comma-separated scopes: embed, index, usage, batch, keys (default: all)
 `,
     });
     const setPlan = await cli(["tenants", "set-plan", "--help"]);

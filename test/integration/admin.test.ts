@@ -127,7 +127,7 @@ describe("validation", () => {
       ["PATCH", `/admin/v1/tenants/${tenant.id}`, { status: "deleted" }, envelope("'status' must be 'active' or 'suspended'.", "status")],
       ["PATCH", `/admin/v1/tenants/${tenant.id}`, { id: "ten_other" }, envelope("Unrecognized request argument supplied: id", "id")],
       ["POST", `/admin/v1/tenants/${tenant.id}/keys`, { scopes: [] }, envelope("'scopes' must name at least one scope.", "scopes")],
-      ["POST", `/admin/v1/tenants/${tenant.id}/keys`, { scopes: ["embed", "admin"] }, envelope("Each scope must be one of: embed, index, usage, batch.", "scopes[1]")],
+      ["POST", `/admin/v1/tenants/${tenant.id}/keys`, { scopes: ["embed", "admin"] }, envelope("Each scope must be one of: embed, index, usage, batch, keys.", "scopes[1]")],
       ["POST", `/admin/v1/tenants/${tenant.id}/keys`, { scopes: "embed" }, envelope("'scopes' must be an array of scopes.", "scopes")],
       ["POST", `/admin/v1/tenants/${tenant.id}/keys`, { secret: "mine" }, envelope("Unrecognized request argument supplied: secret", "secret")],
     ];
@@ -197,7 +197,7 @@ describe("tenant and key lifecycle", () => {
       id: expect.stringMatching(/^[0-9A-Za-z]{16}$/),
       key: expect.stringMatching(/^sk_live_[0-9A-Za-z]{16}_[0-9A-Za-z]{32}$/),
       prefix: `sk_live_${k1.json.id}`,
-      scopes: ["embed", "index", "usage", "batch"],
+      scopes: ["embed", "index", "usage", "batch", "keys"],
       created_at: ISO,
     });
     expect(k1.json.key.startsWith(`${k1.json.prefix}_`)).toBe(true);

@@ -62,6 +62,12 @@ const V1_ROUTES: Route[] = [
   { method: "GET", path: "/v1/batches", scope: "batch" },
   { method: "GET", path: "/v1/batches/batch_000000000000AAAAAAAAAAAAAAAA", scope: "batch" },
   { method: "POST", path: "/v1/batches/batch_000000000000AAAAAAAAAAAAAAAA/cancel", scope: "batch" },
+  { method: "GET", path: "/v1/keys", scope: "keys" },
+  { method: "POST", path: "/v1/keys", scope: "keys", body: {} },
+  { method: "DELETE", path: "/v1/keys/0000000000000000", scope: "keys" },
+  { method: "GET", path: "/v1/webhook-secret", scope: "keys" },
+  { method: "POST", path: "/v1/webhook-secret/rotate", scope: "keys", body: {} },
+  { method: "GET", path: "/v1/account", scope: "usage" },
 ];
 const ADMIN_ROUTES = [
   { method: "POST", path: "/admin/v1/tenants", body: { name: "x" } },
@@ -73,6 +79,7 @@ const ADMIN_ROUTES = [
   { method: "GET", path: "/admin/v1/tenants/ten_0000000000000000/usage" },
   { method: "POST", path: "/admin/v1/tenants/ten_0000000000000000/webhook-secret", body: {} },
   { method: "GET", path: "/admin/v1/tenants/ten_0000000000000000/webhook-secret" },
+  { method: "GET", path: "/admin/v1/tenants" },
 ];
 
 async function call(route: { method: string; path: string; body?: unknown }, authorization?: string) {
@@ -99,7 +106,7 @@ describe.each(V1_ROUTES)("$method $path", (route) => {
   });
 
   it("403 for a key without the route's scope, and for a suspended tenant", async () => {
-    const others = (["embed", "index", "usage", "batch"] as const).filter((s) => s !== route.scope);
+    const others = (["embed", "index", "usage", "batch", "keys"] as const).filter((s) => s !== route.scope);
     const scoped = await edge.newTenant({ scopes: [...others] });
     expect(await call(route, `Bearer ${scoped.apiKey}`)).toEqual({ status: 403, body: { error: wrongScope(route.scope) } });
     const suspended = await edge.newTenant();

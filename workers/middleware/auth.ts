@@ -20,6 +20,14 @@ export function tenantSuspended(): ApiError {
   return new ApiError("permission_denied", "This tenant is suspended. Contact your administrator.", { code: "tenant_suspended" });
 }
 
+/**
+ * A verified key whose tenant record is missing, met by routes that read the caller's
+ * own tenant: nothing deletes tenants today, but the store's null needs an answer.
+ */
+export function ownTenantMissing(): ApiError {
+  return new ApiError("not_found", "This API key's tenant no longer exists.", { code: "tenant_not_found" });
+}
+
 export function apiKeyAuth(options: { scope: Scope }): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuthMiddleware(c, next) {
     const header = c.req.header("authorization");

@@ -7,15 +7,14 @@
  */
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "../errors/api-error";
 import { LIMITS_PREFIX } from "../limits/admission";
 import { nextUtcMonthStart, quotaKey } from "../limits/monthly-quota";
-import { apiKeyAuth } from "../middleware/auth";
+import { apiKeyAuth, ownTenantMissing } from "../middleware/auth";
 import { readMonthToDate, type MonthToDate } from "../metering/month-to-date";
 import { utcDay } from "../metering/usage-event";
-import { errorSummary } from "../metering/usage-log";
 import { AccountSchema } from "../tenants/self-service-schemas";
 import { ErrorEnvelopeSchema } from "./error-schema";
+import { usageUnavailable } from "./usage";
 
 const json = <S extends z.ZodType>(schema: S, description: string) => ({
   description,
@@ -46,18 +45,11 @@ export function registerAccount(app: OpenAPIHono<AppEnv>): void {
     const requestId = c.get("requestId");
     const [tenant, [month, charged]] = await Promise.all([
       tenancy.tenants.getTenant(principal.tenantId),
-      readMonthAndCharge(tenancy.redis, principal.tenantId, now).catch((error: unknown) => {
-        const line = { level: "error", requestId, message: "account usage read failed", error: errorSummary(error) };
-        console.error(JSON.stringify(line));
-        throw new ApiError("service_unavailable", `Usage is temporarily unavailable; try again shortly. Request id ${requestId}.`, {
-          code: "usage_unavailable",
-          retryAfterSeconds: 1,
-        });
+      readMonthAndCharge(tenancy.redis, principal.tenantId, now).catch((error: unknown): [MonthToDate, number] => {
+        throw usageUnavailable(requestId, error);
       }),
     ]);
-    if (tenant === null) {
-      throw new ApiError("not_found", "This API key's tenant no longer exists.", { code: "tenant_not_found" });
-    }
+    if (tenant === null) throw ownTenantMissing();
     const quota = tenant.plan.tokens_per_month;
     return c.json(
       {

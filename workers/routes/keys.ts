@@ -13,7 +13,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors/api-error";
-import { apiKeyAuth } from "../middleware/auth";
+import { apiKeyAuth, ownTenantMissing } from "../middleware/auth";
 import { openapiJsonBody, rejectInvalidBody } from "../middleware/openapi-json-body";
 import { ADMIN_MAX_BODY_BYTES } from "../tenants/admin-body";
 import { isKeyId } from "../tenants/ids";
@@ -89,16 +89,11 @@ function keyNotFound(id: string): ApiError {
   return new ApiError("not_found", message, { param: "id", code: "key_not_found" });
 }
 
-/** No tenant record behind a verified key: nothing deletes tenants today, but the store's null needs an answer. */
-function tenantGone(): ApiError {
-  return new ApiError("not_found", "This API key's tenant no longer exists.", { code: "tenant_not_found" });
-}
-
 /** Registers `GET /v1/keys`, `POST /v1/keys` and `DELETE /v1/keys/{id}`. */
 export function registerKeys(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listRoute, async (c) => {
     const keys = await c.get("services").tenancy().tenants.listKeys(c.get("principal").tenantId);
-    if (keys === null) throw tenantGone();
+    if (keys === null) throw ownTenantMissing();
     return c.json({ object: "list" as const, data: keys.map(ownKey) }, 200);
   });
 
@@ -118,13 +113,13 @@ export function registerKeys(app: OpenAPIHono<AppEnv>): void {
       }
       const store = c.get("services").tenancy().tenants;
       const existing = await store.listKeys(principal.tenantId);
-      if (existing === null) throw tenantGone();
+      if (existing === null) throw ownTenantMissing();
       if (existing.filter((k) => k.revoked_at === null).length >= MAX_ACTIVE_KEYS) {
         const message = `This tenant already has ${MAX_ACTIVE_KEYS} active API keys; revoke one first.`;
         throw new ApiError("invalid_request", message, { code: "too_many_keys" });
       }
       const created = await store.createKey(principal.tenantId, { name: input.name ?? null, scopes });
-      if (created === null) throw tenantGone();
+      if (created === null) throw ownTenantMissing();
       return c.json({ ...ownKey(keyView(created.record)), key: created.key }, 201);
     },
     rejectInvalidBody(Object.keys(CreateOwnKeySchema.shape)),

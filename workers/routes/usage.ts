@@ -78,9 +78,14 @@ export async function usageReportFor(
   try {
     return await readUsage(redis, tenantId, range, config.tenancy.pricing);
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", requestId, message: "usage read failed", error: errorSummary(error) }));
-    throw new ApiError("service_unavailable", `Usage is temporarily unavailable; try again shortly. Request id ${requestId}.`, { code: "usage_unavailable", retryAfterSeconds: 1 });
+    throw usageUnavailable(requestId, error);
   }
+}
+
+/** A failed usage read: logged with the request id, answered 503 `usage_unavailable` (retry after 1 s). */
+export function usageUnavailable(requestId: string, error: unknown): ApiError {
+  console.error(JSON.stringify({ level: "error", requestId, message: "usage read failed", error: errorSummary(error) }));
+  return new ApiError("service_unavailable", `Usage is temporarily unavailable; try again shortly. Request id ${requestId}.`, { code: "usage_unavailable", retryAfterSeconds: 1 });
 }
 
 const route = createRoute({

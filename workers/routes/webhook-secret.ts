@@ -8,8 +8,7 @@
  */
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "../errors/api-error";
-import { apiKeyAuth } from "../middleware/auth";
+import { apiKeyAuth, ownTenantMissing } from "../middleware/auth";
 import { openapiJsonBody, rejectInvalidBody } from "../middleware/openapi-json-body";
 import { ADMIN_MAX_BODY_BYTES } from "../tenants/admin-body";
 import {
@@ -54,17 +53,12 @@ const rotateRoute = createRoute({
   },
 });
 
-/** No tenant record behind a verified key: nothing deletes tenants today, but the store's null needs an answer. */
-function tenantGone(): ApiError {
-  return new ApiError("not_found", "This API key's tenant no longer exists.", { code: "tenant_not_found" });
-}
-
 /** Registers `GET /v1/webhook-secret` and `POST /v1/webhook-secret/rotate`. */
 export function registerWebhookSecret(app: OpenAPIHono<AppEnv>): void {
   app.openapi(showRoute, async (c) => {
     const tenantId = c.get("principal").tenantId;
     const view = await c.get("services").tenancy().webhookSecrets.webhookSecretView(tenantId);
-    if (view === null) throw tenantGone();
+    if (view === null) throw ownTenantMissing();
     return c.json({ object: "webhook_secret" as const, tenant_id: tenantId, ...view }, 200);
   });
 
@@ -75,7 +69,7 @@ export function registerWebhookSecret(app: OpenAPIHono<AppEnv>): void {
       const grace = c.req.valid("json").grace_seconds;
       const store = c.get("services").tenancy().webhookSecrets;
       const rotated = await store.rotateWebhookSecret(tenantId, grace === undefined ? {} : { graceSeconds: grace });
-      if (rotated === null) throw tenantGone();
+      if (rotated === null) throw ownTenantMissing();
       return c.json({ object: "webhook_secret" as const, tenant_id: tenantId, ...rotated }, 201);
     },
     rejectInvalidBody(Object.keys(RotateWebhookSecretSchema.shape)),

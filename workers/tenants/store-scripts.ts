@@ -56,8 +56,21 @@ redis.call('SET', KEYS[2], raw)
 return raw
 `;
 
+/**
+ * KEYS[1] the tenant record, KEYS[2] the tenant index (redis-layout.ts); ARGV[1] the
+ * record's JSON, ARGV[2] its index member. Writes both or neither: a tenant that exists
+ * is always listed. Answers 1, or 0 (nothing written) when the id is taken.
+ */
+export const CREATE_TENANT_SCRIPT = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+redis.call('ZADD', KEYS[2], 0, ARGV[2])
+return 1
+`;
+
 /** SHA-1s of the scripts above (checked offline by test/unit/upstash/lua-scripts.test.ts). */
 export const PATCH_TENANT_SCRIPT_SHA1 = "7a191b37d04a4994fc7d5f85d7ce914e37a65630";
 export const REVOKE_KEY_SCRIPT_SHA1 = "9263d2090f8a3773276f6a11b2fec83e4275d499";
+export const CREATE_TENANT_SCRIPT_SHA1 = "f5a91a6faea89f91f4497e3a430dd6755d828ccf";
 export const PATCH_TENANT = luaScript(PATCH_TENANT_SCRIPT, PATCH_TENANT_SCRIPT_SHA1);
 export const REVOKE_KEY = luaScript(REVOKE_KEY_SCRIPT, REVOKE_KEY_SCRIPT_SHA1);
+export const CREATE_TENANT = luaScript(CREATE_TENANT_SCRIPT, CREATE_TENANT_SCRIPT_SHA1);

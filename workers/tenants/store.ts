@@ -15,14 +15,15 @@ import { invalidRequest } from "../errors/api-error";
 import { keyRecordFrom, keyView, tenantFrom, type ApiKeyView } from "./records";
 import { readKey, readTenant } from "./read-records";
 import { guardRedis } from "./redis-failure";
-import { apiKeyRecordKey, tenantKey, tenantKeysSetKey } from "./redis-layout";
+import { apiKeyRecordKey, TENANT_INDEX_KEY, tenantIndexMember, tenantKey, tenantKeysSetKey } from "./redis-layout";
 import { sha256Hex } from "./secret-digest";
 import { runScript } from "../upstash/lua-script";
-import { PATCH_TENANT, REVOKE_KEY } from "./store-scripts";
+import { CREATE_TENANT, PATCH_TENANT, REVOKE_KEY } from "./store-scripts";
+import { listTenants, type TenantListOptions, type TenantPage } from "./tenant-list";
 import { SCOPES, type ApiKeyRecord, type Plan, type Scope, type Tenant, type TenantStatus } from "./types";
 
 /** The commands the store uses, so tests and other clients can stand in for Upstash. */
-export type TenancyRedis = Pick<Redis, "get" | "set" | "eval" | "evalsha" | "sadd" | "smembers" | "mget">;
+export type TenancyRedis = Pick<Redis, "get" | "set" | "eval" | "evalsha" | "sadd" | "smembers" | "mget" | "zrange">;
 
 export interface CreateTenantInput {
   name: string;
@@ -79,10 +80,17 @@ export class TenantStore {
           plan: { ...DEFAULT_PLAN, ...input.plan },
           created_at: this.now().toISOString(),
         };
-        if ((await this.redis.set(tenantKey(tenant.id), JSON.stringify(tenant), { nx: true })) !== null) return tenant;
+        const keys = [tenantKey(tenant.id), TENANT_INDEX_KEY];
+        const args = [JSON.stringify(tenant), tenantIndexMember(tenant.created_at, tenant.id)];
+        if (Number(await runScript(this.redis, CREATE_TENANT, keys, args)) === 1) return tenant;
       }
       throw new Error("tenant id collided on every attempt");
     });
+  }
+
+  /** Newest first; null when `after` names no tenant (tenant-list.ts). */
+  listTenants(options: TenantListOptions): Promise<TenantPage | null> {
+    return listTenants(this.redis, options);
   }
 
   getTenant(id: string): Promise<Tenant | null> {

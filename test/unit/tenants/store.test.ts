@@ -86,7 +86,7 @@ describe("keys", () => {
       name: "ci",
       prefix: `sk_test_${parsed.publicId}`,
       secret_sha256: sha,
-      scopes: ["embed", "index", "usage", "batch"],
+      scopes: ["embed", "index", "usage", "batch", "keys"],
       created_at: "2026-05-01T12:00:00.000Z",
       revoked_at: null,
     });
@@ -125,7 +125,7 @@ describe("keys", () => {
         name: "dev",
         prefix: "sk_test_DevKey0123456789",
         secret_sha256: createHash("sha256").update("k".repeat(32)).digest("hex"),
-        scopes: ["embed", "index", "usage", "batch"],
+        scopes: ["embed", "index", "usage", "batch", "keys"],
         created_at: "2026-05-01T12:00:00.000Z",
         revoked_at: null,
       },

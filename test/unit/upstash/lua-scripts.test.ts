@@ -14,6 +14,8 @@ import {
 } from "../../../workers/limits/monthly-quota";
 import { APPLY_SCRIPT, APPLY_SCRIPT_SHA1 } from "../../../workers/metering/usage-store";
 import {
+  CREATE_TENANT_SCRIPT,
+  CREATE_TENANT_SCRIPT_SHA1,
   PATCH_TENANT_SCRIPT,
   PATCH_TENANT_SCRIPT_SHA1,
   REVOKE_KEY_SCRIPT,
@@ -28,6 +30,7 @@ const scripts: [string, string, string][] = [
   ["usage apply", APPLY_SCRIPT, APPLY_SCRIPT_SHA1],
   ["tenant patch", PATCH_TENANT_SCRIPT, PATCH_TENANT_SCRIPT_SHA1],
   ["key revoke", REVOKE_KEY_SCRIPT, REVOKE_KEY_SCRIPT_SHA1],
+  ["tenant create", CREATE_TENANT_SCRIPT, CREATE_TENANT_SCRIPT_SHA1],
 ];
 
 describe("Lua scripts' fixed SHA-1s", () => {

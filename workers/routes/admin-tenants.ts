@@ -1,0 +1,86 @@
+/**
+ * `GET /admin/v1/tenants?limit&after&status`: every tenant, newest first, with its
+ * month-to-date usage, for operators (the console's operator view, the admin CLI's
+ * `tenants list`). OpenAI's cursor page (`limit` 1..100, default 20; `after` = the last
+ * id of the previous page; `first_id`, `last_id`, `has_more`), like `/v1/batches`.
+ * The month's figures are read for the whole page in one pipeline
+ * (metering/month-to-date.ts) and equal the sums of `GET /admin/v1/tenants/{id}/usage`
+ * over the month so far.
+ */
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { listPage, pageAfter, pageLimit } from "../batches/list-params";
+import { invalidRequest } from "../errors/api-error";
+import { adminAuth } from "../middleware/admin-auth";
+import { readMonthToDate, type MonthToDate } from "../metering/month-to-date";
+import { utcDay } from "../metering/usage-event";
+import { STATUSES, TenantSchema } from "../tenants/admin-schemas";
+import { isTenantId } from "../tenants/ids";
+import { MonthToDateSchema } from "../tenants/self-service-schemas";
+import type { TenantStatus } from "../tenants/types";
+import { ErrorEnvelopeSchema } from "./error-schema";
+import { usageUnavailable } from "./usage";
+
+const MAX_LIST_LIMIT = 100;
+
+const error = (description: string) => ({ description, content: { "application/json": { schema: ErrorEnvelopeSchema } } });
+
+export const TenantWithUsageSchema = TenantSchema.extend({ month_to_date: MonthToDateSchema }).openapi("TenantWithUsage");
+
+const TenantPageSchema = z
+  .object({
+    object: z.literal("list"),
+    data: z.array(TenantWithUsageSchema),
+    first_id: z.string().nullable(),
+    last_id: z.string().nullable(),
+    has_more: z.boolean(),
+  })
+  .openapi("TenantList");
+
+const route = createRoute({
+  method: "get",
+  path: "/admin/v1/tenants",
+  summary: "List tenants, newest first, with their month-to-date usage",
+  security: [{ adminToken: [] }],
+  middleware: [adminAuth()] as const,
+  request: {
+    query: z.object({
+      limit: z.string().optional().openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
+      after: z.string().optional().openapi({ description: "Id of the last tenant of the previous page" }),
+      status: z.string().optional().openapi({ description: "Only tenants with this status: `active` or `suspended`" }),
+    }),
+  },
+  responses: {
+    200: { description: "A page of tenants", content: { "application/json": { schema: TenantPageSchema } } },
+    400: error("Invalid `limit`, `after` or `status`"),
+    401: error("Missing or wrong admin token"),
+    503: error("Tenancy or usage store unavailable"),
+  },
+});
+
+function statusFrom(raw: string | undefined): TenantStatus | undefined {
+  if (raw === undefined) return undefined;
+  const status = STATUSES.find((s) => s === raw);
+  if (status === undefined) throw invalidRequest("'status' must be 'active' or 'suspended'.", "status");
+  return status;
+}
+
+/** Registers `GET /admin/v1/tenants`. */
+export function registerAdminTenants(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const query = c.req.valid("query");
+    const limit = pageLimit(query.limit, MAX_LIST_LIMIT);
+    const after = pageAfter(query.after, isTenantId);
+    const status = statusFrom(query.status);
+    const tenancy = c.get("services").tenancy();
+    const page = await tenancy.tenants.listTenants({ limit, after, ...(status === undefined ? {} : { status }) });
+    if (page === null) throw invalidRequest("'after' must be an id from a previous page.", "after");
+    const ids = page.tenants.map((t) => t.id);
+    const today = utcDay(new Date());
+    const months = await readMonthToDate(tenancy.redis, ids, today).catch((err: unknown): MonthToDate[] => {
+      throw usageUnavailable(c.get("requestId"), err);
+    });
+    const data = page.tenants.map((tenant, i) => ({ ...tenant, month_to_date: months[i]! }));
+    return c.json(listPage(data, page.hasMore), 200);
+  });
+}
