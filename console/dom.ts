@@ -41,14 +41,18 @@ export function button(label: string, onClick: (event: MouseEvent) => void, attr
   return el;
 }
 
-/** A data table: a caption, column headers (`scope="col"`) and rows of cells. */
+/**
+ * A data table: a caption, column headers (`scope="col"`) and rows of cells. Each cell
+ * carries its column's name in `data-label`, which the phone layout (console.css) shows
+ * beside the value when rows are stacked as cards.
+ */
 export function table(caption: string, headers: string[], rows: Child[][], attrs: Attrs = {}): HTMLTableElement {
   return h(
     "table",
     attrs,
     h("caption", {}, caption),
     h("thead", {}, h("tr", {}, ...headers.map((text) => h("th", { scope: "col" }, text)))),
-    h("tbody", {}, ...rows.map((cells) => h("tr", {}, ...cells.map((cell) => h("td", {}, cell))))),
+    h("tbody", {}, ...rows.map((cells) => h("tr", {}, ...cells.map((cell, i) => h("td", { "data-label": headers[i] }, cell))))),
   );
 }
 

@@ -52,7 +52,7 @@ export function operatorView(root: HTMLElement, session: Session): void {
       page.has_more && page.last_id ? button("Next page", () => { pages.push(page.last_id ?? null); void tenants.reload(); }) : "",
     );
     return [
-      table("Tenants", ["Name", "Id", "Status", "Plan", "Month-to-date tokens / quota"], rows, { class: "data tenants-table" }),
+      table("Newest first; open one to manage it", ["Name", "Id", "Status", "Plan", "Month-to-date tokens / quota"], rows, { class: "data tenants-table" }),
       nav,
     ];
   });

@@ -51,7 +51,7 @@ export function tenantView(root: HTMLElement, session: Session): void {
   const account = section("Account and plan", "account", async () => accountBody(await api<Account>(session, "GET", "/v1/account")), noticeSuspended);
   const usage = section("Usage, last 30 days", "usage", async () => {
     const report = await api<UsageReport>(session, "GET", `/v1/usage?from=${utcDay(1 - USAGE_DAYS)}&to=${utcDay()}`);
-    return usagePanel(report, "Your usage");
+    return usagePanel(report, "Your usage", false);
   }, noticeSuspended);
   const keys = section("API keys", "keys", async () => keysBody(session, () => void keys.reload()), noticeSuspended);
   const jobs = section("Indexing jobs", "jobs", async () => jobsBody(session), noticeSuspended);

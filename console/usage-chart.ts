@@ -46,8 +46,8 @@ export function usageTable(report: UsageReport, caption: string): HTMLTableEleme
   return table(caption, headers, rows, { class: "data usage-table" });
 }
 
-/** Both charts and the table for `report`, under `title`. */
-export function usagePanel(report: UsageReport, title: string): HTMLElement {
+/** Both charts and the table for `report`; `title` names them (shown as a heading when `showTitle`). */
+export function usagePanel(report: UsageReport, title: string, showTitle = true): HTMLElement {
   const dates = report.data.map((d) => d.date);
   const computed = report.data.map((d) => d.tokens_computed);
   const cached = report.data.map((d) => d.tokens_cached);
@@ -86,12 +86,15 @@ export function usagePanel(report: UsageReport, title: string): HTMLElement {
   return h(
     "section",
     { class: "usage", "aria-label": title },
-    h("h3", {}, title),
+    showTitle ? h("h3", {}, title) : null,
     usageSummary(report),
     h("div", { class: "charts" }, tokensHost, requestsHost),
     h("div", { class: "table-wrap" }, usageTable(report, `${title}: figures by day`)),
   );
 }
+
+/** Axis steps for counts: 1, 2, 5 times powers of ten. */
+const COUNT_INCREMENTS = Array.from({ length: 13 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
 
 type SeriesSpec = uPlot.Series & { label: string };
 
@@ -102,14 +105,15 @@ function mountChart(host: HTMLElement, dates: string[], data: uPlot.AlignedData,
     width: 600,
     height: 220,
     scales: { x: { time: false, range: () => [-0.5, n - 0.5] }, ...scales },
-    cursor: { points: { show: false }, drag: { x: false, y: false } },
+    cursor: { y: false, points: { show: false }, drag: { x: false, y: false } },
     series: [
       { label: "Date", value: (_u, v) => (v === null ? "–" : (dates[Math.round(v)] ?? "–")) },
       ...series.map((s) => ({ ...s, ...(s.scale === "%" ? {} : { paths: bars, points: { show: false } }) })),
     ],
     axes: [
       { incrs: [1, 2, 5, 7, 14, 28], values: (_u, splits) => splits.map((i) => (dates[i]?.slice(5) ?? "")) },
-      { size: 64, values: (_u, splits) => splits.map((v) => formatInt(v)) },
+      // Whole numbers only: requests and tokens are counts.
+      { size: 64, incrs: COUNT_INCREMENTS, values: (_u, splits) => splits.map((v) => formatInt(v)) },
       ...(scales["%"] ? [{ scale: "%", side: 1 as const, grid: { show: false }, values: (_u: uPlot, s: number[]) => s.map((v) => `${v}%`) }] : []),
     ],
   };

@@ -42,11 +42,11 @@ function watchPage(page: Page, recorder: Recorder): void {
   });
 }
 
-/** Saves a full-page screenshot as test-artifacts/`name`.png; returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves a screenshot (the full page unless `fullPage` is false) as test-artifacts/`name`.png; returns its path. */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<string> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const file = path.join(ARTIFACTS_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
 

@@ -200,6 +200,7 @@ describe("tenant view", () => {
     const operator = await newPage();
     await signIn(operator, "operator", TEST_ADMIN_TOKEN);
     const row = operator.locator("[data-section=tenants] tbody tr", { hasText: tenant.tenantId });
+    await row.waitFor();
     expect(await row.locator("td").allTextContents()).toEqual([
       "Console tenant",
       tenant.tenantId,
@@ -225,13 +226,25 @@ describe("tenant view", () => {
     await screenshot(page, "console-tenant-suspended");
   });
 
-  it("is readable on a phone-sized screen", async () => {
-    const phone = await newPage({ width: 390, height: 844 });
-    await signIn(phone, "operator", TEST_ADMIN_TOKEN);
-    await phone.waitForSelector("[data-section=tenants] table");
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow).toBe(0); // wide tables scroll inside their panel, not the page
-    await screenshot(phone, "console-operator-phone");
+  it("is readable on a phone-sized screen: no sideways scrolling in either view", async () => {
+    const phoneTenant = await edge.newTenant({ name: "Phone tenant", scopes: [...ALL_SCOPES] });
+    expect((await embed(phoneTenant.apiKey)).status).toBe(200);
+    const overflow = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+    const tenantPhone = await newPage({ width: 390, height: 844 });
+    await signIn(tenantPhone, "tenant", phoneTenant.apiKey);
+    await tenantPhone.waitForSelector("[data-section=usage] table.usage-table");
+    await tenantPhone.waitForSelector("[data-section=keys] table");
+    expect(await overflow(tenantPhone)).toBe(0);
+    await tenantPhone.locator("[data-section=usage]").scrollIntoViewIfNeeded();
+    await screenshot(tenantPhone, "console-tenant-phone", false);
+
+    const operatorPhone = await newPage({ width: 390, height: 844 });
+    await signIn(operatorPhone, "operator", TEST_ADMIN_TOKEN);
+    await operatorPhone.locator(`[data-open-tenant="${phoneTenant.tenantId}"]`).click();
+    await operatorPhone.waitForSelector("[data-section=tenant] table.usage-table");
+    expect(await overflow(operatorPhone)).toBe(0);
+    await screenshot(operatorPhone, "console-operator-phone", false);
   });
 });
 
@@ -275,8 +288,9 @@ describe("/docs", () => {
 
     const key = (await edge.newTenant({ name: "docs" })).apiKey;
     await page.locator(".auth-wrapper .authorize").click();
-    await page.locator(".modal-ux input[type=text]").first().fill(key);
-    await page.locator(".modal-ux .auth-btn-wrapper .authorize").first().click();
+    const bearer = page.locator(".modal-ux .auth-container", { hasText: "bearerAuth" });
+    await bearer.locator("input").fill(key);
+    await bearer.locator(".auth-btn-wrapper .authorize").click();
     await page.locator(".modal-ux .btn-done").first().click();
     const models = page.locator(".opblock", { has: page.locator('.opblock-summary-path[data-path="/v1/models"]') }).first();
     await models.locator(".opblock-summary").click();
