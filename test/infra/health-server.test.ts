@@ -6,7 +6,6 @@
 import { freePort } from "../../infra/local/free-port";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoPath } from "./repo-files";
 

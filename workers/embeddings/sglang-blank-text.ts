@@ -11,7 +11,9 @@
  * and does not strip U+FEFF (BOM), which `trim()` does. The set below is Python 3.11's
  * `[c for c in map(chr, range(0x110000)) if c.isspace()]`.
  */
+// The control characters U+001C..U+001F are the point: Python counts them as space.
 const PYTHON_WHITESPACE_ONLY =
+  // eslint-disable-next-line no-control-regex
   /^[\t\n\v\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
 
 /** Whether Python's `text.strip()` leaves nothing: true for "" and whitespace-only text. */
