@@ -19,32 +19,56 @@ export class ApiFailure extends Error {
 
 async function failureFrom(res: Response): Promise<ApiFailure> {
   try {
-    const body = (await res.json()) as { error?: { message?: string; code?: string | null; param?: string | null } };
+    const body = (await res.json()) as {
+      error?: { message?: string; code?: string | null; param?: string | null };
+    };
     const err = body.error ?? {};
-    return new ApiFailure(res.status, err.message ?? `HTTP ${res.status}`, err.code ?? null, err.param ?? null);
+    return new ApiFailure(
+      res.status,
+      err.message ?? `HTTP ${res.status}`,
+      err.code ?? null,
+      err.param ?? null,
+    );
   } catch {
     return new ApiFailure(res.status, `HTTP ${res.status}`, null, null);
   }
 }
 
 /** The raw response of `method path` (same origin), after checking it is a 2xx. */
-export async function apiResponse(session: Session, method: string, path: string, body?: unknown): Promise<Response> {
-  const headers: Record<string, string> = { authorization: `Bearer ${session.token}` };
+export async function apiResponse(
+  session: Session,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Response> {
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${session.token}`,
+  };
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await fetch(path, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   if (!res.ok) throw await failureFrom(res);
   return res;
 }
 
 /** `method path` answered as JSON of type T (the caller names the documented shape). */
-export async function api<T>(session: Session, method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  session: Session,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   return (await (await apiResponse(session, method, path, body)).json()) as T;
 }
 
 /** What to tell the user about a failed call. */
 export function describeFailure(error: unknown): string {
   if (error instanceof ApiFailure) {
-    if (error.code === "tenant_suspended") return "This tenant is suspended: its keys are refused until an operator reactivates it.";
+    if (error.code === "tenant_suspended")
+      return "This tenant is suspended: its keys are refused until an operator reactivates it.";
     return `${error.message} (HTTP ${error.status})`;
   }
   return error instanceof Error ? error.message : String(error);

@@ -5,17 +5,31 @@
  */
 
 interface SwaggerUIBundleFn {
-  (options: { url: string; dom_id: string; deepLinking: boolean; tryItOutEnabled: boolean; persistAuthorization: boolean }): unknown;
+  (options: {
+    url: string;
+    dom_id: string;
+    deepLinking: boolean;
+    tryItOutEnabled: boolean;
+    persistAuthorization: boolean;
+  }): unknown;
 }
 
-const globals = globalThis as unknown as { SwaggerUIBundle?: SwaggerUIBundleFn };
+const globals = globalThis as unknown as {
+  SwaggerUIBundle?: SwaggerUIBundleFn;
+};
 
 function start(): void {
   const host = document.getElementById("swagger-ui");
   const ui = globals.SwaggerUIBundle;
   if (!host || !ui) return;
   // persistAuthorization stays off: it would put the token in localStorage.
-  ui({ url: host.dataset.specUrl ?? "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, tryItOutEnabled: false, persistAuthorization: false });
+  ui({
+    url: host.dataset.specUrl ?? "/openapi.json",
+    dom_id: "#swagger-ui",
+    deepLinking: true,
+    tryItOutEnabled: false,
+    persistAuthorization: false,
+  });
 }
 
 // The bundle is a classic deferred script, and module scripts run after deferred ones.

@@ -7,10 +7,17 @@
 export type Child = Node | string | number | null | undefined | false;
 
 /** Attribute values; `true` sets an empty attribute, `false`/`null`/`undefined` omit it. */
-export type Attrs = Record<string, string | number | boolean | null | undefined>;
+export type Attrs = Record<
+  string,
+  string | number | boolean | null | undefined
+>;
 
 /** Creates `<tag attrs>children</tag>`. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === false || value === null || value === undefined) continue;
@@ -24,7 +31,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 export function append(parent: Node, ...children: Child[]): void {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    parent.appendChild(typeof child === "string" || typeof child === "number" ? document.createTextNode(String(child)) : child);
+    parent.appendChild(
+      typeof child === "string" || typeof child === "number"
+        ? document.createTextNode(String(child))
+        : child,
+    );
   }
 }
 
@@ -35,7 +46,11 @@ export function replace(parent: Element, ...children: Child[]): void {
 }
 
 /** A `<button type="button">` that runs `onClick`. */
-export function button(label: string, onClick: (event: MouseEvent) => void, attrs: Attrs = {}): HTMLButtonElement {
+export function button(
+  label: string,
+  onClick: (event: MouseEvent) => void,
+  attrs: Attrs = {},
+): HTMLButtonElement {
   const el = h("button", { type: "button", ...attrs }, label);
   el.addEventListener("click", onClick);
   return el;
@@ -46,13 +61,34 @@ export function button(label: string, onClick: (event: MouseEvent) => void, attr
  * carries its column's name in `data-label`, which the phone layout (console.css) shows
  * beside the value when rows are stacked as cards.
  */
-export function table(caption: string, headers: string[], rows: Child[][], attrs: Attrs = {}): HTMLTableElement {
+export function table(
+  caption: string,
+  headers: string[],
+  rows: Child[][],
+  attrs: Attrs = {},
+): HTMLTableElement {
   return h(
     "table",
     attrs,
     h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, ...headers.map((text) => h("th", { scope: "col" }, text)))),
-    h("tbody", {}, ...rows.map((cells) => h("tr", {}, ...cells.map((cell, i) => h("td", { "data-label": headers[i] }, cell))))),
+    h(
+      "thead",
+      {},
+      h("tr", {}, ...headers.map((text) => h("th", { scope: "col" }, text))),
+    ),
+    h(
+      "tbody",
+      {},
+      ...rows.map((cells) =>
+        h(
+          "tr",
+          {},
+          ...cells.map((cell, i) =>
+            h("td", { "data-label": headers[i] }, cell),
+          ),
+        ),
+      ),
+    ),
   );
 }
 

@@ -1,7 +1,15 @@
-/** Number formats shared by the views: fixed locale (en-US) so tests and screenshots read the same everywhere. */
+/**
+ * Number formats shared by the views, in a fixed locale (en-US) so tests and screenshots
+ * read the same everywhere.
+ */
 
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 6 });
+const usd = new Intl.NumberFormat("en-US", {
+  style: "currency",
+  currency: "USD",
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 6,
+});
 
 /** 12345 -> "12,345". */
 export function formatInt(n: number): string {
@@ -14,7 +22,10 @@ export function formatUsd(n: number): string {
 }
 
 /** Share of tokens served from the cache, 0..1, or null when no tokens were served. */
-export function hitRate(tokensComputed: number, tokensCached: number): number | null {
+export function hitRate(
+  tokensComputed: number,
+  tokensCached: number,
+): number | null {
   const total = tokensComputed + tokensCached;
   return total === 0 ? null : tokensCached / total;
 }
@@ -31,5 +42,7 @@ export function formatUnixTime(seconds: number): string {
 
 /** The UTC day `offsetDays` from today, as YYYY-MM-DD. */
 export function utcDay(offsetDays = 0): string {
-  return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+  return new Date(Date.now() + offsetDays * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
 }

@@ -9,16 +9,29 @@ import { button, h, liveStatus } from "./dom";
 export function secretBox(label: string, secret: string): HTMLElement {
   const id = `secret-${Math.random().toString(36).slice(2)}`;
   const status = liveStatus({ class: "hint" });
-  const field = h("input", { id, type: "text", readonly: true, value: secret, class: "secret", spellcheck: "false", autocomplete: "off" });
-  const copy = button("Copy", async () => {
-    try {
-      await navigator.clipboard.writeText(secret);
-      status.textContent = "Copied to the clipboard.";
-    } catch {
-      field.select();
-      status.textContent = "Copying was refused by the browser: the text is selected, press Ctrl+C.";
-    }
-  }, { class: "copy", "aria-describedby": id });
+  const field = h("input", {
+    id,
+    type: "text",
+    readonly: true,
+    value: secret,
+    class: "secret",
+    spellcheck: "false",
+    autocomplete: "off",
+  });
+  const copy = button(
+    "Copy",
+    async () => {
+      try {
+        await navigator.clipboard.writeText(secret);
+        status.textContent = "Copied to the clipboard.";
+      } catch {
+        field.select();
+        status.textContent =
+          "Copying was refused by the browser: the text is selected, press Ctrl+C.";
+      }
+    },
+    { class: "copy", "aria-describedby": id },
+  );
   return h(
     "div",
     { class: "secret-box", role: "group", "aria-label": label },

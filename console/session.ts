@@ -20,7 +20,10 @@ export function loadSession(): Session | null {
   if (!raw) return null;
   try {
     const parsed = JSON.parse(raw) as Partial<Session>;
-    if ((parsed.role === "tenant" || parsed.role === "operator") && typeof parsed.token === "string") {
+    if (
+      (parsed.role === "tenant" || parsed.role === "operator") &&
+      typeof parsed.token === "string"
+    ) {
       return { role: parsed.role, token: parsed.token };
     }
   } catch {

@@ -62,7 +62,14 @@ export interface ListPage<T> {
 export interface IndexJob {
   id: string;
   status: string;
-  counts: { documents: number; documents_processed: number; chunks: number; chunks_from_cache: number; chunks_computed: number; failed: number };
+  counts: {
+    documents: number;
+    documents_processed: number;
+    chunks: number;
+    chunks_from_cache: number;
+    chunks_computed: number;
+    failed: number;
+  };
   created_at: number;
   last_error: { code: string; message: string } | null;
 }

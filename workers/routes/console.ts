@@ -19,14 +19,16 @@ const html = (description: string) => ({
 const consoleRoute = createRoute({
   method: "get",
   path: "/console",
-  description: "The web console: tenants sign in with an API key, operators with the admin token.",
+  description:
+    "The web console: tenants sign in with an API key, operators with the admin token.",
   responses: html("The console page"),
 });
 
 const docsRoute = createRoute({
   method: "get",
   path: "/docs",
-  description: "Interactive API docs (Swagger UI) for /openapi.json, served from this Worker.",
+  description:
+    "Interactive API docs (Swagger UI) for /openapi.json, served from this Worker.",
   responses: html("The docs page"),
 });
 
@@ -38,23 +40,45 @@ const assetRoute = createRoute({
   path: "/assets/{file}",
   description: "A script or stylesheet of the console or the docs page.",
   request: {
-    params: z.object({ file: z.string().openapi({ param: { name: "file", in: "path" }, example: "console.js" }) }),
+    params: z.object({
+      file: z
+        .string()
+        .openapi({
+          param: { name: "file", in: "path" },
+          example: "console.js",
+        }),
+    }),
   },
   responses: {
-    200: { description: "The file", content: { "text/javascript": { schema: z.string() }, "text/css": { schema: z.string() } } },
-    404: { description: "No such asset", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
+    200: {
+      description: "The file",
+      content: {
+        "text/javascript": { schema: z.string() },
+        "text/css": { schema: z.string() },
+      },
+    },
+    404: {
+      description: "No such asset",
+      content: { "application/json": { schema: ErrorEnvelopeSchema } },
+    },
   },
 });
 
 export function registerConsole(app: OpenAPIHono<AppEnv>): void {
-  for (const path of ["/console", "/docs", "/assets/*"]) app.use(path, pageSecurity());
+  for (const path of ["/console", "/docs", "/assets/*"])
+    app.use(path, pageSecurity());
   app.openapi(consoleRoute, (c) => c.html(CONSOLE_HTML));
   app.openapi(docsRoute, (c) => c.html(DOCS_HTML));
   app.openapi(assetRoute, async (c) => {
     const file = c.req.param("file");
-    const missing = () => new ApiError("not_found", `No asset '${file.slice(0, 100)}'.`, { param: "file" });
+    const missing = () =>
+      new ApiError("not_found", `No asset '${file.slice(0, 100)}'.`, {
+        param: "file",
+      });
     if (!ASSET_NAME.test(file)) throw missing();
-    const asset = await c.env.ASSETS.fetch(new URL(`/assets/${file}`, c.req.url));
+    const asset = await c.env.ASSETS.fetch(
+      new URL(`/assets/${file}`, c.req.url),
+    );
     if (asset.status !== 200) throw missing();
     // Re-wrapped so the page middleware can add its headers (a fetched Response's are immutable).
     return new Response(asset.body, { status: 200, headers: asset.headers });
