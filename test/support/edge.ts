@@ -69,24 +69,18 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
       if (lines.length > 0) appendFileSync(WORKER_LOG, lines.map((l) => `${l}\n`).join(""));
       if (process.env.DEBUG_EDGE) process.stderr.write(chunk);
     });
-  const mf = new Miniflare({
-    handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
-      collect(stdout);
-      collect(stderr);
-    },
+  const edgeWorker = {
+    name: "edge",
     modules: true,
     scriptPath: TEST_BUNDLE,
     compatibilityDate: COMPATIBILITY_DATE,
-    host: "127.0.0.1",
-    port: 0,
     ...WORKER_BINDINGS,
-    // wrangler.toml [assets] with run_worker_first: the Worker answers every request and
-    // reads /assets/* through the ASSETS binding.
-    assets: {
-      directory: TEST_ASSETS,
-      binding: "ASSETS",
-      routerConfig: { invoke_user_worker_ahead_of_assets: true, has_user_worker: true },
-    },
+    // wrangler.toml [assets]: the Worker reads /assets/* through its ASSETS binding. The
+    // binding is Miniflare's own asset server, in a worker of its own, so no asset router
+    // stands in front of the edge: with run_worker_first the Worker answers every request
+    // anyway, and a router in between resets connections whose request body the Worker
+    // refused unread (a 413), which a test sees as ECONNRESET rather than the 413.
+    serviceBindings: { ASSETS: "static" },
     ...(options.persistDir
       ? { durableObjectsPersist: `${options.persistDir}/do`, r2Persist: `${options.persistDir}/r2` }
       : {}),
@@ -96,6 +90,22 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
       ...(adminToken ? { ADMIN_TOKEN: adminToken } : {}),
       ...options.vars,
     },
+  };
+  const staticWorker = {
+    name: "static",
+    modules: true,
+    script: "export default {};",
+    compatibilityDate: COMPATIBILITY_DATE,
+    assets: { directory: TEST_ASSETS, routerConfig: { has_user_worker: false } },
+  };
+  const mf = new Miniflare({
+    handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
+      collect(stdout);
+      collect(stderr);
+    },
+    host: "127.0.0.1",
+    port: 0,
+    workers: [edgeWorker, staticWorker],
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const doFetch = async (path: string, init?: RequestInit) => {
