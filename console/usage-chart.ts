@@ -52,12 +52,12 @@ export function usageSummary(report: UsageReport): HTMLElement {
   );
 }
 
-/** The day-by-day table: every figure of every day in the report. */
+/** The day-by-day table: every figure of every day in the report, newest day first. */
 export function usageTable(
   report: UsageReport,
   caption: string,
 ): HTMLTableElement {
-  const rows: Child[][] = report.data.map((d) => [
+  const rows: Child[][] = [...report.data].reverse().map((d) => [
     d.date,
     formatInt(d.requests),
     formatInt(d.inputs),
