@@ -67,8 +67,9 @@ export async function api<T>(
 /** What to tell the user about a failed call. */
 export function describeFailure(error: unknown): string {
   if (error instanceof ApiFailure) {
+    // The view's banner says why; each section just says it is unavailable.
     if (error.code === "tenant_suspended")
-      return "This tenant is suspended: its keys are refused until an operator reactivates it.";
+      return "Unavailable while this tenant is suspended.";
     return `${error.message} (HTTP ${error.status})`;
   }
   return error instanceof Error ? error.message : String(error);
