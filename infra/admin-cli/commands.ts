@@ -87,6 +87,42 @@ export const COMMANDS: CommandSpec[] = [
     run: ({ positionals: [id], client }) => client.request("GET", path("tenants", id!)),
   },
   {
+    words: ["tenants", "list"],
+    positionals: [],
+    options: {
+      limit: { value: "N", description: "tenants per page, 1 to 100 (default: 20)" },
+      after: { value: "TENANT_ID", description: "the last id of the previous page (its `last_id`)" },
+      status: { value: "STATUS", description: "only tenants that are 'active' or 'suspended'" },
+    },
+    summary: "List tenants, newest first, with month-to-date usage",
+    details: "One page; when `has_more` is true, pass its `last_id` as --after for the next.",
+    run: ({ values, client }) => {
+      const query = new URLSearchParams();
+      for (const flag of ["limit", "after", "status"] as const) {
+        if (values[flag] !== undefined) query.set(flag, values[flag]);
+      }
+      return client.request("GET", `${path("tenants")}${query.size > 0 ? `?${query}` : ""}`);
+    },
+  },
+  {
+    words: ["tenants", "reindex"],
+    positionals: [],
+    options: {},
+    summary: "Add tenants made before the tenant list existed to it",
+    details: "Walks the whole tenancy store, a bounded step per request, until done; safe to run again.",
+    run: async ({ client }) => {
+      let cursor = "0";
+      let indexed = 0;
+      for (;;) {
+        const answer = await client.request("POST", path("tenants", "reindex"), { cursor });
+        const step = answer as { indexed: number; cursor: string; done: boolean };
+        indexed += step.indexed;
+        cursor = step.cursor;
+        if (step.done) return { object: "tenant_index", indexed, done: true };
+      }
+    },
+  },
+  {
     words: ["tenants", "set-plan"],
     positionals: ["TENANT_ID"],
     options: {

@@ -80,6 +80,7 @@ const ADMIN_ROUTES = [
   { method: "POST", path: "/admin/v1/tenants/ten_0000000000000000/webhook-secret", body: {} },
   { method: "GET", path: "/admin/v1/tenants/ten_0000000000000000/webhook-secret" },
   { method: "GET", path: "/admin/v1/tenants" },
+  { method: "POST", path: "/admin/v1/tenants/reindex", body: {} },
 ];
 
 async function call(route: { method: string; path: string; body?: unknown }, authorization?: string) {

@@ -25,7 +25,8 @@ export function tenantSuspended(): ApiError {
  * own tenant: nothing deletes tenants today, but the store's null needs an answer.
  */
 export function ownTenantMissing(): ApiError {
-  return new ApiError("not_found", "This API key's tenant no longer exists.", { code: "tenant_not_found" });
+  const message = "This API key's tenant no longer exists.";
+  return new ApiError("not_found", message, { code: "tenant_not_found" });
 }
 
 export function apiKeyAuth(options: { scope: Scope }): MiddlewareHandler<AppEnv> {

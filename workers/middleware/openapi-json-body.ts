@@ -35,7 +35,9 @@ export function openapiJsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   };
 }
 
-type ValidationResult = { success: true } | { success: false; error: { issues: readonly z.core.$ZodIssue[] } };
+type ValidationResult =
+  | { success: true }
+  | { success: false; error: { issues: readonly z.core.$ZodIssue[] } };
 
 /**
  * A validator hook for one body schema: the first problem, unknown fields first, then

@@ -42,13 +42,16 @@ export function registerAccount(app: OpenAPIHono<AppEnv>): void {
     const principal = c.get("principal");
     const tenancy = c.get("services").tenancy();
     const now = Date.now();
-    const requestId = c.get("requestId");
-    const [tenant, [month, charged]] = await Promise.all([
+    // Both reads travel together; when both fail, the tenancy store's 503 is the answer.
+    const [tenantRead, usageRead] = await Promise.allSettled([
       tenancy.tenants.getTenant(principal.tenantId),
-      readMonthAndCharge(tenancy.redis, principal.tenantId, now).catch((error: unknown): [MonthToDate, number] => {
-        throw usageUnavailable(requestId, error);
-      }),
+      readMonthAndCharge(tenancy.redis, principal.tenantId, now),
     ]);
+    if (tenantRead.status === "rejected") throw tenantRead.reason;
+    if (usageRead.status === "rejected")
+      throw usageUnavailable(c.get("requestId"), usageRead.reason);
+    const tenant = tenantRead.value;
+    const [month, charged] = usageRead.value;
     if (tenant === null) throw ownTenantMissing();
     const quota = tenant.plan.tokens_per_month;
     return c.json(
@@ -73,10 +76,16 @@ export function registerAccount(app: OpenAPIHono<AppEnv>): void {
   });
 }
 
-type AccountRedis = Parameters<typeof readMonthToDate>[0] & { get: (key: string) => Promise<unknown> };
+type AccountRedis = Parameters<typeof readMonthToDate>[0] & {
+  get: (key: string) => Promise<unknown>;
+};
 
 /** The month's usage and its quota counter (0 when nothing was charged yet). */
-async function readMonthAndCharge(redis: AccountRedis, tenantId: string, now: number): Promise<[MonthToDate, number]> {
+async function readMonthAndCharge(
+  redis: AccountRedis,
+  tenantId: string,
+  now: number,
+): Promise<[MonthToDate, number]> {
   const [months, counter] = await Promise.all([
     readMonthToDate(redis, [tenantId], utcDay(new Date(now))),
     redis.get(quotaKey(LIMITS_PREFIX, tenantId, now)),

@@ -6,12 +6,18 @@
  * The month's figures are read for the whole page in one pipeline
  * (metering/month-to-date.ts) and equal the sums of `GET /admin/v1/tenants/{id}/usage`
  * over the month so far.
+ *
+ * `POST /admin/v1/tenants/reindex {cursor?}` adds tenants made before the tenant index
+ * existed (tenants/tenant-list.ts), a bounded step per call: repeat with the answered
+ * `cursor` until `done`.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { listPage, pageAfter, pageLimit } from "../batches/list-params";
 import { invalidRequest } from "../errors/api-error";
 import { adminAuth } from "../middleware/admin-auth";
+import { openapiJsonBody, rejectInvalidBody } from "../middleware/openapi-json-body";
+import { ADMIN_MAX_BODY_BYTES } from "../tenants/admin-body";
 import { readMonthToDate, type MonthToDate } from "../metering/month-to-date";
 import { utcDay } from "../metering/usage-event";
 import { STATUSES, TenantSchema } from "../tenants/admin-schemas";
@@ -23,9 +29,14 @@ import { usageUnavailable } from "./usage";
 
 const MAX_LIST_LIMIT = 100;
 
-const error = (description: string) => ({ description, content: { "application/json": { schema: ErrorEnvelopeSchema } } });
+const error = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorEnvelopeSchema } },
+});
 
-export const TenantWithUsageSchema = TenantSchema.extend({ month_to_date: MonthToDateSchema }).openapi("TenantWithUsage");
+export const TenantWithUsageSchema = TenantSchema.extend({
+  month_to_date: MonthToDateSchema,
+}).openapi("TenantWithUsage");
 
 const TenantPageSchema = z
   .object({
@@ -45,27 +56,87 @@ const route = createRoute({
   middleware: [adminAuth()] as const,
   request: {
     query: z.object({
-      limit: z.string().optional().openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
-      after: z.string().optional().openapi({ description: "Id of the last tenant of the previous page" }),
-      status: z.string().optional().openapi({ description: "Only tenants with this status: `active` or `suspended`" }),
+      limit: z
+        .string()
+        .optional()
+        .openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
+      after: z
+        .string()
+        .optional()
+        .openapi({ description: "Id of the last tenant of the previous page" }),
+      status: z
+        .string()
+        .optional()
+        .openapi({ description: "Only tenants with this status: `active` or `suspended`" }),
     }),
   },
   responses: {
-    200: { description: "A page of tenants", content: { "application/json": { schema: TenantPageSchema } } },
+    200: {
+      description: "A page of tenants",
+      content: { "application/json": { schema: TenantPageSchema } },
+    },
     400: error("Invalid `limit`, `after` or `status`"),
     401: error("Missing or wrong admin token"),
     503: error("Tenancy or usage store unavailable"),
   },
 });
 
+const cursorMessage =
+  "'cursor' must be the 'cursor' of a previous answer (digits), or absent to start.";
+const ReindexRequestSchema = z
+  .strictObject({
+    cursor: z
+      .string({ error: cursorMessage })
+      .regex(/^\d{1,20}$/, { error: cursorMessage })
+      .optional()
+      .openapi({
+        description: 'Where the previous call stopped; absent (or "0") to start.',
+        example: "0",
+      }),
+  })
+  .openapi("ReindexTenantsRequest");
+
+const ReindexAnswerSchema = z
+  .object({
+    object: z.literal("tenant_index"),
+    indexed: z
+      .number()
+      .int()
+      .openapi({ description: "Tenants written to the index by this call." }),
+    cursor: z.string().openapi({ description: 'Pass it to the next call; "0" when done.' }),
+    done: z.boolean(),
+  })
+  .openapi("ReindexTenantsAnswer");
+
+const reindexRoute = createRoute({
+  method: "post",
+  path: "/admin/v1/tenants/reindex",
+  summary: "Add tenants made before the tenant index existed to it, one bounded step per call",
+  security: [{ adminToken: [] }],
+  middleware: [adminAuth(), openapiJsonBody(ADMIN_MAX_BODY_BYTES)] as const,
+  request: {
+    body: { content: { "application/json": { schema: ReindexRequestSchema } }, required: true },
+  },
+  responses: {
+    200: {
+      description: "How far the walk got",
+      content: { "application/json": { schema: ReindexAnswerSchema } },
+    },
+    400: error("Invalid body"),
+    401: error("Missing or wrong admin token"),
+    503: error("Tenancy store unavailable"),
+  },
+});
+
 function statusFrom(raw: string | undefined): TenantStatus | undefined {
   if (raw === undefined) return undefined;
   const status = STATUSES.find((s) => s === raw);
-  if (status === undefined) throw invalidRequest("'status' must be 'active' or 'suspended'.", "status");
+  if (status === undefined)
+    throw invalidRequest("'status' must be 'active' or 'suspended'.", "status");
   return status;
 }
 
-/** Registers `GET /admin/v1/tenants`. */
+/** Registers `GET /admin/v1/tenants` and `POST /admin/v1/tenants/reindex`. */
 export function registerAdminTenants(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const query = c.req.valid("query");
@@ -73,14 +144,33 @@ export function registerAdminTenants(app: OpenAPIHono<AppEnv>): void {
     const after = pageAfter(query.after, isTenantId);
     const status = statusFrom(query.status);
     const tenancy = c.get("services").tenancy();
-    const page = await tenancy.tenants.listTenants({ limit, after, ...(status === undefined ? {} : { status }) });
+    const page = await tenancy.tenants.listTenants({
+      limit,
+      after,
+      ...(status === undefined ? {} : { status }),
+    });
     if (page === null) throw invalidRequest("'after' must be an id from a previous page.", "after");
     const ids = page.tenants.map((t) => t.id);
     const today = utcDay(new Date());
-    const months = await readMonthToDate(tenancy.redis, ids, today).catch((err: unknown): MonthToDate[] => {
-      throw usageUnavailable(c.get("requestId"), err);
-    });
+    const months = await readMonthToDate(tenancy.redis, ids, today).catch(
+      (err: unknown): MonthToDate[] => {
+        throw usageUnavailable(c.get("requestId"), err);
+      },
+    );
     const data = page.tenants.map((tenant, i) => ({ ...tenant, month_to_date: months[i]! }));
     return c.json(listPage(data, page.hasMore), 200);
   });
+
+  app.openapi(
+    reindexRoute,
+    async (c) => {
+      const { cursor = "0" } = c.req.valid("json");
+      const progress = await c.get("services").tenancy().tenants.indexExistingTenants(cursor);
+      return c.json(
+        { object: "tenant_index" as const, ...progress, done: progress.cursor === "0" },
+        200,
+      );
+    },
+    rejectInvalidBody(Object.keys(ReindexRequestSchema.shape)),
+  );
 }

@@ -28,7 +28,10 @@ import { keyView } from "../tenants/records";
 import type { Scope } from "../tenants/types";
 import { ErrorEnvelopeSchema } from "./error-schema";
 
-/** Unrevoked keys a tenant may hold; checked before each creation (not atomic: a few concurrent creations may pass it together). */
+/**
+ * Unrevoked keys a tenant may hold; checked before each creation (not atomic: a few
+ * concurrent creations may pass it together).
+ */
 export const MAX_ACTIVE_KEYS = 100;
 
 const json = <S extends z.ZodType>(schema: S, description: string) => ({
@@ -49,7 +52,10 @@ const listRoute = createRoute({
   summary: "List your API keys (never their secrets)",
   security,
   middleware: [auth] as const,
-  responses: { 200: json(OwnKeyListSchema, "Your keys, oldest first, revoked ones included"), ...errors },
+  responses: {
+    200: json(OwnKeyListSchema, "Your keys, oldest first, revoked ones included"),
+    ...errors,
+  },
 });
 
 const createKeyRoute = createRoute({
@@ -58,26 +64,37 @@ const createKeyRoute = createRoute({
   summary: "Create an API key; the full key is in this answer only",
   security,
   middleware: [auth, openapiJsonBody(ADMIN_MAX_BODY_BYTES)] as const,
-  request: { body: { content: { "application/json": { schema: CreateOwnKeySchema } }, required: true } },
+  request: {
+    body: { content: { "application/json": { schema: CreateOwnKeySchema } }, required: true },
+  },
   responses: {
     201: json(CreatedOwnKeySchema, "The new key, its secret included once"),
     400: json(ErrorEnvelopeSchema, "Invalid body, or MAX_ACTIVE_KEYS unrevoked keys already"),
     ...errors,
-    403: json(ErrorEnvelopeSchema, "The key lacks the 'keys' scope or a scope it asks for, or the tenant is suspended"),
+    403: json(
+      ErrorEnvelopeSchema,
+      "The key lacks the 'keys' scope or a scope it asks for, or the tenant is suspended",
+    ),
   },
 });
 
 const revokeRoute = createRoute({
   method: "delete",
   path: "/v1/keys/{id}",
-  summary: "Revoke one of your API keys (refused everywhere within TENANT_CACHE_TTL_MS, at most 5 s)",
+  summary:
+    "Revoke one of your API keys (refused everywhere within TENANT_CACHE_TTL_MS, at most 5 s)",
   security,
   middleware: [auth] as const,
   request: {
-    params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: "Xq3v9TzL0aBcDeFg" }) }),
+    params: z.object({
+      id: z.string().openapi({ param: { name: "id", in: "path" }, example: "Xq3v9TzL0aBcDeFg" }),
+    }),
   },
   responses: {
-    200: json(OwnKeySchema, "The key, revoked (also when it already was: its first revocation time)"),
+    200: json(
+      OwnKeySchema,
+      "The key, revoked (also when it already was: its first revocation time)",
+    ),
     404: json(ErrorEnvelopeSchema, "None of your keys has this id"),
     ...errors,
   },
@@ -106,19 +123,27 @@ export function registerKeys(app: OpenAPIHono<AppEnv>): void {
       const beyond = scopes.filter((scope) => !principal.scopes.includes(scope));
       if (beyond.length > 0) {
         const list = beyond.map((s) => `'${s}'`).join(", ");
-        throw new ApiError("permission_denied", `A key cannot grant scopes it does not have itself: ${list}.`, {
-          param: "scopes",
-          code: "insufficient_permissions",
-        });
+        throw new ApiError(
+          "permission_denied",
+          `A key cannot grant scopes it does not have itself: ${list}.`,
+          {
+            param: "scopes",
+            code: "insufficient_permissions",
+          },
+        );
       }
       const store = c.get("services").tenancy().tenants;
       const existing = await store.listKeys(principal.tenantId);
       if (existing === null) throw ownTenantMissing();
       if (existing.filter((k) => k.revoked_at === null).length >= MAX_ACTIVE_KEYS) {
-        const message = `This tenant already has ${MAX_ACTIVE_KEYS} active API keys; revoke one first.`;
+        const message =
+          `This tenant already has ${MAX_ACTIVE_KEYS} active API keys; revoke one first.`;
         throw new ApiError("invalid_request", message, { code: "too_many_keys" });
       }
-      const created = await store.createKey(principal.tenantId, { name: input.name ?? null, scopes });
+      const created = await store.createKey(principal.tenantId, {
+        name: input.name ?? null,
+        scopes,
+      });
       if (created === null) throw ownTenantMissing();
       return c.json({ ...ownKey(keyView(created.record)), key: created.key }, 201);
     },

@@ -84,8 +84,10 @@ export async function usageReportFor(
 
 /** A failed usage read: logged with the request id, answered 503 `usage_unavailable` (retry after 1 s). */
 export function usageUnavailable(requestId: string, error: unknown): ApiError {
-  console.error(JSON.stringify({ level: "error", requestId, message: "usage read failed", error: errorSummary(error) }));
-  return new ApiError("service_unavailable", `Usage is temporarily unavailable; try again shortly. Request id ${requestId}.`, { code: "usage_unavailable", retryAfterSeconds: 1 });
+  const line = { level: "error", requestId, message: "usage read failed", error: errorSummary(error) };
+  console.error(JSON.stringify(line));
+  const message = `Usage is temporarily unavailable; try again shortly. Request id ${requestId}.`;
+  return new ApiError("service_unavailable", message, { code: "usage_unavailable", retryAfterSeconds: 1 });
 }
 
 const route = createRoute({

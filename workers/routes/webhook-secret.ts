@@ -36,16 +36,26 @@ const showRoute = createRoute({
   summary: "Whether you have a webhook signing secret, and since when (never the secret)",
   security,
   middleware: [auth] as const,
-  responses: { 200: json(WebhookSecretInfoSchema, "Your webhook secret, without the secret"), ...errors },
+  responses: {
+    200: json(WebhookSecretInfoSchema, "Your webhook secret, without the secret"),
+    ...errors,
+  },
 });
 
 const rotateRoute = createRoute({
   method: "post",
   path: "/v1/webhook-secret/rotate",
-  summary: "Make a new webhook signing secret (shown in this answer only); the old one verifies for a grace period",
+  summary:
+    "Make a new webhook signing secret (shown in this answer only); " +
+    "the old one verifies for a grace period",
   security,
   middleware: [auth, openapiJsonBody(ADMIN_MAX_BODY_BYTES)] as const,
-  request: { body: { content: { "application/json": { schema: RotateWebhookSecretSchema } }, required: true } },
+  request: {
+    body: {
+      content: { "application/json": { schema: RotateWebhookSecretSchema } },
+      required: true,
+    },
+  },
   responses: {
     201: json(RotatedWebhookSecretSchema, "The new secret, included once"),
     400: json(ErrorEnvelopeSchema, "Invalid body"),
@@ -68,7 +78,10 @@ export function registerWebhookSecret(app: OpenAPIHono<AppEnv>): void {
       const tenantId = c.get("principal").tenantId;
       const grace = c.req.valid("json").grace_seconds;
       const store = c.get("services").tenancy().webhookSecrets;
-      const rotated = await store.rotateWebhookSecret(tenantId, grace === undefined ? {} : { graceSeconds: grace });
+      const rotated = await store.rotateWebhookSecret(
+        tenantId,
+        grace === undefined ? {} : { graceSeconds: grace },
+      );
       if (rotated === null) throw ownTenantMissing();
       return c.json({ object: "webhook_secret" as const, tenant_id: tenantId, ...rotated }, 201);
     },

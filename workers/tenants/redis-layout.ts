@@ -19,4 +19,5 @@ export const tenantWebhookSecretsKey = (tenantId: string): string => `tenancy:te
 export const apiKeyRecordKey = (publicId: string): string => `tenancy:key:${publicId}`;
 export const TENANT_INDEX_KEY = "tenancy:tenants";
 /** A tenant's member in TENANT_INDEX_KEY; neither part holds a space. */
-export const tenantIndexMember = (createdAt: string, tenantId: string): string => `${createdAt} ${tenantId}`;
+export const tenantIndexMember = (createdAt: string, tenantId: string): string =>
+  `${createdAt} ${tenantId}`;

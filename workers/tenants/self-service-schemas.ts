@@ -34,13 +34,17 @@ const keyFields = {
 
 export const OwnKeySchema = z
   .object({ object: z.literal("api_key"), ...keyFields })
-  .openapi("OwnApiKey", { description: "One of the tenant's keys: never its secret nor its hash." });
+  .openapi("OwnApiKey", {
+    description: "One of the tenant's keys: never its secret nor its hash.",
+  });
 
 export const CreatedOwnKeySchema = z
   .object({
     object: z.literal("api_key"),
     ...keyFields,
-    key: z.string().openapi({ description: "The full API key. Shown only in this response; store it now." }),
+    key: z
+      .string()
+      .openapi({ description: "The full API key. Shown only in this response; store it now." }),
   })
   .openapi("CreatedOwnApiKey");
 
@@ -79,7 +83,8 @@ export const MonthToDateSchema = z
     gpu_ms: count("GPU milliseconds spent on the tenant's misses."),
   })
   .openapi("MonthToDate", {
-    description: "Sums of the tenant's daily usage (as `GET /v1/usage` reports it) over the month so far.",
+    description:
+      "Sums of the tenant's daily usage (as `GET /v1/usage` reports it) over the month so far.",
   });
 
 export const AccountSchema = z
@@ -103,7 +108,9 @@ export const AccountSchema = z
             "can run slightly ahead of tokens_used. 0 when rate limits are off.",
         ),
         tokens_remaining: count("max(0, tokens_per_month − max(tokens_used, tokens_charged))."),
-        resets_at: z.string().openapi({ format: "date-time", description: "Start of the next UTC month." }),
+        resets_at: z
+          .string()
+          .openapi({ format: "date-time", description: "Start of the next UTC month." }),
       })
       .openapi({ description: "The month so far against the plan's quota." }),
   })

@@ -15,15 +15,30 @@ import { invalidRequest } from "../errors/api-error";
 import { keyRecordFrom, keyView, tenantFrom, type ApiKeyView } from "./records";
 import { readKey, readTenant } from "./read-records";
 import { guardRedis } from "./redis-failure";
-import { apiKeyRecordKey, TENANT_INDEX_KEY, tenantIndexMember, tenantKey, tenantKeysSetKey } from "./redis-layout";
+import {
+  apiKeyRecordKey,
+  TENANT_INDEX_KEY,
+  tenantIndexMember,
+  tenantKey,
+  tenantKeysSetKey,
+} from "./redis-layout";
 import { sha256Hex } from "./secret-digest";
 import { runScript } from "../upstash/lua-script";
 import { CREATE_TENANT, PATCH_TENANT, REVOKE_KEY } from "./store-scripts";
-import { listTenants, type TenantListOptions, type TenantPage } from "./tenant-list";
+import {
+  indexExistingTenants,
+  listTenants,
+  type TenantIndexProgress,
+  type TenantListOptions,
+  type TenantPage,
+} from "./tenant-list";
 import { SCOPES, type ApiKeyRecord, type Plan, type Scope, type Tenant, type TenantStatus } from "./types";
 
 /** The commands the store uses, so tests and other clients can stand in for Upstash. */
-export type TenancyRedis = Pick<Redis, "get" | "set" | "eval" | "evalsha" | "sadd" | "smembers" | "mget" | "zrange">;
+export type TenancyRedis = Pick<
+  Redis,
+  "get" | "set" | "eval" | "evalsha" | "sadd" | "smembers" | "mget" | "zrange" | "zadd" | "scan"
+>;
 
 export interface CreateTenantInput {
   name: string;
@@ -91,6 +106,11 @@ export class TenantStore {
   /** Newest first; null when `after` names no tenant (tenant-list.ts). */
   listTenants(options: TenantListOptions): Promise<TenantPage | null> {
     return listTenants(this.redis, options);
+  }
+
+  /** One bounded step of indexing pre-index tenants, from SCAN `cursor` (tenant-list.ts). */
+  indexExistingTenants(cursor: string): Promise<TenantIndexProgress> {
+    return indexExistingTenants(this.redis, cursor);
   }
 
   getTenant(id: string): Promise<Tenant | null> {

@@ -29,7 +29,12 @@ export async function startTenancyFixture(): Promise<TenancyFixture> {
     async dump() {
       const keys = await raw.keys("*");
       const parts = await Promise.all(
-        keys.map(async (k) => `${k} ${(await raw.type(k)) === "set" ? JSON.stringify(await raw.smembers(k)) : await raw.get<string>(k)}`),
+        keys.map(async (k) => {
+          const type = await raw.type(k);
+          if (type === "set") return `${k} ${JSON.stringify(await raw.smembers(k))}`;
+          if (type === "zset") return `${k} ${JSON.stringify(await raw.zrange(k, 0, -1))}`;
+          return `${k} ${await raw.get<string>(k)}`;
+        }),
       );
       return parts.join("\n");
     },
