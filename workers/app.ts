@@ -3,7 +3,6 @@
  * group. `newApp()` is also what the tests and benchmarks run inside workerd.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors/api-error";
@@ -22,6 +21,7 @@ import { registerIndexJobs } from "./routes/index-jobs";
 import { registerFiles } from "./routes/files";
 import { registerBatches } from "./routes/batches";
 import { validationHook } from "./routes/validation-hook";
+import { registerConsole } from "./routes/console";
 import { registerKeys } from "./routes/keys";
 import { registerWebhookSecret } from "./routes/webhook-secret";
 import { registerAccount } from "./routes/account";
@@ -47,6 +47,7 @@ export function newApp(): OpenAPIHono<AppEnv> {
   registerIndexJobs(app);
   registerFiles(app);
   registerBatches(app);
+  registerConsole(app);
   registerKeys(app);
   registerWebhookSecret(app);
   registerAccount(app);
@@ -60,6 +61,5 @@ export function newApp(): OpenAPIHono<AppEnv> {
     openapi: "3.1.0",
     info: { title: "Qwen3-Embedding-4B API", version: "1.0.0", description: "OpenAI-compatible embeddings." },
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
   return app;
 }

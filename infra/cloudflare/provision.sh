@@ -121,6 +121,11 @@ with os.fdopen(fd, "w") as out:
 print("secrets: " + (", ".join(sorted(secrets)) or "none"))
 PY
 
+# The console's and docs page's assets (wrangler.toml [assets]) are built before wrangler
+# bundles and uploads them.
+echo "== $env_name: static assets"
+npm run --silent build:assets
+
 deploy_args=(deploy --env "$env_name" --var "GPU_WORKER_URLS:${GPU_WORKER_URLS:-}" --secrets-file "$secrets_file")
 if [[ "$dry_run" == true ]]; then
   outdir="$private_dir/bundle"

@@ -2,13 +2,14 @@
  * `npm start`: the whole system on one machine. Starts the CPU stand-in (unless
  * GPU_WORKER_URLS points at real engine workers, GPU_WORKER_ENGINES naming their
  * engines; STANDIN_ENGINE picks the stand-in's protocol) and the edge Worker under
- * `wrangler dev`, prints the base URL and a development API key, and stops every child
+ * `wrangler dev`, prints the base URL, the console's URL and a development API key, and stops every child
  * on Ctrl-C or SIGTERM. Configuration: see README.md ("Configuration").
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { buildAssets } from "./build-assets";
 import { REPO_ROOT } from "./build-worker";
 import { startChild, waitForHttp, type Child } from "./children";
 import { freePort } from "./free-port";
@@ -51,6 +52,8 @@ async function main(): Promise<void> {
   }
 
   const upstash = await upstashForStack();
+  // wrangler.toml's [assets] directory: the console's and /docs' scripts and styles.
+  await buildAssets();
 
   // Local development only: indexing jobs may fetch documents from, and call back, servers
   // on this machine (loopback, http allowed there); every other private address stays refused.
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
       "",
       "=== local stack ready ===",
       `base URL:     ${baseUrl}/v1`,
+      `console:      ${baseUrl}/console   (sign in with the API key or the admin token; API docs at ${baseUrl}/docs)`,
       `API key:      ${apiKey}   (tenant ${dev.tenantId}${dev.reused ? ", existing" : ", development"})`,
       `admin token:  ${adminToken}   (npm run admin -- --help; ADMIN_URL=${baseUrl} ADMIN_TOKEN=…)`,
       `GPU workers:  ${usingStandin ? `${gpuUrls} (CPU stand-in)` : gpuUrls}`,

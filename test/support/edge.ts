@@ -11,7 +11,7 @@
 import { Miniflare } from "miniflare";
 import { COMPATIBILITY_DATE } from "../../infra/local/build-worker";
 import { appendFileSync } from "node:fs";
-import { TEST_BUNDLE, WORKER_LOG } from "./global-setup";
+import { TEST_ASSETS, TEST_BUNDLE, WORKER_LOG } from "./global-setup";
 import { startCacheStack, type CacheStack } from "./cache-stack";
 import { WORKER_BINDINGS } from "./worker-bindings";
 import type { Plan, Scope } from "../../workers/tenants/types";
@@ -74,17 +74,18 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
       if (lines.length > 0) appendFileSync(WORKER_LOG, lines.map((l) => `${l}\n`).join(""));
       if (process.env.DEBUG_EDGE) process.stderr.write(chunk);
     });
-  const mf = new Miniflare({
-    handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
-      collect(stdout);
-      collect(stderr);
-    },
+  const edgeWorker = {
+    name: "edge",
     modules: true,
     scriptPath: TEST_BUNDLE,
     compatibilityDate: COMPATIBILITY_DATE,
-    host: "127.0.0.1",
-    port: 0,
     ...WORKER_BINDINGS,
+    // wrangler.toml [assets]: the Worker reads /assets/* through its ASSETS binding. The
+    // binding is Miniflare's own asset server, in a worker of its own, so no asset router
+    // stands in front of the edge: with run_worker_first the Worker answers every request
+    // anyway, and a router in between resets connections whose request body the Worker
+    // refused unread (a 413), which a test sees as ECONNRESET rather than the 413.
+    serviceBindings: { ASSETS: "static" },
     ...(options.persistDir
       ? { durableObjectsPersist: `${options.persistDir}/do`, r2Persist: `${options.persistDir}/r2` }
       : {}),
@@ -94,6 +95,22 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
       ...(adminToken ? { ADMIN_TOKEN: adminToken } : {}),
       ...options.vars,
     },
+  };
+  const staticWorker = {
+    name: "static",
+    modules: true,
+    script: "export default {};",
+    compatibilityDate: COMPATIBILITY_DATE,
+    assets: { directory: TEST_ASSETS, routerConfig: { has_user_worker: false } },
+  };
+  const mf = new Miniflare({
+    handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
+      collect(stdout);
+      collect(stderr);
+    },
+    host: "127.0.0.1",
+    port: 0,
+    workers: [edgeWorker, staticWorker],
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const rawFetch = async (path: string, init?: RequestInit) =>
