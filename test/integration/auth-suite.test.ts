@@ -47,7 +47,7 @@ interface Route {
   operation: string;
 }
 /** Operations anyone may call: no credential to check. */
-const PUBLIC = ["GET /healthz", "GET /readyz"];
+const PUBLIC = ["GET /healthz", "GET /readyz", "GET /console", "GET /docs", "GET /assets/{file}"];
 
 /** `path` with each `{param}` replaced by the example the document gives for it. */
 function examplePath(path: string, parameters: { name: string; in: string; example?: unknown; schema?: { example?: unknown } }[] = []): string {

@@ -10,10 +10,11 @@ import type { AppEnv } from "../app-env";
 import { CONSOLE_HTML, DOCS_HTML } from "../console/pages";
 import { ApiError } from "../errors/api-error";
 import { pageSecurity } from "../http/page-security";
-import { ErrorEnvelopeSchema } from "./error-schema";
+import { errorResponses } from "./error-responses";
 
 const html = (description: string) => ({
   200: { description, content: { "text/html": { schema: z.string() } } },
+  ...errorResponses(),
 });
 
 const consoleRoute = createRoute({
@@ -53,10 +54,7 @@ const assetRoute = createRoute({
         "text/css": { schema: z.string() },
       },
     },
-    404: {
-      description: "No such asset",
-      content: { "application/json": { schema: ErrorEnvelopeSchema } },
-    },
+    ...errorResponses([404, "No such asset"]),
   },
 });
 
