@@ -68,7 +68,8 @@ export async function api<T>(
 export function describeFailure(error: unknown): string {
   if (error instanceof ApiFailure) {
     // The view's banner says why; each section just says it is unavailable.
-    if (error.code === "tenant_suspended") return "Unavailable while this tenant is suspended.";
+    if (error.code === "tenant_suspended")
+      return "Unavailable while this tenant is suspended.";
     return `${error.message} (HTTP ${error.status})`;
   }
   return error instanceof Error ? error.message : String(error);

@@ -7,7 +7,10 @@
 export type Child = Node | string | number | null | undefined | false;
 
 /** Attribute values; `true` sets an empty attribute, `false`/`null`/`undefined` omit it. */
-export type Attrs = Record<string, string | number | boolean | null | undefined>;
+export type Attrs = Record<
+  string,
+  string | number | boolean | null | undefined
+>;
 
 /** Creates `<tag attrs>children</tag>`. */
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -68,12 +71,22 @@ export function table(
     "table",
     attrs,
     h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, ...headers.map((text) => h("th", { scope: "col" }, text)))),
+    h(
+      "thead",
+      {},
+      h("tr", {}, ...headers.map((text) => h("th", { scope: "col" }, text))),
+    ),
     h(
       "tbody",
       {},
       ...rows.map((cells) =>
-        h("tr", {}, ...cells.map((cell, i) => h("td", { "data-label": headers[i] }, cell))),
+        h(
+          "tr",
+          {},
+          ...cells.map((cell, i) =>
+            h("td", { "data-label": headers[i] }, cell),
+          ),
+        ),
       ),
     ),
   );

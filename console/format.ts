@@ -22,7 +22,10 @@ export function formatUsd(n: number): string {
 }
 
 /** Share of tokens served from the cache, 0..1, or null when no tokens were served. */
-export function hitRate(tokensComputed: number, tokensCached: number): number | null {
+export function hitRate(
+  tokensComputed: number,
+  tokensCached: number,
+): number | null {
   const total = tokensComputed + tokensCached;
   return total === 0 ? null : tokensCached / total;
 }
@@ -39,5 +42,7 @@ export function formatUnixTime(seconds: number): string {
 
 /** The UTC day `offsetDays` from today, as YYYY-MM-DD. */
 export function utcDay(offsetDays = 0): string {
-  return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+  return new Date(Date.now() + offsetDays * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
 }

@@ -7,7 +7,13 @@
 import { ApiFailure, apiResponse } from "./api";
 import { button, h, liveStatus, replace } from "./dom";
 import { operatorView } from "./operator-view";
-import { clearSession, loadSession, saveSession, type Role, type Session } from "./session";
+import {
+  clearSession,
+  loadSession,
+  saveSession,
+  type Role,
+  type Session,
+} from "./session";
 import { tenantView } from "./tenant-view";
 
 /** The API call that proves a credential, per role. */
@@ -31,7 +37,9 @@ function signedIn(root: HTMLElement, session: Session): void {
     h(
       "span",
       {},
-      session.role === "tenant" ? "Signed in with an API key" : "Signed in as operator",
+      session.role === "tenant"
+        ? "Signed in with an API key"
+        : "Signed in as operator",
     ),
     button(
       "Sign out",
@@ -79,7 +87,12 @@ function signInForm(root: HTMLElement): void {
       {},
       h("legend", {}, "I am"),
       h("label", { class: "check" }, roleTenant, " a tenant (API key)"),
-      h("label", { class: "check" }, roleOperator, " the operator (admin token)"),
+      h(
+        "label",
+        { class: "check" },
+        roleOperator,
+        " the operator (admin token)",
+      ),
     ),
     h(
       "div",
@@ -107,7 +120,9 @@ function signInForm(root: HTMLElement): void {
     } catch (error) {
       if (!(error instanceof ApiFailure) || error.status === 401) {
         status.textContent =
-          error instanceof ApiFailure ? "That credential was refused (401)." : String(error);
+          error instanceof ApiFailure
+            ? "That credential was refused (401)."
+            : String(error);
         return;
       }
     }

@@ -35,13 +35,18 @@ export function operatorView(root: HTMLElement, session: Session): void {
     h("option", { value: "suspended" }, "Suspended"),
   );
   const pages: (string | null)[] = [null];
-  const open = (id: string) => void openTenant(detail, session, id, () => void tenants.reload());
+  const open = (id: string) =>
+    void openTenant(detail, session, id, () => void tenants.reload());
   const tenants = section("Tenants", "tenants", async () => {
     const after = pages.at(-1);
     const query = new URLSearchParams({ limit: "20" });
     if (filter.value) query.set("status", filter.value);
     if (after) query.set("after", after);
-    const page = await api<ListPage<TenantRow>>(session, "GET", `/admin/v1/tenants?${query}`);
+    const page = await api<ListPage<TenantRow>>(
+      session,
+      "GET",
+      `/admin/v1/tenants?${query}`,
+    );
     const rows = page.data.map((t): Child[] => [
       button(t.name, () => open(t.id), {
         class: "link-button",
@@ -49,7 +54,11 @@ export function operatorView(root: HTMLElement, session: Session): void {
         "aria-label": `Open tenant ${t.name} (${t.id})`,
       }),
       h("code", {}, t.id),
-      h("span", { "data-status": t.status, class: `status ${t.status}` }, t.status),
+      h(
+        "span",
+        { "data-status": t.status, class: `status ${t.status}` },
+        t.status,
+      ),
       `${formatInt(t.plan.requests_per_minute)} rpm · ${formatInt(t.plan.tokens_per_minute)} tpm`,
       `${formatInt(t.month_to_date.tokens)} / ${formatInt(t.plan.tokens_per_month)}`,
     ]);
@@ -89,7 +98,10 @@ export function operatorView(root: HTMLElement, session: Session): void {
     h("label", { for: "status-filter" }, "Status"),
     filter,
   );
-  tenants.element.insertBefore(filterField, tenants.element.children[1] ?? null);
+  tenants.element.insertBefore(
+    filterField,
+    tenants.element.children[1] ?? null,
+  );
   replace(root, tenants.element, detail);
   void tenants.reload();
 }
@@ -117,10 +129,13 @@ async function openTenant(
         await api(session, "PATCH", path, body);
         await view.reload();
         refreshList();
-        const now = document.querySelector("[data-section=tenant] [role=status]");
+        const now = document.querySelector(
+          "[data-section=tenant] [role=status]",
+        );
         if (now) now.textContent = done;
       } catch (error) {
-        status.textContent = error instanceof Error ? error.message : String(error);
+        status.textContent =
+          error instanceof Error ? error.message : String(error);
       }
     };
     const suspend =
@@ -128,14 +143,22 @@ async function openTenant(
         ? button(
             "Suspend tenant",
             () => {
-              if (confirm(`Suspend ${tenant.name}? Its keys are refused within seconds.`))
+              if (
+                confirm(
+                  `Suspend ${tenant.name}? Its keys are refused within seconds.`,
+                )
+              )
                 void patch({ status: "suspended" }, "Suspended.");
             },
             { class: "danger", "data-action": "suspend" },
           )
-        : button("Reactivate tenant", () => void patch({ status: "active" }, "Reactivated."), {
-            "data-action": "reactivate",
-          });
+        : button(
+            "Reactivate tenant",
+            () => void patch({ status: "active" }, "Reactivated."),
+            {
+              "data-action": "reactivate",
+            },
+          );
     return [
       h("h3", {}, `${tenant.name} `, h("code", {}, tenant.id)),
       h(
@@ -174,13 +197,23 @@ function planForm(plan: Plan, save: (plan: Plan) => void): HTMLFormElement {
     return {
       field,
       input,
-      wrap: h("div", { class: "field" }, h("label", { for: `plan-${field}` }, label), input),
+      wrap: h(
+        "div",
+        { class: "field" },
+        h("label", { for: `plan-${field}` }, label),
+        input,
+      ),
     };
   });
   const form = h(
     "form",
     { class: "plan-form", "aria-label": "Edit plan" },
-    h("fieldset", {}, h("legend", {}, "Edit plan"), ...inputs.map((i) => i.wrap)),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Edit plan"),
+      ...inputs.map((i) => i.wrap),
+    ),
     h("button", { type: "submit" }, "Save plan"),
   );
   form.addEventListener("submit", (event) => {
@@ -211,16 +244,26 @@ function keysTable(
           async () => {
             if (!confirm(`Revoke key ${k.prefix}?`)) return;
             try {
-              await api(session, "DELETE", `/admin/v1/keys/${encodeURIComponent(k.id)}`);
+              await api(
+                session,
+                "DELETE",
+                `/admin/v1/keys/${encodeURIComponent(k.id)}`,
+              );
               refresh();
             } catch (error) {
-              status.textContent = error instanceof Error ? error.message : String(error);
+              status.textContent =
+                error instanceof Error ? error.message : String(error);
             }
           },
           { "aria-label": `Revoke key ${k.prefix}`, "data-revoke": k.id },
         ),
   ]);
-  return table("Keys", ["Name", "Key", "Scopes", "Created", "Status", "Action"], rows, {
-    class: "data keys-table",
-  });
+  return table(
+    "Keys",
+    ["Name", "Key", "Scopes", "Created", "Status", "Action"],
+    rows,
+    {
+      class: "data keys-table",
+    },
+  );
 }

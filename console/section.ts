@@ -29,13 +29,17 @@ export function section(
   );
   const reload = async () => {
     body.setAttribute("aria-busy", "true");
-    if (!body.hasChildNodes()) replace(body, h("p", { class: "hint" }, "Loading…"));
+    if (!body.hasChildNodes())
+      replace(body, h("p", { class: "hint" }, "Loading…"));
     try {
       const content = await load();
       replace(body, ...(Array.isArray(content) ? content : [content]));
     } catch (error) {
       onError?.(error);
-      replace(body, h("p", { class: "error", role: "alert" }, describeFailure(error)));
+      replace(
+        body,
+        h("p", { class: "error", role: "alert" }, describeFailure(error)),
+      );
     } finally {
       body.setAttribute("aria-busy", "false");
     }

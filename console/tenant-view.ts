@@ -12,7 +12,15 @@ import { formatInt, formatPercent, formatUnixTime, utcDay } from "./format";
 import { secretBox } from "./secret-box";
 import { section } from "./section";
 import type { Session } from "./session";
-import type { ApiKey, Batch, CreatedKey, IndexJob, ListPage, Plan, UsageReport } from "./types";
+import type {
+  ApiKey,
+  Batch,
+  CreatedKey,
+  IndexJob,
+  ListPage,
+  Plan,
+  UsageReport,
+} from "./types";
 import { usagePanel } from "./usage-chart";
 
 /** Days of usage the view charts, today included. */
@@ -89,8 +97,18 @@ export function tenantView(root: HTMLElement, session: Session): void {
     async () => keysBody(session, () => void keys.reload()),
     noticeSuspended,
   );
-  const jobs = section("Indexing jobs", "jobs", async () => jobsBody(session), noticeSuspended);
-  const batches = section("Batches", "batches", async () => batchesBody(session), noticeSuspended);
+  const jobs = section(
+    "Indexing jobs",
+    "jobs",
+    async () => jobsBody(session),
+    noticeSuspended,
+  );
+  const batches = section(
+    "Batches",
+    "batches",
+    async () => batchesBody(session),
+    noticeSuspended,
+  );
   const webhook = section(
     "Webhook signing secret",
     "webhook",
@@ -108,7 +126,8 @@ export function tenantView(root: HTMLElement, session: Session): void {
     batches.element,
     webhook.element,
   );
-  for (const s of [account, usage, keys, jobs, batches, webhook]) void s.reload();
+  for (const s of [account, usage, keys, jobs, batches, webhook])
+    void s.reload();
 }
 
 function accountBody(a: Account): Child[] {
@@ -152,7 +171,12 @@ function accountBody(a: Account): Child[] {
 export function planTable(plan: Plan, caption: string): HTMLTableElement {
   return table(
     caption,
-    ["Requests per minute", "Tokens per minute", "Tokens per month", "Inputs per request"],
+    [
+      "Requests per minute",
+      "Tokens per minute",
+      "Tokens per month",
+      "Inputs per request",
+    ],
     [
       [
         formatInt(plan.requests_per_minute),
@@ -165,7 +189,10 @@ export function planTable(plan: Plan, caption: string): HTMLTableElement {
   );
 }
 
-async function keysBody(session: Session, refresh: () => void): Promise<Child[]> {
+async function keysBody(
+  session: Session,
+  refresh: () => void,
+): Promise<Child[]> {
   const list = await api<ListPage<OwnKey>>(session, "GET", "/v1/keys");
   const status = liveStatus();
   const created = h("div", { class: "created" });
@@ -186,7 +213,12 @@ async function keysBody(session: Session, refresh: () => void): Promise<Child[]>
   const form = h(
     "form",
     { class: "create-key", "aria-label": "Create a key" },
-    h("div", { class: "field" }, h("label", { for: "new-key-name" }, "Name (optional)"), nameField),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "new-key-name" }, "Name (optional)"),
+      nameField,
+    ),
     h(
       "fieldset",
       {},
@@ -197,7 +229,9 @@ async function keysBody(session: Session, refresh: () => void): Promise<Child[]>
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const scopes = scopeBoxes.filter((s) => s.box.checked).map((s) => s.box.value);
+    const scopes = scopeBoxes
+      .filter((s) => s.box.checked)
+      .map((s) => s.box.value);
     const body = {
       ...(nameField.value.trim() ? { name: nameField.value.trim() } : {}),
       ...(scopes.length ? { scopes } : {}),
@@ -206,7 +240,8 @@ async function keysBody(session: Session, refresh: () => void): Promise<Child[]>
       const key = await api<CreatedKey>(session, "POST", "/v1/keys", body);
       refreshTable(key);
     } catch (error) {
-      status.textContent = error instanceof Error ? error.message : String(error);
+      status.textContent =
+        error instanceof Error ? error.message : String(error);
     }
   });
   // The new secret stays on screen above the refreshed list until the page is left.
@@ -214,10 +249,16 @@ async function keysBody(session: Session, refresh: () => void): Promise<Child[]>
     replace(created, secretBox(`New API key ${key.prefix}`, key.key));
     void api<ListPage<OwnKey>>(session, "GET", "/v1/keys").then((fresh) => {
       const current = document.querySelector("[data-section=keys] table");
-      if (current) current.replaceWith(keysTable(fresh.data, session, refresh, status));
+      if (current)
+        current.replaceWith(keysTable(fresh.data, session, refresh, status));
     });
   };
-  return [created, keysTable(list.data, session, refresh, status), form, status];
+  return [
+    created,
+    keysTable(list.data, session, refresh, status),
+    form,
+    status,
+  ];
 }
 
 function keysTable(
@@ -240,12 +281,22 @@ function keysTable(
         ? button(
             "Revoke",
             async () => {
-              if (!confirm(`Revoke key ${k.prefix}? Requests with it fail within seconds.`)) return;
+              if (
+                !confirm(
+                  `Revoke key ${k.prefix}? Requests with it fail within seconds.`,
+                )
+              )
+                return;
               try {
-                await api(session, "DELETE", `/v1/keys/${encodeURIComponent(k.id)}`);
+                await api(
+                  session,
+                  "DELETE",
+                  `/v1/keys/${encodeURIComponent(k.id)}`,
+                );
                 refresh();
               } catch (error) {
-                status.textContent = error instanceof Error ? error.message : String(error);
+                status.textContent =
+                  error instanceof Error ? error.message : String(error);
               }
             },
             { "aria-label": `Revoke key ${k.prefix}`, "data-revoke": k.id },
@@ -257,10 +308,16 @@ function keysTable(
 }
 
 async function jobsBody(session: Session): Promise<Child[]> {
-  const page = await api<ListPage<IndexJob>>(session, "GET", "/v1/index/jobs?limit=20");
+  const page = await api<ListPage<IndexJob>>(
+    session,
+    "GET",
+    "/v1/index/jobs?limit=20",
+  );
   const status = liveStatus();
   if (page.data.length === 0)
-    return [h("p", { class: "hint" }, "No indexing jobs yet (POST /v1/index/jobs).")];
+    return [
+      h("p", { class: "hint" }, "No indexing jobs yet (POST /v1/index/jobs)."),
+    ];
   const rows = page.data.map((j): Child[] => [
     h("code", {}, j.id),
     j.status,
@@ -290,7 +347,11 @@ async function jobsBody(session: Session): Promise<Child[]> {
 }
 
 async function batchesBody(session: Session): Promise<Child[]> {
-  const page = await api<ListPage<Batch>>(session, "GET", "/v1/batches?limit=20");
+  const page = await api<ListPage<Batch>>(
+    session,
+    "GET",
+    "/v1/batches?limit=20",
+  );
   const status = liveStatus();
   if (page.data.length === 0)
     return [h("p", { class: "hint" }, "No batches yet (POST /v1/batches).")];
@@ -330,7 +391,11 @@ async function batchesBody(session: Session): Promise<Child[]> {
 }
 
 async function webhookBody(session: Session): Promise<Child[]> {
-  const info = await api<WebhookSecretInfo>(session, "GET", "/v1/webhook-secret");
+  const info = await api<WebhookSecretInfo>(
+    session,
+    "GET",
+    "/v1/webhook-secret",
+  );
   const out = h("div", { class: "created" });
   const status = liveStatus();
   const describe = info.has_secret
@@ -339,7 +404,9 @@ async function webhookBody(session: Session): Promise<Child[]> {
   const rotate = button("Rotate secret", async () => {
     if (
       info.has_secret &&
-      !confirm("Rotate the webhook signing secret? The current one keeps verifying for 24 hours.")
+      !confirm(
+        "Rotate the webhook signing secret? The current one keeps verifying for 24 hours.",
+      )
     )
       return;
     try {
@@ -351,7 +418,8 @@ async function webhookBody(session: Session): Promise<Child[]> {
       );
       replace(out, secretBox("New webhook signing secret", rotated.secret));
     } catch (error) {
-      status.textContent = error instanceof Error ? error.message : String(error);
+      status.textContent =
+        error instanceof Error ? error.message : String(error);
     }
   });
   return [h("p", {}, describe), rotate, out, status];

@@ -21,22 +21,42 @@ const COLORS = {
 export function usageSummary(report: UsageReport): HTMLElement {
   const t = report.totals;
   const item = (label: string, value: string, name: string) =>
-    h("div", { class: "stat" }, h("dt", {}, label), h("dd", { "data-stat": name }, value));
+    h(
+      "div",
+      { class: "stat" },
+      h("dt", {}, label),
+      h("dd", { "data-stat": name }, value),
+    );
   return h(
     "dl",
     { class: "stats" },
     item("Requests", formatInt(t.requests), "requests"),
     item("Tokens computed", formatInt(t.tokens_computed), "tokens_computed"),
     item("Tokens from cache", formatInt(t.tokens_cached), "tokens_cached"),
-    item("Cache hit rate", formatPercent(hitRate(t.tokens_computed, t.tokens_cached)), "hit_rate"),
+    item(
+      "Cache hit rate",
+      formatPercent(hitRate(t.tokens_computed, t.tokens_cached)),
+      "hit_rate",
+    ),
     item("GPU seconds", (t.gpu_ms / 1000).toFixed(1), "gpu_seconds"),
-    item("Estimated cost", formatUsd(t.estimated_cost_usd), "estimated_cost_usd"),
-    item("Estimated savings", formatUsd(t.estimated_savings_usd), "estimated_savings_usd"),
+    item(
+      "Estimated cost",
+      formatUsd(t.estimated_cost_usd),
+      "estimated_cost_usd",
+    ),
+    item(
+      "Estimated savings",
+      formatUsd(t.estimated_savings_usd),
+      "estimated_savings_usd",
+    ),
   );
 }
 
 /** The day-by-day table: every figure of every day in the report, newest day first. */
-export function usageTable(report: UsageReport, caption: string): HTMLTableElement {
+export function usageTable(
+  report: UsageReport,
+  caption: string,
+): HTMLTableElement {
   const rows: Child[][] = [...report.data]
     .reverse()
     .map((d) => [
@@ -66,7 +86,11 @@ export function usageTable(report: UsageReport, caption: string): HTMLTableEleme
  * Both charts and the table for `report`; `title` names them (and is shown as a heading
  * when `showTitle`).
  */
-export function usagePanel(report: UsageReport, title: string, showTitle = true): HTMLElement {
+export function usagePanel(
+  report: UsageReport,
+  title: string,
+  showTitle = true,
+): HTMLElement {
   const dates = report.data.map((d) => d.date);
   const computed = report.data.map((d) => d.tokens_computed);
   const cached = report.data.map((d) => d.tokens_cached);
@@ -100,7 +124,8 @@ export function usagePanel(report: UsageReport, title: string, showTitle = true)
 
   const x = dates.map((_, i) => i);
   const intValue =
-    (raw: number[]) => (_u: uPlot, _v: number | null, _s: number, idx: number | null) =>
+    (raw: number[]) =>
+    (_u: uPlot, _v: number | null, _s: number, idx: number | null) =>
       idx === null ? "–" : formatInt(raw[idx] ?? 0);
   // The cached series is drawn from the bottom to computed + cached, behind the computed
   // bars, which is what stacks them; its legend shows the cached figure itself.
@@ -152,7 +177,11 @@ export function usagePanel(report: UsageReport, title: string, showTitle = true)
     showTitle ? h("h3", {}, title) : null,
     usageSummary(report),
     h("div", { class: "charts" }, tokensHost, requestsHost),
-    h("div", { class: "table-wrap" }, usageTable(report, `${title}: figures by day`)),
+    h(
+      "div",
+      { class: "table-wrap" },
+      usageTable(report, `${title}: figures by day`),
+    ),
   );
 }
 
@@ -212,7 +241,11 @@ function mountChart(
   };
   // Mounted once the host is in the document, at the host's width; resized with it.
   const start = () => {
-    const chart = new uPlot({ ...opts, width: Math.max(280, host.clientWidth) }, data, host);
+    const chart = new uPlot(
+      { ...opts, width: Math.max(280, host.clientWidth) },
+      data,
+      host,
+    );
     new ResizeObserver(() =>
       chart.setSize({ width: Math.max(280, host.clientWidth), height: 220 }),
     ).observe(host);

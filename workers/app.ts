@@ -27,14 +27,19 @@ import { registerWebhookSecret } from "./routes/webhook-secret";
 import { registerAccount } from "./routes/account";
 
 export function newApp(): OpenAPIHono<AppEnv> {
-  const app: OpenAPIHono<AppEnv> = new OpenAPIHono<AppEnv>({ defaultHook: validationHook(() => app) });
+  const app: OpenAPIHono<AppEnv> = new OpenAPIHono<AppEnv>({
+    defaultHook: validationHook(() => app),
+  });
   app.use("*", requestId());
   app.use("*", init());
   app.use("*", timing({ crossOrigin: false }));
   app.use("/v1/*", corsPolicy());
   app.onError(onError);
   app.notFound((c) => {
-    throw new ApiError("not_found", `Unknown route: ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}`);
+    throw new ApiError(
+      "not_found",
+      `Unknown route: ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}`,
+    );
   });
 
   registerHealth(app);
@@ -55,11 +60,16 @@ export function newApp(): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
-    description: "An API key (`sk_…`). Each operation's security requirement names the key scope it needs.",
+    description:
+      "An API key (`sk_…`). Each operation's security requirement names the key scope it needs.",
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
-    info: { title: "Qwen3-Embedding-4B API", version: "1.0.0", description: "OpenAI-compatible embeddings." },
+    info: {
+      title: "Qwen3-Embedding-4B API",
+      version: "1.0.0",
+      description: "OpenAI-compatible embeddings.",
+    },
   });
   return app;
 }

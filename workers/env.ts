@@ -8,11 +8,18 @@ import { z } from "zod";
 import { ENGINE_NAMES, type EngineName } from "./gpu/engines/engine-adapter";
 import type { GpuPoolConfig } from "./gpu/pool-config";
 
-import { DEFAULT_CONTEXT_LENGTH, MAX_INPUTS_PER_REQUEST, UPSTREAM_MODEL_ID } from "./model";
+import {
+  DEFAULT_CONTEXT_LENGTH,
+  MAX_INPUTS_PER_REQUEST,
+  UPSTREAM_MODEL_ID,
+} from "./model";
 
-const csv = z
-  .string()
-  .transform((s) => s.split(",").map((p) => p.trim()).filter((p) => p.length > 0));
+const csv = z.string().transform((s) =>
+  s
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0),
+);
 const intIn = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -21,11 +28,19 @@ export const MIN_CHUNK_TOKENS = 32;
 export const MAX_CHUNK_TOKENS = 8192;
 /** Standard Webhooks' recommended schedule after the first attempt (which is immediate). */
 const DEFAULT_CALLBACK_SCHEDULE = "5s,5m,30m,2h,5h,10h,10h";
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** `5s,5m,2h` -> [5000, 300000, 7200000]; null if any item is not `<int><ms|s|m|h>` or exceeds 24 h. */
 export function parseDurationList(text: string): number[] | null {
-  const items = text.split(",").map((p) => p.trim()).filter((p) => p.length > 0);
+  const items = text
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   const delays: number[] = [];
   for (const item of items) {
     const match = /^(\d{1,9})(ms|s|m|h)$/.exec(item);
@@ -43,11 +58,17 @@ export function parseDurationList(text: string): number[] | null {
  */
 export function parseOriginList(text: string): "*" | string[] | null {
   if (text.trim() === "*") return "*";
-  const items = text.split(",").map((p) => p.trim()).filter((p) => p.length > 0);
+  const items = text
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   const valid = (item: string) => {
     try {
       const url = new URL(item);
-      return url.origin === item && (url.protocol === "https:" || url.protocol === "http:");
+      return (
+        url.origin === item &&
+        (url.protocol === "https:" || url.protocol === "http:")
+      );
     } catch {
       return false;
     }
@@ -69,7 +90,12 @@ const EnvSchema = z.object({
         return z.NEVER;
       }
     })
-    .pipe(z.record(z.string(), z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string())))
+    .pipe(
+      z.record(
+        z.string(),
+        z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string()),
+      ),
+    )
     .optional(),
   MODEL_REVISION: z.string().min(1).default(`${UPSTREAM_MODEL_ID}@main`),
   MAX_BODY_BYTES: intIn(1024, 100 * 1024 * 1024, 8 * 1024 * 1024),
@@ -90,13 +116,21 @@ const EnvSchema = z.object({
   CACHE_RECORD_DTYPE: z.enum(["float16", "float32"]).default("float16"),
   CACHE_TIER_TIMEOUT_MS: intIn(1, 10_000, 100),
   // RFC 6750's b64token: what `Authorization: Bearer` can carry (middleware/admin-auth.ts).
-  ADMIN_TOKEN: z.string().min(16).regex(/^[A-Za-z0-9._~+/-]+=*$/).optional(),
+  ADMIN_TOKEN: z
+    .string()
+    .min(16)
+    .regex(/^[A-Za-z0-9._~+/-]+=*$/)
+    .optional(),
   API_KEY_ENV: z.enum(["live", "test"]).default("live"),
   TENANT_CACHE_TTL_MS: intIn(0, 5_000, 2_000),
   RATE_LIMIT_FAILURE_MODE: z.enum(["open", "closed"]).default("open"),
   RATE_LIMITS: z.enum(["on", "off"]).default("on"),
   GPU_PRICE_USD_PER_SECOND: z.coerce.number().min(0).max(100).default(0.00019),
-  GPU_TOKENS_PER_SECOND: z.coerce.number().positive().max(10_000_000).default(8000),
+  GPU_TOKENS_PER_SECOND: z.coerce
+    .number()
+    .positive()
+    .max(10_000_000)
+    .default(8000),
   TENANCY_REDIS_TIMEOUT_MS: intIn(50, 10_000, 1_000),
   INDEX_MAX_DOCUMENTS: intIn(1, 10_000, 1_000),
   INDEX_MAX_DOCUMENT_BYTES: intIn(1024, 10 * 1024 * 1024, 1024 * 1024),
@@ -116,7 +150,10 @@ const EnvSchema = z.object({
     .transform((text, ctx) => {
       const delays = parseDurationList(text);
       if (delays === null) {
-        ctx.addIssue({ code: "custom", message: "expected a comma-separated list of durations like 5s,5m,2h" });
+        ctx.addIssue({
+          code: "custom",
+          message: "expected a comma-separated list of durations like 5s,5m,2h",
+        });
         return z.NEVER;
       }
       return delays;
@@ -133,12 +170,18 @@ const EnvSchema = z.object({
     .transform((text, ctx) => {
       const origins = parseOriginList(text);
       if (origins === null) {
-        ctx.addIssue({ code: "custom", message: "expected * or a comma-separated list of origins like https://app.example.com" });
+        ctx.addIssue({
+          code: "custom",
+          message:
+            "expected * or a comma-separated list of origins like https://app.example.com",
+        });
         return z.NEVER;
       }
       return origins;
     }),
-  INDEX_DOH_URL: z.url({ protocol: /^https?$/ }).default("https://cloudflare-dns.com/dns-query"),
+  INDEX_DOH_URL: z
+    .url({ protocol: /^https?$/ })
+    .default("https://cloudflare-dns.com/dns-query"),
 });
 
 /** The Worker's `env` (typed as `Env` by `npm run types`), or any object in tests. */
@@ -171,7 +214,11 @@ export interface TenancyConfig {
   /** With Redis unreachable: `open` admits (logged, counted once Redis is back); `closed` answers 503. */
   rateLimitFailureMode: "open" | "closed";
   /** For usage's estimated cost (GPU ms × price) and the cache's savings (cached tokens / throughput × price). */
-  pricing: { gpuUsdPerSecond: number; gpuTokensPerSecond: number; batchPriceFactor: number };
+  pricing: {
+    gpuUsdPerSecond: number;
+    gpuTokensPerSecond: number;
+    batchPriceFactor: number;
+  };
   /** Time budget of one tenancy/limits/metering Redis call. */
   redisTimeoutMs: number;
   /** The main Upstash database: tenants, keys, limits, usage (never evicting). */
@@ -254,21 +301,35 @@ function enginesByUrl(
 export function configFrom(env: RawEnv): EdgeConfig {
   const result = EnvSchema.safeParse(env);
   if (!result.success) {
-    const fields = [...new Set(result.error.issues.map((i) => String(i.path[0])))];
+    const fields = [
+      ...new Set(result.error.issues.map((i) => String(i.path[0]))),
+    ];
     throw new ConfigError(`invalid configuration: ${fields.join(", ")}`);
   }
   const e = result.data;
-  const unknownEndpoint = Object.keys(e.GPU_WORKER_HEADERS ?? {}).find((url) => !e.GPU_WORKER_URLS.includes(url));
-  if (unknownEndpoint !== undefined) throw new ConfigError("invalid configuration: GPU_WORKER_HEADERS names a URL not in GPU_WORKER_URLS");
+  const unknownEndpoint = Object.keys(e.GPU_WORKER_HEADERS ?? {}).find(
+    (url) => !e.GPU_WORKER_URLS.includes(url),
+  );
+  if (unknownEndpoint !== undefined)
+    throw new ConfigError(
+      "invalid configuration: GPU_WORKER_HEADERS names a URL not in GPU_WORKER_URLS",
+    );
   const engines = enginesByUrl(e.GPU_WORKER_URLS, e.GPU_WORKER_ENGINES);
   const main =
-    e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN } : undefined;
+    e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN
+      ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN }
+      : undefined;
   const cacheRedis =
     e.CACHE_UPSTASH_REDIS_REST_URL && e.CACHE_UPSTASH_REDIS_REST_TOKEN
-      ? { url: e.CACHE_UPSTASH_REDIS_REST_URL, token: e.CACHE_UPSTASH_REDIS_REST_TOKEN }
+      ? {
+          url: e.CACHE_UPSTASH_REDIS_REST_URL,
+          token: e.CACHE_UPSTASH_REDIS_REST_TOKEN,
+        }
       : main;
   if (e.INDEX_CHUNK_OVERLAP_TOKENS * 2 > e.INDEX_CHUNK_MAX_TOKENS) {
-    throw new ConfigError("invalid configuration: INDEX_CHUNK_OVERLAP_TOKENS is more than half of INDEX_CHUNK_MAX_TOKENS");
+    throw new ConfigError(
+      "invalid configuration: INDEX_CHUNK_OVERLAP_TOKENS is more than half of INDEX_CHUNK_MAX_TOKENS",
+    );
   }
   const gpu: GpuPoolConfig = {
     urls: e.GPU_WORKER_URLS,
@@ -293,8 +354,15 @@ export function configFrom(env: RawEnv): EdgeConfig {
       maxDocuments: e.INDEX_MAX_DOCUMENTS,
       maxDocumentBytes: e.INDEX_MAX_DOCUMENT_BYTES,
       maxJobBytes: e.INDEX_MAX_JOB_BYTES,
-      defaultChunking: { maxTokens: e.INDEX_CHUNK_MAX_TOKENS, overlapTokens: e.INDEX_CHUNK_OVERLAP_TOKENS },
-      bulkGpu: { ...gpu, maxConcurrentCalls: e.INDEX_GPU_MAX_CONCURRENT_BATCHES, maxTokensPerCall: e.INDEX_GPU_BATCH_MAX_TOKENS },
+      defaultChunking: {
+        maxTokens: e.INDEX_CHUNK_MAX_TOKENS,
+        overlapTokens: e.INDEX_CHUNK_OVERLAP_TOKENS,
+      },
+      bulkGpu: {
+        ...gpu,
+        maxConcurrentCalls: e.INDEX_GPU_MAX_CONCURRENT_BATCHES,
+        maxTokensPerCall: e.INDEX_GPU_BATCH_MAX_TOKENS,
+      },
       bulkGpuMaxShare: e.INDEX_GPU_MAX_SHARE,
       fetchTimeoutMs: e.INDEX_FETCH_TIMEOUT_MS,
       fetchMaxRedirects: e.INDEX_FETCH_MAX_REDIRECTS,
@@ -316,7 +384,11 @@ export function configFrom(env: RawEnv): EdgeConfig {
       cacheTtlMs: e.TENANT_CACHE_TTL_MS,
       rateLimits: e.RATE_LIMITS === "on",
       rateLimitFailureMode: e.RATE_LIMIT_FAILURE_MODE,
-      pricing: { gpuUsdPerSecond: e.GPU_PRICE_USD_PER_SECOND, gpuTokensPerSecond: e.GPU_TOKENS_PER_SECOND, batchPriceFactor: e.BATCH_PRICE_FACTOR },
+      pricing: {
+        gpuUsdPerSecond: e.GPU_PRICE_USD_PER_SECOND,
+        gpuTokensPerSecond: e.GPU_TOKENS_PER_SECOND,
+        batchPriceFactor: e.BATCH_PRICE_FACTOR,
+      },
       redisTimeoutMs: e.TENANCY_REDIS_TIMEOUT_MS,
       ...(main ? { redis: main } : {}),
     },

@@ -15,16 +15,25 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import { createUpstashClient } from "./upstash/redis-client";
 import { createSingleFlight, type SingleFlight } from "./cache/single-flight";
 import { createCacheStores, type CacheStores } from "./cache/vector-cache";
-import { createEmbeddingsService, type EmbeddingsService } from "./embeddings/embeddings-service";
+import {
+  createEmbeddingsService,
+  type EmbeddingsService,
+} from "./embeddings/embeddings-service";
 import { ConfigError, configFrom, type EdgeConfig, type RawEnv } from "./env";
 import { BULK_LANE, createBulkLane } from "./gpu/bulk-lane";
 import { createCircuitBreakers } from "./gpu/circuit-breaker";
 import { createEngineResolver } from "./gpu/engines/detect-engine";
 import { createGpuPool, type GpuPool } from "./gpu/pool";
 import { createAdmission, type Admission } from "./limits/admission";
-import { createUsageRecorder, type UsageRecorder } from "./metering/usage-recorder";
+import {
+  createUsageRecorder,
+  type UsageRecorder,
+} from "./metering/usage-recorder";
 import type { UsageQueue } from "./metering/meter-request";
-import { tenantKeyResolver, type TenantKeyResolver } from "./tenants/key-resolver";
+import {
+  tenantKeyResolver,
+  type TenantKeyResolver,
+} from "./tenants/key-resolver";
 import { TenantStore } from "./tenants/store";
 import { WebhookSecretStore } from "./tenants/webhook-secret-store";
 
@@ -68,24 +77,61 @@ export function createServices(env: ServicesEnv): Services {
   // Likewise one engine per endpoint, detected at most once per isolate for both lanes.
   const engines = createEngineResolver(config.gpu.engines);
   const gpu = createGpuPool(config.gpu, { breakers, engines });
-  const bulkGpu = createBulkLane(createGpuPool(config.indexing.bulkGpu, { breakers, engines, lane: BULK_LANE }), {
-    maxShare: config.indexing.bulkGpuMaxShare,
-  });
+  const bulkGpu = createBulkLane(
+    createGpuPool(config.indexing.bulkGpu, {
+      breakers,
+      engines,
+      lane: BULK_LANE,
+    }),
+    {
+      maxShare: config.indexing.bulkGpuMaxShare,
+    },
+  );
   const cache = createCacheStores(config.cache, config.modelRevision);
   const singleFlight = createSingleFlight();
 
   let tenancy: TenancyServices | undefined;
   const buildTenancy = (): TenancyServices => {
     const db = config.tenancy.redis;
-    if (!db) throw new ConfigError("invalid configuration: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are required");
-    const redis = createUpstashClient(db, config.tenancy.redisTimeoutMs, "json");
+    if (!db)
+      throw new ConfigError(
+        "invalid configuration: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are required",
+      );
+    const redis = createUpstashClient(
+      db,
+      config.tenancy.redisTimeoutMs,
+      "json",
+    );
     const keyResolver = tenantKeyResolver(config, redis);
-    const admission = createAdmission(redis, { failureMode: config.tenancy.rateLimitFailureMode, timeoutMs: config.tenancy.redisTimeoutMs });
-    const usage = createUsageRecorder({ redis, queue: env.USAGE_QUEUE, admission });
-    const embeddings = createEmbeddingsService({ cache, gpu, singleFlight, contextLength: config.contextLength, rateLimits: config.tenancy.rateLimits, admission, usage });
+    const admission = createAdmission(redis, {
+      failureMode: config.tenancy.rateLimitFailureMode,
+      timeoutMs: config.tenancy.redisTimeoutMs,
+    });
+    const usage = createUsageRecorder({
+      redis,
+      queue: env.USAGE_QUEUE,
+      admission,
+    });
+    const embeddings = createEmbeddingsService({
+      cache,
+      gpu,
+      singleFlight,
+      contextLength: config.contextLength,
+      rateLimits: config.tenancy.rateLimits,
+      admission,
+      usage,
+    });
     const tenants = new TenantStore(redis, { keyEnv: config.tenancy.keyEnv });
     const webhookSecrets = new WebhookSecretStore(redis);
-    return { redis, keyResolver, admission, usage, embeddings, tenants, webhookSecrets };
+    return {
+      redis,
+      keyResolver,
+      admission,
+      usage,
+      embeddings,
+      tenants,
+      webhookSecrets,
+    };
   };
 
   return {

@@ -38,7 +38,15 @@ const GRAM_WEIGHT = 0.5;
 
 /** Band edges: the prefixes the edge may truncate to start at 32 dims. */
 const BAND_STARTS = new Int32Array([0, 32, 64, 128, 256, 512, 1024]);
-const BAND_WIDTHS = new Int32Array([32, 32, 64, 128, 256, 512, EMBEDDING_DIMENSIONS - 1024]);
+const BAND_WIDTHS = new Int32Array([
+  32,
+  32,
+  64,
+  128,
+  256,
+  512,
+  EMBEDDING_DIMENSIONS - 1024,
+]);
 const BANDS = BAND_STARTS.length;
 const LAST_BAND = BANDS - 1;
 
@@ -88,12 +96,14 @@ function addFeature(hash: number, weight: number): void {
     h ^= h >>> 17;
     h ^= h << 5;
     // The top bit is independent of the masked low bits, so it gives the sign.
-    scratch[BAND_STARTS[band]! + (h & (BAND_WIDTHS[band]! - 1))]! += h < 0 ? -weight : weight;
+    scratch[BAND_STARTS[band]! + (h & (BAND_WIDTHS[band]! - 1))]! +=
+      h < 0 ? -weight : weight;
   }
   h ^= h << 13;
   h ^= h >>> 17;
   h ^= h << 5;
-  const bucket = BAND_STARTS[LAST_BAND]! + ((h >>> 0) % BAND_WIDTHS[LAST_BAND]!);
+  const bucket =
+    BAND_STARTS[LAST_BAND]! + ((h >>> 0) % BAND_WIDTHS[LAST_BAND]!);
   scratch[bucket]! += h < 0 ? -weight : weight;
 }
 
@@ -176,7 +186,10 @@ export interface EmbedTextOptions {
 }
 
 /** The stand-in vector of `text`: 2560 float32 values with L2 norm 1 (to float32 precision). */
-export function embedText(text: string, options: EmbedTextOptions = {}): Float32Array {
+export function embedText(
+  text: string,
+  options: EmbedTextOptions = {},
+): Float32Array {
   scratch.fill(0);
   const normalized = text.normalize("NFC").toLowerCase();
   addTextFeatures(normalized);
@@ -184,17 +197,20 @@ export function embedText(text: string, options: EmbedTextOptions = {}): Float32
     addFeature(hashWholeText(options.extraFeature, EXTRA_SALT), WORD_WEIGHT);
   }
   let sumSquares = 0;
-  for (let i = 0; i < EMBEDDING_DIMENSIONS; i++) sumSquares += scratch[i]! * scratch[i]!;
+  for (let i = 0; i < EMBEDDING_DIMENSIONS; i++)
+    sumSquares += scratch[i]! * scratch[i]!;
   if (sumSquares === 0) {
     // No word features (or they cancelled out): fall back to the whole text, so
     // "!!!" and "???" still get distinct unit vectors.
     addFeature(hashWholeText(normalized, WHOLE_TEXT_SALT), WORD_WEIGHT);
     sumSquares = 0;
-    for (let i = 0; i < EMBEDDING_DIMENSIONS; i++) sumSquares += scratch[i]! * scratch[i]!;
+    for (let i = 0; i < EMBEDDING_DIMENSIONS; i++)
+      sumSquares += scratch[i]! * scratch[i]!;
   }
   const inverseNorm = 1 / Math.sqrt(sumSquares);
   const vector = new Float32Array(EMBEDDING_DIMENSIONS);
-  for (let i = 0; i < EMBEDDING_DIMENSIONS; i++) vector[i] = scratch[i]! * inverseNorm;
+  for (let i = 0; i < EMBEDDING_DIMENSIONS; i++)
+    vector[i] = scratch[i]! * inverseNorm;
   return vector;
 }
 

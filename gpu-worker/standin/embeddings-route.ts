@@ -9,8 +9,17 @@ import { qwen3TokenCount } from "../../workers/tokenizer/qwen3-tokens";
 import type { StandinConfig } from "./config";
 import { embedText } from "./embedder";
 import type { FaultInjector } from "./faults";
-import { type ForwardQueue, forwardMs, type LatencyProfile, sleepAtLeast } from "./latency";
-import type { EngineError, ParsedEmbedding, Personality } from "./personalities/personality";
+import {
+  type ForwardQueue,
+  forwardMs,
+  type LatencyProfile,
+  sleepAtLeast,
+} from "./latency";
+import type {
+  EngineError,
+  ParsedEmbedding,
+  Personality,
+} from "./personalities/personality";
 import type { StatsRecorder } from "./stats";
 import { textOfTokenIds } from "./token-text";
 
@@ -31,7 +40,8 @@ async function tokenCountsOf(
   request: ParsedEmbedding,
   personality: Personality,
 ): Promise<number[]> {
-  if (request.kind === "tokens") return request.inputs.map((ids) => (ids as number[]).length);
+  if (request.kind === "tokens")
+    return request.inputs.map((ids) => (ids as number[]).length);
   const withoutEnd = personality.textAppendsEndOfText ? 0 : 1;
   const counts = request.inputs.map((text) => qwen3TokenCount(text as string));
   return (await Promise.all(counts)).map((n) => n - withoutEnd);
@@ -74,11 +84,16 @@ export async function handleEmbeddings(
   deps.stats.recordInputs(request.inputs, lane);
 
   await sleepAtLeast(deps.faults.settings.delayMs);
-  const injected = deps.faults.injectedError() ?? deps.faults.failingInputError(request.inputs);
+  const injected =
+    deps.faults.injectedError() ??
+    deps.faults.failingInputError(request.inputs);
   if (injected) {
     return {
       ...errorReply(injected),
-      headers: injected.retryAfterS === null ? {} : { "retry-after": String(injected.retryAfterS) },
+      headers:
+        injected.retryAfterS === null
+          ? {}
+          : { "retry-after": String(injected.retryAfterS) },
     };
   }
 
@@ -93,7 +108,14 @@ export async function handleEmbeddings(
   await sleepAtLeast(deps.profile.perCallOverheadMs);
   await deps.queue.run(forwardMs(tokenCounts, deps.profile));
 
-  const vectors = (await vectorsOf(request, personality)).map((v) => deps.faults.malform(v));
-  const out = { vectors, promptTokens, format: request.encodingFormat, config: deps.config };
+  const vectors = (await vectorsOf(request, personality)).map((v) =>
+    deps.faults.malform(v),
+  );
+  const out = {
+    vectors,
+    promptTokens,
+    format: request.encodingFormat,
+    config: deps.config,
+  };
   return personality.render(out, path);
 }

@@ -66,7 +66,9 @@ export const faultPatchSchema = z
     malformed: z.enum(MALFORMED_KINDS).nullable(),
     malformedRate: z.number().min(0).max(1),
     seed: z.number().int(),
-    failInputs: z.array(z.union([z.string(), z.array(z.number().int())])).max(1000),
+    failInputs: z
+      .array(z.union([z.string(), z.array(z.number().int())]))
+      .max(1000),
     failInputStatus: z.number().int().min(400).max(599),
   })
   .partial()
@@ -147,7 +149,9 @@ export class FaultInjector {
   }
 
   /** The error for a call holding one of `failInputs`, if it holds one. */
-  failingInputError(inputs: readonly (string | number[])[]): InjectedError | null {
+  failingInputError(
+    inputs: readonly (string | number[])[],
+  ): InjectedError | null {
     if (this.current.failInputs.length === 0) return null;
     const listed = new Set(this.current.failInputs.map(inputKey));
     if (!inputs.some((input) => listed.has(inputKey(input)))) return null;
@@ -155,7 +159,8 @@ export class FaultInjector {
     return {
       status,
       type: ERROR_TYPES[status] ?? "Error",
-      message: "Injected fault: the stand-in was configured to fail on this input",
+      message:
+        "Injected fault: the stand-in was configured to fail on this input",
       retryAfterS: null,
     };
   }
@@ -163,8 +168,10 @@ export class FaultInjector {
   /** The vector as sent: itself, or a malformed version of it. */
   malform(vector: Float32Array): RenderedVector {
     const kind = this.current.malformed;
-    if (kind === null || !this.fires(this.current.malformedRate)) return { vector };
-    if (kind === "wrong-length") return { vector: vector.slice(0, vector.length - 1) };
+    if (kind === null || !this.fires(this.current.malformedRate))
+      return { vector };
+    if (kind === "wrong-length")
+      return { vector: vector.slice(0, vector.length - 1) };
     return {
       vector: new Float32Array(vector.length).fill(NaN),
       nonFinite: kind === "nan" ? "python" : "orjson",

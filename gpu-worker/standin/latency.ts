@@ -13,7 +13,10 @@
  */
 export type LatencyProfileName = "none" | "l4";
 
-export const LATENCY_PROFILE_NAMES: readonly LatencyProfileName[] = ["none", "l4"];
+export const LATENCY_PROFILE_NAMES: readonly LatencyProfileName[] = [
+  "none",
+  "l4",
+];
 
 export interface LatencyProfile {
   name: LatencyProfileName;
@@ -25,9 +28,22 @@ export interface LatencyProfile {
 
 export const DEFAULT_MAX_TOKENS_PER_PASS = 8192;
 
-const PROFILES: Record<LatencyProfileName, Omit<LatencyProfile, "maxTokensPerPass">> = {
-  none: { name: "none", perCallOverheadMs: 0, minPassMs: 0, tokensPerSecond: Infinity },
-  l4: { name: "l4", perCallOverheadMs: 3, minPassMs: 27, tokensPerSecond: 8000 },
+const PROFILES: Record<
+  LatencyProfileName,
+  Omit<LatencyProfile, "maxTokensPerPass">
+> = {
+  none: {
+    name: "none",
+    perCallOverheadMs: 0,
+    minPassMs: 0,
+    tokensPerSecond: Infinity,
+  },
+  l4: {
+    name: "l4",
+    perCallOverheadMs: 3,
+    minPassMs: 27,
+    tokensPerSecond: 8000,
+  },
 };
 
 export function latencyProfile(
@@ -38,7 +54,10 @@ export function latencyProfile(
 }
 
 /** Tokens in each forward pass needed for inputs of these token counts. */
-export function forwardPasses(tokenCounts: readonly number[], maxTokensPerPass: number): number[] {
+export function forwardPasses(
+  tokenCounts: readonly number[],
+  maxTokensPerPass: number,
+): number[] {
   const passes: number[] = [];
   let current = 0;
   for (let n of tokenCounts) {
@@ -63,7 +82,10 @@ export function passMs(tokens: number, profile: LatencyProfile): number {
 }
 
 /** Time on the GPU queue for one call's inputs, overhead excluded. */
-export function forwardMs(tokenCounts: readonly number[], profile: LatencyProfile): number {
+export function forwardMs(
+  tokenCounts: readonly number[],
+  profile: LatencyProfile,
+): number {
   return forwardPasses(tokenCounts, profile.maxTokensPerPass).reduce(
     (sum, tokens) => sum + passMs(tokens, profile),
     0,
@@ -71,7 +93,10 @@ export function forwardMs(tokenCounts: readonly number[], profile: LatencyProfil
 }
 
 /** The least time one call takes on an idle server: overhead plus its passes. */
-export function modelledLatencyMs(tokenCounts: readonly number[], profile: LatencyProfile): number {
+export function modelledLatencyMs(
+  tokenCounts: readonly number[],
+  profile: LatencyProfile,
+): number {
   return profile.perCallOverheadMs + forwardMs(tokenCounts, profile);
 }
 

@@ -13,7 +13,8 @@ async function main(): Promise<void> {
     return;
   }
   const standin = await startStandin(optionsFromArgsAndEnv(argv, process.env));
-  const { engine, profile, contextLength, modelPath, apiKey, faults } = standin.config;
+  const { engine, profile, contextLength, modelPath, apiKey, faults } =
+    standin.config;
   console.log(`stand-in listening on ${standin.url}`);
   console.log(STANDIN_BANNER);
   console.log(
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`stand-in: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `stand-in: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(2);
 });

@@ -35,7 +35,8 @@ export interface ProtocolError {
   message: string;
 }
 
-export type ParseResult = { ok: true; request: EmbeddingRequest } | { ok: false; error: ProtocolError };
+export type ParseResult =
+  { ok: true; request: EmbeddingRequest } | { ok: false; error: ProtocolError };
 
 /** FastAPI's validation failures, which SGLang re-types from 422 to 400 "Bad Request". */
 function schemaError(message: string): ParseResult {
@@ -47,8 +48,10 @@ export function badRequest(message: string): ProtocolError {
   return { status: 400, type: "BadRequestError", message };
 }
 
-const isTokenId = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
-const isTokenList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isTokenId);
+const isTokenId = (v: unknown): v is number =>
+  typeof v === "number" && Number.isInteger(v);
+const isTokenList = (v: unknown): v is number[] =>
+  Array.isArray(v) && v.every(isTokenId);
 
 /** The inputs of an `input` value and whether they are texts or token ids; null if neither. */
 export function classifyInput(
@@ -57,21 +60,32 @@ export function classifyInput(
   if (typeof input === "string") return { inputs: [input], kind: "text" };
   if (!Array.isArray(input)) return null;
   if (input.length === 0) return { inputs: [], kind: "tokens" };
-  if (input.every((v) => typeof v === "string")) return { inputs: input as string[], kind: "text" };
-  if (input.every(isTokenId)) return { inputs: [input as number[]], kind: "tokens" };
-  if (input.every(isTokenList)) return { inputs: input as number[][], kind: "tokens" };
+  if (input.every((v) => typeof v === "string"))
+    return { inputs: input as string[], kind: "text" };
+  if (input.every(isTokenId))
+    return { inputs: [input as number[]], kind: "tokens" };
+  if (input.every(isTokenList))
+    return { inputs: input as number[][], kind: "tokens" };
   return null;
 }
 
 /** SGLang's _validate_request, with its messages. */
-function validateInput(raw: unknown, inputs: EmbeddingInput[], kind: "text" | "tokens"): string | null {
+function validateInput(
+  raw: unknown,
+  inputs: EmbeddingInput[],
+  kind: "text" | "tokens",
+): string | null {
   if (raw === "" || inputs.length === 0) return "Input cannot be empty";
   if (typeof raw === "string") {
-    return isBlankToSglang(raw) ? "Input cannot be empty or whitespace only" : null;
+    return isBlankToSglang(raw)
+      ? "Input cannot be empty or whitespace only"
+      : null;
   }
   if (kind === "text") {
     const i = inputs.findIndex((s) => isBlankToSglang(s as string));
-    return i >= 0 ? `Input at index ${i} cannot be empty or whitespace only` : null;
+    return i >= 0
+      ? `Input at index ${i} cannot be empty or whitespace only`
+      : null;
   }
   if (raw instanceof Array && raw.every(isTokenId)) {
     const i = raw.findIndex((id: number) => id < 0);
@@ -80,7 +94,8 @@ function validateInput(raw: unknown, inputs: EmbeddingInput[], kind: "text" | "t
   for (let i = 0; i < inputs.length; i++) {
     const ids = inputs[i] as number[];
     if (ids.length === 0) return `Input at index ${i} cannot be empty`;
-    if (ids.some((id) => id < 0)) return `Input at index ${i} contains negative token IDs`;
+    if (ids.some((id) => id < 0))
+      return `Input at index ${i} contains negative token IDs`;
   }
   return null;
 }
@@ -105,16 +120,23 @@ export function parseEmbeddingRequest(bodyText: string): ParseResult {
     );
   }
   const model = fields.model ?? "default";
-  if (typeof model !== "string") return schemaError("body.model: Input should be a valid string");
+  if (typeof model !== "string")
+    return schemaError("body.model: Input should be a valid string");
   const format = fields.encoding_format ?? "float";
   if (format !== "float" && format !== "base64") {
-    return schemaError("body.encoding_format: Input should be 'float' or 'base64'");
+    return schemaError(
+      "body.encoding_format: Input should be 'float' or 'base64'",
+    );
   }
   const dimensions = fields.dimensions ?? null;
   if (dimensions !== null && !(isTokenId(dimensions) && dimensions > 0)) {
     return schemaError("body.dimensions: Input should be a positive integer");
   }
-  const invalid = validateInput(fields.input, classified.inputs, classified.kind);
+  const invalid = validateInput(
+    fields.input,
+    classified.inputs,
+    classified.kind,
+  );
   if (invalid) return { ok: false, error: badRequest(invalid) };
   return {
     ok: true,
@@ -129,7 +151,10 @@ export function parseEmbeddingRequest(bodyText: string): ParseResult {
  * (sgl-project/sglang commit 001067ff) and `_handle_non_streaming_request` in
  * python/sglang/srt/entrypoints/openai/serving_embedding.py (commit 012bcb5f).
  */
-export function contextLengthError(tokens: number, contextLength: number): ProtocolError | null {
+export function contextLengthError(
+  tokens: number,
+  contextLength: number,
+): ProtocolError | null {
   if (tokens < contextLength) return null;
   return badRequest(
     `The input (${tokens} tokens) is longer than the model's context length (${contextLength} tokens).`,
@@ -151,7 +176,11 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Standard base64 of the vector's little-endian float32 bytes. */
 export function float32Base64(vector: Float32Array): string {
   if (LITTLE_ENDIAN) {
-    return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString("base64");
+    return Buffer.from(
+      vector.buffer,
+      vector.byteOffset,
+      vector.byteLength,
+    ).toString("base64");
   }
   const bytes = Buffer.alloc(vector.length * 4);
   for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i]!, i * 4);
@@ -161,7 +190,10 @@ export function float32Base64(vector: Float32Array): string {
 /** How a non-finite float is written: Python's json.dumps ("NaN") or orjson's (null). */
 export type NonFiniteStyle = "python" | "orjson";
 
-export function floatArrayJson(vector: Float32Array, nonFinite: NonFiniteStyle): string {
+export function floatArrayJson(
+  vector: Float32Array,
+  nonFinite: NonFiniteStyle,
+): string {
   let finite = true;
   for (let i = 0; i < vector.length; i++) {
     if (!Number.isFinite(vector[i]!)) {
@@ -170,11 +202,18 @@ export function floatArrayJson(vector: Float32Array, nonFinite: NonFiniteStyle):
     }
   }
   // JSON.stringify already writes null for NaN and ±Infinity, as orjson does.
-  if (finite || nonFinite === "orjson") return JSON.stringify(Array.from(vector));
+  if (finite || nonFinite === "orjson")
+    return JSON.stringify(Array.from(vector));
   const parts = new Array<string>(vector.length);
   for (let i = 0; i < vector.length; i++) {
     const v = vector[i]!;
-    parts[i] = Number.isNaN(v) ? "NaN" : v === Infinity ? "Infinity" : v === -Infinity ? "-Infinity" : String(v);
+    parts[i] = Number.isNaN(v)
+      ? "NaN"
+      : v === Infinity
+        ? "Infinity"
+        : v === -Infinity
+          ? "-Infinity"
+          : String(v);
   }
   return `[${parts.join(",")}]`;
 }

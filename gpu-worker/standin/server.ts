@@ -33,9 +33,22 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { qwen3TokenCount } from "../../workers/tokenizer/qwen3-tokens";
-import { resolveOptions, type StandinConfig, type StandinOptions } from "./config";
-import { handleEmbeddings, type EmbeddingsDeps, type Reply } from "./embeddings-route";
-import { FaultInjector, faultPatchSchema, type FaultPatch, type FaultSettings } from "./faults";
+import {
+  resolveOptions,
+  type StandinConfig,
+  type StandinOptions,
+} from "./config";
+import {
+  handleEmbeddings,
+  type EmbeddingsDeps,
+  type Reply,
+} from "./embeddings-route";
+import {
+  FaultInjector,
+  faultPatchSchema,
+  type FaultPatch,
+  type FaultSettings,
+} from "./faults";
 import { ForwardQueue, latencyProfile } from "./latency";
 import { personalityFor } from "./personalities/personalities";
 import { errorBody, modelCardBody, modelNotFoundBody } from "./protocol";
@@ -65,22 +78,37 @@ export interface Standin {
   close(): Promise<void>;
 }
 
-const NOT_FOUND: Reply = { status: 404, body: JSON.stringify({ detail: "Not Found" }) };
-const NOT_ALLOWED: Reply = { status: 405, body: JSON.stringify({ detail: "Method Not Allowed" }) };
+const NOT_FOUND: Reply = {
+  status: 404,
+  body: JSON.stringify({ detail: "Not Found" }),
+};
+const NOT_ALLOWED: Reply = {
+  status: 405,
+  body: JSON.stringify({ detail: "Method Not Allowed" }),
+};
 
-const json = (value: unknown): Reply => ({ status: 200, body: JSON.stringify(value) });
+const json = (value: unknown): Reply => ({
+  status: 200,
+  body: JSON.stringify(value),
+});
 const badRequest = (message: string): Reply => ({
   status: 400,
   body: errorBody({ status: 400, type: "Bad Request", message }),
 });
 
 function isJson(req: http.IncomingMessage): boolean {
-  const mediaType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  const mediaType = (req.headers["content-type"] ?? "")
+    .split(";")[0]!
+    .trim()
+    .toLowerCase();
   return mediaType === "application/json";
 }
 
 /** The body as text, or null when it exceeds `limit` bytes (the rest is drained). */
-async function readBody(req: http.IncomingMessage, limit: number): Promise<string | null> {
+async function readBody(
+  req: http.IncomingMessage,
+  limit: number,
+): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -98,17 +126,25 @@ function applyFaultPatch(faults: FaultInjector, bodyText: string): Reply {
     return badRequest(`JSON decode error: ${(e as Error).message}`);
   }
   const patch = faultPatchSchema.safeParse(value);
-  if (!patch.success) return badRequest(`invalid fault patch: ${patch.error.message}`);
+  if (!patch.success)
+    return badRequest(`invalid fault patch: ${patch.error.message}`);
   return json(faults.update(patch.data));
 }
 
-type Handler = (deps: EmbeddingsDeps, req: http.IncomingMessage) => Reply | Promise<Reply>;
+type Handler = (
+  deps: EmbeddingsDeps,
+  req: http.IncomingMessage,
+) => Reply | Promise<Reply>;
 
 const ok = (body: string): Reply => ({ status: 200, body });
 
 const TOO_LARGE: Reply = {
   status: 413,
-  body: errorBody({ status: 413, type: "Payload Too Large", message: "request body too large" }),
+  body: errorBody({
+    status: 413,
+    type: "Payload Too Large",
+    message: "request body too large",
+  }),
 };
 
 async function embeddings(
@@ -120,7 +156,10 @@ async function embeddings(
   const lane = typeof header === "string" ? header : null;
   const finish = deps.stats.begin(lane);
   try {
-    if (!isJson(req)) return badRequest("Unsupported Media Type: Only 'application/json' is allowed");
+    if (!isJson(req))
+      return badRequest(
+        "Unsupported Media Type: Only 'application/json' is allowed",
+      );
     const body = await readBody(req, deps.config.maxBodyBytes);
     if (body === null) return TOO_LARGE;
     return await handleEmbeddings(deps, body, lane, path);
@@ -160,9 +199,13 @@ function retrieveModel({ config }: EmbeddingsDeps, encodedId: string): Reply {
 }
 
 /** Exact paths by method for the personified engine; a known path, other method: 405. */
-function routesOf(deps: EmbeddingsDeps): Record<string, Partial<Record<string, Handler>>> {
+function routesOf(
+  deps: EmbeddingsDeps,
+): Record<string, Partial<Record<string, Handler>>> {
   const { personality } = deps;
-  const routes: Record<string, Partial<Record<string, Handler>>> = { ...CONTROL_ROUTES };
+  const routes: Record<string, Partial<Record<string, Handler>>> = {
+    ...CONTROL_ROUTES,
+  };
   for (const [path, render] of Object.entries(personality.getRoutes)) {
     routes[path] = { GET: ({ config }) => render(config) };
   }
@@ -181,10 +224,14 @@ async function route(
   const method = req.method ?? "GET";
   const { apiKey } = deps.config;
   const { personality } = deps;
-  const authorized = apiKey === null || req.headers.authorization === `Bearer ${apiKey}`;
-  if (!authorized && !personality.isPublic(path)) return personality.unauthorized;
+  const authorized =
+    apiKey === null || req.headers.authorization === `Bearer ${apiKey}`;
+  if (!authorized && !personality.isPublic(path))
+    return personality.unauthorized;
   if (personality.name === "sglang" && path.startsWith("/v1/models/")) {
-    return method === "GET" ? retrieveModel(deps, path.slice("/v1/models/".length)) : NOT_ALLOWED;
+    return method === "GET"
+      ? retrieveModel(deps, path.slice("/v1/models/".length))
+      : NOT_ALLOWED;
   }
   const methods = routes[path];
   if (!methods) return NOT_FOUND;
@@ -206,7 +253,9 @@ function urlHost(host: string): string {
 }
 
 /** Starts a stand-in; resolves once its tokenizers are built and it is listening. */
-export async function startStandin(options: StandinOptions = {}): Promise<Standin> {
+export async function startStandin(
+  options: StandinOptions = {},
+): Promise<Standin> {
   const config = resolveOptions(options);
   const deps: EmbeddingsDeps = {
     config,

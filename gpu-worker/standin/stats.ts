@@ -50,7 +50,11 @@ export class StatsRecorder {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     const name = lane ?? "none";
-    const perLane = this.lanes.get(name) ?? { calls: 0, inFlight: 0, maxInFlight: 0 };
+    const perLane = this.lanes.get(name) ?? {
+      calls: 0,
+      inFlight: 0,
+      maxInFlight: 0,
+    };
     this.lanes.set(name, perLane);
     perLane.calls++;
     perLane.inFlight++;
@@ -67,7 +71,8 @@ export class StatsRecorder {
   recordInputs(inputs: EmbeddingInput[], lane: string | null): void {
     this.inputs += inputs.length;
     this.recent.push({ inputs, lane });
-    if (this.recent.length > RECENT_CALLS_KEPT) this.recent.splice(0, this.recent.length - RECENT_CALLS_KEPT);
+    if (this.recent.length > RECENT_CALLS_KEPT)
+      this.recent.splice(0, this.recent.length - RECENT_CALLS_KEPT);
   }
 
   recordTokens(tokens: number): void {
@@ -82,7 +87,9 @@ export class StatsRecorder {
       inputs: this.inputs,
       tokens: this.tokens,
       recent: this.recent.map((r) => ({ inputs: r.inputs, lane: r.lane })),
-      lanes: Object.fromEntries([...this.lanes].map(([name, l]) => [name, { ...l }])),
+      lanes: Object.fromEntries(
+        [...this.lanes].map(([name, l]) => [name, { ...l }]),
+      ),
     };
   }
 

@@ -11,7 +11,10 @@ import { END_OF_TEXT_ID } from "../../workers/tokenizer/qwen3-tokens";
 interface Qwen3Decoder {
   decode(
     ids: number[],
-    options: { skip_special_tokens: boolean; clean_up_tokenization_spaces: boolean },
+    options: {
+      skip_special_tokens: boolean;
+      clean_up_tokenization_spaces: boolean;
+    },
   ): string;
 }
 
@@ -40,8 +43,11 @@ export interface DecodedTokens {
  * elsewhere are kept as their literal text; no spaces are "cleaned up", so
  * decode(encode(text)) is text itself.
  */
-export async function textOfTokenIds(ids: readonly number[]): Promise<DecodedTokens> {
-  const endsWithEndOfText = ids.length > 0 && ids[ids.length - 1] === END_OF_TEXT_ID;
+export async function textOfTokenIds(
+  ids: readonly number[],
+): Promise<DecodedTokens> {
+  const endsWithEndOfText =
+    ids.length > 0 && ids[ids.length - 1] === END_OF_TEXT_ID;
   const body = endsWithEndOfText ? ids.slice(0, -1) : [...ids];
   // `[151643]` alone is a valid one-token input (the empty text's ids); the decoder
   // refuses an empty list, so its text is given here.

@@ -18,7 +18,11 @@ export interface AdminClient {
   request(method: string, path: string, body?: unknown): Promise<unknown>;
 }
 
-export function adminClient(baseUrl: string, token: string, fetchFn: typeof fetch = fetch): AdminClient {
+export function adminClient(
+  baseUrl: string,
+  token: string,
+  fetchFn: typeof fetch = fetch,
+): AdminClient {
   const base = new URL(baseUrl);
   const where = base.origin;
   return {
@@ -27,17 +31,28 @@ export function adminClient(baseUrl: string, token: string, fetchFn: typeof fetc
       try {
         res = await fetchFn(new URL(path, base), {
           method,
-          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body === undefined
+              ? {}
+              : { "content-type": "application/json" }),
+          },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
       } catch (error) {
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-        throw new CliFailure(`cannot reach the admin API at ${where}: ${reason}`, 1);
+        const cause = (error as { cause?: { code?: string; message?: string } })
+          .cause;
+        const reason =
+          cause?.code ?? cause?.message ?? (error as Error).message;
+        throw new CliFailure(
+          `cannot reach the admin API at ${where}: ${reason}`,
+          1,
+        );
       }
       const text = await res.text();
       const parsed = parseJson(text);
-      if (!res.ok) throw new CliFailure(apiErrorMessage(res.status, parsed, text), 1);
+      if (!res.ok)
+        throw new CliFailure(apiErrorMessage(res.status, parsed, text), 1);
       return text === "" ? null : parsed;
     },
   };
@@ -52,8 +67,14 @@ function parseJson(text: string): unknown {
 }
 
 /** The API's own message (OpenAI envelope), with the status and code for scripts and humans. */
-function apiErrorMessage(status: number, parsed: unknown, text: string): string {
-  const error = (parsed as { error?: { message?: unknown; code?: unknown } } | undefined)?.error;
+function apiErrorMessage(
+  status: number,
+  parsed: unknown,
+  text: string,
+): string {
+  const error = (
+    parsed as { error?: { message?: unknown; code?: unknown } } | undefined
+  )?.error;
   if (error && typeof error.message === "string") {
     const code = typeof error.code === "string" ? ` ${error.code}` : "";
     return `${error.message} (HTTP ${status}${code})`;

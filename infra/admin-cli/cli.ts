@@ -27,12 +27,23 @@ function findCommand(argv: string[]): CommandSpec | undefined {
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const command = findCommand(argv);
   if (command === undefined) {
-    const help = argv.length === 0 || (argv.length === 1 && isHelp(argv[0]!)) || (argv.length === 2 && isHelp(argv[1]!));
+    const help =
+      argv.length === 0 ||
+      (argv.length === 1 && isHelp(argv[0]!)) ||
+      (argv.length === 2 && isHelp(argv[1]!));
     if (help && argv.length > 0) {
-      io.out(globalHelp(COMMANDS.filter((c) => argv.length === 1 || c.words[0] === argv[0])));
+      io.out(
+        globalHelp(
+          COMMANDS.filter((c) => argv.length === 1 || c.words[0] === argv[0]),
+        ),
+      );
       return 0;
     }
-    io.err(argv.length === 0 ? globalHelp(COMMANDS) : `error: unknown command '${argv.slice(0, 2).join(" ")}'\nRun 'npm run admin -- --help' for the commands.\n`);
+    io.err(
+      argv.length === 0
+        ? globalHelp(COMMANDS)
+        : `error: unknown command '${argv.slice(0, 2).join(" ")}'\nRun 'npm run admin -- --help' for the commands.\n`,
+    );
     return 2;
   }
   const rest = argv.slice(command.words.length);
@@ -50,35 +61,63 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (!(error instanceof CliFailure)) throw error;
     io.err(`error: ${error.message}\n`);
-    if (error.exitCode === 2) io.err(`Run 'npm run admin -- ${command.words.join(" ")} --help' for usage.\n`);
+    if (error.exitCode === 2)
+      io.err(
+        `Run 'npm run admin -- ${command.words.join(" ")} --help' for usage.\n`,
+      );
     return error.exitCode;
   }
 }
 
-function parseFlags(command: CommandSpec, args: string[]): { positionals: string[]; values: Record<string, string | undefined> } {
-  const options = Object.fromEntries(Object.keys(command.options).map((flag) => [flag, { type: "string" as const }]));
+function parseFlags(
+  command: CommandSpec,
+  args: string[],
+): { positionals: string[]; values: Record<string, string | undefined> } {
+  const options = Object.fromEntries(
+    Object.keys(command.options).map((flag) => [
+      flag,
+      { type: "string" as const },
+    ]),
+  );
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     const message = (error as Error).message;
-    if (/'--(admin-)?token'/.test(message)) throw new CliFailure("the admin token is read from ADMIN_TOKEN only, never from a flag", 2);
+    if (/'--(admin-)?token'/.test(message))
+      throw new CliFailure(
+        "the admin token is read from ADMIN_TOKEN only, never from a flag",
+        2,
+      );
     throw new CliFailure(message, 2);
   }
   if (parsed.positionals.length !== command.positionals.length) {
-    const expected = command.positionals.length === 0 ? "no arguments" : command.positionals.join(" ");
-    throw new CliFailure(`expected ${expected}, got ${parsed.positionals.length === 0 ? "none" : `'${parsed.positionals.join(" ")}'`}`, 2);
+    const expected =
+      command.positionals.length === 0
+        ? "no arguments"
+        : command.positionals.join(" ");
+    throw new CliFailure(
+      `expected ${expected}, got ${parsed.positionals.length === 0 ? "none" : `'${parsed.positionals.join(" ")}'`}`,
+      2,
+    );
   }
   const values = parsed.values as Record<string, string | undefined>;
-  const missing = Object.entries(command.options).find(([flag, o]) => o.required && values[flag] === undefined);
+  const missing = Object.entries(command.options).find(
+    ([flag, o]) => o.required && values[flag] === undefined,
+  );
   if (missing) throw new CliFailure(`--${missing[0]} is required`, 2);
   return { positionals: parsed.positionals, values };
 }
 
 function clientFrom(io: CliIo): AdminClient {
   const token = io.env.ADMIN_TOKEN;
-  if (!token) throw new CliFailure("ADMIN_TOKEN is not set: export it in the environment (it is never taken as a flag)", 2);
+  if (!token)
+    throw new CliFailure(
+      "ADMIN_TOKEN is not set: export it in the environment (it is never taken as a flag)",
+      2,
+    );
   const url = io.env.ADMIN_URL || DEFAULT_ADMIN_URL;
-  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new CliFailure("ADMIN_URL must be an http(s) URL", 2);
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+    throw new CliFailure("ADMIN_URL must be an http(s) URL", 2);
   return adminClient(url, token, io.fetch);
 }

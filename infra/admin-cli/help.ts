@@ -4,16 +4,22 @@ import type { CommandSpec } from "./commands";
 const RUN = "npm run admin --";
 
 export function commandLine(spec: CommandSpec): string {
-  const options = Object.entries(spec.options).map(([flag, o]) => (o.required ? `--${flag} ${o.value}` : `[--${flag} ${o.value}]`));
+  const options = Object.entries(spec.options).map(([flag, o]) =>
+    o.required ? `--${flag} ${o.value}` : `[--${flag} ${o.value}]`,
+  );
   return [...spec.words, ...spec.positionals, ...options].join(" ");
 }
 
 /** Words, arguments and required flags; "[options]" stands for the optional flags. */
 function synopsis(spec: CommandSpec): string {
   const options = Object.entries(spec.options);
-  const required = options.filter(([, o]) => o.required).map(([flag, o]) => `--${flag} ${o.value}`);
+  const required = options
+    .filter(([, o]) => o.required)
+    .map(([flag, o]) => `--${flag} ${o.value}`);
   const optional = options.some(([, o]) => !o.required) ? ["[options]"] : [];
-  return [...spec.words, ...spec.positionals, ...required, ...optional].join(" ");
+  return [...spec.words, ...spec.positionals, ...required, ...optional].join(
+    " ",
+  );
 }
 
 export function globalHelp(commands: CommandSpec[]): string {
@@ -40,13 +46,25 @@ export function globalHelp(commands: CommandSpec[]): string {
 }
 
 export function commandHelp(spec: CommandSpec): string {
-  const options = Object.entries(spec.options).map(([flag, o]) => [`--${flag} ${o.value}`, o.description + (o.required ? " (required)" : "")] as const);
+  const options = Object.entries(spec.options).map(
+    ([flag, o]) =>
+      [
+        `--${flag} ${o.value}`,
+        o.description + (o.required ? " (required)" : ""),
+      ] as const,
+  );
   const width = Math.max(0, ...options.map(([l]) => l.length));
   return [
     `Usage: ${RUN} ${commandLine(spec)}`,
     "",
     `${spec.summary}.${spec.details ? ` ${spec.details}` : ""}`,
-    ...(options.length > 0 ? ["", "Options:", ...options.map(([l, d]) => `  ${l.padEnd(width)}  ${d}`)] : []),
+    ...(options.length > 0
+      ? [
+          "",
+          "Options:",
+          ...options.map(([l, d]) => `  ${l.padEnd(width)}  ${d}`),
+        ]
+      : []),
     "",
   ].join("\n");
 }

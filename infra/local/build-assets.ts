@@ -38,7 +38,9 @@ export async function buildAssets(outDir = ASSETS_DIR): Promise<string> {
     logLevel: "warning",
   });
   const require = createRequire(import.meta.url);
-  const swaggerDir = path.dirname(require.resolve("swagger-ui-dist/package.json"));
+  const swaggerDir = path.dirname(
+    require.resolve("swagger-ui-dist/package.json"),
+  );
   for (const file of SWAGGER_FILES)
     copyFileSync(path.join(swaggerDir, file), path.join(target, file));
   return outDir;

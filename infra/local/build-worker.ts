@@ -7,11 +7,17 @@ import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const REPO_ROOT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../..",
+);
 export const COMPATIBILITY_DATE = "2026-04-01";
 
 /** Bundles `entry` (default: the edge Worker) into `outFile`. */
-export async function buildWorker(outFile: string, entry = "workers/index.ts"): Promise<string> {
+export async function buildWorker(
+  outFile: string,
+  entry = "workers/index.ts",
+): Promise<string> {
   await build({
     entryPoints: [path.join(REPO_ROOT, entry)],
     outfile: outFile,

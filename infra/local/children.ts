@@ -11,19 +11,30 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function startChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
+export function startChild(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Child {
   const child = spawn(command, args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  const prefix = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) =>
+  const prefix = (
+    stream: NodeJS.ReadableStream | null,
+    out: NodeJS.WriteStream,
+  ) =>
     stream?.on("data", (chunk: Buffer) => {
-      for (const line of chunk.toString().split("\n")) if (line.trim()) out.write(`[${name}] ${line}\n`);
+      for (const line of chunk.toString().split("\n"))
+        if (line.trim()) out.write(`[${name}] ${line}\n`);
     });
   prefix(child.stdout, process.stdout);
   prefix(child.stderr, process.stderr);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => resolve()),
+  );
   return {
     name,
     process: child,
@@ -59,7 +70,10 @@ export async function waitForHttp(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && (child.process.exitCode !== null || child.process.signalCode !== null)) {
+    if (
+      child &&
+      (child.process.exitCode !== null || child.process.signalCode !== null)
+    ) {
       throw new Error(`${child.name} exited before it was ready`);
     }
     try {

@@ -20,16 +20,33 @@ export interface LocalUpstash {
 
 export async function startLocalUpstash(): Promise<LocalUpstash> {
   if (spawnSync("redis-server", ["--version"]).error) {
-    throw new Error("redis-server not found: install it with 'apt-get install redis-server', or set UPSTASH_REDIS_REST_URL");
+    throw new Error(
+      "redis-server not found: install it with 'apt-get install redis-server', or set UPSTASH_REDIS_REST_URL",
+    );
   }
   const redisPort = await freePort();
-  const redis = startChild("redis", "redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+  const redis = startChild("redis", "redis-server", [
+    "--port",
+    String(redisPort),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+  ]);
   const token = randomBytes(24).toString("base64url");
   const bridgePort = await freePort();
   const bridge = startChild(
     "upstash-bridge",
     path.join(REPO_ROOT, "node_modules/.bin/tsx"),
-    [path.join(REPO_ROOT, "infra/local/upstash-bridge/main.ts"), "--redis-url", `redis://127.0.0.1:${redisPort}`, "--port", String(bridgePort)],
+    [
+      path.join(REPO_ROOT, "infra/local/upstash-bridge/main.ts"),
+      "--redis-url",
+      `redis://127.0.0.1:${redisPort}`,
+      "--port",
+      String(bridgePort),
+    ],
     { UPSTASH_REDIS_REST_TOKEN: token },
   );
   const url = `http://127.0.0.1:${bridgePort}`;
@@ -40,5 +57,10 @@ export async function startLocalUpstash(): Promise<LocalUpstash> {
     await Promise.all([bridge.stop(), redis.stop()]);
     throw err;
   }
-  return { url, token, children: [redis, bridge], redisUrl: `redis://127.0.0.1:${redisPort}` };
+  return {
+    url,
+    token,
+    children: [redis, bridge],
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+  };
 }

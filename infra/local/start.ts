@@ -39,13 +39,18 @@ const bin = (name: string) => path.join(REPO_ROOT, "node_modules/.bin", name);
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
-  const adminToken = process.env.ADMIN_TOKEN ?? `adm_${randomBytes(24).toString("base64url")}`;
+  const adminToken =
+    process.env.ADMIN_TOKEN ?? `adm_${randomBytes(24).toString("base64url")}`;
   let gpuUrls = process.env.GPU_WORKER_URLS;
   const usingStandin = !gpuUrls;
 
   if (usingStandin) {
     const standinPort = await freePort();
-    const standin = startChild("gpu-standin", bin("tsx"), [path.join(REPO_ROOT, "gpu-worker/standin/main.ts"), "--port", String(standinPort)]);
+    const standin = startChild("gpu-standin", bin("tsx"), [
+      path.join(REPO_ROOT, "gpu-worker/standin/main.ts"),
+      "--port",
+      String(standinPort),
+    ]);
     children.push(standin);
     gpuUrls = `http://127.0.0.1:${standinPort}`;
     await waitForHttp(`${gpuUrls}/health`, standin, 60_000);
@@ -57,27 +62,52 @@ async function main(): Promise<void> {
 
   // Local development only: indexing jobs may fetch documents from, and call back, servers
   // on this machine (loopback, http allowed there); every other private address stays refused.
-  const vars: Record<string, string> = { GPU_WORKER_URLS: gpuUrls!, UPSTASH_REDIS_REST_URL: upstash.url, INDEX_ALLOW_LOOPBACK_URLS: "on" };
+  const vars: Record<string, string> = {
+    GPU_WORKER_URLS: gpuUrls!,
+    UPSTASH_REDIS_REST_URL: upstash.url,
+    INDEX_ALLOW_LOOPBACK_URLS: "on",
+  };
   // Engines of the given URLs (workers/env.ts); the stand-in's engine is detected like any other.
-  if (!usingStandin && process.env.GPU_WORKER_ENGINES) vars.GPU_WORKER_ENGINES = process.env.GPU_WORKER_ENGINES;
-  const secrets: Record<string, string> = { ADMIN_TOKEN: adminToken, UPSTASH_REDIS_REST_TOKEN: upstash.token };
-  if (process.env.GPU_WORKER_TOKEN) secrets.GPU_WORKER_TOKEN = process.env.GPU_WORKER_TOKEN;
-  if (process.env.GPU_WORKER_HEADERS) secrets.GPU_WORKER_HEADERS = process.env.GPU_WORKER_HEADERS;
+  if (!usingStandin && process.env.GPU_WORKER_ENGINES)
+    vars.GPU_WORKER_ENGINES = process.env.GPU_WORKER_ENGINES;
+  const secrets: Record<string, string> = {
+    ADMIN_TOKEN: adminToken,
+    UPSTASH_REDIS_REST_TOKEN: upstash.token,
+  };
+  if (process.env.GPU_WORKER_TOKEN)
+    secrets.GPU_WORKER_TOKEN = process.env.GPU_WORKER_TOKEN;
+  if (process.env.GPU_WORKER_HEADERS)
+    secrets.GPU_WORKER_HEADERS = process.env.GPU_WORKER_HEADERS;
   const secretsFile = path.join(secretsDir, "secrets.env");
-  writeFileSync(secretsFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+  writeFileSync(
+    secretsFile,
+    Object.entries(secrets)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(""),
+    { mode: 0o600 },
+  );
   const edge = startChild(
     "edge",
     bin("wrangler"),
     [
       "dev",
-      "--cwd", REPO_ROOT,
-      "--ip", "127.0.0.1",
-      "--port", String(port),
+      "--cwd",
+      REPO_ROOT,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
       "--show-interactive-dev-session=false",
-      "--env-file", secretsFile,
+      "--env-file",
+      secretsFile,
       ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
-    { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_UPDATE_NOTIFIER: "1", CI: "1" },
+    {
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      NO_UPDATE_NOTIFIER: "1",
+      CI: "1",
+    },
   );
   children.push(edge);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -118,11 +148,18 @@ async function main(): Promise<void> {
 }
 
 /** The L3 cache: the given Upstash database, or a local one (infra/local/local-upstash.ts). */
-async function upstashForStack(): Promise<{ url: string; token: string; local: boolean }> {
+async function upstashForStack(): Promise<{
+  url: string;
+  token: string;
+  local: boolean;
+}> {
   const url = process.env.UPSTASH_REDIS_REST_URL;
   if (url) {
     const token = process.env.UPSTASH_REDIS_REST_TOKEN;
-    if (!token) throw new Error("UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not");
+    if (!token)
+      throw new Error(
+        "UPSTASH_REDIS_REST_URL is set but UPSTASH_REDIS_REST_TOKEN is not",
+      );
     return { url, token, local: false };
   }
   const local = await startLocalUpstash();
@@ -131,6 +168,8 @@ async function upstashForStack(): Promise<{ url: string; token: string; local: b
 }
 
 main().catch((err) => {
-  console.error(`local stack failed: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(
+    `local stack failed: ${err instanceof Error ? err.message : String(err)}`,
+  );
   void stopAll(1);
 });

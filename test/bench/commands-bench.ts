@@ -8,7 +8,11 @@
  * Commands are broken down by what they serve: usage, key lookups, cache reads and
  * write-backs, and the limiters (everything else).
  */
-import { startCommandCounter, totalCommands, type CommandCounts } from "../support/command-stats";
+import {
+  startCommandCounter,
+  totalCommands,
+  type CommandCounts,
+} from "../support/command-stats";
 import type { BenchStack } from "./bench-stack";
 import { embedRequest } from "./cache-bench";
 import { sentences } from "./texts";
@@ -31,7 +35,10 @@ function purpose(args: string[]): string {
  * achieved rate and how many did not answer 2xx (an overloaded machine shows here; the
  * commands of a failed request still count).
  */
-async function openLoop(perSecond: number, send: (i: number) => Promise<Response>): Promise<{ sent: number; perSecond: number; failed: number }> {
+async function openLoop(
+  perSecond: number,
+  send: (i: number) => Promise<Response>,
+): Promise<{ sent: number; perSecond: number; failed: number }> {
   let failed = 0;
   const total = Math.round(perSecond * SECONDS);
   const started = performance.now();
@@ -48,7 +55,11 @@ async function openLoop(perSecond: number, send: (i: number) => Promise<Response
     );
   }
   await Promise.all(inflight);
-  return { sent: total, perSecond: total / ((performance.now() - started) / 1000), failed };
+  return {
+    sent: total,
+    perSecond: total / ((performance.now() - started) / 1000),
+    failed,
+  };
 }
 
 export async function runCommandsBench(stack: BenchStack): Promise<void> {
@@ -56,20 +67,29 @@ export async function runCommandsBench(stack: BenchStack): Promise<void> {
   const rows: string[][] = [];
   let seed = 9_100_000;
   try {
-    for (const [edgeName, url] of [["limits on", stack.edgeUrl], ["limits off", stack.edgeNoLimitsUrl]] as const) {
+    for (const [edgeName, url] of [
+      ["limits on", stack.edgeUrl],
+      ["limits off", stack.edgeNoLimitsUrl],
+    ] as const) {
       const hot = sentences(1, seed++);
       const warm = await embedRequest(url, stack.apiKey, hot);
       await warm.arrayBuffer();
       for (const perSecond of [200, 100, 10]) {
         for (const kind of ["hit", "miss"] as const) {
-          const texts = kind === "miss" ? sentences(Math.round(perSecond * SECONDS), seed++) : [];
+          const texts =
+            kind === "miss"
+              ? sentences(Math.round(perSecond * SECONDS), seed++)
+              : [];
           await new Promise((r) => setTimeout(r, 600)); // the last case's flushes land first
           await counter.reset();
-          const load = await openLoop(perSecond, (i) => embedRequest(url, stack.apiKey, kind === "hit" ? hot : [texts[i]!]));
+          const load = await openLoop(perSecond, (i) =>
+            embedRequest(url, stack.apiKey, kind === "hit" ? hot : [texts[i]!]),
+          );
           await new Promise((r) => setTimeout(r, 600)); // this case's last flushes and refreshes
           const counts: CommandCounts = await counter.counts();
           const perRequest = totalCommands(counts) / load.sent;
-          const part = (name: string) => ((counts[name] ?? 0) / load.sent).toFixed(3);
+          const part = (name: string) =>
+            ((counts[name] ?? 0) / load.sent).toFixed(3);
           rows.push([
             `${kind === "hit" ? "L1 hit" : "miss"}, ${edgeName}`,
             `${perSecond}`,
@@ -83,7 +103,11 @@ export async function runCommandsBench(stack: BenchStack): Promise<void> {
             part("cache-write"),
             part("limits"),
             // The goals are stated for steady load (>= 100 req/s); 10 req/s is reported beside them.
-            perSecond < 100 ? "-" : perRequest <= TARGET_PER_REQUEST[kind] ? "MET" : "not met",
+            perSecond < 100
+              ? "-"
+              : perRequest <= TARGET_PER_REQUEST[kind]
+                ? "MET"
+                : "not met",
           ]);
         }
       }
@@ -91,9 +115,29 @@ export async function runCommandsBench(stack: BenchStack): Promise<void> {
   } finally {
     await counter.stop();
   }
-  const header = ["case", "target req/s", "sent req/s", "n", "non-2xx", "cmds/req", "keys", "usage", "cache read", "cache write", "limits", `goal (hit <= ${TARGET_PER_REQUEST.hit}, miss <= ${TARGET_PER_REQUEST.miss})`];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  console.log(`\n## Upstash commands per request (one tenant, one edge, open loop, ${SECONDS} s per case; counted at redis-server)\n`);
+  const header = [
+    "case",
+    "target req/s",
+    "sent req/s",
+    "n",
+    "non-2xx",
+    "cmds/req",
+    "keys",
+    "usage",
+    "cache read",
+    "cache write",
+    "limits",
+    `goal (hit <= ${TARGET_PER_REQUEST.hit}, miss <= ${TARGET_PER_REQUEST.miss})`,
+  ];
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => r[i]!.length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join("  ");
+  console.log(
+    `\n## Upstash commands per request (one tenant, one edge, open loop, ${SECONDS} s per case; counted at redis-server)\n`,
+  );
   console.log([line(header), ...rows.map(line)].join("\n"));
 }

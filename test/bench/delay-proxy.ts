@@ -12,14 +12,19 @@ export interface DelayProxy {
   close(): Promise<void>;
 }
 
-export async function startDelayProxy(target: string, delayMs: number): Promise<DelayProxy> {
+export async function startDelayProxy(
+  target: string,
+  delayMs: number,
+): Promise<DelayProxy> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       setTimeout(() => {
         const headers = Object.fromEntries(
-          Object.entries(req.headers).flatMap(([k, v]) => (k === "host" || v === undefined ? [] : [[k, String(v)]])),
+          Object.entries(req.headers).flatMap(([k, v]) =>
+            k === "host" || v === undefined ? [] : [[k, String(v)]],
+          ),
         );
         fetch(`${target}${req.url ?? "/"}`, {
           method: req.method,
@@ -30,9 +35,19 @@ export async function startDelayProxy(target: string, delayMs: number): Promise<
             const body = Buffer.from(await upstream.arrayBuffer());
             const out: Record<string, string> = {};
             upstream.headers.forEach((value, key) => {
-              if (key !== "content-encoding" && key !== "transfer-encoding" && key !== "content-length") out[key] = value;
+              if (
+                key !== "content-encoding" &&
+                key !== "transfer-encoding" &&
+                key !== "content-length"
+              )
+                out[key] = value;
             });
-            res.writeHead(upstream.status, { ...out, "content-length": String(body.length) }).end(body);
+            res
+              .writeHead(upstream.status, {
+                ...out,
+                "content-length": String(body.length),
+              })
+              .end(body);
           },
           (error: unknown) => res.writeHead(502).end(String(error)),
         );

@@ -13,7 +13,10 @@ const CONCURRENCY = 4;
 const ROUNDS = 5;
 const REQUESTS = 400;
 
-async function p50Rounds(on: () => Promise<LoadResult>, off: () => Promise<LoadResult>) {
+async function p50Rounds(
+  on: () => Promise<LoadResult>,
+  off: () => Promise<LoadResult>,
+) {
   const ratios: number[] = [];
   const results: LoadResult[] = [];
   for (let i = 0; i < ROUNDS; i++) {
@@ -22,7 +25,9 @@ async function p50Rounds(on: () => Promise<LoadResult>, off: () => Promise<LoadR
     results.push(a, b);
     ratios.push(a.p50 / b.p50);
   }
-  const median = [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)]!;
+  const median = [...ratios].sort((x, y) => x - y)[
+    Math.floor(ratios.length / 2)
+  ]!;
   return { ratios, median, results };
 }
 
@@ -35,15 +40,39 @@ export async function runLimitsBench(stack: BenchStack): Promise<void> {
   };
   await warm(stack.edgeUrl); // computes and writes every tier
   for (let i = 0; i < 50; i++) await new Promise((r) => setTimeout(r, 20)); // let the L3 write land
-  for (const url of [stack.edgeUrl, stack.edgeNoLimitsUrl, stack.l3OnlyUrl, stack.l3OnlyNoLimitsUrl]) await warm(url);
+  for (const url of [
+    stack.edgeUrl,
+    stack.edgeNoLimitsUrl,
+    stack.l3OnlyUrl,
+    stack.l3OnlyNoLimitsUrl,
+  ])
+    await warm(url);
 
-  const load = (name: string, url: string) => () => runLoad(name, () => embedRequest(url, stack.apiKey, text), { requests: REQUESTS, concurrency: CONCURRENCY });
-  const l1 = await p50Rounds(load("L1 hit, limits on", stack.edgeUrl), load("L1 hit, limits off", stack.edgeNoLimitsUrl));
-  const l3 = await p50Rounds(load("L3 hit, limits on", stack.l3OnlyUrl), load("L3 hit, limits off", stack.l3OnlyNoLimitsUrl));
+  const load = (name: string, url: string) => () =>
+    runLoad(name, () => embedRequest(url, stack.apiKey, text), {
+      requests: REQUESTS,
+      concurrency: CONCURRENCY,
+    });
+  const l1 = await p50Rounds(
+    load("L1 hit, limits on", stack.edgeUrl),
+    load("L1 hit, limits off", stack.edgeNoLimitsUrl),
+  );
+  const l3 = await p50Rounds(
+    load("L3 hit, limits on", stack.l3OnlyUrl),
+    load("L3 hit, limits off", stack.l3OnlyNoLimitsUrl),
+  );
 
-  console.log(`\n## Auth + rate limits (1 input, 2560 d, base64, concurrency ${CONCURRENCY}, ${ROUNDS} alternating rounds)\n`);
+  console.log(
+    `\n## Auth + rate limits (1 input, 2560 d, base64, concurrency ${CONCURRENCY}, ${ROUNDS} alternating rounds)\n`,
+  );
   console.log(formatTable([...l1.results.slice(-2), ...l3.results.slice(-2)]));
-  console.log(`\n(a) L1 hit p50 limits on / off per round: ${l1.ratios.map((r) => r.toFixed(2)).join(", ")}; median ${l1.median.toFixed(2)}`);
-  console.log(`(b) L3 hit p50 limits on / off per round: ${l3.ratios.map((r) => r.toFixed(2)).join(", ")}; median ${l3.median.toFixed(2)}`);
-  console.log(`\ngoal: (b) L3 hit p50 with limits <= 1.5 x without: ${l3.median.toFixed(2)}x ${l3.median <= 1.5 ? "MET" : "NOT MET"}`);
+  console.log(
+    `\n(a) L1 hit p50 limits on / off per round: ${l1.ratios.map((r) => r.toFixed(2)).join(", ")}; median ${l1.median.toFixed(2)}`,
+  );
+  console.log(
+    `(b) L3 hit p50 limits on / off per round: ${l3.ratios.map((r) => r.toFixed(2)).join(", ")}; median ${l3.median.toFixed(2)}`,
+  );
+  console.log(
+    `\ngoal: (b) L3 hit p50 with limits <= 1.5 x without: ${l3.median.toFixed(2)}x ${l3.median <= 1.5 ? "MET" : "NOT MET"}`,
+  );
 }

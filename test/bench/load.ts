@@ -19,7 +19,8 @@ export async function runLoad(
   send: (i: number) => Promise<Response>,
   options: { requests: number; concurrency: number; warmup?: number },
 ): Promise<LoadResult> {
-  for (let i = 0; i < (options.warmup ?? Math.min(20, options.requests)); i++) await check(await send(-1 - i), name);
+  for (let i = 0; i < (options.warmup ?? Math.min(20, options.requests)); i++)
+    await check(await send(-1 - i), name);
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -35,20 +36,43 @@ export async function runLoad(
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
-  return { name, requests: latencies.length, reqPerSec: latencies.length / elapsed, p50: pct(50), p99: pct(99) };
+  const pct = (p: number) =>
+    latencies[
+      Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))
+    ]!;
+  return {
+    name,
+    requests: latencies.length,
+    reqPerSec: latencies.length / elapsed,
+    p50: pct(50),
+    p99: pct(99),
+  };
 }
 
 async function check(res: Response, name: string): Promise<void> {
   const body = await res.arrayBuffer();
-  if (!res.ok) throw new Error(`${name}: HTTP ${res.status} ${new TextDecoder().decode(body).slice(0, 300)}`);
+  if (!res.ok)
+    throw new Error(
+      `${name}: HTTP ${res.status} ${new TextDecoder().decode(body).slice(0, 300)}`,
+    );
 }
 
 export function formatTable(results: LoadResult[]): string {
-  const rows = results.map((r) => [r.name, r.reqPerSec.toFixed(1), r.p50.toFixed(2), r.p99.toFixed(2), String(r.requests)]);
+  const rows = results.map((r) => [
+    r.name,
+    r.reqPerSec.toFixed(1),
+    r.p50.toFixed(2),
+    r.p99.toFixed(2),
+    String(r.requests),
+  ]);
   const header = ["case", "req/s", "p50 ms", "p99 ms", "n"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => r[i]!.length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join("  ");
   return [line(header), ...rows.map(line)].join("\n");
 }
 
@@ -77,15 +101,28 @@ export async function interleavedRatio(
  * `keepGoing()` holds, at most `max`: their latencies in ms. Used to measure interactive
  * traffic beside a job or a batch; a non-200 aborts the run.
  */
-export async function interactiveLatency(url: string, apiKey: string, seed: number, keepGoing: () => boolean, max: number): Promise<number[]> {
+export async function interactiveLatency(
+  url: string,
+  apiKey: string,
+  seed: number,
+  keepGoing: () => boolean,
+  max: number,
+): Promise<number[]> {
   const latencies: number[] = [];
   const inputs = sentences(max, seed);
   for (let i = 0; i < max && keepGoing(); i++) {
     const t0 = performance.now();
     const res = await fetch(`${url}/v1/embeddings`, {
       method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "Qwen3-Embedding-4B", input: inputs[i], encoding_format: "base64" }),
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        model: "Qwen3-Embedding-4B",
+        input: inputs[i],
+        encoding_format: "base64",
+      }),
     });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`bench: interactive ${res.status}`);
@@ -97,5 +134,7 @@ export async function interactiveLatency(url: string, apiKey: string, seed: numb
 /** The p-th percentile (0-100) of `values`, nearest rank. */
 export const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[
+    Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))
+  ]!;
 };

@@ -17,16 +17,27 @@ const LIMIT = 600;
 /** The largest sum of `windowS` consecutive per-second counts (the whole run if shorter). */
 function maxWindow(perSecond: number[], windowS: number): number {
   let best = 0;
-  for (let start = 0; start === 0 || start + windowS <= perSecond.length; start++) {
-    const sum = perSecond.slice(start, start + windowS).reduce((a, b) => a + b, 0);
+  for (
+    let start = 0;
+    start === 0 || start + windowS <= perSecond.length;
+    start++
+  ) {
+    const sum = perSecond
+      .slice(start, start + windowS)
+      .reduce((a, b) => a + b, 0);
     best = Math.max(best, sum);
   }
   return best;
 }
 
-export async function runOvershootBench(stack: BenchStack, durationS = Number(process.env.OVERSHOOT_SECONDS ?? 70)): Promise<void> {
+export async function runOvershootBench(
+  stack: BenchStack,
+  durationS = Number(process.env.OVERSHOOT_SECONDS ?? 70),
+): Promise<void> {
   const { apiKey } = await stack.newTenant({ requests_per_minute: LIMIT });
-  const urls = await Promise.all(Array.from({ length: INSTANCES }, () => stack.startEdge({})));
+  const urls = await Promise.all(
+    Array.from({ length: INSTANCES }, () => stack.startEdge({})),
+  );
   const text = sentences(1, 9_000_000);
   const perSecond = Array.from({ length: Math.ceil(durationS) }, () => 0);
   const statuses = new Map<number, number>();
@@ -41,15 +52,22 @@ export async function runOvershootBench(stack: BenchStack, durationS = Number(pr
           await res.arrayBuffer();
           const second = Math.floor((performance.now() - started) / 1000);
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          if (res.status === 200 && second < perSecond.length) perSecond[second]! += 1;
+          if (res.status === 200 && second < perSecond.length)
+            perSecond[second]! += 1;
         }
       }),
     ),
   );
   const max = maxWindow(perSecond, 60);
   const sent = [...statuses.values()].reduce((a, b) => a + b, 0);
-  console.log(`\n## Overshoot: ${INSTANCES} edge instances x ${CLIENTS_PER_INSTANCE} clients, one tenant at ${LIMIT} requests/min, L1 hits, ${durationS} s\n`);
-  console.log(`sent ${sent} (${(sent / durationS).toFixed(0)} req/s); by status: ${[...statuses].map(([s, n]) => `${s}: ${n}`).join(", ")}`);
+  console.log(
+    `\n## Overshoot: ${INSTANCES} edge instances x ${CLIENTS_PER_INSTANCE} clients, one tenant at ${LIMIT} requests/min, L1 hits, ${durationS} s\n`,
+  );
+  console.log(
+    `sent ${sent} (${(sent / durationS).toFixed(0)} req/s); by status: ${[...statuses].map(([s, n]) => `${s}: ${n}`).join(", ")}`,
+  );
   console.log(`admitted per second: ${perSecond.join(" ")}`);
-  console.log(`\ngoal: most admitted in any 60 s window <= ${LIMIT * 1.05}: ${max} ${max <= LIMIT * 1.05 ? "MET" : "NOT MET"}`);
+  console.log(
+    `\ngoal: most admitted in any 60 s window <= ${LIMIT * 1.05}: ${max} ${max <= LIMIT * 1.05 ? "MET" : "NOT MET"}`,
+  );
 }

@@ -9,7 +9,11 @@
  */
 import path from "node:path";
 import { REPO_ROOT } from "../../infra/local/build-worker";
-import { startChild, waitForHttp, type Child } from "../../infra/local/children";
+import {
+  startChild,
+  waitForHttp,
+  type Child,
+} from "../../infra/local/children";
 import { freePort } from "../../infra/local/free-port";
 
 export interface PortkeyPeer {
@@ -19,10 +23,20 @@ export interface PortkeyPeer {
   child: Child;
 }
 
-export async function startPortkeyPeer(standinUrl: string): Promise<PortkeyPeer> {
+export async function startPortkeyPeer(
+  standinUrl: string,
+): Promise<PortkeyPeer> {
   const port = await freePort();
-  const script = path.join(REPO_ROOT, "node_modules/@portkey-ai/gateway/build/start-server.js");
-  const child = startChild("portkey-1.9.8", process.execPath, [script, `--port=${port}`, "--headless"], { NODE_ENV: "production" });
+  const script = path.join(
+    REPO_ROOT,
+    "node_modules/@portkey-ai/gateway/build/start-server.js",
+  );
+  const child = startChild(
+    "portkey-1.9.8",
+    process.execPath,
+    [script, `--port=${port}`, "--headless"],
+    { NODE_ENV: "production" },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(url, child, 60_000);
   const headers = {
@@ -38,7 +52,11 @@ export async function startPortkeyPeer(standinUrl: string): Promise<PortkeyPeer>
       fetch(`${url}/v1/embeddings`, {
         method: "POST",
         headers,
-        body: JSON.stringify({ model: "Qwen/Qwen3-Embedding-4B", input, encoding_format: "base64" }),
+        body: JSON.stringify({
+          model: "Qwen/Qwen3-Embedding-4B",
+          input,
+          encoding_format: "base64",
+        }),
       }),
   };
 }

@@ -15,8 +15,13 @@ import { runBatchBench } from "./batch-bench";
 
 const stack = await startBenchStack();
 try {
-  console.log(`benchmark stack: edge ${stack.edgeUrl}, floor ${stack.floorUrl}, stand-in ${stack.standinUrl} (NOT Qwen3: feature-hashing stand-in)`);
-  const sections = (process.env.BENCH ?? "edge,cache,limits,hotpath,commands,indexing,batch,big-batch,overshoot").split(",");
+  console.log(
+    `benchmark stack: edge ${stack.edgeUrl}, floor ${stack.floorUrl}, stand-in ${stack.standinUrl} (NOT Qwen3: feature-hashing stand-in)`,
+  );
+  const sections = (
+    process.env.BENCH ??
+    "edge,cache,limits,hotpath,commands,indexing,batch,big-batch,overshoot"
+  ).split(",");
   if (sections.includes("edge")) await runEdgeBench(stack);
   if (sections.includes("cache")) await runCacheBench(stack);
   if (sections.includes("limits")) await runLimitsBench(stack);

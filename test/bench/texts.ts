@@ -8,7 +8,10 @@ export function sentences(count: number, seed: number): string[] {
   let state = (seed * 2654435761 + 12345) >>> 0;
   const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0);
   return Array.from({ length: count }, (_, i) => {
-    const words = Array.from({ length: 12 }, () => WORDS[next() % WORDS.length]);
+    const words = Array.from(
+      { length: 12 },
+      () => WORDS[next() % WORDS.length],
+    );
     return `${words.join(" ")} #${seed}-${i}`;
   });
 }

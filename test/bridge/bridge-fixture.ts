@@ -29,11 +29,18 @@ export interface BridgeFixture {
   /** Every line the bridge logged. */
   logs: string[];
   /** An @upstash/redis client for the bridge (auto-pipelining on, as by default). */
-  client(options?: { enableAutoPipelining?: boolean; token?: string }): UpstashRedis;
+  client(options?: {
+    enableAutoPipelining?: boolean;
+    token?: string;
+  }): UpstashRedis;
   /** A direct ioredis connection to the same redis-server (one, made on first use), for raw bytes. */
   direct(): IORedis;
   /** POSTs `body` as JSON with the fixture's token unless `headers` says otherwise. */
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<RawResponse>;
+  post(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<RawResponse>;
   stop(): Promise<void>;
 }
 
@@ -72,7 +79,9 @@ export async function startBridgeFixture(
     },
     direct() {
       if (!directConnection) {
-        directConnection = new IORedis(redisServer.url, { maxRetriesPerRequest: 1 });
+        directConnection = new IORedis(redisServer.url, {
+          maxRetriesPerRequest: 1,
+        });
         // Outage tests stop Redis under it; reconnect errors are expected there.
         directConnection.on("error", () => undefined);
       }
@@ -81,11 +90,19 @@ export async function startBridgeFixture(
     async post(path, body, headers = {}) {
       const response = await fetch(`${bridge.url}${path}`, {
         method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          ...headers,
+        },
         body: typeof body === "string" ? body : JSON.stringify(body),
       });
       const text = await response.text();
-      return { status: response.status, headers: response.headers, body: JSON.parse(text) as unknown };
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: JSON.parse(text) as unknown,
+      };
     },
     async stop() {
       directConnection?.disconnect();
@@ -97,5 +114,7 @@ export async function startBridgeFixture(
 
 /** The base64 of a string's UTF-8 bytes, as the bridge writes it. */
 export function b64(text: string | Buffer): string {
-  return (typeof text === "string" ? Buffer.from(text, "utf8") : text).toString("base64");
+  return (typeof text === "string" ? Buffer.from(text, "utf8") : text).toString(
+    "base64",
+  );
 }

@@ -7,7 +7,10 @@ let fx: BridgeFixture;
 
 beforeAll(async () => {
   // DEBUG SLEEP stands in for a stalled Redis; Redis 7 only allows DEBUG when enabled.
-  fx = await startBridgeFixture({ commandTimeoutMs: 2_000 }, ["--enable-debug-command", "yes"]);
+  fx = await startBridgeFixture({ commandTimeoutMs: 2_000 }, [
+    "--enable-debug-command",
+    "yes",
+  ]);
 });
 afterAll(async () => {
   await fx?.stop();
@@ -15,7 +18,11 @@ afterAll(async () => {
 
 const UNAVAILABLE = { status: 503, body: { error: "ERR redis unavailable" } };
 
-async function until<T>(attempt: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+async function until<T>(
+  attempt: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt();
@@ -32,11 +39,22 @@ it("answers 503 while redis is down and works again after it restarts, on its ow
   // Every endpoint fails as a whole, at once: no request waits for Redis to return.
   const started = Date.now();
   expect(await fx.post("/", ["GET", "before"])).toMatchObject(UNAVAILABLE);
-  expect(await fx.post("/pipeline", [["GET", "before"], ["INCR", "n"]])).toMatchObject(UNAVAILABLE);
-  expect(await fx.post("/multi-exec", [["INCR", "n"]])).toMatchObject(UNAVAILABLE);
+  expect(
+    await fx.post("/pipeline", [
+      ["GET", "before"],
+      ["INCR", "n"],
+    ]),
+  ).toMatchObject(UNAVAILABLE);
+  expect(await fx.post("/multi-exec", [["INCR", "n"]])).toMatchObject(
+    UNAVAILABLE,
+  );
   expect(Date.now() - started).toBeLessThan(1_000);
-  await expect(redis.get("before")).rejects.toThrow('ERR redis unavailable, command was: ["get","before"]');
-  await expect(fx.client().get("before")).rejects.toThrow('ERR redis unavailable, command was: [["get","before"]]');
+  await expect(redis.get("before")).rejects.toThrow(
+    'ERR redis unavailable, command was: ["get","before"]',
+  );
+  await expect(fx.client().get("before")).rejects.toThrow(
+    'ERR redis unavailable, command was: [["get","before"]]',
+  );
 
   await fx.redisServer.restart();
   const recovered = await until(
@@ -50,7 +68,13 @@ it("answers 503 while redis is down and works again after it restarts, on its ow
   expect(await fx.client().get("after")).toBe(2);
 
   // One line when the connection dropped, one when it came back; no token in either.
-  expect(fx.logs.filter((line) => /connection closed|unavailable:/.test(line) && line.startsWith("redis ")).length).toBe(1);
+  expect(
+    fx.logs.filter(
+      (line) =>
+        /connection closed|unavailable:/.test(line) &&
+        line.startsWith("redis "),
+    ).length,
+  ).toBe(1);
   expect(fx.logs.filter((line) => line.endsWith("reconnected")).length).toBe(1);
   expect(fx.logs.some((line) => line.includes(fx.token))).toBe(false);
 });
@@ -76,9 +100,14 @@ it("fails a command in flight when redis crashes, instead of replaying it later"
 it("answers 503 when redis stalls past the command timeout, and keeps working after", async () => {
   const started = Date.now();
   // commandTimeoutMs is 2 s in this file; the sleep outlasts it.
-  expect(await fx.post("/", ["DEBUG", "SLEEP", "3"])).toMatchObject(UNAVAILABLE);
+  expect(await fx.post("/", ["DEBUG", "SLEEP", "3"])).toMatchObject(
+    UNAVAILABLE,
+  );
   expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
   expect(Date.now() - started).toBeLessThan(3_000);
   // The late reply is matched to the timed-out command, not to the next one.
-  expect(await fx.post("/", ["ECHO", "next"])).toMatchObject({ status: 200, body: { result: "next" } });
+  expect(await fx.post("/", ["ECHO", "next"])).toMatchObject({
+    status: 200,
+    body: { result: "next" },
+  });
 });

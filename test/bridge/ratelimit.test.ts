@@ -28,7 +28,8 @@ const WINDOW_MS = 10_000;
  */
 async function awayFromWindowEdge(marginMs = 2_000): Promise<void> {
   const left = WINDOW_MS - (Date.now() % WINDOW_MS);
-  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+  if (left < marginMs)
+    await new Promise((resolve) => setTimeout(resolve, left + 50));
 }
 
 function limiter(algorithm: Ratelimit["limiter"], prefix: string): Ratelimit {
@@ -51,21 +52,47 @@ async function sevenCalls(ratelimit: Ratelimit, identifier: string) {
 describe("@upstash/ratelimit", () => {
   it("slidingWindow(5, '10 s'): 7 calls -> exactly 5 allowed", async () => {
     await awayFromWindowEdge();
-    const results = await sevenCalls(limiter(Ratelimit.slidingWindow(5, "10 s"), "rl-sliding"), "user-1");
-    expect(results.map((r) => r.success)).toEqual([true, true, true, true, true, false, false]);
+    const results = await sevenCalls(
+      limiter(Ratelimit.slidingWindow(5, "10 s"), "rl-sliding"),
+      "user-1",
+    );
+    expect(results.map((r) => r.success)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect(results.map((r) => r.remaining)).toEqual([4, 3, 2, 1, 0, 0, 0]);
     expect(results.map((r) => r.limit)).toEqual(Array(7).fill(5));
     // A timeout would also report success; these are real answers.
     expect(results.map((r) => r.reason)).toEqual(Array(7).fill(undefined));
     // First call: EVALSHA of the shipped hash -> NOSCRIPT -> EVAL; after that EVALSHA
     // with the same hash runs the rewritten script.
-    expect(fx.events.map((e) => e.commands)).toEqual([["EVALSHA"], ["EVAL"], ...Array(6).fill(["EVALSHA"])]);
+    expect(fx.events.map((e) => e.commands)).toEqual([
+      ["EVALSHA"],
+      ["EVAL"],
+      ...Array(6).fill(["EVALSHA"]),
+    ]);
     expect(fx.events.every((e) => e.status === 200)).toBe(true);
   });
 
   it("tokenBucket(5, '10 s', 5): 7 calls -> exactly 5 allowed", async () => {
-    const results = await sevenCalls(limiter(Ratelimit.tokenBucket(5, "10 s", 5), "rl-bucket"), "user-1");
-    expect(results.map((r) => r.success)).toEqual([true, true, true, true, true, false, false]);
+    const results = await sevenCalls(
+      limiter(Ratelimit.tokenBucket(5, "10 s", 5), "rl-bucket"),
+      "user-1",
+    );
+    expect(results.map((r) => r.success)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect(results.map((r) => r.remaining)).toEqual([4, 3, 2, 1, 0, 0, 0]);
     expect(results.map((r) => r.reason)).toEqual(Array(7).fill(undefined));
   });
@@ -74,7 +101,15 @@ describe("@upstash/ratelimit", () => {
     await awayFromWindowEdge();
     const ratelimit = limiter(Ratelimit.fixedWindow(5, "10 s"), "rl-fixed");
     const first = await sevenCalls(ratelimit, "user-1");
-    expect(first.map((r) => r.success)).toEqual([true, true, true, true, true, false, false]);
+    expect(first.map((r) => r.success)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect((await ratelimit.limit("user-2")).success).toBe(true);
   });
 

@@ -2,21 +2,33 @@
 import net from "node:net";
 import { Redis as IORedis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, startRedisServer, type RedisServer } from "../support/redis-server";
+import {
+  freePort,
+  startRedisServer,
+  type RedisServer,
+} from "../support/redis-server";
 
 const started: RedisServer[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((server) => server.stop()));
 });
 
-async function start(...args: Parameters<typeof startRedisServer>): Promise<RedisServer> {
+async function start(
+  ...args: Parameters<typeof startRedisServer>
+): Promise<RedisServer> {
   const server = await startRedisServer(...args);
   started.push(server);
   return server;
 }
 
-async function withClient<T>(url: string, use: (client: IORedis) => Promise<T>): Promise<T> {
-  const client = new IORedis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+async function withClient<T>(
+  url: string,
+  use: (client: IORedis) => Promise<T>,
+): Promise<T> {
+  const client = new IORedis(url, {
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on("error", () => undefined);
   try {
     return await use(client);
@@ -44,7 +56,10 @@ describe("startRedisServer", () => {
     await withClient(server.url, async (client) => {
       expect(await client.ping()).toBe("PONG");
       expect(await client.config("GET", "save")).toEqual(["save", ""]);
-      expect(await client.config("GET", "appendonly")).toEqual(["appendonly", "no"]);
+      expect(await client.config("GET", "appendonly")).toEqual([
+        "appendonly",
+        "no",
+      ]);
     });
   });
 
@@ -52,19 +67,25 @@ describe("startRedisServer", () => {
     const [a, b] = await Promise.all([start(), start()]);
     expect(a.port).not.toBe(b.port);
     await withClient(a.url, (client) => client.set("only-in-a", "1"));
-    expect(await withClient(b.url, (client) => client.exists("only-in-a"))).toBe(0);
+    expect(
+      await withClient(b.url, (client) => client.exists("only-in-a")),
+    ).toBe(0);
   });
 
   it("restart() comes back empty on the same port; stop() and kill() free it", async () => {
     const server = await start();
     await withClient(server.url, (client) => client.set("k", "v"));
     await server.restart();
-    expect(await withClient(server.url, (client) => client.exists("k"))).toBe(0);
+    expect(await withClient(server.url, (client) => client.exists("k"))).toBe(
+      0,
+    );
 
     await server.kill();
     expect(await accepts(server.port)).toBe(false);
     await server.restart();
-    expect(await withClient(server.url, (client) => client.ping())).toBe("PONG");
+    expect(await withClient(server.url, (client) => client.ping())).toBe(
+      "PONG",
+    );
 
     await server.stop();
     await server.stop(); // a second stop is a no-op
@@ -75,18 +96,23 @@ describe("startRedisServer", () => {
     const port = await freePort();
     const server = await start({ port, extraArgs: ["--maxmemory", "10mb"] });
     expect(server.port).toBe(port);
-    expect(await withClient(server.url, (client) => client.config("GET", "maxmemory"))).toEqual([
-      "maxmemory",
-      String(10 * 1024 * 1024),
-    ]);
+    expect(
+      await withClient(server.url, (client) =>
+        client.config("GET", "maxmemory"),
+      ),
+    ).toEqual(["maxmemory", String(10 * 1024 * 1024)]);
   });
 
   it("fails with one clear line when the port is taken by someone else", async () => {
     const blocker = net.createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) =>
+      blocker.listen(0, "127.0.0.1", resolve),
+    );
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      await expect(startRedisServer({ port })).rejects.toThrow(`redis-server on port ${port} exited early`);
+      await expect(startRedisServer({ port })).rejects.toThrow(
+        `redis-server on port ${port} exited early`,
+      );
     } finally {
       blocker.close();
     }

@@ -4,9 +4,16 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startUpstashBridge } from "../../infra/local/upstash-bridge/server";
-import { freePort, startRedisServer, type RedisServer } from "../support/redis-server";
+import {
+  freePort,
+  startRedisServer,
+  type RedisServer,
+} from "../support/redis-server";
 
-const MAIN = path.resolve(import.meta.dirname, "../../infra/local/upstash-bridge/main.ts");
+const MAIN = path.resolve(
+  import.meta.dirname,
+  "../../infra/local/upstash-bridge/main.ts",
+);
 const TSX = path.resolve(import.meta.dirname, "../../node_modules/.bin/tsx");
 
 let redisServer: RedisServer;
@@ -35,39 +42,58 @@ describe("startUpstashBridge", () => {
   });
 
   it("refuses an empty token", async () => {
-    await expect(startUpstashBridge({ redisUrl: redisServer.url, token: "" })).rejects.toThrow(
-      "the bridge token must not be empty",
-    );
+    await expect(
+      startUpstashBridge({ redisUrl: redisServer.url, token: "" }),
+    ).rejects.toThrow("the bridge token must not be empty");
   });
 
   it("listens on the requested port; close() is idempotent and frees it", async () => {
     const port = await freePort();
-    const bridge = await startUpstashBridge({ redisUrl: redisServer.url, token: "t", port, log: () => undefined });
+    const bridge = await startUpstashBridge({
+      redisUrl: redisServer.url,
+      token: "t",
+      port,
+      log: () => undefined,
+    });
     expect(bridge).toMatchObject({ port, url: `http://127.0.0.1:${port}` });
-    const ping = await fetch(bridge.url, { method: "POST", headers: { authorization: "Bearer t" }, body: '["PING"]' });
+    const ping = await fetch(bridge.url, {
+      method: "POST",
+      headers: { authorization: "Bearer t" },
+      body: '["PING"]',
+    });
     expect(await ping.json()).toEqual({ result: "PONG" });
     await Promise.all([bridge.close(), bridge.close()]);
-    await expect(fetch(bridge.url, { method: "POST", body: "[]" })).rejects.toThrow();
+    await expect(
+      fetch(bridge.url, { method: "POST", body: "[]" }),
+    ).rejects.toThrow();
   });
 });
 
 describe("main.ts (CLI)", () => {
   function run(args: string[], env: Record<string, string> = {}) {
     const child = spawn(TSX, [MAIN, ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code) => resolve(code)),
+    );
     return { child, exited, output: () => ({ stdout, stderr }) };
   }
 
   it("prints its URL, serves requests, and exits 0 on SIGTERM without logging the token", async () => {
     const token = "cli-secret-token-123";
-    const cli = run(["--redis-url", redisServer.url, "--port", "0"], { UPSTASH_REDIS_REST_TOKEN: token });
+    const cli = run(["--redis-url", redisServer.url, "--port", "0"], {
+      UPSTASH_REDIS_REST_TOKEN: token,
+    });
     const deadline = Date.now() + 30_000;
     while (!cli.output().stdout.includes("\n") && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -75,7 +101,11 @@ describe("main.ts (CLI)", () => {
     const url = cli.output().stdout.trim();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
-    const response = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: '["ECHO","hi"]' });
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: '["ECHO","hi"]',
+    });
     expect(await response.json()).toEqual({ result: "hi" });
 
     cli.child.kill("SIGTERM");
@@ -87,7 +117,9 @@ describe("main.ts (CLI)", () => {
   it("exits 2 with usage when the token is missing", async () => {
     const cli = run(["--redis-url", redisServer.url]);
     expect(await cli.exited).toBe(2);
-    expect(cli.output().stderr).toContain("upstash-bridge: missing --token (or UPSTASH_REDIS_REST_TOKEN)");
+    expect(cli.output().stderr).toContain(
+      "upstash-bridge: missing --token (or UPSTASH_REDIS_REST_TOKEN)",
+    );
     expect(cli.output().stderr).toContain("usage: main.ts --redis-url");
   });
 });

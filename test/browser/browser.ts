@@ -7,7 +7,12 @@
 import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Page,
+} from "playwright-core";
 import { REPO_ROOT } from "../../infra/local/build-worker";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -44,12 +49,17 @@ export async function recordedContext(
 }
 
 function watchPage(page: Page, recorder: Recorder): void {
-  page.on("pageerror", (error) => recorder.errors.push(`pageerror: ${error.message}`));
+  page.on("pageerror", (error) =>
+    recorder.errors.push(`pageerror: ${error.message}`),
+  );
   page.on("console", (message) => {
     // A refused request (401, 403) is logged by Chromium as "Failed to load resource"; the
     // pages expect and show those. Anything else logged as an error (a CSP refusal, a
     // script error) is a failure.
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+    if (
+      message.type() === "error" &&
+      !message.text().startsWith("Failed to load resource")
+    )
       recorder.errors.push(message.text());
   });
 }
@@ -58,7 +68,11 @@ function watchPage(page: Page, recorder: Recorder): void {
  * Saves a screenshot (the full page unless `fullPage` is false) as
  * test-artifacts/`name`.png; returns its path.
  */
-export async function screenshot(page: Page, name: string, fullPage = true): Promise<string> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  fullPage = true,
+): Promise<string> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const file = path.join(ARTIFACTS_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage });
@@ -94,7 +108,9 @@ export async function otherOriginServer(): Promise<{
 }> {
   const server: Server = createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-    res.end("<!doctype html><title>another origin</title><p>another origin</p>");
+    res.end(
+      "<!doctype html><title>another origin</title><p>another origin</p>",
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, resolve));
   const address = server.address();

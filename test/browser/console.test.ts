@@ -8,7 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { startEdge, TEST_ADMIN_TOKEN, type TestEdge, type TestTenant } from "../support/edge";
+import {
+  startEdge,
+  TEST_ADMIN_TOKEN,
+  type TestEdge,
+  type TestTenant,
+} from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import {
   launchChromium,
@@ -64,7 +69,9 @@ const usd = (n: number) =>
     maximumFractionDigits: 6,
   });
 const pct = (computed: number, cached: number) =>
-  computed + cached === 0 ? "–" : `${((cached / (computed + cached)) * 100).toFixed(1)}%`;
+  computed + cached === 0
+    ? "–"
+    : `${((cached / (computed + cached)) * 100).toFixed(1)}%`;
 const dayOffset = (days: number) =>
   new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
@@ -98,10 +105,16 @@ async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
   return context.newPage();
 }
 
-async function signIn(page: Page, role: "tenant" | "operator", token: string): Promise<void> {
+async function signIn(
+  page: Page,
+  role: "tenant" | "operator",
+  token: string,
+): Promise<void> {
   await page.goto(`${edge.url}/console`);
   await page
-    .getByLabel(role === "tenant" ? "a tenant (API key)" : "the operator (admin token)")
+    .getByLabel(
+      role === "tenant" ? "a tenant (API key)" : "the operator (admin token)",
+    )
     .check();
   await page.getByLabel("API key or admin token").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -111,7 +124,9 @@ async function signIn(page: Page, role: "tenant" | "operator", token: string): P
 /** The text of every cell of `selector`'s body rows. */
 const tableRows = (page: Page, selector: string) =>
   page.$$eval(`${selector} tbody tr`, (rows) =>
-    rows.map((row) => Array.from(row.querySelectorAll("td"), (td) => td.textContent ?? "")),
+    rows.map((row) =>
+      Array.from(row.querySelectorAll("td"), (td) => td.textContent ?? ""),
+    ),
   );
 
 /** The legend of a chart (label -> value) after its cursor moved with `key`. */
@@ -147,7 +162,8 @@ beforeAll(async () => {
   const first = await embed(tenant.apiKey);
   expect(first.status).toBe(200);
   expect(first.headers.get("x-cache")).toBe("hits=0 misses=2");
-  tokensPerPass = ((await first.json()) as { usage: { total_tokens: number } }).usage.total_tokens;
+  tokensPerPass = ((await first.json()) as { usage: { total_tokens: number } })
+    .usage.total_tokens;
   const second = await embed(tenant.apiKey);
   expect(second.headers.get("x-cache")).toBe("hits=2 misses=0");
   browser = await launchChromium();
@@ -214,9 +230,12 @@ describe("tenant view", () => {
     // group-committed, so the figures are awaited.
     const today = dayOffset(0);
     const report = await until("usage metered", 10_000, async () => {
-      const res = await edge.fetch(`/v1/usage?from=${dayOffset(1 - DAYS)}&to=${today}`, {
-        headers: { authorization: `Bearer ${tenant.apiKey}` },
-      });
+      const res = await edge.fetch(
+        `/v1/usage?from=${dayOffset(1 - DAYS)}&to=${today}`,
+        {
+          headers: { authorization: `Bearer ${tenant.apiKey}` },
+        },
+      );
       const body = (await res.json()) as { data: Day[] };
       return body.data.at(-1)?.requests === 2 ? body : undefined;
     });
@@ -247,7 +266,9 @@ describe("tenant view", () => {
         usd(d.estimated_cost_usd),
         usd(d.estimated_savings_usd),
       ]);
-    expect(await tableRows(page, "[data-section=usage] table.usage-table")).toEqual(expectedRows);
+    expect(
+      await tableRows(page, "[data-section=usage] table.usage-table"),
+    ).toEqual(expectedRows);
     expect(expectedRows[0]!.slice(0, 6)).toEqual([
       today,
       "2",
@@ -260,13 +281,21 @@ describe("tenant view", () => {
     // The charts' own legends, stepped day by day with the keyboard.
     for (let i = 0; i < DAYS; i++) {
       const d = report.data[i]!;
-      const tokens = await legendAfter(page, "tokens", i === 0 ? "Home" : "ArrowRight");
+      const tokens = await legendAfter(
+        page,
+        "tokens",
+        i === 0 ? "Home" : "ArrowRight",
+      );
       expect(tokens).toEqual({
         Date: d.date,
         "Tokens from cache": int(d.tokens_cached),
         "Tokens computed": int(d.tokens_computed),
       });
-      const requests = await legendAfter(page, "requests", i === 0 ? "Home" : "ArrowRight");
+      const requests = await legendAfter(
+        page,
+        "requests",
+        i === 0 ? "Home" : "ArrowRight",
+      );
       expect(requests).toEqual({
         Date: d.date,
         Requests: int(d.requests),
@@ -280,7 +309,10 @@ describe("tenant view", () => {
     await page.getByLabel("Name (optional)").fill("made in the console");
     await page.getByRole("button", { name: "Create key" }).click();
     const shown = await page.locator(".secret-box input").inputValue();
-    await page.locator(".secret-box").getByRole("button", { name: "Copy" }).click();
+    await page
+      .locator(".secret-box")
+      .getByRole("button", { name: "Copy" })
+      .click();
     await page.getByText("Copied to the clipboard.").waitFor();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     expect(copied).toBe(shown);
@@ -288,7 +320,8 @@ describe("tenant view", () => {
 
     const ok = await embed(copied, "made with the copied key");
     expect(ok.status).toBe(200);
-    copiedKeyTokens = ((await ok.json()) as { usage: { total_tokens: number } }).usage.total_tokens;
+    copiedKeyTokens = ((await ok.json()) as { usage: { total_tokens: number } })
+      .usage.total_tokens;
 
     const keyId = copied.split("_")[2]!;
     await page
@@ -321,10 +354,14 @@ describe("tenant view", () => {
     await until("the month's usage metered", 10_000, async () => {
       const res = await edge.admin("GET", `/tenants/${tenant.tenantId}/usage`);
       const totals = ((await res.json()) as { totals: Day }).totals;
-      return totals.tokens_computed + totals.tokens_cached === monthTokens ? true : undefined;
+      return totals.tokens_computed + totals.tokens_cached === monthTokens
+        ? true
+        : undefined;
     });
     const plan = (
-      (await (await edge.admin("GET", `/tenants/${tenant.tenantId}`)).json()) as {
+      (await (
+        await edge.admin("GET", `/tenants/${tenant.tenantId}`)
+      ).json()) as {
         plan: {
           requests_per_minute: number;
           tokens_per_minute: number;
@@ -352,10 +389,14 @@ describe("tenant view", () => {
 
     operator.once("dialog", (dialog) => void dialog.accept());
     await operator.locator("[data-action=suspend]").click();
-    await operator.waitForSelector("[data-section=tenant] strong[data-status=suspended]");
+    await operator.waitForSelector(
+      "[data-section=tenant] strong[data-status=suspended]",
+    );
     expect(
       (
-        (await edge.admin("GET", `/tenants/${tenant.tenantId}`).then((r) => r.json())) as {
+        (await edge
+          .admin("GET", `/tenants/${tenant.tenantId}`)
+          .then((r) => r.json())) as {
           status: string;
         }
       ).status,
@@ -363,8 +404,12 @@ describe("tenant view", () => {
 
     await until("the tenant's page shows the suspension", 10_000, async () => {
       await page.reload();
-      await page.waitForSelector("[data-section=account] .section-body[aria-busy=false]");
-      return (await page.locator("[data-banner] [data-tenant-status=suspended]").count()) > 0
+      await page.waitForSelector(
+        "[data-section=account] .section-body[aria-busy=false]",
+      );
+      return (await page
+        .locator("[data-banner] [data-tenant-status=suspended]")
+        .count()) > 0
         ? true
         : undefined;
     });
@@ -381,7 +426,11 @@ describe("tenant view", () => {
     });
     expect((await embed(phoneTenant.apiKey)).status).toBe(200);
     const overflow = (p: Page) =>
-      p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      p.evaluate(
+        () =>
+          document.documentElement.scrollWidth -
+          document.documentElement.clientWidth,
+      );
 
     const tenantPhone = await newPage({ width: 390, height: 844 });
     await signIn(tenantPhone, "tenant", phoneTenant.apiKey);
@@ -393,8 +442,12 @@ describe("tenant view", () => {
 
     const operatorPhone = await newPage({ width: 390, height: 844 });
     await signIn(operatorPhone, "operator", TEST_ADMIN_TOKEN);
-    await operatorPhone.locator(`[data-open-tenant="${phoneTenant.tenantId}"]`).click();
-    await operatorPhone.waitForSelector("[data-section=tenant] table.usage-table");
+    await operatorPhone
+      .locator(`[data-open-tenant="${phoneTenant.tenantId}"]`)
+      .click();
+    await operatorPhone.waitForSelector(
+      "[data-section=tenant] table.usage-table",
+    );
     expect(await overflow(operatorPhone)).toBe(0);
     await screenshot(operatorPhone, "console-operator-phone", false);
   });
@@ -456,7 +509,9 @@ describe("/docs", () => {
       paths: Record<string, Record<string, unknown>>;
     };
     const operations = Object.entries(spec.paths)
-      .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
+      .flatMap(([path, methods]) =>
+        Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+      )
       .sort();
     expect(operations).toContain("POST /v1/embeddings");
 
@@ -487,7 +542,9 @@ describe("/docs", () => {
     await models.locator(".opblock-summary").click();
     await models.locator(".try-out__btn").click();
     await models.locator(".execute").click();
-    const status = models.locator(".live-responses-table tbody .response-col_status").first();
+    const status = models
+      .locator(".live-responses-table tbody .response-col_status")
+      .first();
     await status.waitFor();
     expect((await status.textContent())?.trim()).toBe("200");
     expect(
@@ -503,7 +560,9 @@ describe("/docs", () => {
 describe("all pages", () => {
   it("made no request to another origin and logged no error (no CSP refusal, no script error)", () => {
     expect(recorder.requests.length).toBeGreaterThan(20);
-    expect([...new Set(recorder.requests.map((u) => new URL(u).origin))]).toEqual([edge.url]);
+    expect([
+      ...new Set(recorder.requests.map((u) => new URL(u).origin)),
+    ]).toEqual([edge.url]);
     expect(recorder.errors).toEqual([]);
   });
 });

@@ -10,11 +10,23 @@ it("exits 1 with a one-line install hint when redis-server is missing", () => {
   // A PATH holding node alone (node may live beside redis-server, e.g. in /usr/bin).
   const bin = mkdtempSync(path.join(tmpdir(), "node-only-"));
   symlinkSync(process.execPath, path.join(bin, "node"));
-  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(REPO_ROOT, "infra/local/start.ts")], {
-    env: { PATH: bin, HOME: process.env.HOME ?? "/tmp", GPU_WORKER_URLS: "http://127.0.0.1:9", PORT: "1" },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"),
+      path.join(REPO_ROOT, "infra/local/start.ts"),
+    ],
+    {
+      env: {
+        PATH: bin,
+        HOME: process.env.HOME ?? "/tmp",
+        GPU_WORKER_URLS: "http://127.0.0.1:9",
+        PORT: "1",
+      },
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   expect(result.status).toBe(1);
   expect(result.stderr).toContain(
     "local stack failed: redis-server not found: install it with 'apt-get install redis-server', or set UPSTASH_REDIS_REST_URL\n",

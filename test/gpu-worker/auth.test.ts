@@ -28,25 +28,47 @@ const request = (method: string, path: string, authorization?: string) =>
       "content-type": "application/json",
       ...(authorization === undefined ? {} : { authorization }),
     },
-    ...(method === "POST" ? { body: JSON.stringify(path === "/v1/embeddings" ? { input: "hi" } : {}) } : {}),
+    ...(method === "POST"
+      ? {
+          body: JSON.stringify(
+            path === "/v1/embeddings" ? { input: "hi" } : {},
+          ),
+        }
+      : {}),
   });
 
 describe("api key", () => {
-  it.each(routes)("%s %s: 401 without a key, with a wrong key and with a non-bearer scheme", async (method, path) => {
-    for (const authorization of [undefined, "Bearer wrong", `Basic ${KEY}`, KEY, `Bearer ${KEY.slice(0, -1)}`, `bearer ${KEY}`]) {
-      const res = await request(method, path, authorization);
-      expect(res.status).toBe(401);
-      expect(res.headers.get("x-standin")).toBe("feature-hashing; not Qwen3-Embedding-4B");
-      expect(await res.json()).toEqual({ error: "Unauthorized" });
-    }
-  });
+  it.each(routes)(
+    "%s %s: 401 without a key, with a wrong key and with a non-bearer scheme",
+    async (method, path) => {
+      for (const authorization of [
+        undefined,
+        "Bearer wrong",
+        `Basic ${KEY}`,
+        KEY,
+        `Bearer ${KEY.slice(0, -1)}`,
+        `bearer ${KEY}`,
+      ]) {
+        const res = await request(method, path, authorization);
+        expect(res.status).toBe(401);
+        expect(res.headers.get("x-standin")).toBe(
+          "feature-hashing; not Qwen3-Embedding-4B",
+        );
+        expect(await res.json()).toEqual({ error: "Unauthorized" });
+      }
+    },
+  );
 
   it("lets the right key through", async () => {
     const res = await request("POST", "/v1/embeddings", `Bearer ${KEY}`);
     expect(res.status).toBe(200);
     expect((await res.json()).usage.prompt_tokens).toBe(2);
-    expect((await request("GET", "/v1/models", `Bearer ${KEY}`)).status).toBe(200);
-    expect((await request("GET", "/no/such/route", `Bearer ${KEY}`)).status).toBe(404);
+    expect((await request("GET", "/v1/models", `Bearer ${KEY}`)).status).toBe(
+      200,
+    );
+    expect(
+      (await request("GET", "/no/such/route", `Bearer ${KEY}`)).status,
+    ).toBe(404);
   });
 
   it("leaves /health open, as SGLang does for load balancers", async () => {
@@ -58,7 +80,11 @@ describe("api key", () => {
     standin.resetStats();
     await postJson(`${standin.url}/v1/embeddings`, { input: "hi" });
     expect(standin.stats().calls).toBe(0);
-    await postJson(`${standin.url}/v1/embeddings`, { input: "hi" }, { authorization: `Bearer ${KEY}` });
+    await postJson(
+      `${standin.url}/v1/embeddings`,
+      { input: "hi" },
+      { authorization: `Bearer ${KEY}` },
+    );
     expect(standin.stats().calls).toBe(1);
   });
 });

@@ -1,7 +1,10 @@
 // Flags and STANDIN_* environment variables become startStandin options; flags win,
 // and bad values fail with a message naming the flag or variable.
 import { describe, expect, it } from "vitest";
-import { optionsFromArgsAndEnv, resolveOptions } from "../../gpu-worker/standin/config";
+import {
+  optionsFromArgsAndEnv,
+  resolveOptions,
+} from "../../gpu-worker/standin/config";
 import { startStandin } from "../../gpu-worker/standin/server";
 
 describe("CLI and environment options", () => {
@@ -54,35 +57,71 @@ describe("CLI and environment options", () => {
 
   it("lets flags override the environment, in both --flag value and --flag=value forms", () => {
     const options = optionsFromArgsAndEnv(
-      ["--port", "4321", "--profile=none", "--error-rate", "1", "--retry-after=9"],
+      [
+        "--port",
+        "4321",
+        "--profile=none",
+        "--error-rate",
+        "1",
+        "--retry-after=9",
+      ],
       { STANDIN_PORT: "1", STANDIN_PROFILE: "l4", STANDIN_ERROR_RATE: "0.5" },
     );
-    expect(options).toEqual({ port: 4321, profile: "none", faults: { errorRate: 1, retryAfterS: 9 } });
+    expect(options).toEqual({
+      port: 4321,
+      profile: "none",
+      faults: { errorRate: 1, retryAfterS: 9 },
+    });
   });
 
   it("reads the engine from --engine or STANDIN_ENGINE and refuses one it does not speak", () => {
-    expect(optionsFromArgsAndEnv([], { STANDIN_ENGINE: "tei" }).engine).toBe("tei");
-    expect(optionsFromArgsAndEnv(["--engine", "llamacpp"], { STANDIN_ENGINE: "tei" }).engine).toBe("llamacpp");
+    expect(optionsFromArgsAndEnv([], { STANDIN_ENGINE: "tei" }).engine).toBe(
+      "tei",
+    );
+    expect(
+      optionsFromArgsAndEnv(["--engine", "llamacpp"], { STANDIN_ENGINE: "tei" })
+        .engine,
+    ).toBe("llamacpp");
     const options = optionsFromArgsAndEnv(["--engine=triton"], {});
-    expect(() => resolveOptions(options)).toThrow(/invalid stand-in options:[\s\S]*engine/);
-    expect(() => optionsFromArgsAndEnv(["stray"], {})).toThrow(/^unknown argument "stray"/);
+    expect(() => resolveOptions(options)).toThrow(
+      /invalid stand-in options:[\s\S]*engine/,
+    );
+    expect(() => optionsFromArgsAndEnv(["stray"], {})).toThrow(
+      /^unknown argument "stray"/,
+    );
   });
 
   it("fails on unknown flags, missing values and non-numbers", () => {
-    expect(() => optionsFromArgsAndEnv(["--gpu", "h100"], {})).toThrow(/^unknown argument "--gpu"/);
-    expect(() => optionsFromArgsAndEnv(["--port"], {})).toThrow("--port needs a value");
-    expect(() => optionsFromArgsAndEnv(["--port", "abc"], {})).toThrow('--port: expected an integer, got "abc"');
-    expect(() => optionsFromArgsAndEnv([], { STANDIN_ERROR_RATE: "lots" })).toThrow(
-      'STANDIN_ERROR_RATE: expected a number, got "lots"',
+    expect(() => optionsFromArgsAndEnv(["--gpu", "h100"], {})).toThrow(
+      /^unknown argument "--gpu"/,
     );
-    expect(() => optionsFromArgsAndEnv(["--fail-inputs", "[bad"], {})).toThrow('--fail-inputs: expected JSON, got "[bad"');
+    expect(() => optionsFromArgsAndEnv(["--port"], {})).toThrow(
+      "--port needs a value",
+    );
+    expect(() => optionsFromArgsAndEnv(["--port", "abc"], {})).toThrow(
+      '--port: expected an integer, got "abc"',
+    );
+    expect(() =>
+      optionsFromArgsAndEnv([], { STANDIN_ERROR_RATE: "lots" }),
+    ).toThrow('STANDIN_ERROR_RATE: expected a number, got "lots"');
+    expect(() => optionsFromArgsAndEnv(["--fail-inputs", "[bad"], {})).toThrow(
+      '--fail-inputs: expected JSON, got "[bad"',
+    );
   });
 
   it("validates values before anything listens", async () => {
-    expect(() => resolveOptions({ profile: "h100" as "l4" })).toThrow(/invalid stand-in options:[\s\S]*profile/);
-    expect(() => resolveOptions({ faults: { errorRate: 1.5 } })).toThrow(/faults\.errorRate/);
-    expect(() => resolveOptions({ faults: { failInputs: [[1.5]] } })).toThrow(/faults\.failInputs/);
-    await expect(startStandin({ contextLength: 0 })).rejects.toThrow(/contextLength/);
+    expect(() => resolveOptions({ profile: "h100" as "l4" })).toThrow(
+      /invalid stand-in options:[\s\S]*profile/,
+    );
+    expect(() => resolveOptions({ faults: { errorRate: 1.5 } })).toThrow(
+      /faults\.errorRate/,
+    );
+    expect(() => resolveOptions({ faults: { failInputs: [[1.5]] } })).toThrow(
+      /faults\.failInputs/,
+    );
+    await expect(startStandin({ contextLength: 0 })).rejects.toThrow(
+      /contextLength/,
+    );
   });
 
   it("fills in defaults", () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { cosine, EMBEDDING_DIMENSIONS, embedText } from "../../gpu-worker/standin/embedder";
+import {
+  cosine,
+  EMBEDDING_DIMENSIONS,
+  embedText,
+} from "../../gpu-worker/standin/embedder";
 
 function nonZero(v: Float32Array): [number, number][] {
   return Array.from(v)
@@ -14,8 +18,8 @@ describe("stand-in embedder", () => {
     expect(v.length).toBe(EMBEDDING_DIMENSIONS);
     expect(nonZero(v).length).toBe(128);
     expect(Array.from(v.slice(0, 8))).toEqual([
-      0.06651900708675385, 0.06651900708675385, 0, 0.06651900708675385, 0.1330380141735077, 0, 0,
-      0.1330380141735077,
+      0.06651900708675385, 0.06651900708675385, 0, 0.06651900708675385,
+      0.1330380141735077, 0, 0, 0.1330380141735077,
     ]);
     expect(Array.from(embedText("The quick brown fox").slice(0, 6))).toEqual([
       0, -0.14071950316429138, 0, 0, 0, 0.07035975158214569,
@@ -23,7 +27,16 @@ describe("stand-in embedder", () => {
   });
 
   it("gives a unit vector for every text, even without words", () => {
-    for (const text of ["", " ", "!!!", "a", "日本語のテキスト", "emoji 🎉 here", "İstanbul", "x".repeat(5000)]) {
+    for (const text of [
+      "",
+      " ",
+      "!!!",
+      "a",
+      "日本語のテキスト",
+      "emoji 🎉 here",
+      "İstanbul",
+      "x".repeat(5000),
+    ]) {
       const v = embedText(text);
       expect(v.length).toBe(EMBEDDING_DIMENSIONS);
       expect(v.every(Number.isFinite)).toBe(true);
@@ -40,7 +53,10 @@ describe("stand-in embedder", () => {
   it("scores lexically similar texts above unrelated ones", () => {
     const cat = embedText("The cat sat on the mat");
     const similar = cosine(cat, embedText("the cat sat on a mat"));
-    const unrelated = cosine(cat, embedText("Quarterly revenue exceeded expectations"));
+    const unrelated = cosine(
+      cat,
+      embedText("Quarterly revenue exceeded expectations"),
+    );
     expect(similar).toBeCloseTo(0.9008621933698245, 12);
     expect(unrelated).toBeCloseTo(-0.052940329963650896, 12);
     expect(similar).toBeGreaterThan(unrelated + 0.5);
@@ -53,13 +69,23 @@ describe("stand-in embedder", () => {
       return head.map((x) => x / norm);
     };
     for (const dims of [32, 64, 128, 256, 1024, 2560]) {
-      for (const text of ["!!!", "a", "alpha beta gamma", "delta epsilon zeta"]) {
+      for (const text of [
+        "!!!",
+        "a",
+        "alpha beta gamma",
+        "delta epsilon zeta",
+      ]) {
         expect(Number.isFinite(Math.hypot(...prefix(text, dims)))).toBe(true);
       }
-      expect(prefix("alpha beta gamma", dims)).not.toEqual(prefix("delta epsilon zeta", dims));
+      expect(prefix("alpha beta gamma", dims)).not.toEqual(
+        prefix("delta epsilon zeta", dims),
+      );
       const cat = prefix("The cat sat on the mat", dims);
       const similar = cosine(cat, prefix("the cat sat on a mat", dims));
-      const unrelated = cosine(cat, prefix("Quarterly revenue exceeded expectations", dims));
+      const unrelated = cosine(
+        cat,
+        prefix("Quarterly revenue exceeded expectations", dims),
+      );
       expect(similar).toBeGreaterThan(0.8);
       expect(similar).toBeGreaterThan(unrelated + 0.5);
     }
@@ -67,13 +93,17 @@ describe("stand-in embedder", () => {
 
   it("ignores case and Unicode normalisation form, as Qwen3's NFC tokenizer does", () => {
     expect(embedText("Hello World")).toEqual(embedText("hello world"));
-    expect(embedText("cafe\u0301 au lait")).toEqual(embedText("caf\u00e9 au lait"));
+    expect(embedText("cafe\u0301 au lait")).toEqual(
+      embedText("caf\u00e9 au lait"),
+    );
     expect(embedText("hello world")).not.toEqual(embedText("hello worlds"));
   });
 
   it("changes the vector when an extra feature is asked for", () => {
     const plain = embedText("The cat sat on the mat");
-    const marked = embedText("The cat sat on the mat", { extraFeature: "no end-of-text token" });
+    const marked = embedText("The cat sat on the mat", {
+      extraFeature: "no end-of-text token",
+    });
     expect(marked).not.toEqual(plain);
     expect(cosine(plain, marked)).toBeGreaterThan(0.9);
   });

@@ -8,7 +8,8 @@ import { float32FromBase64, postJson } from "./http";
 
 let standin: Standin;
 let embeddings: string;
-const setFaults = (patch: unknown) => postJson(`${standin.url}/__standin/faults`, patch);
+const setFaults = (patch: unknown) =>
+  postJson(`${standin.url}/__standin/faults`, patch);
 
 beforeAll(async () => {
   standin = await startStandin();
@@ -17,7 +18,9 @@ beforeAll(async () => {
 afterAll(() => standin.close());
 beforeEach(async () => {
   expect((await setFaults(DEFAULT_FAULTS)).status).toBe(200);
-  expect((await postJson(`${standin.url}/__standin/stats/reset`, "")).status).toBe(200);
+  expect(
+    (await postJson(`${standin.url}/__standin/stats/reset`, "")).status,
+  ).toBe(200);
 });
 
 describe("injected errors", () => {
@@ -30,7 +33,8 @@ describe("injected errors", () => {
       expect(res.headers.get("retry-after")).toBeNull();
       expect(await res.json()).toEqual({
         object: "error",
-        message: "Injected fault: the stand-in was configured to answer this call with 503",
+        message:
+          "Injected fault: the stand-in was configured to answer this call with 503",
         type: "ServiceUnavailableError",
         param: null,
         code: 503,
@@ -40,7 +44,11 @@ describe("injected errors", () => {
 
   it("adds Retry-After to 503 and 429 only", async () => {
     await setFaults({ errorRate: 1, retryAfterS: 7 });
-    expect((await postJson(embeddings, { input: "hello" })).headers.get("retry-after")).toBe("7");
+    expect(
+      (await postJson(embeddings, { input: "hello" })).headers.get(
+        "retry-after",
+      ),
+    ).toBe("7");
     await setFaults({ errorStatus: 429 });
     const limited = await postJson(embeddings, { input: "hello" });
     expect(limited.status).toBe(429);
@@ -54,9 +62,13 @@ describe("injected errors", () => {
   });
 
   it("takes faults as a start option too", async () => {
-    const failing = await startStandin({ faults: { errorRate: 1, errorStatus: 429, retryAfterS: 2 } });
+    const failing = await startStandin({
+      faults: { errorRate: 1, errorStatus: 429, retryAfterS: 2 },
+    });
     try {
-      const res = await postJson(`${failing.url}/v1/embeddings`, { input: "hello" });
+      const res = await postJson(`${failing.url}/v1/embeddings`, {
+        input: "hello",
+      });
       expect(res.status).toBe(429);
       expect(res.headers.get("retry-after")).toBe("2");
     } finally {
@@ -68,7 +80,8 @@ describe("injected errors", () => {
     const pattern = async (): Promise<number[]> => {
       await setFaults({ errorRate: 0.5, seed: 42 });
       const statuses: number[] = [];
-      for (let i = 0; i < 16; i++) statuses.push((await postJson(embeddings, { input: "hi" })).status);
+      for (let i = 0; i < 16; i++)
+        statuses.push((await postJson(embeddings, { input: "hi" })).status);
       return statuses;
     };
     const first = await pattern();
@@ -90,22 +103,36 @@ describe("injected errors", () => {
 describe("failing inputs", () => {
   const FAILED = {
     object: "error",
-    message: "Injected fault: the stand-in was configured to fail on this input",
+    message:
+      "Injected fault: the stand-in was configured to fail on this input",
     type: "InternalServerError",
     param: null,
     code: 500,
   };
 
   it("fails every call holding a listed text or token-id list with 500, and no other call", async () => {
-    expect((await setFaults({ failInputs: ["poison", [7, 151643]] })).status).toBe(200);
-    for (const input of [["fine", "poison"], "poison", [[1, 151643], [7, 151643]]]) {
+    expect(
+      (await setFaults({ failInputs: ["poison", [7, 151643]] })).status,
+    ).toBe(200);
+    for (const input of [
+      ["fine", "poison"],
+      "poison",
+      [
+        [1, 151643],
+        [7, 151643],
+      ],
+    ]) {
       const res = await postJson(embeddings, { input });
       expect(res.status).toBe(500);
       expect(res.headers.get("retry-after")).toBeNull();
       expect(await res.json()).toEqual(FAILED);
     }
     // Same characters in the other kind, or a list that only contains the ids: no match.
-    for (const input of [["fine", "poison pill"], [[7]], [[7, 151643, 151643]]]) {
+    for (const input of [
+      ["fine", "poison pill"],
+      [[7]],
+      [[7, 151643, 151643]],
+    ]) {
       expect((await postJson(embeddings, { input })).status).toBe(200);
     }
     expect(standin.stats().calls).toBe(6);
@@ -115,17 +142,29 @@ describe("failing inputs", () => {
     await setFaults({ failInputs: ["poison"], failInputStatus: 400 });
     const res = await postJson(embeddings, { input: ["poison"] });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ ...FAILED, type: "BadRequestError", code: 400 });
+    expect(await res.json()).toEqual({
+      ...FAILED,
+      type: "BadRequestError",
+      code: 400,
+    });
   });
 });
 
 describe("malformed vectors", () => {
   it("wrong-length: 2559 values in float and 2559 float32s in base64", async () => {
     await setFaults({ malformed: "wrong-length" });
-    const floats = await (await postJson(embeddings, { input: ["a b", "c d"] })).json();
-    expect(floats.data.map((d: { embedding: number[] }) => d.embedding.length)).toEqual([2559, 2559]);
-    const b64 = await (await postJson(embeddings, { input: "a b", encoding_format: "base64" })).json();
-    expect(Buffer.from(b64.data[0].embedding, "base64").byteLength).toBe(2559 * 4);
+    const floats = await (
+      await postJson(embeddings, { input: ["a b", "c d"] })
+    ).json();
+    expect(
+      floats.data.map((d: { embedding: number[] }) => d.embedding.length),
+    ).toEqual([2559, 2559]);
+    const b64 = await (
+      await postJson(embeddings, { input: "a b", encoding_format: "base64" })
+    ).json();
+    expect(Buffer.from(b64.data[0].embedding, "base64").byteLength).toBe(
+      2559 * 4,
+    );
   });
 
   it("nan: literal NaN in float mode (unparsable JSON), NaN bytes in base64", async () => {
@@ -135,7 +174,12 @@ describe("malformed vectors", () => {
     const text = await res.text();
     expect(text.startsWith('{"data":[{"embedding":[NaN,NaN,NaN,')).toBe(true);
     expect(() => JSON.parse(text)).toThrow(SyntaxError);
-    const b64 = await (await postJson(embeddings, { input: "hello world", encoding_format: "base64" })).json();
+    const b64 = await (
+      await postJson(embeddings, {
+        input: "hello world",
+        encoding_format: "base64",
+      })
+    ).json();
     const values = float32FromBase64(b64.data[0].embedding);
     expect(values.length).toBe(2560);
     expect(values.every(Number.isNaN)).toBe(true);
@@ -143,7 +187,9 @@ describe("malformed vectors", () => {
 
   it("null: what SGLang's orjson really sends for NaN", async () => {
     await setFaults({ malformed: "null" });
-    const body = await (await postJson(embeddings, { input: "hello world" })).json();
+    const body = await (
+      await postJson(embeddings, { input: "hello world" })
+    ).json();
     expect(body.data[0].embedding).toHaveLength(2560);
     expect(body.data[0].embedding.every((v: unknown) => v === null)).toBe(true);
     expect(body.usage.prompt_tokens).toBe(3);
@@ -151,7 +197,11 @@ describe("malformed vectors", () => {
 
   it("malforms each vector with malformedRate, reproducibly for a seed", async () => {
     const lengths = async (): Promise<number[]> => {
-      await setFaults({ malformed: "wrong-length", malformedRate: 0.5, seed: 7 });
+      await setFaults({
+        malformed: "wrong-length",
+        malformedRate: 0.5,
+        seed: 7,
+      });
       const input = Array.from({ length: 16 }, (_, i) => `text ${i}`);
       const body = await (await postJson(embeddings, { input })).json();
       return body.data.map((d: { embedding: number[] }) => d.embedding.length);
@@ -165,7 +215,12 @@ describe("malformed vectors", () => {
 
 describe("control API", () => {
   it("rejects invalid fault patches and leaves settings unchanged", async () => {
-    for (const patch of [{ errorRate: 2 }, { bogus: 1 }, { malformed: "zeros" }, { errorStatus: 200 }]) {
+    for (const patch of [
+      { errorRate: 2 },
+      { bogus: 1 },
+      { malformed: "zeros" },
+      { errorStatus: 200 },
+    ]) {
       const res = await setFaults(patch);
       expect(res.status).toBe(400);
       const body = await res.json();
@@ -173,18 +228,27 @@ describe("control API", () => {
       expect(body.message).toMatch(/^invalid fault patch: /);
     }
     expect((await setFaults("{not json")).status).toBe(400);
-    expect(await (await fetch(`${standin.url}/__standin/faults`)).json()).toEqual(DEFAULT_FAULTS);
+    expect(
+      await (await fetch(`${standin.url}/__standin/faults`)).json(),
+    ).toEqual(DEFAULT_FAULTS);
   });
 
   it("is mirrored on the handle", () => {
-    expect(standin.setFaults({ delayMs: 5 })).toEqual({ ...DEFAULT_FAULTS, delayMs: 5 });
+    expect(standin.setFaults({ delayMs: 5 })).toEqual({
+      ...DEFAULT_FAULTS,
+      delayMs: 5,
+    });
     expect(standin.faults().delayMs).toBe(5);
     expect(() => standin.setFaults({ errorRate: -1 })).toThrow();
   });
 
   it("records calls, inputs as received, lanes and tokens; reset zeroes them", async () => {
     const ids = await qwen3TokenIds("The quick brown fox");
-    await postJson(embeddings, { input: ["Hello, my dog is cute", "The quick brown fox"] }, { "x-lane": "interactive" });
+    await postJson(
+      embeddings,
+      { input: ["Hello, my dog is cute", "The quick brown fox"] },
+      { "x-lane": "interactive" },
+    );
     await postJson(embeddings, { input: ids }, { "x-lane": "bulk" });
     await postJson(embeddings, { input: [ids, ids] });
     await postJson(embeddings, "{broken");
@@ -196,7 +260,10 @@ describe("control API", () => {
       inputs: 5,
       tokens: 7 + 5 + 5 + 10,
       recent: [
-        { inputs: ["Hello, my dog is cute", "The quick brown fox"], lane: "interactive" },
+        {
+          inputs: ["Hello, my dog is cute", "The quick brown fox"],
+          lane: "interactive",
+        },
         { inputs: [ids], lane: "bulk" },
         { inputs: [ids, ids], lane: null },
       ],
@@ -207,18 +274,32 @@ describe("control API", () => {
       },
     });
     expect(standin.stats()).toEqual(stats);
-    const reset = await (await postJson(`${standin.url}/__standin/stats/reset`, "")).json();
+    const reset = await (
+      await postJson(`${standin.url}/__standin/stats/reset`, "")
+    ).json();
     const zero = { calls: 0, inFlight: 0, maxInFlight: 0 };
-    expect(reset).toEqual({ calls: 0, inFlight: 0, maxInFlight: 0, inputs: 0, tokens: 0, recent: [], lanes: { interactive: zero, bulk: zero, none: zero } });
+    expect(reset).toEqual({
+      calls: 0,
+      inFlight: 0,
+      maxInFlight: 0,
+      inputs: 0,
+      tokens: 0,
+      recent: [],
+      lanes: { interactive: zero, bulk: zero, none: zero },
+    });
   });
 
   it("counts concurrent calls in inFlight and maxInFlight", async () => {
     await setFaults({ delayMs: 400 });
-    const calls = Array.from({ length: 4 }, (_, i) => postJson(embeddings, { input: `call ${i}` }));
+    const calls = Array.from({ length: 4 }, (_, i) =>
+      postJson(embeddings, { input: `call ${i}` }),
+    );
     await new Promise((r) => setTimeout(r, 150));
     const during = await (await fetch(`${standin.url}/__standin/stats`)).json();
     expect(during.inFlight).toBe(4);
-    expect((await Promise.all(calls)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect((await Promise.all(calls)).map((r) => r.status)).toEqual([
+      200, 200, 200, 200,
+    ]);
     const after = standin.stats();
     expect(after.inFlight).toBe(0);
     expect(after.maxInFlight).toBe(4);

@@ -15,13 +15,21 @@ describe("latency model", () => {
     expect(forwardPasses([100, 200], 8192)).toEqual([300]);
     expect(forwardPasses([5000, 5000], 8192)).toEqual([5000, 5000]);
     expect(forwardPasses([20000], 8192)).toEqual([8192, 8192, 3616]);
-    expect(forwardPasses([8000, 100, 20000, 7], 8192)).toEqual([8100, 8192, 8192, 3623]);
+    expect(forwardPasses([8000, 100, 20000, 7], 8192)).toEqual([
+      8100, 8192, 8192, 3623,
+    ]);
     expect(forwardPasses([], 8192)).toEqual([]);
   });
 
   it("l4: a pass takes max(27 ms, tokens / 8000 s), plus 3 ms per call", () => {
     const l4 = latencyProfile("l4");
-    expect(l4).toEqual({ name: "l4", perCallOverheadMs: 3, minPassMs: 27, tokensPerSecond: 8000, maxTokensPerPass: 8192 });
+    expect(l4).toEqual({
+      name: "l4",
+      perCallOverheadMs: 3,
+      minPassMs: 27,
+      tokensPerSecond: 8000,
+      maxTokensPerPass: 8192,
+    });
     expect(passMs(7, l4)).toBe(27);
     expect(passMs(8192, l4)).toBe(1024);
     expect(modelledLatencyMs([7], l4)).toBe(30);
@@ -75,9 +83,13 @@ describe("l4 profile over HTTP", () => {
     // A long call holds the GPU for >= 219 ms, so the four short ones arrive while it
     // runs and must each wait for their own 27 ms pass after it.
     const long = call(Array.from({ length: 1600 }, (_, i) => 1000 + i));
-    while (standin.stats().inFlight === 0) await new Promise((r) => setTimeout(r, 2));
+    while (standin.stats().inFlight === 0)
+      await new Promise((r) => setTimeout(r, 2));
     await new Promise((r) => setTimeout(r, 20));
-    const finished = await Promise.all([long, ...Array.from({ length: 4 }, (_, i) => call(`call number ${i}`))]);
+    const finished = await Promise.all([
+      long,
+      ...Array.from({ length: 4 }, (_, i) => call(`call number ${i}`)),
+    ]);
     const minimum = 3 + (64 * 3 + 27) + 4 * 27;
     expect(Math.max(...finished)).toBeGreaterThanOrEqual(minimum);
     const stats = standin.stats();

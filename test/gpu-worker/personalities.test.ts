@@ -15,7 +15,10 @@ const EOT = 151643;
 const servers = new Map<EnginePersonality, Standin>();
 beforeAll(async () => {
   for (const engine of ["sglang", "vllm", "tei", "llamacpp"] as const) {
-    servers.set(engine, await startStandin({ engine, contextLength: 8, apiKey: "k" }));
+    servers.set(
+      engine,
+      await startStandin({ engine, contextLength: 8, apiKey: "k" }),
+    );
   }
 });
 afterAll(async () => {
@@ -23,9 +26,13 @@ afterAll(async () => {
 });
 
 const auth = { authorization: "Bearer k" };
-const url = (engine: EnginePersonality, path: string) => `${servers.get(engine)!.url}${path}`;
-const get = (engine: EnginePersonality, path: string, headers: Record<string, string> = auth) =>
-  fetch(url(engine, path), { headers });
+const url = (engine: EnginePersonality, path: string) =>
+  `${servers.get(engine)!.url}${path}`;
+const get = (
+  engine: EnginePersonality,
+  path: string,
+  headers: Record<string, string> = auth,
+) => fetch(url(engine, path), { headers });
 const b64 = (v: Float32Array) =>
   Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
 
@@ -39,12 +46,21 @@ describe("success bodies", () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     const body = JSON.parse(text) as Record<string, unknown>;
-    expect(Object.keys(body)).toEqual(["id", "object", "created", "model", "data", "usage"]);
+    expect(Object.keys(body)).toEqual([
+      "id",
+      "object",
+      "created",
+      "model",
+      "data",
+      "usage",
+    ]);
     expect(body.id).toMatch(/^embd-[0-9a-f]{32}$/);
     expect(body).toMatchObject({
       object: "list",
       model: "Qwen/Qwen3-Embedding-4B",
-      data: [{ index: 0, object: "embedding", embedding: b64(embedText(HELLO)) }],
+      data: [
+        { index: 0, object: "embedding", embedding: b64(embedText(HELLO)) },
+      ],
       usage: {
         prompt_tokens: 7,
         total_tokens: 7,
@@ -55,10 +71,16 @@ describe("success bodies", () => {
   });
 
   it("TEI /embed: a bare float list with x-compute-tokens; the OpenAI route in serde order", async () => {
-    const native = await postJson(url("tei", "/embed"), { inputs: [HELLO] }, auth);
+    const native = await postJson(
+      url("tei", "/embed"),
+      { inputs: [HELLO] },
+      auth,
+    );
     expect(native.status).toBe(200);
     expect(native.headers.get("x-compute-tokens")).toBe("7");
-    expect(await native.text()).toBe(JSON.stringify([Array.from(embedText(HELLO))]));
+    expect(await native.text()).toBe(
+      JSON.stringify([Array.from(embedText(HELLO))]),
+    );
     const openai = await postJson(
       url("tei", "/v1/embeddings"),
       { input: HELLO, encoding_format: "base64" },
@@ -87,9 +109,14 @@ describe("success bodies", () => {
       { input: HELLO, encoding_format: "base64" },
       auth,
     );
-    const body = (await text.json()) as { data: { embedding: string }[]; usage: unknown };
+    const body = (await text.json()) as {
+      data: { embedding: string }[];
+      usage: unknown;
+    };
     expect(body.usage).toEqual({ prompt_tokens: 6, total_tokens: 6 });
-    expect(float32FromBase64(body.data[0]!.embedding)).not.toEqual(embedText(HELLO));
+    expect(float32FromBase64(body.data[0]!.embedding)).not.toEqual(
+      embedText(HELLO),
+    );
     expect(float32FromBase64(body.data[0]!.embedding)).toEqual(
       embedText(HELLO, { extraFeature: "no end-of-text token" }),
     );
@@ -104,7 +131,8 @@ describe("success bodies", () => {
           { input: [ids], encoding_format: "base64" },
           auth,
         );
-        return ((await res.json()) as { data: { embedding: string }[] }).data[0]!.embedding;
+        return ((await res.json()) as { data: { embedding: string }[] })
+          .data[0]!.embedding;
       }),
     );
     expect(new Set(vectors).size).toBe(1);
@@ -123,7 +151,8 @@ describe("errors", () => {
       400,
       {
         object: "error",
-        message: "The input (11 tokens) is longer than the model's context length (8 tokens).",
+        message:
+          "The input (11 tokens) is longer than the model's context length (8 tokens).",
         type: "BadRequestError",
         param: null,
         code: 400,
@@ -150,7 +179,8 @@ describe("errors", () => {
       { inputs: [long] },
       422,
       {
-        error: "Input validation error: `inputs` must have less than 8 tokens. Given: 11",
+        error:
+          "Input validation error: `inputs` must have less than 8 tokens. Given: 11",
         error_type: "Validation",
       },
     ],
@@ -160,7 +190,8 @@ describe("errors", () => {
       { input: [long] },
       422,
       {
-        message: "Input validation error: `inputs` must have less than 8 tokens. Given: 11",
+        message:
+          "Input validation error: `inputs` must have less than 8 tokens. Given: 11",
         code: 422,
         type: "Validation",
       },
@@ -170,7 +201,10 @@ describe("errors", () => {
       "/embed",
       { inputs: Array.from({ length: 33 }, () => "a") },
       422,
-      { error: "batch size 33 > maximum allowed batch size 32", error_type: "Validation" },
+      {
+        error: "batch size 33 > maximum allowed batch size 32",
+        error_type: "Validation",
+      },
     ],
     [
       "tei",
@@ -222,7 +256,8 @@ describe("errors", () => {
       const res = await postJson(url("tei", "/embed"), { inputs: ["a"] }, auth);
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({
-        error: "Injected fault: the stand-in was configured to answer this call with 503",
+        error:
+          "Injected fault: the stand-in was configured to answer this call with 503",
         error_type: "Unhealthy",
       });
     } finally {
@@ -238,14 +273,24 @@ describe("errors", () => {
       "llamacpp",
       "/v1/embeddings",
       JSON.stringify({
-        error: { code: 401, message: "Invalid API Key", type: "authentication_error" },
+        error: {
+          code: 401,
+          message: "Invalid API Key",
+          type: "authentication_error",
+        },
       }),
     ],
-  ] as const)("%s answers a missing key with its own 401", async (engine, path, body) => {
-    const res = await postJson(url(engine, path), { input: ["a"], inputs: ["a"] });
-    expect(res.status).toBe(401);
-    expect(await res.text()).toBe(body);
-  });
+  ] as const)(
+    "%s answers a missing key with its own 401",
+    async (engine, path, body) => {
+      const res = await postJson(url(engine, path), {
+        input: ["a"],
+        inputs: ["a"],
+      });
+      expect(res.status).toBe(401);
+      expect(await res.text()).toBe(body);
+    },
+  );
 });
 
 describe("health and info routes", () => {
@@ -262,10 +307,15 @@ describe("health and info routes", () => {
       ["tei", 200, ""],
       ["llamacpp", 200, '{"status":"ok"}'],
     ]);
-    expect(await (await get("vllm", "/version", {})).json()).toEqual({ version: "0.11.0" });
+    expect(await (await get("vllm", "/version", {})).json()).toEqual({
+      version: "0.11.0",
+    });
     expect(
-      ((await (await get("vllm", "/v1/models")).json()) as { data: { owned_by: string }[] })
-        .data[0]!.owned_by,
+      (
+        (await (await get("vllm", "/v1/models")).json()) as {
+          data: { owned_by: string }[];
+        }
+      ).data[0]!.owned_by,
     ).toBe("vllm");
     expect(await (await get("tei", "/info")).json()).toMatchObject({
       model_id: "Qwen/Qwen3-Embedding-4B",

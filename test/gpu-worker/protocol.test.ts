@@ -30,19 +30,32 @@ const usage = (n: number) => ({
 
 describe("POST /v1/embeddings", () => {
   it("answers SGLang's envelope, in its field order, with exact usage", async () => {
-    const res = await postJson(embeddings, { model: "whatever-the-client-says", input: HELLO });
+    const res = await postJson(embeddings, {
+      model: "whatever-the-client-says",
+      input: HELLO,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json");
-    expect(res.headers.get("x-standin")).toBe("feature-hashing; not Qwen3-Embedding-4B");
+    expect(res.headers.get("x-standin")).toBe(
+      "feature-hashing; not Qwen3-Embedding-4B",
+    );
     const text = await res.text();
     expect(text.startsWith('{"data":[{"embedding":[')).toBe(true);
-    expect(text.endsWith(
-      `,"index":0,"object":"embedding"}],"model":"${MODEL}","object":"list","usage":` +
-        '{"prompt_tokens":7,"total_tokens":7,"completion_tokens":0,"prompt_tokens_details":null,"reasoning_tokens":0}}',
-    )).toBe(true);
+    expect(
+      text.endsWith(
+        `,"index":0,"object":"embedding"}],"model":"${MODEL}","object":"list","usage":` +
+          '{"prompt_tokens":7,"total_tokens":7,"completion_tokens":0,"prompt_tokens_details":null,"reasoning_tokens":0}}',
+      ),
+    ).toBe(true);
     const body = JSON.parse(text);
     expect(body).toEqual({
-      data: [{ embedding: Array.from(embedText(HELLO)), index: 0, object: "embedding" }],
+      data: [
+        {
+          embedding: Array.from(embedText(HELLO)),
+          index: 0,
+          object: "embedding",
+        },
+      ],
       model: MODEL,
       object: "list",
       usage: usage(7),
@@ -50,7 +63,10 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("sums usage over a batch and keeps input order", async () => {
-    const res = await postJson(embeddings, { model: MODEL, input: [HELLO, FOX, HELLO] });
+    const res = await postJson(embeddings, {
+      model: MODEL,
+      input: [HELLO, FOX, HELLO],
+    });
     const body = await res.json();
     expect(body.usage).toEqual(usage(19));
     expect(body.data.map((d: { index: number }) => d.index)).toEqual([0, 1, 2]);
@@ -59,23 +75,37 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("sends base64 as the exact little-endian float32 bytes of the float answer", async () => {
-    const floats = await floatsOf(await postJson(embeddings, { model: MODEL, input: FOX }));
-    const res = await postJson(embeddings, { model: MODEL, input: FOX, encoding_format: "base64" });
+    const floats = await floatsOf(
+      await postJson(embeddings, { model: MODEL, input: FOX }),
+    );
+    const res = await postJson(embeddings, {
+      model: MODEL,
+      input: FOX,
+      encoding_format: "base64",
+    });
     const body = await res.json();
     expect(typeof body.data[0].embedding).toBe("string");
-    expect(Buffer.from(body.data[0].embedding, "base64").byteLength).toBe(2560 * 4);
-    expect(Array.from(float32FromBase64(body.data[0].embedding))).toEqual(floats);
+    expect(Buffer.from(body.data[0].embedding, "base64").byteLength).toBe(
+      2560 * 4,
+    );
+    expect(Array.from(float32FromBase64(body.data[0].embedding))).toEqual(
+      floats,
+    );
     expect(body.usage).toEqual(usage(5));
   });
 
   it("embeds token ids exactly like their text and counts them as given", async () => {
     const hello = await qwen3TokenIds(HELLO);
     const fox = await qwen3TokenIds(FOX);
-    const single = await (await postJson(embeddings, { model: MODEL, input: hello })).json();
+    const single = await (
+      await postJson(embeddings, { model: MODEL, input: hello })
+    ).json();
     expect(single.data[0].embedding).toEqual(Array.from(embedText(HELLO)));
     expect(single.usage).toEqual(usage(7));
 
-    const batch = await (await postJson(embeddings, { model: MODEL, input: [fox, hello] })).json();
+    const batch = await (
+      await postJson(embeddings, { model: MODEL, input: [fox, hello] })
+    ).json();
     expect(batch.data[0].embedding).toEqual(Array.from(embedText(FOX)));
     expect(batch.data[1].embedding).toEqual(Array.from(embedText(HELLO)));
     expect(batch.usage).toEqual(usage(12));
@@ -94,15 +124,23 @@ describe("POST /v1/embeddings", () => {
 
   it("gives ids without the end-of-text token a different vector, counting only what was sent", async () => {
     const ids = (await qwen3TokenIds(HELLO)).slice(0, -1);
-    const body = await (await postJson(embeddings, { model: MODEL, input: ids })).json();
+    const body = await (
+      await postJson(embeddings, { model: MODEL, input: ids })
+    ).json();
     expect(body.usage).toEqual(usage(6));
     expect(body.data[0].embedding).toHaveLength(2560);
     expect(body.data[0].embedding).not.toEqual(Array.from(embedText(HELLO)));
   });
 
   it("works with the official openai client (which asks for base64 and decodes it)", async () => {
-    const client = new OpenAI({ baseURL: `${standin.url}/v1`, apiKey: "unused" });
-    const res = await client.embeddings.create({ model: MODEL, input: [HELLO, FOX] });
+    const client = new OpenAI({
+      baseURL: `${standin.url}/v1`,
+      apiKey: "unused",
+    });
+    const res = await client.embeddings.create({
+      model: MODEL,
+      input: [HELLO, FOX],
+    });
     expect(res.model).toBe(MODEL);
     expect(res.usage).toEqual(usage(12));
     expect(res.data[0]!.embedding).toEqual(Array.from(embedText(HELLO)));
@@ -122,27 +160,54 @@ describe("request errors", () => {
   it("refuses bad JSON as a 400 'Bad Request' in SGLang's error shape", async () => {
     const res = await postJson(embeddings, '{"input": "unterminated');
     expect(res.status).toBe(400);
-    expect(res.headers.get("x-standin")).toBe("feature-hashing; not Qwen3-Embedding-4B");
+    expect(res.headers.get("x-standin")).toBe(
+      "feature-hashing; not Qwen3-Embedding-4B",
+    );
     const body = await res.json();
-    expect(Object.keys(body)).toEqual(["object", "message", "type", "param", "code"]);
+    expect(Object.keys(body)).toEqual([
+      "object",
+      "message",
+      "type",
+      "param",
+      "code",
+    ]);
     expect(body).toEqual(error(body.message, "Bad Request"));
     expect(body.message).toMatch(/^JSON decode error: /);
   });
 
   it("refuses a body that is not JSON by content-type, as SGLang's validate_json_request does", async () => {
-    const res = await fetch(embeddings, { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" });
+    const res = await fetch(embeddings, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "{}",
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual(
-      error("Unsupported Media Type: Only 'application/json' is allowed", "Bad Request"),
+      error(
+        "Unsupported Media Type: Only 'application/json' is allowed",
+        "Bad Request",
+      ),
     );
   });
 
   it.each([
     [{ model: MODEL }, "body.input: Field required"],
-    [{ input: 5 }, "body.input: Input should be a string, a list of strings, a list of token ids or a list of token-id lists"],
-    [{ input: ["a", 1] }, "body.input: Input should be a string, a list of strings, a list of token ids or a list of token-id lists"],
-    [{ input: "a", encoding_format: "int8" }, "body.encoding_format: Input should be 'float' or 'base64'"],
-    [{ input: "a", dimensions: 0 }, "body.dimensions: Input should be a positive integer"],
+    [
+      { input: 5 },
+      "body.input: Input should be a string, a list of strings, a list of token ids or a list of token-id lists",
+    ],
+    [
+      { input: ["a", 1] },
+      "body.input: Input should be a string, a list of strings, a list of token ids or a list of token-id lists",
+    ],
+    [
+      { input: "a", encoding_format: "int8" },
+      "body.encoding_format: Input should be 'float' or 'base64'",
+    ],
+    [
+      { input: "a", dimensions: 0 },
+      "body.dimensions: Input should be a positive integer",
+    ],
     [[1, 2], "body: Input should be a valid dictionary or object"],
   ])("refuses a malformed body %j", async (payload, message) => {
     const res = await postJson(embeddings, payload);
@@ -174,10 +239,17 @@ describe("request errors", () => {
   it("refuses bodies over maxBodyBytes with 413", async () => {
     const tiny = await startStandin({ maxBodyBytes: 64 });
     try {
-      const res = await postJson(`${tiny.url}/v1/embeddings`, { input: "x".repeat(100) });
+      const res = await postJson(`${tiny.url}/v1/embeddings`, {
+        input: "x".repeat(100),
+      });
       expect(res.status).toBe(413);
-      expect(await res.json()).toEqual(error("request body too large", "Payload Too Large", 413));
-      expect((await postJson(`${tiny.url}/v1/embeddings`, { input: "short" })).status).toBe(200);
+      expect(await res.json()).toEqual(
+        error("request body too large", "Payload Too Large", 413),
+      );
+      expect(
+        (await postJson(`${tiny.url}/v1/embeddings`, { input: "short" }))
+          .status,
+      ).toBe(200);
     } finally {
       await tiny.close();
     }
@@ -208,16 +280,21 @@ describe("context length", () => {
     expect(await qwen3TokenIds(eight)).toHaveLength(8);
     const expected = {
       object: "error",
-      message: "The input (8 tokens) is longer than the model's context length (8 tokens).",
+      message:
+        "The input (8 tokens) is longer than the model's context length (8 tokens).",
       type: "BadRequestError",
       param: null,
       code: 400,
     };
-    const text = await postJson(`${small.url}/v1/embeddings`, { input: [HELLO, eight] });
+    const text = await postJson(`${small.url}/v1/embeddings`, {
+      input: [HELLO, eight],
+    });
     expect(text.status).toBe(400);
     expect(await text.json()).toEqual(expected);
 
-    const ids = await postJson(`${small.url}/v1/embeddings`, { input: await qwen3TokenIds(eight) });
+    const ids = await postJson(`${small.url}/v1/embeddings`, {
+      input: await qwen3TokenIds(eight),
+    });
     expect(ids.status).toBe(400);
     expect(await ids.json()).toEqual(expected);
   });
@@ -268,23 +345,32 @@ describe("model and health routes", () => {
   });
 
   it("GET /get_model_info says it is an embedding model", async () => {
-    expect(await (await fetch(`${standin.url}/get_model_info`)).json()).toEqual({
-      model_path: MODEL,
-      tokenizer_path: MODEL,
-      is_generation: false,
-      preferred_sampling_params: null,
-      weight_version: "default",
-    });
+    expect(await (await fetch(`${standin.url}/get_model_info`)).json()).toEqual(
+      {
+        model_path: MODEL,
+        tokenizer_path: MODEL,
+        is_generation: false,
+        preferred_sampling_params: null,
+        weight_version: "default",
+      },
+    );
   });
 
   it("reports a configured model path everywhere", async () => {
-    const other = await startStandin({ modelPath: "/models/qwen3-4b", servedModelName: "qwen3" });
+    const other = await startStandin({
+      modelPath: "/models/qwen3-4b",
+      servedModelName: "qwen3",
+    });
     try {
-      const emb = await (await postJson(`${other.url}/v1/embeddings`, { input: FOX })).json();
+      const emb = await (
+        await postJson(`${other.url}/v1/embeddings`, { input: FOX })
+      ).json();
       expect(emb.model).toBe("/models/qwen3-4b");
       const models = await (await fetch(`${other.url}/v1/models`)).json();
       expect(models.data[0].id).toBe("qwen3");
-      expect((await (await fetch(`${other.url}/get_model_info`)).json()).model_path).toBe("/models/qwen3-4b");
+      expect(
+        (await (await fetch(`${other.url}/get_model_info`)).json()).model_path,
+      ).toBe("/models/qwen3-4b");
     } finally {
       await other.close();
     }

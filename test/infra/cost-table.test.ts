@@ -13,7 +13,12 @@ function costRows(): string[][] {
   return section
     .split("\n")
     .filter((line) => /^\| (RunPod|Modal) \|/.test(line))
-    .map((line) => line.split("|").slice(1, -1).map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .split("|")
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
 }
 
 describe("infra/README.md cost table", () => {
@@ -21,7 +26,12 @@ describe("infra/README.md cost table", () => {
 
   it("covers L4 and an A10-class card on both RunPod and Modal", () => {
     expect(rows.map((r) => `${r[0]} ${r[1]}`)).toEqual(
-      expect.arrayContaining(["RunPod L4", "Modal L4", "Modal A10", expect.stringMatching(/^RunPod .*A10/)]),
+      expect.arrayContaining([
+        "RunPod L4",
+        "Modal L4",
+        "Modal A10",
+        expect.stringMatching(/^RunPod .*A10/),
+      ]),
     );
   });
 
@@ -29,7 +39,9 @@ describe("infra/README.md cost table", () => {
     const peak: Record<string, number> = { L4: 121e12, A10: 125e12 };
     for (const row of rows) {
       const card = row[1]!.includes("A10") ? "A10" : "L4";
-      expect(Number(row[3]), row.join(" ")).toBe(Math.round((peak[card]! / 7.3e9) * 0.5));
+      expect(Number(row[3]), row.join(" ")).toBe(
+        Math.round((peak[card]! / 7.3e9) * 0.5),
+      );
     }
   });
 
@@ -39,7 +51,10 @@ describe("infra/README.md cost table", () => {
       const tokensPerSecond = Number(row[3]);
       HIT_RATES.forEach((hit, i) => {
         const expected = (price / tokensPerSecond) * 1e6 * (1 - hit);
-        expect(Number(row[4 + i]), `${row[0]} ${row[1]} at ${hit * 100}%`).toBeCloseTo(expected, 4);
+        expect(
+          Number(row[4 + i]),
+          `${row[0]} ${row[1]} at ${hit * 100}%`,
+        ).toBeCloseTo(expected, 4);
       });
     }
   });

@@ -4,7 +4,13 @@
  * without installing anything.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import {
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+  existsSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -13,7 +19,10 @@ import { REPO_ROOT } from "../../infra/local/build-worker";
 const SCRIPT = path.join(REPO_ROOT, "infra/debian-packages.sh");
 
 /** A PATH folder holding executables that append their name and arguments to `calls`. */
-function stubs(names: string[], aptInstalls: boolean): { bin: string; calls: () => string[] } {
+function stubs(
+  names: string[],
+  aptInstalls: boolean,
+): { bin: string; calls: () => string[] } {
   const bin = mkdtempSync(path.join(tmpdir(), "deb-stubs-"));
   const log = path.join(bin, "calls.log");
   for (const name of names) {
@@ -22,26 +31,45 @@ function stubs(names: string[], aptInstalls: boolean): { bin: string; calls: () 
       name === "apt-get" && aptInstalls
         ? `for a in "$@"; do case "$a" in -*|install|update) ;; *) printf '#!/bin/sh\\n' > "${bin}/$a"; /bin/chmod +x "${bin}/$a";; esac; done\n`
         : "";
-    writeFileSync(path.join(bin, name), `#!/bin/bash\necho "${name} $*" >> ${log}\n${install}`);
+    writeFileSync(
+      path.join(bin, name),
+      `#!/bin/bash\necho "${name} $*" >> ${log}\n${install}`,
+    );
     chmodSync(path.join(bin, name), 0o755);
   }
-  return { bin, calls: () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []) };
+  return {
+    bin,
+    calls: () =>
+      existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [],
+  };
 }
 
 function run(bin: string, args: string[]) {
-  return spawnSync("/bin/bash", [SCRIPT, ...args], { env: { PATH: bin }, encoding: "utf8" });
+  return spawnSync("/bin/bash", [SCRIPT, ...args], {
+    env: { PATH: bin },
+    encoding: "utf8",
+  });
 }
 
 describe("infra/debian-packages.sh", () => {
   it("does nothing when every command is on the PATH", () => {
-    const { bin, calls } = stubs(["apt-get", "redis-server", "shellcheck"], true);
-    const result = run(bin, ["redis-server=redis-server", "shellcheck=shellcheck"]);
+    const { bin, calls } = stubs(
+      ["apt-get", "redis-server", "shellcheck"],
+      true,
+    );
+    const result = run(bin, [
+      "redis-server=redis-server",
+      "shellcheck=shellcheck",
+    ]);
     expect([result.status, result.stderr, calls()]).toEqual([0, "", []]);
   });
 
   it("installs only the missing packages, waiting for dpkg's lock", () => {
     const { bin, calls } = stubs(["apt-get", "redis-server"], true);
-    const result = run(bin, ["redis-server=redis-server", "shellcheck=shellcheck"]);
+    const result = run(bin, [
+      "redis-server=redis-server",
+      "shellcheck=shellcheck",
+    ]);
     expect(result.status).toBe(0);
     expect(result.stderr).toBe("installing Debian packages: shellcheck\n");
     expect(calls()).toEqual([
@@ -64,7 +92,10 @@ describe("infra/debian-packages.sh", () => {
 
   it("exits 1 with the command to run by hand when there is no apt-get", () => {
     const { bin } = stubs([], false);
-    const result = run(bin, ["redis-server=redis-server", "shellcheck=shellcheck"]);
+    const result = run(bin, [
+      "redis-server=redis-server",
+      "shellcheck=shellcheck",
+    ]);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
       "missing Debian packages: redis-server shellcheck; apt-get not found: " +

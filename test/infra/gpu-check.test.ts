@@ -23,14 +23,23 @@ const rows: TextRow[] = readRepoFile("gpu-worker", "bench", "texts.jsonl")
   .split("\n")
   .filter((line) => line !== "")
   .map((line) => JSON.parse(line) as TextRow);
-const PY = { PYTHONPYCACHEPREFIX: tmpdir(), GPU_CHECK_NVIDIA_SMI: "/nonexistent", CI: undefined };
+const PY = {
+  PYTHONPYCACHEPREFIX: tmpdir(),
+  GPU_CHECK_NVIDIA_SMI: "/nonexistent",
+  CI: undefined,
+};
 
 describe("gpu-worker/bench/texts.jsonl", () => {
   it("holds exactly 1,000 distinct texts, ids 0..999 in order", () => {
-    expect(readRepoFile("gpu-worker", "bench", "texts.jsonl").split("\n")).toHaveLength(1001); // last line ends with \n
+    expect(
+      readRepoFile("gpu-worker", "bench", "texts.jsonl").split("\n"),
+    ).toHaveLength(1001); // last line ends with \n
     expect(rows).toHaveLength(1000);
-    expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
-    for (const row of rows) expect(Object.keys(row)).toEqual(["id", "lang", "text"]);
+    expect(rows.map((r) => r.id)).toEqual(
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
+    for (const row of rows)
+      expect(Object.keys(row)).toEqual(["id", "lang", "text"]);
     expect(new Set(rows.map((r) => r.text)).size).toBe(1000);
   });
 
@@ -59,15 +68,19 @@ describe("gpu-worker/bench/texts.jsonl", () => {
       es: /^[\p{Script=Latin}\d\s.,()]+$/u,
       code: /\n/,
     };
-    for (const row of rows) expect(row.text, `${row.id} ${row.lang}`).toMatch(script[row.lang]!);
-    expect(rows.filter((r) => r.lang === "de" && /[äöüß]/.test(r.text)).length).toBeGreaterThan(50);
+    for (const row of rows)
+      expect(row.text, `${row.id} ${row.lang}`).toMatch(script[row.lang]!);
+    expect(
+      rows.filter((r) => r.lang === "de" && /[äöüß]/.test(r.text)).length,
+    ).toBeGreaterThan(50);
   });
 
   it("spreads lengths from a few tokens to about 1,000 (Qwen3 tokens, end-of-text included)", async () => {
     const tokens: number[] = [];
     for (const row of rows) tokens.push(await qwen3TokenCount(row.text));
     const buckets = [0, 0, 0, 0];
-    for (const t of tokens) buckets[t < 32 ? 0 : t < 256 ? 1 : t < 768 ? 2 : 3]! += 1;
+    for (const t of tokens)
+      buckets[t < 32 ? 0 : t < 256 ? 1 : t < 768 ? 2 : 3]! += 1;
     expect(buckets).toEqual([237, 504, 222, 37]);
     expect(Math.min(...tokens)).toBe(3);
     expect(Math.max(...tokens)).toBe(1132);
@@ -78,10 +91,16 @@ describe("gpu-worker/bench/texts.jsonl", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "texts-"));
     try {
       const out = path.join(dir, "texts.jsonl");
-      const result = run("python3", ["gpu-worker/bench/make_texts.py", "--out", out], PY);
+      const result = run(
+        "python3",
+        ["gpu-worker/bench/make_texts.py", "--out", out],
+        PY,
+      );
       expect(result.stderr).toBe("");
       expect(result.status).toBe(0);
-      expect(readFileSync(out, "utf8")).toBe(readRepoFile("gpu-worker", "bench", "texts.jsonl"));
+      expect(readFileSync(out, "utf8")).toBe(
+        readRepoFile("gpu-worker", "bench", "texts.jsonl"),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -97,8 +116,14 @@ describe("gpu-worker/bench/gpu_check.py", () => {
     await standin?.close();
   });
 
-  const check = (args: string[], env: Record<string, string | undefined> = {}) =>
-    run("python3", ["gpu-worker/bench/gpu_check.py", ...args], { ...PY, ...env });
+  const check = (
+    args: string[],
+    env: Record<string, string | undefined> = {},
+  ) =>
+    run("python3", ["gpu-worker/bench/gpu_check.py", ...args], {
+      ...PY,
+      ...env,
+    });
 
   it("explains itself and refuses bad arguments", () => {
     const help = check(["--help"]);
@@ -115,10 +140,14 @@ describe("gpu-worker/bench/gpu_check.py", () => {
     }
     const sizes = check(["--batch-sizes", "8,x"]);
     expect(sizes.status).toBe(2);
-    expect(sizes.stderr).toContain("--batch-sizes takes comma-separated integers");
+    expect(sizes.stderr).toContain(
+      "--batch-sizes takes comma-separated integers",
+    );
     const endpoint = check(["--endpoint", "sglang-bf16"]);
     expect(endpoint.status).toBe(2);
-    expect(endpoint.stderr).toContain("--endpoint takes NAME=URL, not 'sglang-bf16'");
+    expect(endpoint.stderr).toContain(
+      "--endpoint takes NAME=URL, not 'sglang-bf16'",
+    );
   });
 
   it("never starts engines in CI, and says when there is no GPU", () => {
@@ -135,15 +164,25 @@ describe("gpu-worker/bench/gpu_check.py", () => {
 
   /** The script as a child process that does not block this event loop (the stand-in runs in it). */
   const checkAsync = (args: string[]) =>
-    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        "python3",
-        ["gpu-worker/bench/gpu_check.py", ...args],
-        { cwd: REPO, env: { ...process.env, ...PY, CI: "" }, timeout: 60_000 },
-        (error, stdout, stderr) =>
-          resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+    new Promise<{ status: number; stdout: string; stderr: string }>(
+      (resolve) => {
+        execFile(
+          "python3",
+          ["gpu-worker/bench/gpu_check.py", ...args],
+          {
+            cwd: REPO,
+            env: { ...process.env, ...PY, CI: "" },
+            timeout: 60_000,
+          },
+          (error, stdout, stderr) =>
+            resolve({
+              status: error ? Number(error.code ?? 1) : 0,
+              stdout,
+              stderr,
+            }),
+        );
+      },
+    );
 
   it("prints one table in dry-run against the stand-in, exact where the numbers are", async () => {
     const result = await checkAsync([
@@ -157,14 +196,17 @@ describe("gpu-worker/bench/gpu_check.py", () => {
     expect(result.status).toBe(0);
     const lines = result.stdout.split("\n").filter((l) => l !== "");
     let tokens = 0;
-    for (const row of rows.slice(0, 24)) tokens += await qwen3TokenCount(row.text);
+    for (const row of rows.slice(0, 24))
+      tokens += await qwen3TokenCount(row.text);
     expect(lines.slice(0, 4)).toEqual([
       "device: NO GPU (no working nvidia-smi): CPU only; figures are not a GPU's",
       `texts: 24 from ${repoPath("gpu-worker", "bench", "texts.jsonl")}; batch sizes [1, 8]; 4 requests in flight`,
       "endpoints: servers already running; their weights are theirs, not chosen here",
       "cos: against sglang-bf16",
     ]);
-    const cells = lines.slice(4, 10).map((line) => line.split("|").map((c) => c.trim()));
+    const cells = lines
+      .slice(4, 10)
+      .map((line) => line.split("|").map((c) => c.trim()));
     expect(cells[0]).toEqual([
       "profile",
       "engine",
@@ -179,7 +221,9 @@ describe("gpu-worker/bench/gpu_check.py", () => {
     ]);
     expect(lines[5]).toMatch(/^-+(-\+-+)+$/);
     // The reference runs first; the other is compared with it on the batch that embeds all.
-    expect(cells.slice(2).map((c) => [c[0], c[1], c[2], c[3], c[4], c[8], c[9]])).toEqual([
+    expect(
+      cells.slice(2).map((c) => [c[0], c[1], c[2], c[3], c[4], c[8], c[9]]),
+    ).toEqual([
       ["sglang-bf16", "sglang", "1", "24", String(tokens), "-", "-"],
       ["sglang-bf16", "sglang", "8", "3", String(tokens), "-", "-"],
       ["other", "sglang", "1", "24", String(tokens), "-", "-"],

@@ -19,25 +19,33 @@ let health: ChildProcess | undefined;
 let sglangPort = 0;
 let healthPort = 0;
 
-
 function startFakeSglang(): Promise<void> {
   sglang = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk) => (body += chunk));
     req.on("end", () => {
-      seen.push({ auth: req.headers.authorization, model: JSON.parse(body).model });
+      seen.push({
+        auth: req.headers.authorization,
+        model: JSON.parse(body).model,
+      });
       if (mode === "error") {
-        res.writeHead(500, { "content-type": "application/json" }).end('{"object":"error","message":"boom"}');
+        res
+          .writeHead(500, { "content-type": "application/json" })
+          .end('{"object":"error","message":"boom"}');
         return;
       }
       const dims = mode === "short" ? 1024 : 2560;
       const value = mode === "nan" ? "NaN" : String(1 / Math.sqrt(dims));
       const vector = `[${Array.from({ length: dims }, () => value).join(",")}]`;
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(`{"object":"list","data":[{"object":"embedding","index":0,"embedding":${vector}}],"usage":{"prompt_tokens":3,"total_tokens":3}}`);
+      res.end(
+        `{"object":"list","data":[{"object":"embedding","index":0,"embedding":${vector}}],"usage":{"prompt_tokens":3,"total_tokens":3}}`,
+      );
     });
   });
-  return new Promise((resolve) => sglang!.listen(sglangPort, "127.0.0.1", resolve));
+  return new Promise((resolve) =>
+    sglang!.listen(sglangPort, "127.0.0.1", resolve),
+  );
 }
 
 async function get(path: string): Promise<{ status: number; body: string }> {
@@ -45,11 +53,18 @@ async function get(path: string): Promise<{ status: number; body: string }> {
   return { status: response.status, body: await response.text() };
 }
 
-async function waitFor(path: string, status: number, timeoutMs = 10_000): Promise<void> {
+async function waitFor(
+  path: string,
+  status: number,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = -1;
   while (Date.now() < deadline) {
-    last = await get(path).then((r) => r.status, () => -1);
+    last = await get(path).then(
+      (r) => r.status,
+      () => -1,
+    );
     if (last === status) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -77,7 +92,13 @@ beforeAll(async () => {
   // The health server itself is up before SGLang is.
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if ((await get("/live").then((r) => r.status, () => -1)) === 200) return;
+    if (
+      (await get("/live").then(
+        (r) => r.status,
+        () => -1,
+      )) === 200
+    )
+      return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error("health_server.py did not start");
@@ -85,7 +106,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   health?.kill("SIGTERM");
-  await new Promise<void>((resolve) => (sglang ? sglang.close(() => resolve()) : resolve()));
+  await new Promise<void>((resolve) =>
+    sglang ? sglang.close(() => resolve()) : resolve(),
+  );
 });
 
 describe("health_server.py", () => {
@@ -117,8 +140,14 @@ describe("health_server.py", () => {
     mode = "ok";
     await waitFor("/ping", 200);
     expect((await get("/ready")).status).toBe(200);
-    expect(JSON.parse((await get("/live")).body)).toMatchObject({ status: "ready", detail: "embedding round trip ok" });
-    expect(seen.at(-1)).toEqual({ auth: `Bearer ${API_KEY}`, model: "Qwen/Qwen3-Embedding-4B" });
+    expect(JSON.parse((await get("/live")).body)).toMatchObject({
+      status: "ready",
+      detail: "embedding round trip ok",
+    });
+    expect(seen.at(-1)).toEqual({
+      auth: `Bearer ${API_KEY}`,
+      model: "Qwen/Qwen3-Embedding-4B",
+    });
   });
 
   it("goes 503 on /ping, /ready and /live when round trips keep failing, and recovers", async () => {
@@ -126,7 +155,9 @@ describe("health_server.py", () => {
     await waitFor("/ping", 503);
     expect((await get("/ready")).status).toBe(503);
     expect((await get("/live")).status).toBe(503);
-    expect(JSON.parse((await get("/ping")).body).detail).toBe("SGLang answered HTTP 500");
+    expect(JSON.parse((await get("/ping")).body).detail).toBe(
+      "SGLang answered HTTP 500",
+    );
     mode = "ok";
     await waitFor("/ping", 200);
   });

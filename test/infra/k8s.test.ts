@@ -17,7 +17,8 @@ describe("infra/k8s", () => {
       for (const doc of k8sDocs(file.replace(/^infra\/k8s\//, ""))) {
         expect(doc.apiVersion, file).toBeTypeOf("string");
         expect(doc.kind, file).toBeTypeOf("string");
-        if (doc.kind !== "Kustomization") expect(doc.metadata?.name, file).toBeTypeOf("string");
+        if (doc.kind !== "Kustomization")
+          expect(doc.metadata?.name, file).toBeTypeOf("string");
       }
     }
   });
@@ -29,7 +30,8 @@ describe("infra/k8s", () => {
       .map((f) => f.replace(/^infra\/k8s\//, ""))
       .filter((f) => f !== "kustomization.yaml");
     expect(listed).toEqual(onDisk.sort());
-    for (const file of listed) expect(existsSync(repoPath("infra", "k8s", file))).toBe(true);
+    for (const file of listed)
+      expect(existsSync(repoPath("infra", "k8s", file))).toBe(true);
     const image = kustomization.images[0];
     expect(image.name).toBe("qwen3-embedding-worker");
     expect(image.newTag).not.toBe("latest");
@@ -47,29 +49,48 @@ describe("infra/k8s", () => {
     expect(container.readinessProbe.httpGet.path).toBe("/ready");
     expect(container.livenessProbe.httpGet.path).toBe("/live");
     // A cold start (8 GB of weights) must fit in the startup probe's budget.
-    expect(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold).toBeGreaterThanOrEqual(600);
-    expect(container.env.find((e: any) => e.name === "SGLANG_API_KEY").valueFrom.secretKeyRef.name).toBe("qwen3-embedding-worker");
-    expect(container.env.find((e: any) => e.name === "HF_HUB_OFFLINE").value).toBe("1");
-    expect(container.volumeMounts.map((m: any) => m.mountPath)).toEqual(expect.arrayContaining(["/models", "/dev/shm"]));
-    const products = pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0];
+    expect(
+      container.startupProbe.periodSeconds *
+        container.startupProbe.failureThreshold,
+    ).toBeGreaterThanOrEqual(600);
+    expect(
+      container.env.find((e: any) => e.name === "SGLANG_API_KEY").valueFrom
+        .secretKeyRef.name,
+    ).toBe("qwen3-embedding-worker");
+    expect(
+      container.env.find((e: any) => e.name === "HF_HUB_OFFLINE").value,
+    ).toBe("1");
+    expect(container.volumeMounts.map((m: any) => m.mountPath)).toEqual(
+      expect.arrayContaining(["/models", "/dev/shm"]),
+    );
+    const products =
+      pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+        .nodeSelectorTerms[0].matchExpressions[0];
     expect(products.key).toBe("nvidia.com/gpu.product");
-    expect(products.values).toEqual(expect.arrayContaining(["NVIDIA-L4", "NVIDIA-A10"]));
+    expect(products.values).toEqual(
+      expect.arrayContaining(["NVIDIA-L4", "NVIDIA-A10"]),
+    );
   });
 
   it("the Service selects the Deployment's pods", () => {
     const deployment = k8sDoc("deployment.yaml", "Deployment");
     const service = k8sDoc("service.yaml", "Service");
     expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
-    expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+    expect(deployment.spec.template.metadata.labels).toMatchObject(
+      service.spec.selector,
+    );
   });
 
   describe("ScaledObject", () => {
     const scaled = k8sDoc("scaledobject.yaml", "ScaledObject");
-    const trigger = (type: string, name: string): any => scaled.spec.triggers.find((t: any) => t.type === type && t.name === name);
+    const trigger = (type: string, name: string): any =>
+      scaled.spec.triggers.find((t: any) => t.type === type && t.name === name);
 
     it("targets the Deployment and scales to zero", () => {
       expect(scaled.apiVersion).toBe("keda.sh/v1alpha1");
-      expect(scaled.spec.scaleTargetRef.name).toBe(k8sDoc("deployment.yaml", "Deployment").metadata.name);
+      expect(scaled.spec.scaleTargetRef.name).toBe(
+        k8sDoc("deployment.yaml", "Deployment").metadata.name,
+      );
       expect(scaled.spec.minReplicaCount).toBe(0);
       expect(scaled.spec.maxReplicaCount).toBeGreaterThan(1);
       expect(scaled.spec.cooldownPeriod).toBeGreaterThan(0);
@@ -93,7 +114,9 @@ describe("infra/k8s", () => {
     it("has a business-hours cron floor with valid cron expressions", () => {
       const cron = trigger("cron", "business-hours");
       expect(cron.metadata.timezone).toBeTypeOf("string");
-      expect(Number(cron.metadata.desiredReplicas)).toBeGreaterThan(scaled.spec.minReplicaCount);
+      expect(Number(cron.metadata.desiredReplicas)).toBeGreaterThan(
+        scaled.spec.minReplicaCount,
+      );
       for (const expr of [cron.metadata.start, cron.metadata.end]) {
         const fields = String(expr).split(" ");
         expect(fields).toHaveLength(5);

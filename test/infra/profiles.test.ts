@@ -18,26 +18,38 @@ import {
   workerEnv,
 } from "./repo-files";
 
-const PROFILES = ["llamacpp-q4km", "sglang-bf16", "sglang-fp8", "vllm-gptq-int4"];
+const PROFILES = [
+  "llamacpp-q4km",
+  "sglang-bf16",
+  "sglang-fp8",
+  "vllm-gptq-int4",
+];
 const API_KEY = "profile-test-key-0123456789abcdef";
 
 /** launch.sh --print-args for one profile, with nothing from this machine leaking in. */
-function printArgs(profile: string | undefined, extra: Record<string, string | undefined> = {}) {
-  const result = run("bash", [repoPath("gpu-worker", "launch.sh"), "--print-args"], {
-    SGLANG_API_KEY: API_KEY,
-    WORKER_AUTH: undefined,
-    PORT: undefined,
-    PORT_HEALTH: undefined,
-    MODEL_DIR: undefined,
-    MODEL_FILE: undefined,
-    SGLANG_EXTRA_ARGS: undefined,
-    ENGINE_EXTRA_ARGS: undefined,
-    IMAGE_ENGINE: undefined,
-    HF_HOME: undefined,
-    HF_HUB_OFFLINE: undefined,
-    GPU_PROFILE: profile,
-    ...extra,
-  });
+function printArgs(
+  profile: string | undefined,
+  extra: Record<string, string | undefined> = {},
+) {
+  const result = run(
+    "bash",
+    [repoPath("gpu-worker", "launch.sh"), "--print-args"],
+    {
+      SGLANG_API_KEY: API_KEY,
+      WORKER_AUTH: undefined,
+      PORT: undefined,
+      PORT_HEALTH: undefined,
+      MODEL_DIR: undefined,
+      MODEL_FILE: undefined,
+      SGLANG_EXTRA_ARGS: undefined,
+      ENGINE_EXTRA_ARGS: undefined,
+      IMAGE_ENGINE: undefined,
+      HF_HOME: undefined,
+      HF_HUB_OFFLINE: undefined,
+      GPU_PROFILE: profile,
+      ...extra,
+    },
+  );
   return {
     status: result.status,
     stderr: result.stderr,
@@ -192,7 +204,8 @@ describe("the profiles", () => {
   it("each declare every key, an engine the edge speaks and the same served model name", () => {
     for (const name of PROFILES) {
       const profile = profileEnv(name);
-      for (const key of REQUIRED_KEYS) expect(profile[key], `${name}: ${key}`).toBeDefined();
+      for (const key of REQUIRED_KEYS)
+        expect(profile[key], `${name}: ${key}`).toBeDefined();
       expect(["sglang", "vllm", "tei", "llamacpp"]).toContain(profile.ENGINE);
       expect(profile.SERVED_MODEL_NAME, name).toBe("Qwen/Qwen3-Embedding-4B");
       expect(profile.ENGINE_IMAGE, name).not.toMatch(/:latest$|^[^:]+$/);
@@ -200,7 +213,9 @@ describe("the profiles", () => {
   });
 
   it("never share a cache namespace: vectors that differ get their own edge MODEL_REVISION", () => {
-    const revisions = PROFILES.map((name) => need(profileEnv(name), "EDGE_MODEL_REVISION"));
+    const revisions = PROFILES.map((name) =>
+      need(profileEnv(name), "EDGE_MODEL_REVISION"),
+    );
     expect(new Set(revisions).size).toBe(PROFILES.length);
     expect(revisions).toEqual([
       "Qwen/Qwen3-Embedding-4B-GGUF@main+Q4_K_M",
@@ -266,12 +281,17 @@ describe("each profile's Dockerfile", () => {
         name,
       ).toEqual([p.ENGINE_IMAGE]);
       expect(dockerfile, name).toMatch(
-        new RegExp(`^ENV GPU_PROFILE=\\$\\{GPU_PROFILE\\} IMAGE_ENGINE=${p.ENGINE}$`, "m"),
+        new RegExp(
+          `^ENV GPU_PROFILE=\\$\\{GPU_PROFILE\\} IMAGE_ENGINE=${p.ENGINE}$`,
+          "m",
+        ),
       );
       const defaultProfile = dockerfile.match(/^ARG GPU_PROFILE=(\S+)$/m)?.[1];
       expect(profileEnv(defaultProfile!).ENGINE, name).toBe(p.ENGINE);
       expect(dockerfile).toMatch(/^COPY profiles\/ \.\/profiles\/$/m);
-      expect(dockerfile).toMatch(/^ENTRYPOINT \["\/opt\/gpu-worker\/launch\.sh"\]$/m);
+      expect(dockerfile).toMatch(
+        /^ENTRYPOINT \["\/opt\/gpu-worker\/launch\.sh"\]$/m,
+      );
     }
   });
 });
@@ -287,31 +307,44 @@ describe("launch.sh per profile", () => {
   });
 
   it("runs the default profile when GPU_PROFILE is unset", () => {
-    expect(printArgs(undefined).lines).toEqual(EXPECTED_COMMANDS["sglang-bf16"]);
+    expect(printArgs(undefined).lines).toEqual(
+      EXPECTED_COMMANDS["sglang-bf16"],
+    );
   });
 
   it("refuses an unknown profile and a profile for another engine's image", () => {
     const unknown = printArgs("sglang-int2");
     expect(unknown.status).toBe(64);
-    expect(unknown.stderr).toContain("GPU_PROFILE=sglang-int2: no such profile");
+    expect(unknown.stderr).toContain(
+      "GPU_PROFILE=sglang-int2: no such profile",
+    );
     expect(printArgs("../worker").status).toBe(64);
     const wrong = printArgs("vllm-gptq-int4", { IMAGE_ENGINE: "sglang" });
     expect(wrong.status).toBe(64);
     expect(wrong.stderr).toContain(
       "profile vllm-gptq-int4 needs the vllm image, this is the sglang image",
     );
-    expect(printArgs("vllm-gptq-int4", { IMAGE_ENGINE: "vllm" }).status).toBe(0);
+    expect(printArgs("vllm-gptq-int4", { IMAGE_ENGINE: "vllm" }).status).toBe(
+      0,
+    );
   });
 
   it("finds the llama.cpp profile's one GGUF in the Hugging Face cache by revision", () => {
     const home = mkdtempSync(path.join(tmpdir(), "hf-home-"));
     try {
-      const repo = path.join(home, "hub", "models--Qwen--Qwen3-Embedding-4B-GGUF");
+      const repo = path.join(
+        home,
+        "hub",
+        "models--Qwen--Qwen3-Embedding-4B-GGUF",
+      );
       const snapshot = path.join(repo, "snapshots", "0123abcd");
       mkdirSync(path.join(repo, "refs"), { recursive: true });
       mkdirSync(snapshot, { recursive: true });
       writeFileSync(path.join(repo, "refs", "main"), "0123abcd");
-      for (const file of ["Qwen3-Embedding-4B-Q4_K_M.gguf", "Qwen3-Embedding-4B-Q8_0.gguf"]) {
+      for (const file of [
+        "Qwen3-Embedding-4B-Q4_K_M.gguf",
+        "Qwen3-Embedding-4B-Q8_0.gguf",
+      ]) {
         writeFileSync(path.join(snapshot, file), "");
       }
       const { status, lines } = printArgs("llamacpp-q4km", { HF_HOME: home });
@@ -330,7 +363,9 @@ describe("launch.sh per profile", () => {
         "--model",
         path.join(snapshot, "Qwen3-Embedding-4B-Q8_0.gguf"),
       ]);
-      expect(printArgs("llamacpp-q4km", { MODEL_DIR: snapshot }).status).toBe(64);
+      expect(printArgs("llamacpp-q4km", { MODEL_DIR: snapshot }).status).toBe(
+        64,
+      );
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
@@ -340,11 +375,15 @@ describe("launch.sh per profile", () => {
 describe("deploys select a profile by GPU_PROFILE", () => {
   /** The three RunPod request bodies for one profile, from the script's dry run. */
   function runpodBodies(profile: string): Array<Record<string, any>> {
-    const result = run("bash", [repoPath("infra", "runpod", "create-endpoint.sh"), "--dry-run"], {
-      GPU_PROFILE: profile,
-      GPU_WORKER_IMAGE: "registry.example/qwen3-embedding-worker:0.1.0",
-      RUNPOD_ENDPOINT_NAME: undefined,
-    });
+    const result = run(
+      "bash",
+      [repoPath("infra", "runpod", "create-endpoint.sh"), "--dry-run"],
+      {
+        GPU_PROFILE: profile,
+        GPU_WORKER_IMAGE: "registry.example/qwen3-embedding-worker:0.1.0",
+        RUNPOD_ENDPOINT_NAME: undefined,
+      },
+    );
     expect(result.status, result.stderr).toBe(0);
     return result.stdout
       .split(/^# .*$/m)
@@ -356,13 +395,19 @@ describe("deploys select a profile by GPU_PROFILE", () => {
   it("RunPod: the profile's image tag, pools, cards and CUDA floor", () => {
     const expected: Record<string, [string, string[], string]> = {
       "llamacpp-q4km": ["AMPERE_16", ["NVIDIA RTX A4000"], "12.4"],
-      "sglang-bf16": ["ADA_24,AMPERE_24", ["NVIDIA L4", "NVIDIA RTX A5000"], "12.9"],
+      "sglang-bf16": [
+        "ADA_24,AMPERE_24",
+        ["NVIDIA L4", "NVIDIA RTX A5000"],
+        "12.9",
+      ],
       "sglang-fp8": ["ADA_24", ["NVIDIA L4"], "12.9"],
       "vllm-gptq-int4": ["AMPERE_16", ["NVIDIA RTX A4000"], "12.8"],
     };
     for (const name of PROFILES) {
       const [template, endpoint, patch] = runpodBodies(name);
-      expect(template!.imageName).toBe(`registry.example/qwen3-embedding-worker:0.1.0-${name}`);
+      expect(template!.imageName).toBe(
+        `registry.example/qwen3-embedding-worker:0.1.0-${name}`,
+      );
       expect(template!.env.GPU_PROFILE).toBe(name);
       expect(endpoint!.variables.input.name).toBe(`qwen3-embedding-4b-${name}`);
       const [pools, types, cuda] = expected[name]!;
@@ -371,9 +416,13 @@ describe("deploys select a profile by GPU_PROFILE", () => {
       expect(patch!.minCudaVersion).toBe(cuda);
       expect(profileEnv(name).MIN_CUDA_VERSION).toBe(cuda);
     }
-    const unknown = run("bash", [repoPath("infra", "runpod", "create-endpoint.sh"), "--dry-run"], {
-      GPU_PROFILE: "nope",
-    });
+    const unknown = run(
+      "bash",
+      [repoPath("infra", "runpod", "create-endpoint.sh"), "--dry-run"],
+      {
+        GPU_PROFILE: "nope",
+      },
+    );
     expect(unknown.status).toBe(64);
   });
 
@@ -387,7 +436,16 @@ describe("deploys select a profile by GPU_PROFILE", () => {
   });
 
   it("Modal: every profile names cards Modal rents", () => {
-    const modalGpus = new Set(["T4", "L4", "A10", "A100", "L40S", "H100", "H200", "B200"]);
+    const modalGpus = new Set([
+      "T4",
+      "L4",
+      "A10",
+      "A100",
+      "L40S",
+      "H100",
+      "H200",
+      "B200",
+    ]);
     for (const name of PROFILES) {
       for (const gpu of need(profileEnv(name), "MODAL_GPUS").split(","))
         expect(modalGpus.has(gpu), `${name}: ${gpu}`).toBe(true);
@@ -395,28 +453,35 @@ describe("deploys select a profile by GPU_PROFILE", () => {
   });
 
   it("Kubernetes: the image tag names a profile, nodes of every profile's cards, KEDA on every engine's queue", () => {
-    const tag = String(k8sDoc("kustomization.yaml", "Kustomization").images[0].newTag);
+    const tag = String(
+      k8sDoc("kustomization.yaml", "Kustomization").images[0].newTag,
+    );
     expect(tag).toBe("0.1.0-sglang-bf16");
     expect(PROFILES).toContain(tag.replace(/^\d+\.\d+\.\d+-/, ""));
 
     const pod = k8sDoc("deployment.yaml", "Deployment").spec.template.spec;
     const products =
-      pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]
-        .matchExpressions[0].values;
+      pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+        .nodeSelectorTerms[0].matchExpressions[0].values;
     const union = new Set(
-      PROFILES.flatMap((name) => need(profileEnv(name), "K8S_GPU_PRODUCTS").split(",")),
+      PROFILES.flatMap((name) =>
+        need(profileEnv(name), "K8S_GPU_PRODUCTS").split(","),
+      ),
     );
     expect([...products].sort()).toEqual([...union].sort());
 
-    const queue = k8sDoc("scaledobject.yaml", "ScaledObject").spec.triggers.find(
-      (t: any) => t.name === "sglang-queue",
-    );
+    const queue = k8sDoc(
+      "scaledobject.yaml",
+      "ScaledObject",
+    ).spec.triggers.find((t: any) => t.name === "sglang-queue");
     expect(queue.metadata.query).toBe(
       'sum(sglang:num_queue_reqs{namespace="qwen3-embeddings"})' +
         ' or sum(vllm:num_requests_waiting{namespace="qwen3-embeddings"})' +
         ' or sum(llamacpp:requests_deferred{namespace="qwen3-embeddings"})',
     );
     for (const name of PROFILES)
-      expect(queue.metadata.query).toContain(`${need(profileEnv(name), "QUEUE_METRIC")}{`);
+      expect(queue.metadata.query).toContain(
+        `${need(profileEnv(name), "QUEUE_METRIC")}{`,
+      );
   });
 });

@@ -9,7 +9,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 
-export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const REPO = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../..",
+);
 
 export function repoPath(...parts: string[]): string {
   return path.join(REPO, ...parts);
@@ -61,18 +64,26 @@ export function need(env: Record<string, string>, key: string): string {
 export function k8sDocs(file: string): Array<Record<string, any>> {
   const docs = parseAllDocuments(readRepoFile("infra", "k8s", file));
   return docs.map((doc) => {
-    if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors.map((e) => e.message).join("; ")}`);
+    if (doc.errors.length > 0)
+      throw new Error(
+        `${file}: ${doc.errors.map((e) => e.message).join("; ")}`,
+      );
     return doc.toJS() as Record<string, any>;
   });
 }
 
 export function k8sDoc(file: string, kind: string): Record<string, any> {
   const found = k8sDocs(file).filter((doc) => doc.kind === kind);
-  if (found.length !== 1) throw new Error(`${file}: expected one ${kind}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`${file}: expected one ${kind}, found ${found.length}`);
   return found[0]!;
 }
 
-export function run(command: string, args: string[], env: Record<string, string | undefined> = {}): SpawnSyncReturns<string> {
+export function run(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): SpawnSyncReturns<string> {
   return spawnSync(command, args, {
     cwd: REPO,
     encoding: "utf8",
@@ -82,12 +93,21 @@ export function run(command: string, args: string[], env: Record<string, string 
 }
 
 /** Files under `dir` (repo-relative) whose names end with `suffix`, skipping `skip` folders. */
-export function filesUnder(dir: string, suffix: string, skip: string[] = []): string[] {
+export function filesUnder(
+  dir: string,
+  suffix: string,
+  skip: string[] = [],
+): string[] {
   const out: string[] = [];
   const walk = (rel: string): void => {
     for (const name of readdirSync(repoPath(rel))) {
       const child = path.join(rel, name);
-      if (skip.includes(child) || name === "node_modules" || name === "__pycache__") continue;
+      if (
+        skip.includes(child) ||
+        name === "node_modules" ||
+        name === "__pycache__"
+      )
+        continue;
       if (statSync(repoPath(child)).isDirectory()) walk(child);
       else if (name.endsWith(suffix)) out.push(child);
     }

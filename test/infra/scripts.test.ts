@@ -11,20 +11,32 @@ import { filesUnder, readRepoFile, run } from "./repo-files";
 
 // Folders other work owns (and tests): the CPU stand-in and the local stack.
 const SKIP = ["gpu-worker/standin", "infra/local"];
-const shellScripts = [...filesUnder("gpu-worker", ".sh", SKIP), ...filesUnder("infra", ".sh", SKIP)];
-const pythonFiles = [...filesUnder("gpu-worker", ".py", SKIP), ...filesUnder("infra", ".py", SKIP)];
+const shellScripts = [
+  ...filesUnder("gpu-worker", ".sh", SKIP),
+  ...filesUnder("infra", ".sh", SKIP),
+];
+const pythonFiles = [
+  ...filesUnder("gpu-worker", ".py", SKIP),
+  ...filesUnder("infra", ".py", SKIP),
+];
 
 describe("shell scripts", () => {
   it("exist where expected", () => {
     expect(shellScripts).toEqual(
-      expect.arrayContaining(["gpu-worker/launch.sh", "infra/runpod/create-endpoint.sh", "infra/cloudflare/provision.sh"]),
+      expect.arrayContaining([
+        "gpu-worker/launch.sh",
+        "infra/runpod/create-endpoint.sh",
+        "infra/cloudflare/provision.sh",
+      ]),
     );
   });
 
   it("pass shellcheck (all severities)", () => {
     const version = run("shellcheck", ["--version"]);
     if (version.error || version.status !== 0) {
-      throw new Error("shellcheck is not installed: run `apt-get install shellcheck` (Debian package)");
+      throw new Error(
+        "shellcheck is not installed: run `apt-get install shellcheck` (Debian package)",
+      );
     }
     const result = run("shellcheck", ["--severity=style", ...shellScripts]);
     expect(result.stdout + result.stderr).toBe("");
@@ -33,7 +45,9 @@ describe("shell scripts", () => {
 
   it("fail fast: strict mode on every script", () => {
     for (const script of shellScripts) {
-      expect(readRepoFile(script), script).toMatch(/^#!\/usr\/bin\/env bash\n(#.*\n)*set -euo pipefail$/m);
+      expect(readRepoFile(script), script).toMatch(
+        /^#!\/usr\/bin\/env bash\n(#.*\n)*set -euo pipefail$/m,
+      );
     }
   });
 });
@@ -41,7 +55,11 @@ describe("shell scripts", () => {
 describe("python", () => {
   it("exists where expected", () => {
     expect(pythonFiles).toEqual(
-      expect.arrayContaining(["gpu-worker/health_server.py", "gpu-worker/bench/embed_bench.py", "infra/modal/app.py"]),
+      expect.arrayContaining([
+        "gpu-worker/health_server.py",
+        "gpu-worker/bench/embed_bench.py",
+        "infra/modal/app.py",
+      ]),
     );
   });
 
@@ -50,7 +68,9 @@ describe("python", () => {
     const prefix = mkdtempSync(path.join(tmpdir(), "pycompile-"));
     try {
       for (const file of pythonFiles) {
-        const result = run("python3", ["-m", "py_compile", file], { PYTHONPYCACHEPREFIX: prefix });
+        const result = run("python3", ["-m", "py_compile", file], {
+          PYTHONPYCACHEPREFIX: prefix,
+        });
         expect(result.stderr, file).toBe("");
         expect(result.status, file).toBe(0);
       }
@@ -64,9 +84,14 @@ describe("python", () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("--tiny");
     expect(help.stdout).toContain("--weights");
-    const tiny = run("python3", ["gpu-worker/bench/embed_bench.py", "--tiny"], { PYTHONPYCACHEPREFIX: tmpdir() });
+    const tiny = run("python3", ["gpu-worker/bench/embed_bench.py", "--tiny"], {
+      PYTHONPYCACHEPREFIX: tmpdir(),
+    });
     const lines = tiny.stdout.split("\n").filter((l) => l !== "");
     expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) expect(line).toMatch(/^\[RANDOM WEIGHTS, TINY config: speed is the architecture's, the vectors mean nothing\] /);
+    for (const line of lines)
+      expect(line).toMatch(
+        /^\[RANDOM WEIGHTS, TINY config: speed is the architecture's, the vectors mean nothing\] /,
+      );
   });
 });

@@ -12,10 +12,20 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
-import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../support/cache-stack";
-import { startCommandCounter, type CommandCounter } from "../support/command-stats";
+import {
+  BRIDGE_TOKEN,
+  startCacheStack,
+  type CacheStack,
+} from "../support/cache-stack";
+import {
+  startCommandCounter,
+  type CommandCounter,
+} from "../support/command-stats";
 import { qwen3TokenCount } from "../support/qwen3-count";
-import { SET_ALL_SCRIPT, SET_ALL_SCRIPT_SHA1 } from "../../workers/cache/l3-redis-tier";
+import {
+  SET_ALL_SCRIPT,
+  SET_ALL_SCRIPT_SHA1,
+} from "../../workers/cache/l3-redis-tier";
 
 const MODEL = "Qwen3-Embedding-4B";
 const BATCH = 2048;
@@ -30,14 +40,23 @@ let writes: CommandCounter;
 beforeAll(async () => {
   [standin, stack] = await Promise.all([startStandin({}), startCacheStack()]);
   // Loaded up front, so every write is one EVALSHA (no NOSCRIPT retry to count).
-  const loaded = await new Redis({ url: stack.bridge.url, token: BRIDGE_TOKEN }).scriptLoad(SET_ALL_SCRIPT);
+  const loaded = await new Redis({
+    url: stack.bridge.url,
+    token: BRIDGE_TOKEN,
+  }).scriptLoad(SET_ALL_SCRIPT);
   expect(loaded).toBe(SET_ALL_SCRIPT_SHA1);
   // Each SET-all EVALSHA counted by how many records (KEYS) it carries; other commands ignored.
   writes = await startCommandCounter(stack.redis.url, (args) =>
-    args[0]?.toLowerCase() === "evalsha" && args[1] === SET_ALL_SCRIPT_SHA1 ? `set-all:${args[2]}` : "other",
+    args[0]?.toLowerCase() === "evalsha" && args[1] === SET_ALL_SCRIPT_SHA1
+      ? `set-all:${args[2]}`
+      : "other",
   );
   // A generous tier budget: this test counts every write, so none may be cut by a busy machine.
-  edge = await startEdge({ gpuUrls: [standin.url], stack, vars: { CACHE_TIER_TIMEOUT_MS: "2000" } });
+  edge = await startEdge({
+    gpuUrls: [standin.url],
+    stack,
+    vars: { CACHE_TIER_TIMEOUT_MS: "2000" },
+  });
 });
 afterAll(async () => {
   await writes?.stop();
@@ -53,10 +72,17 @@ type Body = {
 };
 
 async function embed(input: string | string[]) {
-  const res = await edge.embed({ model: MODEL, input, encoding_format: "base64" });
+  const res = await edge.embed({
+    model: MODEL,
+    input,
+    encoding_format: "base64",
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toBe("application/json");
-  return { body: (await res.json()) as Body, xCache: res.headers.get("x-cache") };
+  return {
+    body: (await res.json()) as Body,
+    xCache: res.headers.get("x-cache"),
+  };
 }
 
 async function waitForRedisKeys(count: number): Promise<number> {
@@ -71,34 +97,62 @@ async function waitForRedisKeys(count: number): Promise<number> {
 }
 
 describe("a 2,048-input miss batch", () => {
-  it("answers 200, writes back in bounded pipelines, and the requests after it answer 200", { timeout: 300_000 }, async () => {
-    const texts = Array.from({ length: BATCH }, (_, i) => `big batch input ${i}: the tenant's ticket about invoice ${i * 7919}`);
-    const expectedTokens = (await Promise.all(texts.map((t) => qwen3TokenCount(t)))).reduce((a, b) => a + b, 0);
-    await writes.reset();
+  it(
+    "answers 200, writes back in bounded pipelines, and the requests after it answer 200",
+    { timeout: 300_000 },
+    async () => {
+      const texts = Array.from(
+        { length: BATCH },
+        (_, i) =>
+          `big batch input ${i}: the tenant's ticket about invoice ${i * 7919}`,
+      );
+      const expectedTokens = (
+        await Promise.all(texts.map((t) => qwen3TokenCount(t)))
+      ).reduce((a, b) => a + b, 0);
+      await writes.reset();
 
-    const big = await embed(texts);
-    expect(big.xCache).toBe(`hits=0 misses=${BATCH}`);
-    expect(big.body.object).toBe("list");
-    expect(big.body.model).toBe(MODEL);
-    expect(big.body.usage).toEqual({ prompt_tokens: expectedTokens, total_tokens: expectedTokens });
-    expect(big.body.data.map((d) => d.index)).toEqual(texts.map((_, i) => i));
-    expect(new Set(big.body.data.map((d) => d.object))).toEqual(new Set(["embedding"]));
-    expect(new Set(big.body.data.map((d) => d.embedding.length))).toEqual(new Set([BASE64_VECTOR_CHARS]));
-    expect(standin.stats().inputs).toBe(BATCH);
+      const big = await embed(texts);
+      expect(big.xCache).toBe(`hits=0 misses=${BATCH}`);
+      expect(big.body.object).toBe("list");
+      expect(big.body.model).toBe(MODEL);
+      expect(big.body.usage).toEqual({
+        prompt_tokens: expectedTokens,
+        total_tokens: expectedTokens,
+      });
+      expect(big.body.data.map((d) => d.index)).toEqual(texts.map((_, i) => i));
+      expect(new Set(big.body.data.map((d) => d.object))).toEqual(
+        new Set(["embedding"]),
+      );
+      expect(new Set(big.body.data.map((d) => d.embedding.length))).toEqual(
+        new Set([BASE64_VECTOR_CHARS]),
+      );
+      expect(standin.stats().inputs).toBe(BATCH);
 
-    // Every record reaches Redis, in 20 flushes of exactly 100 records and one of the last 48.
-    expect(await waitForRedisKeys(BATCH)).toBe(BATCH);
-    const { other: _other, ...flushes } = await writes.counts();
-    expect(flushes).toEqual({ "set-all:100": 20, "set-all:48": 1 });
+      // Every record reaches Redis, in 20 flushes of exactly 100 records and one of the last 48.
+      expect(await waitForRedisKeys(BATCH)).toBe(BATCH);
+      const { other: _other, ...flushes } = await writes.counts();
+      expect(flushes).toEqual({ "set-all:100": 20, "set-all:48": 1 });
 
-    // The requests after it: a hit from the batch (same bytes) and a fresh miss.
-    const again = await embed(texts[1234]!);
-    expect(again.xCache).toBe("hits=1 misses=0");
-    expect(again.body.data).toEqual([{ object: "embedding", index: 0, embedding: big.body.data[1234]!.embedding }]);
-    const fresh = await embed("a small request after the big batch");
-    expect(fresh.xCache).toBe("hits=0 misses=1");
-    expect(fresh.body.data[0]!.embedding).toHaveLength(BASE64_VECTOR_CHARS);
-    const tokens = await qwen3TokenCount("a small request after the big batch");
-    expect(fresh.body.usage).toEqual({ prompt_tokens: tokens, total_tokens: tokens });
-  });
+      // The requests after it: a hit from the batch (same bytes) and a fresh miss.
+      const again = await embed(texts[1234]!);
+      expect(again.xCache).toBe("hits=1 misses=0");
+      expect(again.body.data).toEqual([
+        {
+          object: "embedding",
+          index: 0,
+          embedding: big.body.data[1234]!.embedding,
+        },
+      ]);
+      const fresh = await embed("a small request after the big batch");
+      expect(fresh.xCache).toBe("hits=0 misses=1");
+      expect(fresh.body.data[0]!.embedding).toHaveLength(BASE64_VECTOR_CHARS);
+      const tokens = await qwen3TokenCount(
+        "a small request after the big batch",
+      );
+      expect(fresh.body.usage).toEqual({
+        prompt_tokens: tokens,
+        total_tokens: tokens,
+      });
+    },
+  );
 });

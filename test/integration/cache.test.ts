@@ -7,7 +7,11 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge, type TestTenant } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
-import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../support/cache-stack";
+import {
+  BRIDGE_TOKEN,
+  startCacheStack,
+  type CacheStack,
+} from "../support/cache-stack";
 import { qwen3TokenCount } from "../support/qwen3-count";
 
 const MODEL = "Qwen3-Embedding-4B";
@@ -32,12 +36,27 @@ beforeEach(() => standin.resetStats());
 let unique = 0;
 const fresh = (label: string) => `${label} ${Date.now()} ${unique++}`;
 
-type Body = { data: { index: number; embedding: string | number[] }[]; usage: { prompt_tokens: number; total_tokens: number } };
+type Body = {
+  data: { index: number; embedding: string | number[] }[];
+  usage: { prompt_tokens: number; total_tokens: number };
+};
 
-async function embed(input: unknown, extraBody: Record<string, unknown> = {}, headers: Record<string, string> = {}, target = edge) {
-  const res = await target.embed({ model: MODEL, input, encoding_format: "base64", ...extraBody }, headers);
+async function embed(
+  input: unknown,
+  extraBody: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+  target = edge,
+) {
+  const res = await target.embed(
+    { model: MODEL, input, encoding_format: "base64", ...extraBody },
+    headers,
+  );
   expect(res.status).toBe(200);
-  return { res, body: (await res.json()) as Body, xCache: res.headers.get("x-cache") };
+  return {
+    res,
+    body: (await res.json()) as Body,
+    xCache: res.headers.get("x-cache"),
+  };
 }
 
 /** Write-back runs after the response (waitUntil): wait until Redis holds `count` vectors. */
@@ -66,7 +85,10 @@ describe("per-input cache", () => {
     const text = fresh("matryoshka");
     const sizes = [];
     for (const dimensions of [2560, 128, 32]) {
-      const { body } = await embed([text], { dimensions, encoding_format: "float" });
+      const { body } = await embed([text], {
+        dimensions,
+        encoding_format: "float",
+      });
       sizes.push((body.data[0]!.embedding as number[]).length);
     }
     expect(sizes).toEqual([2560, 128, 32]);
@@ -74,8 +96,14 @@ describe("per-input cache", () => {
   });
 
   it("mixes hits and misses in one batch: right order, only misses upstream, exact usage", async () => {
-    const [a, b, new1, new2] = [fresh("alpha"), fresh("bravo"), fresh("new one"), fresh("new two")];
-    const single = async (t: string) => (await embed([t])).body.data[0]!.embedding;
+    const [a, b, new1, new2] = [
+      fresh("alpha"),
+      fresh("bravo"),
+      fresh("new one"),
+      fresh("new two"),
+    ];
+    const single = async (t: string) =>
+      (await embed([t])).body.data[0]!.embedding;
     const va = await single(a);
     const vb = await single(b);
     standin.resetStats();
@@ -89,14 +117,29 @@ describe("per-input cache", () => {
     expect(body.data[1]!.embedding).toBe(await single(new1));
     expect(body.data[3]!.embedding).toBe(await single(new2));
     const count = async (t: string) => qwen3TokenCount(t);
-    const expected = 2 * (await count(a)) + (await count(new1)) + (await count(new2)) + (await count(b));
-    expect(body.usage).toEqual({ prompt_tokens: expected, total_tokens: expected });
+    const expected =
+      2 * (await count(a)) +
+      (await count(new1)) +
+      (await count(new2)) +
+      (await count(b));
+    expect(body.usage).toEqual({
+      prompt_tokens: expected,
+      total_tokens: expected,
+    });
   });
 
   it("shares one entry between the official openai client (base64) and a float request", async () => {
     const text = fresh("sdk and curl");
-    const client = new OpenAI({ apiKey: edge.apiKey, baseURL: `${edge.url}/v1`, maxRetries: 0, fetch: edge.checkedFetch });
-    const viaSdk = await client.embeddings.create({ model: MODEL, input: text });
+    const client = new OpenAI({
+      apiKey: edge.apiKey,
+      baseURL: `${edge.url}/v1`,
+      maxRetries: 0,
+      fetch: edge.checkedFetch,
+    });
+    const viaSdk = await client.embeddings.create({
+      model: MODEL,
+      input: text,
+    });
     const { body, xCache } = await embed([text], { encoding_format: "float" });
     expect(xCache).toBe("hits=1 misses=0");
     expect(body.data[0]!.embedding).toEqual(viaSdk.data[0]!.embedding);
@@ -110,7 +153,12 @@ describe("per-input cache", () => {
     const cold = await startEdge({ gpuUrls: [standin.url], stack });
     extra.push(cold);
     standin.resetStats();
-    const again = await embed([text], {}, { authorization: `Bearer ${edge.apiKey}` }, cold);
+    const again = await embed(
+      [text],
+      {},
+      { authorization: `Bearer ${edge.apiKey}` },
+      cold,
+    );
     expect(again.xCache).toBe("hits=1 misses=0");
     expect(again.body.data[0]!.embedding).toBe(first.body.data[0]!.embedding);
     expect(again.res.headers.get("server-timing")).toMatch(/cache-l3;dur=/);
@@ -122,25 +170,37 @@ describe("per-input cache", () => {
     await embed([text], {}, { "cache-control": "no-store" });
     expect((await embed([text])).xCache).toBe("hits=0 misses=1");
     expect((await embed([text])).xCache).toBe("hits=1 misses=0");
-    expect((await embed([text], {}, { "cache-control": "no-cache" })).xCache).toBe("hits=0 misses=1");
+    expect(
+      (await embed([text], {}, { "cache-control": "no-cache" })).xCache,
+    ).toBe("hits=0 misses=1");
     expect(standin.stats().calls).toBe(3);
   });
 
   it("keeps tenants apart under CACHE_SCOPE=tenant", async () => {
     const text = fresh("tenant secret");
     await embed([text]);
-    const other = await edge.embed({ model: MODEL, input: [text] }, { authorization: `Bearer ${second.apiKey}` });
+    const other = await edge.embed(
+      { model: MODEL, input: [text] },
+      { authorization: `Bearer ${second.apiKey}` },
+    );
     expect(other.headers.get("x-cache")).toBe("hits=0 misses=1");
     expect(standin.stats().calls).toBe(2);
   });
 
   it("shares across tenants under CACHE_SCOPE=global", async () => {
-    const global = await startEdge({ gpuUrls: [standin.url], stack, vars: { CACHE_SCOPE: "global" } });
+    const global = await startEdge({
+      gpuUrls: [standin.url],
+      stack,
+      vars: { CACHE_SCOPE: "global" },
+    });
     extra.push(global);
     const globalSecond = await global.newTenant({ name: "another tenant" });
     const text = fresh("public text");
     await embed([text], {}, {}, global);
-    const other = await global.embed({ model: MODEL, input: [text] }, { authorization: `Bearer ${globalSecond.apiKey}` });
+    const other = await global.embed(
+      { model: MODEL, input: [text] },
+      { authorization: `Bearer ${globalSecond.apiKey}` },
+    );
     expect(other.headers.get("x-cache")).toBe("hits=1 misses=0");
     expect(standin.stats().calls).toBe(1);
   });
@@ -149,8 +209,12 @@ describe("per-input cache", () => {
     standin.setFaults({ delayMs: 300 });
     try {
       const text = fresh("thundering herd");
-      const results = await Promise.all(Array.from({ length: 5 }, () => embed([text])));
-      expect(new Set(results.map((r) => r.body.data[0]!.embedding)).size).toBe(1);
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => embed([text])),
+      );
+      expect(new Set(results.map((r) => r.body.data[0]!.embedding)).size).toBe(
+        1,
+      );
       expect(standin.stats().calls).toBe(1);
     } finally {
       standin.setFaults({ delayMs: 0 });
@@ -195,23 +259,41 @@ describe("Redis outage", () => {
       expect(res.headers.get("x-cache")).toBe("hits=0 misses=1");
       // Both the lookup and the write-back (held up to 250 ms for its flush) fail and are logged.
       const warned = (op: string) =>
-        isolated.logs.some((l) => l.includes('"event":"cache_tier_skipped"') && l.includes('"tier":"l3"') && l.includes(`"op":"${op}"`));
-      for (let i = 0; i < 100 && !(warned("get") && warned("put")); i++) await new Promise((r) => setTimeout(r, 50));
+        isolated.logs.some(
+          (l) =>
+            l.includes('"event":"cache_tier_skipped"') &&
+            l.includes('"tier":"l3"') &&
+            l.includes(`"op":"${op}"`),
+        );
+      for (let i = 0; i < 100 && !(warned("get") && warned("put")); i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect([warned("get"), warned("put")]).toEqual([true, true]);
 
       await cacheOnly.redis.restart();
       // The bridge reconnects by itself; the edge needs no restart. Wait for the bridge only.
-      const probe = new Redis({ url: cacheOnly.bridge.url, token: BRIDGE_TOKEN });
-      for (let i = 0; i < 100 && (await probe.ping().catch(() => "down")) !== "PONG"; i++) await new Promise((r) => setTimeout(r, 50));
+      const probe = new Redis({
+        url: cacheOnly.bridge.url,
+        token: BRIDGE_TOKEN,
+      });
+      for (
+        let i = 0;
+        i < 100 && (await probe.ping().catch(() => "down")) !== "PONG";
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 50));
       const after = fresh("after outage");
-      expect((await isolated.embed({ model: MODEL, input: [after] })).status).toBe(200);
+      expect(
+        (await isolated.embed({ model: MODEL, input: [after] })).status,
+      ).toBe(200);
       await waitForRedisKeys(1, cacheOnly);
       const keys = await probe.keys("emb:v1:*");
       expect(keys).toHaveLength(1);
       expect(keys[0]).toBe(
         `emb:v1:tenant:${isolated.tenant.tenantId}:${keys[0]!.split(":").pop()}`,
       );
-      expect(keys[0]).toMatch(/^emb:v1:tenant:ten_[0-9A-Za-z]{16}:[A-Za-z0-9_-]{43}$/);
+      expect(keys[0]).toMatch(
+        /^emb:v1:tenant:ten_[0-9A-Za-z]{16}:[A-Za-z0-9_-]{43}$/,
+      );
     } finally {
       await cacheOnly.close();
     }

@@ -13,7 +13,10 @@ let standin: Standin;
 let edge: TestEdge;
 beforeAll(async () => {
   standin = await startStandin({});
-  edge = await startEdge({ gpuUrls: [standin.url], vars: { MAX_BODY_BYTES: "65536" } });
+  edge = await startEdge({
+    gpuUrls: [standin.url],
+    vars: { MAX_BODY_BYTES: "65536" },
+  });
 });
 afterAll(async () => {
   await edge?.dispose();
@@ -21,7 +24,14 @@ afterAll(async () => {
 });
 
 const text = fc.string({ minLength: 0, maxLength: 40, unit: "binary" });
-const tokenIds = fc.array(fc.oneof(fc.integer({ min: 0, max: 151_668 }), fc.integer({ min: -3, max: 200_000 }), fc.double()), { maxLength: 8 });
+const tokenIds = fc.array(
+  fc.oneof(
+    fc.integer({ min: 0, max: 151_668 }),
+    fc.integer({ min: -3, max: 200_000 }),
+    fc.double(),
+  ),
+  { maxLength: 8 },
+);
 const inputValue = fc.oneof(
   text,
   fc.array(text, { maxLength: 6 }),
@@ -30,14 +40,27 @@ const inputValue = fc.oneof(
   fc.array(fc.oneof(text, fc.integer(), fc.constant(null)), { maxLength: 4 }),
   fc.anything({ maxDepth: 2 }),
 );
-const field = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: fc.anything({ maxDepth: 1 }) });
+const field = <T>(valid: fc.Arbitrary<T>) =>
+  fc.oneof(
+    { weight: 4, arbitrary: valid },
+    { weight: 1, arbitrary: fc.anything({ maxDepth: 1 }) },
+  );
 
 const requestBody = fc.record(
   {
-    model: field(fc.constantFrom("Qwen3-Embedding-4B", "Qwen/Qwen3-Embedding-4B", "text-embedding-3-small", "")),
+    model: field(
+      fc.constantFrom(
+        "Qwen3-Embedding-4B",
+        "Qwen/Qwen3-Embedding-4B",
+        "text-embedding-3-small",
+        "",
+      ),
+    ),
     input: inputValue,
     encoding_format: field(fc.constantFrom("float", "base64", "binary", null)),
-    dimensions: field(fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.constant(null))),
+    dimensions: field(
+      fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.constant(null)),
+    ),
     user: field(fc.string({ maxLength: 300 })),
     input_type: field(fc.constantFrom("query", "document", "passage")),
     instruction: field(fc.string({ maxLength: 50 })),
@@ -49,23 +72,57 @@ const requestBody = fc.record(
 const mutatedValid = fc
   .tuple(
     fc.constantFrom(
-      JSON.stringify({ model: "Qwen3-Embedding-4B", input: ["hello", "world"], encoding_format: "base64", dimensions: 64 }),
-      JSON.stringify({ model: "Qwen3-Embedding-4B", input: [[9707, 11], [374]] }),
-      JSON.stringify({ model: "Qwen3-Embedding-4B", input: "q", input_type: "query", instruction: "find" }),
+      JSON.stringify({
+        model: "Qwen3-Embedding-4B",
+        input: ["hello", "world"],
+        encoding_format: "base64",
+        dimensions: 64,
+      }),
+      JSON.stringify({
+        model: "Qwen3-Embedding-4B",
+        input: [[9707, 11], [374]],
+      }),
+      JSON.stringify({
+        model: "Qwen3-Embedding-4B",
+        input: "q",
+        input_type: "query",
+        instruction: "find",
+      }),
     ),
-    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 }), fc.string({ minLength: 0, maxLength: 3 })), { minLength: 1, maxLength: 4 }),
+    fc.array(
+      fc.tuple(
+        fc.nat(),
+        fc.integer({ min: 0, max: 2 }),
+        fc.string({ minLength: 0, maxLength: 3 }),
+      ),
+      { minLength: 1, maxLength: 4 },
+    ),
   )
   .map(([json, edits]) =>
     edits.reduce((s, [pos, op, chunk]) => {
       const at = pos % (s.length + 1);
-      return op === 0 ? s.slice(0, at) + s.slice(at + 1) : op === 1 ? s.slice(0, at) + chunk + s.slice(at) : s.slice(0, at) + chunk + s.slice(at + chunk.length);
+      return op === 0
+        ? s.slice(0, at) + s.slice(at + 1)
+        : op === 1
+          ? s.slice(0, at) + chunk + s.slice(at)
+          : s.slice(0, at) + chunk + s.slice(at + chunk.length);
     }, json),
   );
 
 const validBody = fc.record(
   {
     model: fc.constantFrom("Qwen3-Embedding-4B", "Qwen/Qwen3-Embedding-4B"),
-    input: fc.oneof(fc.string({ minLength: 1, maxLength: 40, unit: "binary" }), fc.array(fc.string({ minLength: 1, maxLength: 30, unit: "binary" }), { minLength: 1, maxLength: 5 }), fc.array(fc.integer({ min: 0, max: 151_668 }), { minLength: 1, maxLength: 8 })),
+    input: fc.oneof(
+      fc.string({ minLength: 1, maxLength: 40, unit: "binary" }),
+      fc.array(fc.string({ minLength: 1, maxLength: 30, unit: "binary" }), {
+        minLength: 1,
+        maxLength: 5,
+      }),
+      fc.array(fc.integer({ min: 0, max: 151_668 }), {
+        minLength: 1,
+        maxLength: 8,
+      }),
+    ),
     encoding_format: fc.constantFrom("float", "base64"),
     dimensions: fc.integer({ min: 32, max: 2560 }),
     input_type: fc.constantFrom("query", "document"),
@@ -89,7 +146,12 @@ function assertWellFormed(status: number, body: string): void {
   }
   expect(Object.keys(parsed)).toEqual(["error"]);
   const error = parsed.error as Record<string, unknown>;
-  expect(Object.keys(error).sort()).toEqual(["code", "message", "param", "type"]);
+  expect(Object.keys(error).sort()).toEqual([
+    "code",
+    "message",
+    "param",
+    "type",
+  ]);
   expect(typeof error.message).toBe("string");
   expect(typeof error.type).toBe("string");
   expect(error.param === null || typeof error.param === "string").toBe(true);

@@ -18,13 +18,31 @@ afterAll(async () => {
   await standin?.close();
 });
 
-async function embedWith(vars: Record<string, string>, options: { seedTenant?: boolean } = {}): Promise<Response> {
+async function embedWith(
+  vars: Record<string, string>,
+  options: { seedTenant?: boolean } = {},
+): Promise<Response> {
   const seed = options.seedTenant ?? true;
-  const edge = await startEdge({ gpuUrls: [standin.url], vars: { GPU_MAX_RETRIES: "0", ...vars }, ...(seed ? {} : { adminToken: null }) });
+  const edge = await startEdge({
+    gpuUrls: [standin.url],
+    vars: { GPU_MAX_RETRIES: "0", ...vars },
+    ...(seed ? {} : { adminToken: null }),
+  });
   edges.push(edge);
   // An edge whose configuration is invalid cannot create a tenant; any well-formed key reaches the config check.
-  const headers: Record<string, string> = seed ? {} : { authorization: "Bearer sk_live_0123456789abcdef_0123456789abcdef0123456789abcdef" };
-  return edge.embed({ model: "Qwen3-Embedding-4B", input: [`auth ${Object.keys(vars).join()}`] }, headers);
+  const headers: Record<string, string> = seed
+    ? {}
+    : {
+        authorization:
+          "Bearer sk_live_0123456789abcdef_0123456789abcdef0123456789abcdef",
+      };
+  return edge.embed(
+    {
+      model: "Qwen3-Embedding-4B",
+      input: [`auth ${Object.keys(vars).join()}`],
+    },
+    headers,
+  );
 }
 
 it("sends GPU_WORKER_TOKEN as Bearer", async () => {
@@ -32,20 +50,42 @@ it("sends GPU_WORKER_TOKEN as Bearer", async () => {
 });
 
 it("answers 503, not 401, when the GPU worker refuses our credential", async () => {
-  const res = await embedWith({ GPU_WORKER_TOKEN: "wrong-token-000000000000000000" });
+  const res = await embedWith({
+    GPU_WORKER_TOKEN: "wrong-token-000000000000000000",
+  });
   expect(res.status).toBe(503);
-  expect(((await res.json()) as { error: { code: string } }).error.code).toBe("gpu_pool_unavailable");
+  expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+    "gpu_pool_unavailable",
+  );
 });
 
 it("lets an endpoint's own headers override the shared token", async () => {
-  const headers = JSON.stringify({ [standin.url]: { Authorization: `Bearer ${RIGHT}`, "Modal-Key": "wk-test" } });
-  expect((await embedWith({ GPU_WORKER_TOKEN: "wrong-token-000000000000000000", GPU_WORKER_HEADERS: headers })).status).toBe(200);
+  const headers = JSON.stringify({
+    [standin.url]: { Authorization: `Bearer ${RIGHT}`, "Modal-Key": "wk-test" },
+  });
+  expect(
+    (
+      await embedWith({
+        GPU_WORKER_TOKEN: "wrong-token-000000000000000000",
+        GPU_WORKER_HEADERS: headers,
+      })
+    ).status,
+  ).toBe(200);
 });
 
 it("fails closed on GPU_WORKER_HEADERS naming an unknown endpoint", async () => {
-  const res = await embedWith({ GPU_WORKER_HEADERS: JSON.stringify({ "https://elsewhere.example": { "Modal-Key": "x" } }) }, { seedTenant: false });
+  const res = await embedWith(
+    {
+      GPU_WORKER_HEADERS: JSON.stringify({
+        "https://elsewhere.example": { "Modal-Key": "x" },
+      }),
+    },
+    { seedTenant: false },
+  );
   expect(res.status).toBe(500);
-  const body = (await res.json()) as { error: { message: string; code: string | null; type: string } };
+  const body = (await res.json()) as {
+    error: { message: string; code: string | null; type: string };
+  };
   expect(body.error.type).toBe("server_error");
   expect(body.error.message).not.toContain("elsewhere");
 });

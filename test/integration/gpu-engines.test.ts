@@ -17,7 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embedText } from "../../gpu-worker/standin/embedder";
 import type { EnginePersonality } from "../../gpu-worker/standin/personalities/personality";
 import { float32FromBase64 } from "../support/served-vector";
-import { qwen3TokenCount, qwen3TokenIds } from "../../workers/tokenizer/qwen3-tokens";
+import {
+  qwen3TokenCount,
+  qwen3TokenIds,
+} from "../../workers/tokenizer/qwen3-tokens";
 import { BRIDGE_TOKEN, type CacheStack } from "../support/cache-stack";
 import { startEdge, type TestEdge } from "../support/edge";
 import { servedFromFloat16Record } from "../support/served-vector";
@@ -25,14 +28,21 @@ import { startStandin, type Standin } from "../support/standin";
 
 const MODEL = "Qwen3-Embedding-4B";
 const POISON = "poison pill";
-const INJECTED = "Injected fault: the stand-in was configured to fail on this input";
+const INJECTED =
+  "Injected fault: the stand-in was configured to fail on this input";
 // TEI refuses more than 32 inputs per call by default (--max-client-batch-size).
 const VARS = { GPU_BATCH_MAX_INPUTS: "32" };
 
-type EmbeddingBody = { data: { embedding: number[] | string; index: number }[]; usage: unknown };
+type EmbeddingBody = {
+  data: { embedding: number[] | string; index: number }[];
+  usage: unknown;
+};
 
 /** Waits until the store holds `count` cache entries (write-backs are group-committed after the response). */
-async function waitForCacheEntries(stack: CacheStack, count: number): Promise<void> {
+async function waitForCacheEntries(
+  stack: CacheStack,
+  count: number,
+): Promise<void> {
   const redis = new Redis({ url: stack.bridge.url, token: BRIDGE_TOKEN });
   // Generous: on a loaded CI machine a flush can take seconds; a passing run returns early.
   for (let i = 0; i < 400; i++) {
@@ -44,7 +54,8 @@ async function waitForCacheEntries(stack: CacheStack, count: number): Promise<vo
   );
 }
 
-const served = (text: string): Float32Array => servedFromFloat16Record(embedText(text));
+const served = (text: string): Float32Array =>
+  servedFromFloat16Record(embedText(text));
 
 describe.each(["sglang", "vllm", "tei", "llamacpp"] as const)(
   "the edge against %s",
@@ -52,10 +63,14 @@ describe.each(["sglang", "vllm", "tei", "llamacpp"] as const)(
     let down: Standin;
     let up: Standin;
     let edge: TestEdge;
-    const sent = async (text: string) => (engine === "llamacpp" ? qwen3TokenIds(text) : text);
+    const sent = async (text: string) =>
+      engine === "llamacpp" ? qwen3TokenIds(text) : text;
 
     beforeAll(async () => {
-      down = await startStandin({ engine, faults: { errorRate: 1, errorStatus: 503 } });
+      down = await startStandin({
+        engine,
+        faults: { errorRate: 1, errorStatus: 503 },
+      });
       up = await startStandin({ engine });
       edge = await startEdge({ gpuUrls: [down.url, up.url], vars: VARS });
     });
@@ -75,7 +90,9 @@ describe.each(["sglang", "vllm", "tei", "llamacpp"] as const)(
       expect(body.usage).toEqual({ prompt_tokens: total, total_tokens: total });
       body.data.forEach((item, i) => {
         expect(item.index).toBe(i);
-        expect(new Float32Array(item.embedding as number[])).toEqual(served(texts[i]!));
+        expect(new Float32Array(item.embedding as number[])).toEqual(
+          served(texts[i]!),
+        );
       });
       // Texts and the blank text (always sent as ids) go in separate calls; llama.cpp gets ids only.
       const calls = up
@@ -90,15 +107,23 @@ describe.each(["sglang", "vllm", "tei", "llamacpp"] as const)(
       expect(down.stats().calls).toBeGreaterThan(0);
       expect(
         edge.logs.some(
-          (l) => l.includes('"event":"gpu_engine_detected"') && l.includes(`"engine":"${engine}"`),
+          (l) =>
+            l.includes('"event":"gpu_engine_detected"') &&
+            l.includes(`"engine":"${engine}"`),
         ),
       ).toBe(true);
 
-      const again = await edge.embed({ model: MODEL, input: texts, encoding_format: "base64" });
+      const again = await edge.embed({
+        model: MODEL,
+        input: texts,
+        encoding_format: "base64",
+      });
       expect(again.headers.get("x-cache")).toBe("hits=3 misses=0");
       const b64 = (await again.json()) as EmbeddingBody;
       b64.data.forEach((item, i) =>
-        expect(float32FromBase64(item.embedding as string)).toEqual(served(texts[i]!)),
+        expect(float32FromBase64(item.embedding as string)).toEqual(
+          served(texts[i]!),
+        ),
       );
 
       const ready = await edge.fetch("/readyz");
@@ -111,7 +136,10 @@ describe.each(["sglang", "vllm", "tei", "llamacpp"] as const)(
     it("answers an input the engine fails on with a 400 naming it, and keeps serving others", async () => {
       up.setFaults({ failInputs: [await sent(POISON)] });
       try {
-        const res = await edge.embed({ model: MODEL, input: ["fine words", POISON] });
+        const res = await edge.embed({
+          model: MODEL,
+          input: ["fine words", POISON],
+        });
         expect(res.status).toBe(400);
         expect(await res.json()).toEqual({
           error: {
@@ -121,7 +149,10 @@ describe.each(["sglang", "vllm", "tei", "llamacpp"] as const)(
             code: null,
           },
         });
-        const other = await edge.embed({ model: MODEL, input: ["other fine words"] });
+        const other = await edge.embed({
+          model: MODEL,
+          input: ["other fine words"],
+        });
         expect(other.status).toBe(200);
         const body = (await other.json()) as EmbeddingBody;
         expect(new Float32Array(body.data[0]!.embedding as number[])).toEqual(
@@ -145,7 +176,11 @@ describe("a mixed SGLang + vLLM pool", () => {
     vllm = await startStandin({ engine: "vllm" });
     edge = await startEdge({
       gpuUrls: [sglang.url, vllm.url],
-      vars: { ...VARS, GPU_WORKER_ENGINES: "sglang,vllm", CACHE_SCOPE: "global" },
+      vars: {
+        ...VARS,
+        GPU_WORKER_ENGINES: "sglang,vllm",
+        CACHE_SCOPE: "global",
+      },
     });
   });
   afterAll(async () => {
@@ -160,15 +195,17 @@ describe("a mixed SGLang + vLLM pool", () => {
     expect([sglang.stats().calls, vllm.stats().calls]).toEqual([1, 0]);
 
     sglang.setFaults({ errorRate: 1, errorStatus: 503 });
-    const second = await edge.embed({ model: MODEL, input: ["shared alpha", "shared beta"] });
+    const second = await edge.embed({
+      model: MODEL,
+      input: ["shared alpha", "shared beta"],
+    });
     expect(second.status).toBe(200);
     expect(second.headers.get("x-cache")).toBe("hits=1 misses=1");
     expect(vllm.stats().recent.map((c) => c.inputs)).toEqual([["shared beta"]]);
     const body = (await second.json()) as EmbeddingBody;
-    expect(body.data.map((d) => new Float32Array(d.embedding as number[]))).toEqual([
-      served("shared alpha"),
-      served("shared beta"),
-    ]);
+    expect(
+      body.data.map((d) => new Float32Array(d.embedding as number[])),
+    ).toEqual([served("shared alpha"), served("shared beta")]);
 
     // Another edge (another isolate) on the same store, vLLM only: both are hits from Redis.
     await waitForCacheEntries(edge.stack, 2);
@@ -177,13 +214,15 @@ describe("a mixed SGLang + vLLM pool", () => {
       stack: edge.stack,
       vars: { ...VARS, GPU_WORKER_ENGINES: "vllm", CACHE_SCOPE: "global" },
     });
-    const third = await other.embed({ model: MODEL, input: ["shared beta", "shared alpha"] });
+    const third = await other.embed({
+      model: MODEL,
+      input: ["shared beta", "shared alpha"],
+    });
     expect(third.headers.get("x-cache")).toBe("hits=2 misses=0");
     const thirdBody = (await third.json()) as EmbeddingBody;
-    expect(thirdBody.data.map((d) => new Float32Array(d.embedding as number[]))).toEqual([
-      served("shared beta"),
-      served("shared alpha"),
-    ]);
+    expect(
+      thirdBody.data.map((d) => new Float32Array(d.embedding as number[])),
+    ).toEqual([served("shared beta"), served("shared alpha")]);
     expect(vllm.stats().calls).toBe(1);
   });
 });

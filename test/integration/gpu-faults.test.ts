@@ -8,18 +8,24 @@ import { startEdge, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import { freePort } from "../../infra/local/free-port";
 
-const opened: { close?: () => Promise<void>; dispose?: () => Promise<void> }[] = [];
+const opened: { close?: () => Promise<void>; dispose?: () => Promise<void> }[] =
+  [];
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((o) => (o.dispose ?? o.close)!()));
 });
 
-async function standin(options: Parameters<typeof startStandin>[0] = {}): Promise<Standin> {
+async function standin(
+  options: Parameters<typeof startStandin>[0] = {},
+): Promise<Standin> {
   const s = await startStandin(options);
   opened.push(s);
   return s;
 }
 
-async function edgeFor(urls: string[], vars: Record<string, string> = {}): Promise<TestEdge> {
+async function edgeFor(
+  urls: string[],
+  vars: Record<string, string> = {},
+): Promise<TestEdge> {
   const e = await startEdge({ gpuUrls: urls, vars });
   opened.push(e);
   return e;
@@ -27,7 +33,11 @@ async function edgeFor(urls: string[], vars: Record<string, string> = {}): Promi
 
 const body = { model: "Qwen3-Embedding-4B", input: ["fault tolerance test"] };
 
-async function expectEnvelope(res: Response, status: number, error: Record<string, unknown>) {
+async function expectEnvelope(
+  res: Response,
+  status: number,
+  error: Record<string, unknown>,
+) {
   expect(res.status).toBe(status);
   expect(await res.json()).toEqual({ error });
 }
@@ -44,7 +54,9 @@ describe("GPU failover and retries", () => {
   });
 
   it("retries an injected 503, waiting for its Retry-After", async () => {
-    const flaky = await standin({ faults: { errorRate: 1, errorStatus: 503, retryAfterS: 1 } });
+    const flaky = await standin({
+      faults: { errorRate: 1, errorStatus: 503, retryAfterS: 1 },
+    });
     const edge = await edgeFor([flaky.url]);
     const started = Date.now();
     const pending = edge.embed(body);
@@ -61,9 +73,12 @@ describe("GPU failover and retries", () => {
     const edge = await edgeFor([down.url], { GPU_MAX_RETRIES: "2" });
     const res = await edge.embed(body);
     expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
-    expect(Number(res.headers.get("retry-after-ms"))).toBe(Number(res.headers.get("retry-after")) * 1000);
+    expect(Number(res.headers.get("retry-after-ms"))).toBe(
+      Number(res.headers.get("retry-after")) * 1000,
+    );
     await expectEnvelope(res, 503, {
-      message: "No GPU worker is available to compute embeddings right now; retry later.",
+      message:
+        "No GPU worker is available to compute embeddings right now; retry later.",
       type: "server_error",
       param: null,
       code: "gpu_pool_unavailable",
@@ -73,13 +88,17 @@ describe("GPU failover and retries", () => {
 
   it("answers 503 with Retry-After when the upstream times out", async () => {
     const slow = await standin({ faults: { delayMs: 5000 } });
-    const edge = await edgeFor([slow.url], { GPU_CALL_TIMEOUT_MS: "300", GPU_DEADLINE_MS: "1000" });
+    const edge = await edgeFor([slow.url], {
+      GPU_CALL_TIMEOUT_MS: "300",
+      GPU_DEADLINE_MS: "1000",
+    });
     const started = Date.now();
     const res = await edge.embed(body);
     expect(Date.now() - started).toBeLessThan(4000);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     await expectEnvelope(res, 503, {
-      message: "No GPU worker is available to compute embeddings right now; retry later.",
+      message:
+        "No GPU worker is available to compute embeddings right now; retry later.",
       type: "server_error",
       param: null,
       code: "gpu_pool_unavailable",
@@ -87,10 +106,15 @@ describe("GPU failover and retries", () => {
   });
 
   it("reports not ready, and 503, when no endpoint is reachable", async () => {
-    const edge = await edgeFor([`http://127.0.0.1:${await freePort()}`], { GPU_MAX_RETRIES: "1" });
+    const edge = await edgeFor([`http://127.0.0.1:${await freePort()}`], {
+      GPU_MAX_RETRIES: "1",
+    });
     const ready = await edge.fetch("/readyz");
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: "unavailable", checks: { gpu_pool: false } });
+    expect(await ready.json()).toEqual({
+      status: "unavailable",
+      checks: { gpu_pool: false },
+    });
     expect((await edge.embed(body)).status).toBe(503);
   });
 });
@@ -119,11 +143,15 @@ describe("invalid upstream answers", () => {
   it("turns SGLang's 400 for an over-long input into our 400", async () => {
     const small = await standin({ contextLength: 8 });
     const edge = await edgeFor([small.url]);
-    const res = await edge.embed({ model: "Qwen3-Embedding-4B", input: ["short", "one two three four five six seven eight nine ten"] });
+    const res = await edge.embed({
+      model: "Qwen3-Embedding-4B",
+      input: ["short", "one two three four five six seven eight nine ten"],
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
       error: {
-        message: "input[1] is longer than the model's context length of 8 tokens.",
+        message:
+          "input[1] is longer than the model's context length of 8 tokens.",
         type: "invalid_request_error",
         param: "input[1]",
         code: null,

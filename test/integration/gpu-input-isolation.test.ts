@@ -11,29 +11,43 @@ import { startStandin, type Standin } from "../support/standin";
 
 const MODEL = "Qwen3-Embedding-4B";
 const POISON = "poison pill";
-const INJECTED = "Injected fault: the stand-in was configured to fail on this input";
+const INJECTED =
+  "Injected fault: the stand-in was configured to fail on this input";
 
-const opened: { close?: () => Promise<void>; dispose?: () => Promise<void> }[] = [];
+const opened: { close?: () => Promise<void>; dispose?: () => Promise<void> }[] =
+  [];
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((o) => (o.dispose ?? o.close)!()));
 });
 
-async function standin(options: Parameters<typeof startStandin>[0] = {}): Promise<Standin> {
+async function standin(
+  options: Parameters<typeof startStandin>[0] = {},
+): Promise<Standin> {
   const s = await startStandin(options);
   opened.push(s);
   return s;
 }
 
-async function edgeFor(urls: string[], vars: Record<string, string> = {}): Promise<TestEdge> {
+async function edgeFor(
+  urls: string[],
+  vars: Record<string, string> = {},
+): Promise<TestEdge> {
   const e = await startEdge({ gpuUrls: urls, vars });
   opened.push(e);
   return e;
 }
 
-function embedAs(edge: TestEdge, apiKey: string, body: unknown): Promise<Response> {
+function embedAs(
+  edge: TestEdge,
+  apiKey: string,
+  body: unknown,
+): Promise<Response> {
   return edge.fetch("/v1/embeddings", {
     method: "POST",
-    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      "content-type": "application/json",
+    },
     body: JSON.stringify(body),
   });
 }
@@ -54,7 +68,10 @@ describe("a failure that follows an input", () => {
     const res = await edge.embed({ model: MODEL, input: [[151643]] });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-cache")).toBe("hits=0 misses=1");
-    const body = (await res.json()) as { data: { embedding: number[]; index: number }[]; usage: unknown };
+    const body = (await res.json()) as {
+      data: { embedding: number[]; index: number }[];
+      usage: unknown;
+    };
     expect(body.usage).toEqual({ prompt_tokens: 1, total_tokens: 1 });
     expect(body.data.map((d) => d.index)).toEqual([0]);
     const vector = body.data[0]!.embedding;
@@ -68,7 +85,10 @@ describe("a failure that follows an input", () => {
     const edge = await edgeFor([gpu.url]);
 
     // Duplicates are sent once: the GPU sees [fine, poison, also fine], the client index is 2.
-    const res = await edge.embed({ model: MODEL, input: ["fine one", "fine one", POISON, "also fine"] });
+    const res = await edge.embed({
+      model: MODEL,
+      input: ["fine one", "fine one", POISON, "also fine"],
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get("retry-after")).toBeNull();
     expect(await res.json()).toEqual(rejected(2));
@@ -88,7 +108,10 @@ describe("a failure that follows an input", () => {
     }
     // ...and another tenant is still served.
     const other = await edge.newTenant({ name: "bystander" });
-    const served = await embedAs(edge, other.apiKey, { model: MODEL, input: ["an innocent text"] });
+    const served = await embedAs(edge, other.apiKey, {
+      model: MODEL,
+      input: ["an innocent text"],
+    });
     expect(served.status).toBe(200);
     expect(((await served.json()) as { data: unknown[] }).data).toHaveLength(1);
   });
@@ -96,18 +119,31 @@ describe("a failure that follows an input", () => {
   it("names the client's index when earlier inputs were cache hits", async () => {
     const gpu = await standin({ faults: { failInputs: [POISON] } });
     const edge = await edgeFor([gpu.url]);
-    expect((await edge.embed({ model: MODEL, input: ["warm"] })).status).toBe(200);
+    expect((await edge.embed({ model: MODEL, input: ["warm"] })).status).toBe(
+      200,
+    );
     gpu.resetStats();
-    const res = await edge.embed({ model: MODEL, input: ["warm", "warm", POISON] });
+    const res = await edge.embed({
+      model: MODEL,
+      input: ["warm", "warm", POISON],
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual(rejected(2));
-    expect(gpu.stats().recent.map((c) => c.inputs)).toEqual([[POISON], ["ping"]]);
+    expect(gpu.stats().recent.map((c) => c.inputs)).toEqual([
+      [POISON],
+      ["ping"],
+    ]);
   });
 
   it("is a 400 for an engine 400 in a batch as well, naming the input", async () => {
-    const gpu = await standin({ faults: { failInputs: [[7, 8, 151643]], failInputStatus: 400 } });
+    const gpu = await standin({
+      faults: { failInputs: [[7, 8, 151643]], failInputStatus: 400 },
+    });
     const edge = await edgeFor([gpu.url]);
-    const res = await edge.embed({ model: MODEL, input: [[1, 2], [7, 8], [3]] });
+    const res = await edge.embed({
+      model: MODEL,
+      input: [[1, 2], [7, 8], [3]],
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual(rejected(1));
   });
@@ -120,16 +156,24 @@ describe("an endpoint that fails everything", () => {
     const res = await edge.embed({ model: MODEL, input: ["one", "two"] });
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
-    expect(Number(res.headers.get("retry-after-ms"))).toBe(Number(res.headers.get("retry-after")) * 1000);
+    expect(Number(res.headers.get("retry-after-ms"))).toBe(
+      Number(res.headers.get("retry-after")) * 1000,
+    );
     expect(await res.json()).toEqual({
       error: {
-        message: "No GPU worker is available to compute embeddings right now; retry later.",
+        message:
+          "No GPU worker is available to compute embeddings right now; retry later.",
         type: "server_error",
         param: null,
         code: "gpu_pool_unavailable",
       },
     });
     // Two attempts (the first and one retry), each the batch then the canary.
-    expect(gpu.stats().recent.map((c) => c.inputs)).toEqual([["one", "two"], ["ping"], ["one", "two"], ["ping"]]);
+    expect(gpu.stats().recent.map((c) => c.inputs)).toEqual([
+      ["one", "two"],
+      ["ping"],
+      ["one", "two"],
+      ["ping"],
+    ]);
   });
 });

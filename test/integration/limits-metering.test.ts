@@ -6,7 +6,11 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge, type TestTenant } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
-import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../support/cache-stack";
+import {
+  BRIDGE_TOKEN,
+  startCacheStack,
+  type CacheStack,
+} from "../support/cache-stack";
 import { qwen3TokenCount } from "../support/qwen3-count";
 import { newUsageEvent, utcDay } from "../../workers/metering/usage-event";
 
@@ -21,7 +25,11 @@ beforeAll(async () => {
   edge = await startEdge({
     gpuUrls: [standin.url],
     stack,
-    vars: { TENANT_CACHE_TTL_MS: "5000", TENANCY_REDIS_TIMEOUT_MS: "300", CACHE_TIER_TIMEOUT_MS: "100" },
+    vars: {
+      TENANT_CACHE_TTL_MS: "5000",
+      TENANCY_REDIS_TIMEOUT_MS: "300",
+      CACHE_TIER_TIMEOUT_MS: "100",
+    },
   });
 });
 afterAll(async () => {
@@ -30,16 +38,25 @@ afterAll(async () => {
 });
 
 function embedAs(tenant: TestTenant, input: unknown) {
-  return edge.embed({ model: MODEL, input, encoding_format: "base64" }, { authorization: `Bearer ${tenant.apiKey}` });
+  return edge.embed(
+    { model: MODEL, input, encoding_format: "base64" },
+    { authorization: `Bearer ${tenant.apiKey}` },
+  );
 }
 
 async function usageOf(tenant: TestTenant) {
-  const res = await edge.fetch("/v1/usage", { headers: { authorization: `Bearer ${tenant.apiKey}` } });
+  const res = await edge.fetch("/v1/usage", {
+    headers: { authorization: `Bearer ${tenant.apiKey}` },
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as { totals: Record<string, number> }).totals;
 }
 
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read().catch(() => undefined as T);
@@ -55,24 +72,49 @@ describe("rate limits", () => {
     const results = [];
     for (let i = 0; i < 15; i++) {
       const res = await embedAs(tenant, `rpm ${i}`);
-      results.push({ status: res.status, headers: res.headers, body: await res.json() });
+      results.push({
+        status: res.status,
+        headers: res.headers,
+        body: await res.json(),
+      });
     }
-    expect(results.map((r) => r.status)).toEqual([...Array(10).fill(200), ...Array(5).fill(429)]);
-    expect(results.slice(0, 10).map((r) => r.headers.get("x-ratelimit-remaining-requests"))).toEqual(["9", "8", "7", "6", "5", "4", "3", "2", "1", "0"]);
+    expect(results.map((r) => r.status)).toEqual([
+      ...Array(10).fill(200),
+      ...Array(5).fill(429),
+    ]);
+    expect(
+      results
+        .slice(0, 10)
+        .map((r) => r.headers.get("x-ratelimit-remaining-requests")),
+    ).toEqual(["9", "8", "7", "6", "5", "4", "3", "2", "1", "0"]);
     for (const r of results) {
       expect(r.headers.get("x-ratelimit-limit-requests")).toBe("10");
       expect(r.headers.get("x-ratelimit-limit-tokens")).toBe("1000000");
-      expect(r.headers.get("x-ratelimit-reset-requests")).toMatch(/^(\d+ms|\d+(\.\d+)?s|\d+m\d+(\.\d+)?s)$/);
-      expect(r.headers.get("ratelimit-policy")).toBe('"requests";q=10;w=60, "tokens";q=1000000;qu="tokens";w=60, "monthly-tokens";q=100000000;qu="tokens"');
+      expect(r.headers.get("x-ratelimit-reset-requests")).toMatch(
+        /^(\d+ms|\d+(\.\d+)?s|\d+m\d+(\.\d+)?s)$/,
+      );
+      expect(r.headers.get("ratelimit-policy")).toBe(
+        '"requests";q=10;w=60, "tokens";q=1000000;qu="tokens";w=60, "monthly-tokens";q=100000000;qu="tokens"',
+      );
     }
     const refused = results[10]!;
-    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(
+      1,
+    );
     // Per-minute windows slide in one-second slots: the first request's slot leaves up to 61 s later.
     expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(61);
     expect(refused.headers.get("retry-after-ms")).toMatch(/^\d+$/);
     expect(refused.headers.get("x-ratelimit-remaining-requests")).toBe("0");
-    expect(refused.body).toMatchObject({ error: { type: "rate_limit_exceeded", code: "rate_limit_exceeded", param: null } });
-    expect((refused.body as { error: { message: string } }).error.message).toMatch(/^Rate limit reached for requests per min \(RPM\)/);
+    expect(refused.body).toMatchObject({
+      error: {
+        type: "rate_limit_exceeded",
+        code: "rate_limit_exceeded",
+        param: null,
+      },
+    });
+    expect(
+      (refused.body as { error: { message: string } }).error.message,
+    ).toMatch(/^Rate limit reached for requests per min \(RPM\)/);
   });
 
   it("enforces tokens per minute on exact counts, cached inputs included", async () => {
@@ -86,7 +128,9 @@ describe("rate limits", () => {
     expect(second.headers.get("x-ratelimit-remaining-tokens")).toBe("6");
     const third = await embedAs(tenant, HELLO);
     expect(third.status).toBe(429);
-    expect(((await third.json()) as { error: { code: string } }).error.code).toBe("rate_limit_exceeded");
+    expect(
+      ((await third.json()) as { error: { code: string } }).error.code,
+    ).toBe("rate_limit_exceeded");
     expect(third.headers.get("x-ratelimit-remaining-tokens")).toBe("6");
   });
 
@@ -95,14 +139,20 @@ describe("rate limits", () => {
     expect((await embedAs(tenant, HELLO)).status).toBe(200);
     const over = await embedAs(tenant, HELLO);
     expect(over.status).toBe(429);
-    expect(((await over.json()) as { error: { type: string; code: string } }).error).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota" });
+    expect(
+      ((await over.json()) as { error: { type: string; code: string } }).error,
+    ).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota" });
   });
 
   it("refuses more inputs than the plan allows per request", async () => {
-    const tenant = await edge.newTenant({ plan: { max_inputs_per_request: 2 } });
+    const tenant = await edge.newTenant({
+      plan: { max_inputs_per_request: 2 },
+    });
     const res = await embedAs(tenant, ["a b", "c d", "e f"]);
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { param: string } }).error.param).toBe("input");
+    expect(
+      ((await res.json()) as { error: { param: string } }).error.param,
+    ).toBe("input");
   });
 });
 
@@ -112,8 +162,14 @@ describe("metering", () => {
     // c is longer than a and b together: more than the isolate's monthly-token lease after the
     // second request (its recent rate, ta + tb), so it cannot be admitted from the lease and
     // must wait on Redis, which is down: the fail-open path under test.
-    const [a, b, c] = ["metered alpha text", "metered bravo text", "metered charlie text, long enough to need more tokens than alpha and bravo together"];
-    const [ta, tb, tc] = await Promise.all([a, b, c].map(qwen3TokenCount)) as [number, number, number];
+    const [a, b, c] = [
+      "metered alpha text",
+      "metered bravo text",
+      "metered charlie text, long enough to need more tokens than alpha and bravo together",
+    ];
+    const [ta, tb, tc] = (await Promise.all(
+      [a, b, c].map(qwen3TokenCount),
+    )) as [number, number, number];
     expect(tc).toBeGreaterThan(ta + tb);
     expect((await embedAs(tenant, [a, b])).status).toBe(200); // 2 misses
     expect((await embedAs(tenant, [a, a])).status).toBe(200); // hit + duplicate
@@ -123,8 +179,14 @@ describe("metering", () => {
     try {
       const during = await embedAs(tenant, [c]); // admitted fail-open, usage to the queue
       expect(during.status).toBe(200);
-      const warned = () => edge.logs.some((l) => l.includes('"event":"rate_limiter_unavailable"') && l.includes(tenant.tenantId));
-      for (let i = 0; i < 40 && !warned(); i++) await new Promise((r) => setTimeout(r, 50));
+      const warned = () =>
+        edge.logs.some(
+          (l) =>
+            l.includes('"event":"rate_limiter_unavailable"') &&
+            l.includes(tenant.tenantId),
+        );
+      for (let i = 0; i < 40 && !warned(); i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(warned()).toBe(true);
     } finally {
       await stack.startBridge();
@@ -135,7 +197,11 @@ describe("metering", () => {
       tokens_computed: ta + tb + tc,
       tokens_cached: 2 * ta,
     };
-    const totals = await eventually(() => usageOf(tenant), (t) => t.requests === 3, 40_000);
+    const totals = await eventually(
+      () => usageOf(tenant),
+      (t) => t.requests === 3,
+      40_000,
+    );
     expect(totals).toMatchObject(expected);
     // The fail-open request's tokens were charged to the month once Redis answered. The
     // counter also holds the lease the second request took (ta + tb, the isolate's recent
@@ -144,24 +210,49 @@ describe("metering", () => {
     const redis = new Redis({ url: stack.bridge.url, token: BRIDGE_TOKEN });
     const month = new Date().toISOString().slice(0, 7);
     const total = ta + tb + 2 * ta + tc + (ta + tb);
-    const charged = await eventually(() => redis.get<number>(`limits:monthly-tokens:${tenant.tenantId}:${month}`), (v) => Number(v) === total, 40_000);
+    const charged = await eventually(
+      () =>
+        redis.get<number>(`limits:monthly-tokens:${tenant.tenantId}:${month}`),
+      (v) => Number(v) === total,
+      40_000,
+    );
     expect(Number(charged)).toBe(total);
   }, 90_000);
 
   it("counts a redelivered queue message once", async () => {
     const tenant = await edge.newTenant();
-    const event = newUsageEvent({ tenantId: tenant.tenantId, inputs: 3, tokensComputed: 30, tokensCached: 12, gpuMs: 5 });
-    const queue = (await edge.bindings()).USAGE_QUEUE as { send(body: unknown): Promise<void> };
+    const event = newUsageEvent({
+      tenantId: tenant.tenantId,
+      inputs: 3,
+      tokensComputed: 30,
+      tokensCached: 12,
+      gpuMs: 5,
+    });
+    const queue = (await edge.bindings()).USAGE_QUEUE as {
+      send(body: unknown): Promise<void>;
+    };
     await queue.send(event);
     await queue.send(event); // the same event delivered again
-    const totals = await eventually(() => usageOf(tenant), (t) => (t.requests ?? 0) >= 1, 20_000);
+    const totals = await eventually(
+      () => usageOf(tenant),
+      (t) => (t.requests ?? 0) >= 1,
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 2000)); // give a second application every chance
-    expect(await usageOf(tenant)).toMatchObject({ requests: 1, inputs: 3, tokens_computed: 30, tokens_cached: 12, gpu_ms: 5 });
+    expect(await usageOf(tenant)).toMatchObject({
+      requests: 1,
+      inputs: 3,
+      tokens_computed: 30,
+      tokens_cached: 12,
+      gpu_ms: 5,
+    });
     expect(totals.requests).toBe(1);
     expect(utcDay(new Date())).toBe(event.day);
   });
 });
 
 it("never logs an API key or the admin token", () => {
-  expect(edge.logs.join("\n")).not.toMatch(/sk_(live|test)_[0-9A-Za-z]{16}_[0-9A-Za-z]{32}|test-admin-token/);
+  expect(edge.logs.join("\n")).not.toMatch(
+    /sk_(live|test)_[0-9A-Za-z]{16}_[0-9A-Za-z]{32}|test-admin-token/,
+  );
 });

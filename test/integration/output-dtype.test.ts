@@ -48,7 +48,8 @@ function expectedValues(x: number[], dtype: Dtype): number[] {
 }
 
 /** Raw bytes of the integers, negative ones as two's complement, base64. */
-const base64Of = (values: number[]) => Buffer.from(values.map((v) => (v + 256) % 256)).toString("base64");
+const base64Of = (values: number[]) =>
+  Buffer.from(values.map((v) => (v + 256) % 256)).toString("base64");
 
 interface Body {
   object: string;
@@ -63,64 +64,102 @@ async function embed(body: object): Promise<{ res: Response; body: Body }> {
 }
 
 describe("output_dtype", () => {
-  const input = ["quantize this sentence please", "a second, different input about rivers"];
+  const input = [
+    "quantize this sentence please",
+    "a second, different input about rivers",
+  ];
 
-  it.each([64, 200, 2560])("gives exact integers and bytes for every dtype at %i dimensions, all from one cache entry", async (dimensions) => {
-    const asFloat = await embed({ input, dimensions });
-    expect(asFloat.res.status).toBe(200);
-    const floats = asFloat.body.data.map((d) => d.embedding as number[]);
-    standin.resetStats();
-    const dtypes: Dtype[] = dimensions % 8 === 0 ? ["int8", "uint8", "binary", "ubinary"] : ["int8", "uint8"];
-    for (const dtype of dtypes) {
-      for (const encoding_format of ["float", "base64"] as const) {
-        const { res, body } = await embed({ input, dimensions, output_dtype: dtype, encoding_format });
-        expect(res.status).toBe(200);
-        expect(res.headers.get("x-cache")).toBe("hits=2 misses=0");
-        const expected = floats.map((x) => expectedValues(x, dtype));
-        expect(body).toEqual({
-          object: "list",
-          data: expected.map((values, index) => ({
-            object: "embedding",
-            index,
-            embedding: encoding_format === "float" ? values : base64Of(values),
-          })),
-          model: "Qwen3-Embedding-4B",
-          usage: asFloat.body.usage,
-        });
-        expect(expected[0]!.length).toBe(dtype === "binary" || dtype === "ubinary" ? dimensions / 8 : dimensions);
+  it.each([64, 200, 2560])(
+    "gives exact integers and bytes for every dtype at %i dimensions, all from one cache entry",
+    async (dimensions) => {
+      const asFloat = await embed({ input, dimensions });
+      expect(asFloat.res.status).toBe(200);
+      const floats = asFloat.body.data.map((d) => d.embedding as number[]);
+      standin.resetStats();
+      const dtypes: Dtype[] =
+        dimensions % 8 === 0
+          ? ["int8", "uint8", "binary", "ubinary"]
+          : ["int8", "uint8"];
+      for (const dtype of dtypes) {
+        for (const encoding_format of ["float", "base64"] as const) {
+          const { res, body } = await embed({
+            input,
+            dimensions,
+            output_dtype: dtype,
+            encoding_format,
+          });
+          expect(res.status).toBe(200);
+          expect(res.headers.get("x-cache")).toBe("hits=2 misses=0");
+          const expected = floats.map((x) => expectedValues(x, dtype));
+          expect(body).toEqual({
+            object: "list",
+            data: expected.map((values, index) => ({
+              object: "embedding",
+              index,
+              embedding:
+                encoding_format === "float" ? values : base64Of(values),
+            })),
+            model: "Qwen3-Embedding-4B",
+            usage: asFloat.body.usage,
+          });
+          expect(expected[0]!.length).toBe(
+            dtype === "binary" || dtype === "ubinary"
+              ? dimensions / 8
+              : dimensions,
+          );
+        }
       }
-    }
-    // Every dtype was served from the entry the float request found or wrote: no GPU call.
-    expect(standin.stats().calls).toBe(0);
-  });
+      // Every dtype was served from the entry the float request found or wrote: no GPU call.
+      expect(standin.stats().calls).toBe(0);
+    },
+  );
 
   it("uses the whole int8 range on a served vector: the largest magnitude is ±127", async () => {
-    const { body } = await embed({ input: input[0], output_dtype: "int8", dimensions: 32 });
+    const { body } = await embed({
+      input: input[0],
+      output_dtype: "int8",
+      dimensions: 32,
+    });
     const values = body.data[0]!.embedding as number[];
     expect(Math.max(...values.map(Math.abs))).toBe(127);
-    expect(values.every((v) => Number.isInteger(v) && v >= -127 && v <= 127)).toBe(true);
+    expect(
+      values.every((v) => Number.isInteger(v) && v >= -127 && v <= 127),
+    ).toBe(true);
   });
 
-  it.each(["binary", "ubinary"])("refuses %s with dimensions that are not a multiple of 8", async (dtype) => {
-    const res = await edge.embed({ model: "Qwen3-Embedding-4B", input: "x", output_dtype: dtype, dimensions: 100 });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({
-      error: {
-        message: `'dimensions' must be a multiple of 8 with output_dtype '${dtype}' (8 dimensions per byte); got 100.`,
-        type: "invalid_request_error",
-        param: "dimensions",
-        code: null,
-      },
-    });
-    expect(standin.stats().calls).toBe(0);
-  });
+  it.each(["binary", "ubinary"])(
+    "refuses %s with dimensions that are not a multiple of 8",
+    async (dtype) => {
+      const res = await edge.embed({
+        model: "Qwen3-Embedding-4B",
+        input: "x",
+        output_dtype: dtype,
+        dimensions: 100,
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        error: {
+          message: `'dimensions' must be a multiple of 8 with output_dtype '${dtype}' (8 dimensions per byte); got 100.`,
+          type: "invalid_request_error",
+          param: "dimensions",
+          code: null,
+        },
+      });
+      expect(standin.stats().calls).toBe(0);
+    },
+  );
 
   it("refuses an unknown output_dtype", async () => {
-    const res = await edge.embed({ model: "Qwen3-Embedding-4B", input: "x", output_dtype: "int4" });
+    const res = await edge.embed({
+      model: "Qwen3-Embedding-4B",
+      input: "x",
+      output_dtype: "int4",
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
       error: {
-        message: "'output_dtype' must be 'float', 'int8', 'uint8', 'binary' or 'ubinary'.",
+        message:
+          "'output_dtype' must be 'float', 'int8', 'uint8', 'binary' or 'ubinary'.",
         type: "invalid_request_error",
         param: "output_dtype",
         code: null,
@@ -132,19 +171,45 @@ describe("output_dtype", () => {
 describe("OpenAPI document", () => {
   it("documents truncate, max_tokens_per_input, output_dtype, integer embeddings and x-truncated-inputs", async () => {
     const doc = (await (await edge.fetch("/openapi.json")).json()) as {
-      paths: Record<string, { post: { responses: Record<string, { headers?: Record<string, unknown> }> } }>;
-      components: { schemas: Record<string, { properties: Record<string, { enum?: string[]; type?: string }> }> };
+      paths: Record<
+        string,
+        {
+          post: {
+            responses: Record<string, { headers?: Record<string, unknown> }>;
+          };
+        }
+      >;
+      components: {
+        schemas: Record<
+          string,
+          { properties: Record<string, { enum?: string[]; type?: string }> }
+        >;
+      };
     };
     const request = doc.components.schemas.CreateEmbeddingRequest!.properties;
     expect(request.truncate?.enum).toEqual(["none", "end", "start", null]);
     expect(request.max_tokens_per_input?.type).toEqual(["integer", "null"]);
-    expect(request.output_dtype?.enum).toEqual(["float", "int8", "uint8", "binary", "ubinary", null]);
-    const item = doc.components.schemas.CreateEmbeddingResponse!.properties.data as unknown as { items: { properties: { embedding: { anyOf: unknown[] } } } };
+    expect(request.output_dtype?.enum).toEqual([
+      "float",
+      "int8",
+      "uint8",
+      "binary",
+      "ubinary",
+      null,
+    ]);
+    const item = doc.components.schemas.CreateEmbeddingResponse!.properties
+      .data as unknown as {
+      items: { properties: { embedding: { anyOf: unknown[] } } };
+    };
     expect(item.items.properties.embedding.anyOf).toEqual([
       { type: "array", items: { type: "number" } },
       { type: "array", items: { type: "integer" } },
       { type: "string" },
     ]);
-    expect(Object.keys(doc.paths["/v1/embeddings"]!.post.responses["200"]!.headers ?? {})).toEqual(["x-truncated-inputs"]);
+    expect(
+      Object.keys(
+        doc.paths["/v1/embeddings"]!.post.responses["200"]!.headers ?? {},
+      ),
+    ).toEqual(["x-truncated-inputs"]);
   });
 });

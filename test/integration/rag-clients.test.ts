@@ -135,22 +135,34 @@ describe("Open WebUI (RAG_EMBEDDING_ENGINE=openai)", () => {
   });
 
   it("embeds a batch of document chunks with the forwarded-user headers: 200 and the whole answer", async () => {
-    const body = pythonJsonDumps({ input: DOCUMENTS, model: "Qwen3-Embedding-4B" });
+    const body = pythonJsonDumps({
+      input: DOCUMENTS,
+      model: "Qwen3-Embedding-4B",
+    });
     // The bytes CPython 3.11's json.dumps writes for this body (printed by python3 itself).
     expect(body).toBe(
       '{"input": ["Die Gr\\u00fc\\u00dfe kamen aus K\\u00f6ln.", "La r\\u00e9union est pr\\u00e9vue \\u00e0 14 h \\u2014 salle B.", ' +
         '"\\u5411\\u91cf\\u68c0\\u7d22\\u628a\\u6587\\u672c\\u6620\\u5c04\\u5230\\u540c\\u4e00\\u4e2a\\u7a7a\\u95f4\\u3002", ' +
         '"Emoji survive escaping: \\ud83d\\ude80 and \\u007f too"], "model": "Qwen3-Embedding-4B"}',
     );
-    const res = await fetch(`${edge.url}/v1/embeddings`, openWebUiRequest(body, true));
+    const res = await fetch(
+      `${edge.url}/v1/embeddings`,
+      openWebUiRequest(body, true),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json");
     expect(await res.json()).toEqual(await expectedEnvelope(DOCUMENTS));
   });
 
   it("embeds one chunk per request at the default RAG_EMBEDDING_BATCH_SIZE=1, without the user headers", async () => {
-    const body = pythonJsonDumps({ input: [DOCUMENTS[1]!], model: "Qwen3-Embedding-4B" });
-    const res = await fetch(`${edge.url}/v1/embeddings`, openWebUiRequest(body, false));
+    const body = pythonJsonDumps({
+      input: [DOCUMENTS[1]!],
+      model: "Qwen3-Embedding-4B",
+    });
+    const res = await fetch(
+      `${edge.url}/v1/embeddings`,
+      openWebUiRequest(body, false),
+    );
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(await expectedEnvelope([DOCUMENTS[1]!]));
   });
@@ -159,8 +171,15 @@ describe("Open WebUI (RAG_EMBEDDING_ENGINE=openai)", () => {
     const instruction =
       "Given a web search query, retrieve relevant passages that answer the query";
     const query = "Wann kamen die Grüße?";
-    const body = pythonJsonDumps({ input: [query], model: "Qwen3-Embedding-4B", instruction });
-    const res = await fetch(`${edge.url}/v1/embeddings`, openWebUiRequest(body, true));
+    const body = pythonJsonDumps({
+      input: [query],
+      model: "Qwen3-Embedding-4B",
+      instruction,
+    });
+    const res = await fetch(
+      `${edge.url}/v1/embeddings`,
+      openWebUiRequest(body, true),
+    );
     expect(res.status).toBe(200);
     // The model sees `Instruct: {instruction}\nQuery:{text}` (no space after "Query:").
     expect(await res.json()).toEqual(
@@ -179,8 +198,14 @@ describe("Open WebUI (RAG_EMBEDDING_ENGINE=openai)", () => {
       },
     });
     expect(res.status).toBe(401);
-    const error = ((await res.json()) as { error: Record<string, unknown> }).error;
-    expect(Object.keys(error).sort()).toEqual(["code", "message", "param", "type"]);
+    const error = ((await res.json()) as { error: Record<string, unknown> })
+      .error;
+    expect(Object.keys(error).sort()).toEqual([
+      "code",
+      "message",
+      "param",
+      "type",
+    ]);
   });
 });
 
@@ -201,14 +226,20 @@ describe("AnythingLLM (EMBEDDING_ENGINE=generic-openai)", () => {
       input: DOCUMENTS,
     });
     expect(sent).toEqual([
-      { model: "Qwen3-Embedding-4B", input: DOCUMENTS, encoding_format: "base64" },
+      {
+        model: "Qwen3-Embedding-4B",
+        input: DOCUMENTS,
+        encoding_format: "base64",
+      },
     ]);
     // AnythingLLM keeps `data[i].embedding` in order (it checks every item has one).
     const expected = (await expectedEnvelope(DOCUMENTS)) as {
       data: { embedding: number[] }[];
       usage: unknown;
     };
-    expect(result.data.map((d) => d.embedding)).toEqual(expected.data.map((d) => d.embedding));
+    expect(result.data.map((d) => d.embedding)).toEqual(
+      expected.data.map((d) => d.embedding),
+    );
     expect(result.data.map((d) => d.index)).toEqual([0, 1, 2, 3]);
     expect(result.usage).toEqual(expected.usage);
   });

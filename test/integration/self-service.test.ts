@@ -9,7 +9,11 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEdge, type TestEdge, type TestTenant } from "../support/edge";
-import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../support/cache-stack";
+import {
+  BRIDGE_TOKEN,
+  startCacheStack,
+  type CacheStack,
+} from "../support/cache-stack";
 import { applyUsageEvent } from "../../workers/metering/usage-store";
 import { newUsageEvent } from "../../workers/metering/usage-event";
 
@@ -32,8 +36,16 @@ const secrets: string[] = [];
 beforeAll(async () => {
   stack = await startCacheStack();
   // No request here reaches a GPU worker; configuration still requires one URL.
-  edge = await startEdge({ gpuUrls: ["http://127.0.0.1:9"], stack, vars: { ADMIN_TOKEN } });
-  redis = new Redis({ url: stack.bridge.url, token: BRIDGE_TOKEN, retry: false });
+  edge = await startEdge({
+    gpuUrls: ["http://127.0.0.1:9"],
+    stack,
+    vars: { ADMIN_TOKEN },
+  });
+  redis = new Redis({
+    url: stack.bridge.url,
+    token: BRIDGE_TOKEN,
+    retry: false,
+  });
 });
 afterAll(async () => {
   await edge?.dispose();
@@ -59,13 +71,23 @@ async function call(
       authorization: `Bearer ${token}`,
       ...(body === undefined ? {} : { "content-type": contentType }),
     },
-    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    ...(body === undefined
+      ? {}
+      : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
+  return {
+    status: res.status,
+    text,
+    json: text ? JSON.parse(text) : undefined,
+  };
 }
 
-const envelope = (message: string, param: string | null = null, code: string | null = null) => ({
+const envelope = (
+  message: string,
+  param: string | null = null,
+  code: string | null = null,
+) => ({
   error: { message, type: "invalid_request_error", param, code },
 });
 const BAD_KEY = envelope(
@@ -78,7 +100,9 @@ const BAD_KEY = envelope(
 const prefixOf = (key: string) => key.slice(0, key.lastIndexOf("_"));
 
 async function tenantWith(scopes?: string[]): Promise<TestTenant> {
-  const tenant = await edge.newTenant(scopes === undefined ? {} : { scopes: scopes as never });
+  const tenant = await edge.newTenant(
+    scopes === undefined ? {} : { scopes: scopes as never },
+  );
   secrets.push(tenant.apiKey);
   return tenant;
 }
@@ -92,7 +116,8 @@ async function secondsUntil(status: number, key: string): Promise<number> {
   for (;;) {
     const res = await call("GET", "/v1/keys", key);
     if (res.status === status) return (Date.now() - started) / 1000;
-    if (Date.now() - started > 10_000) throw new Error(`still not ${status} after 10 s`);
+    if (Date.now() - started > 10_000)
+      throw new Error(`still not ${status} after 10 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -146,9 +171,17 @@ describe("/v1/keys", () => {
     // Never again: not in the tenant's listing, not in the operator's.
     const listed = await call("GET", "/v1/keys", t.apiKey);
     const { key: _secret, ...shown } = created.json;
-    expect(listed.json.data).toEqual([expect.objectContaining({ id: t.keyId }), shown]);
-    const adminListed = await call("GET", `/admin/v1/tenants/${t.tenantId}/keys`, ADMIN_TOKEN);
-    for (const text of [listed.text, adminListed.text]) expect(text).not.toContain(key.slice(-32));
+    expect(listed.json.data).toEqual([
+      expect.objectContaining({ id: t.keyId }),
+      shown,
+    ]);
+    const adminListed = await call(
+      "GET",
+      `/admin/v1/tenants/${t.tenantId}/keys`,
+      ADMIN_TOKEN,
+    );
+    for (const text of [listed.text, adminListed.text])
+      expect(text).not.toContain(key.slice(-32));
 
     // The new key has what it was given, and nothing else.
     expect((await call("GET", "/v1/usage", key)).status).toBe(200);
@@ -198,13 +231,22 @@ describe("/v1/keys", () => {
     const cases: [unknown, unknown][] = [
       [
         { scopes: ["embed", "admin"] },
-        envelope("Each scope must be one of: embed, index, usage, batch, keys.", "scopes[1]"),
+        envelope(
+          "Each scope must be one of: embed, index, usage, batch, keys.",
+          "scopes[1]",
+        ),
       ],
-      [{ scopes: [] }, envelope("'scopes' must name at least one scope.", "scopes")],
+      [
+        { scopes: [] },
+        envelope("'scopes' must name at least one scope.", "scopes"),
+      ],
       [{ name: "  " }, envelope("'name' cannot be empty.", "name")],
       [
         { name: "x", tenant_id: "ten_0000000000000000" },
-        envelope("Unrecognized request argument supplied: tenant_id", "tenant_id"),
+        envelope(
+          "Unrecognized request argument supplied: tenant_id",
+          "tenant_id",
+        ),
       ],
       ["[]", envelope("The request body must be a JSON object.")],
       [
@@ -234,7 +276,9 @@ describe("/v1/keys", () => {
 
   it("revokes a key: the answer shows it revoked, the key gets 401 within 5 s, a second revoke keeps the first time", async () => {
     const t = await tenantWith();
-    const created = (await call("POST", "/v1/keys", t.apiKey, { name: "short-lived" })).json;
+    const created = (
+      await call("POST", "/v1/keys", t.apiKey, { name: "short-lived" })
+    ).json;
     secrets.push(created.key);
     expect((await call("GET", "/v1/keys", created.key)).status).toBe(200); // now in the isolate's cache
 
@@ -251,7 +295,12 @@ describe("/v1/keys", () => {
     expect([again.status, again.json]).toEqual([200, revoked.json]);
     // The creator is untouched and lists the revoked key as such.
     const listed = await call("GET", "/v1/keys", t.apiKey);
-    expect(listed.json.data.map((k: { id: string; status: string }) => [k.id, k.status])).toEqual([
+    expect(
+      listed.json.data.map((k: { id: string; status: string }) => [
+        k.id,
+        k.status,
+      ]),
+    ).toEqual([
       [t.keyId, "active"],
       [created.id, "revoked"],
     ]);
@@ -259,7 +308,9 @@ describe("/v1/keys", () => {
 
   it("a key can revoke itself", async () => {
     const t = await tenantWith();
-    expect((await call("DELETE", `/v1/keys/${t.keyId}`, t.apiKey)).json.status).toBe("revoked");
+    expect(
+      (await call("DELETE", `/v1/keys/${t.keyId}`, t.apiKey)).json.status,
+    ).toBe("revoked");
     expect(await secondsUntil(401, t.apiKey)).toBeLessThanOrEqual(5);
   });
 
@@ -267,7 +318,9 @@ describe("/v1/keys", () => {
     const a = await tenantWith();
     const b = await tenantWith();
     const listedByB = await call("GET", "/v1/keys", b.apiKey);
-    expect(listedByB.json.data.map((k: { id: string }) => k.id)).toEqual([b.keyId]);
+    expect(listedByB.json.data.map((k: { id: string }) => k.id)).toEqual([
+      b.keyId,
+    ]);
     expect(listedByB.text).not.toContain(a.keyId);
 
     const cross = await call("DELETE", `/v1/keys/${a.keyId}`, b.apiKey);
@@ -283,7 +336,11 @@ describe("/v1/keys", () => {
     expect(malformed.text).not.toContain(a.apiKey);
     // A's key was not touched.
     expect((await call("GET", "/v1/keys", a.apiKey)).json.data[0]).toEqual(
-      expect.objectContaining({ id: a.keyId, status: "active", revoked_at: null }),
+      expect.objectContaining({
+        id: a.keyId,
+        status: "active",
+        revoked_at: null,
+      }),
     );
   });
 
@@ -301,7 +358,9 @@ describe("/v1/keys", () => {
       ),
     ]);
     const someone = (await call("GET", "/v1/keys", t.apiKey)).json.data[1].id;
-    expect((await call("DELETE", `/v1/keys/${someone}`, t.apiKey)).status).toBe(200);
+    expect((await call("DELETE", `/v1/keys/${someone}`, t.apiKey)).status).toBe(
+      200,
+    );
     expect((await call("POST", "/v1/keys", t.apiKey, {})).status).toBe(201);
   });
 });
@@ -343,7 +402,13 @@ describe("/v1/webhook-secret", () => {
     });
     expect(shown.text).not.toContain(first.json.secret.slice(6));
     expect(
-      (await call("GET", `/admin/v1/tenants/${t.tenantId}/webhook-secret`, ADMIN_TOKEN)).json,
+      (
+        await call(
+          "GET",
+          `/admin/v1/tenants/${t.tenantId}/webhook-secret`,
+          ADMIN_TOKEN,
+        )
+      ).json,
     ).toEqual(shown.json);
 
     // The default grace keeps the replaced secret for 24 h; 3600 s when asked.
@@ -352,23 +417,34 @@ describe("/v1/webhook-secret", () => {
     });
     secrets.push(second.json.secret);
     expect(second.json.secret).not.toBe(first.json.secret);
-    const graceEnd = new Date(Date.parse(second.json.created_at) + 3600_000).toISOString();
+    const graceEnd = new Date(
+      Date.parse(second.json.created_at) + 3600_000,
+    ).toISOString();
     expect(second.json.previous_expires_at).toBe(graceEnd);
-    expect((await call("GET", "/v1/webhook-secret", t.apiKey)).json.previous_expires_at).toBe(
-      graceEnd,
-    );
+    expect(
+      (await call("GET", "/v1/webhook-secret", t.apiKey)).json
+        .previous_expires_at,
+    ).toBe(graceEnd);
 
-    const bad = await call("POST", "/v1/webhook-secret/rotate", t.apiKey, { grace_seconds: -1 });
+    const bad = await call("POST", "/v1/webhook-secret/rotate", t.apiKey, {
+      grace_seconds: -1,
+    });
     expect([bad.status, bad.json]).toEqual([
       400,
-      envelope("'grace_seconds' must be an integer between 0 and 604800.", "grace_seconds"),
+      envelope(
+        "'grace_seconds' must be an integer between 0 and 604800.",
+        "grace_seconds",
+      ),
     ]);
   });
 
   it("answers each tenant about its own secret only", async () => {
     const a = await tenantWith();
     const b = await tenantWith();
-    secrets.push((await call("POST", "/v1/webhook-secret/rotate", a.apiKey, {})).json.secret);
+    secrets.push(
+      (await call("POST", "/v1/webhook-secret/rotate", a.apiKey, {})).json
+        .secret,
+    );
     expect((await call("GET", "/v1/webhook-secret", b.apiKey)).json).toEqual({
       object: "webhook_secret",
       tenant_id: b.tenantId,
@@ -384,7 +460,9 @@ function calendar() {
   const now = new Date();
   const today = now.toISOString().slice(0, 10);
   const first = `${today.slice(0, 8)}01`;
-  const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0))
+  const lastMonth = new Date(
+    Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0),
+  )
     .toISOString()
     .slice(0, 10);
   const nextMonthStart = new Date(
@@ -405,11 +483,20 @@ async function seed(
   inputs: number,
 ) {
   if (day.startsWith(calendar().month))
-    seededThisMonth.set(tenantId, (seededThisMonth.get(tenantId) ?? 0) + computed + cached);
+    seededThisMonth.set(
+      tenantId,
+      (seededThisMonth.get(tenantId) ?? 0) + computed + cached,
+    );
   await applyUsageEvent(
     redis,
     newUsageEvent(
-      { tenantId, inputs, tokensComputed: computed, tokensCached: cached, gpuMs },
+      {
+        tenantId,
+        inputs,
+        tokensComputed: computed,
+        tokensCached: cached,
+        gpuMs,
+      },
       new Date(`${day}T12:00:00Z`),
     ),
   );
@@ -475,7 +562,9 @@ describe("GET /v1/account", () => {
       resets_at: nextMonthStart,
     });
     await redis.set(`limits:monthly-tokens:${t.tenantId}:${month}`, 60_000);
-    expect((await call("GET", "/v1/account", t.apiKey)).json.quota.tokens_remaining).toBe(0);
+    expect(
+      (await call("GET", "/v1/account", t.apiKey)).json.quota.tokens_remaining,
+    ).toBe(0);
   });
 });
 
@@ -524,30 +613,39 @@ describe("GET /admin/v1/tenants", () => {
     // Every tenant in the database, as the admin API made them (this file's and the seeded one).
     const made: { id: string; created_at: string; status: string }[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await call("POST", "/admin/v1/tenants", ADMIN_TOKEN, { name: `listed ${i}` });
+      const res = await call("POST", "/admin/v1/tenants", ADMIN_TOKEN, {
+        name: `listed ${i}`,
+      });
       made.push(res.json);
     }
     const suspended = [made[1]!.id, made[3]!.id];
     for (const id of suspended)
       expect(
-        (await call("PATCH", `/admin/v1/tenants/${id}`, ADMIN_TOKEN, { status: "suspended" }))
-          .status,
+        (
+          await call("PATCH", `/admin/v1/tenants/${id}`, ADMIN_TOKEN, {
+            status: "suspended",
+          })
+        ).status,
       ).toBe(200);
     await seed(made[0]!.id, first, 1_000, 500, 10, 1);
     await seed(made[0]!.id, today, 2_000, 0, 20, 2);
     await seed(made[0]!.id, lastMonth, 7_777, 0, 1, 1);
     await seed(made[3]!.id, today, 0, 4_321, 0, 1);
-    expect([seededThisMonth.get(made[0]!.id), seededThisMonth.get(made[3]!.id)]).toEqual([
-      1_000 + 500 + 2_000,
-      4_321,
-    ]);
+    expect([
+      seededThisMonth.get(made[0]!.id),
+      seededThisMonth.get(made[3]!.id),
+    ]).toEqual([1_000 + 500 + 2_000, 4_321]);
 
     const all = await call("GET", "/admin/v1/tenants?limit=100", ADMIN_TOKEN);
     const listed = all.json.data as Listed[];
     expect(all.json.has_more).toBe(false);
     // Newest first: by creation time, then id, both descending.
-    expect(listed.map((t) => t.id)).toEqual([...listed].sort(newestFirst).map((t) => t.id));
-    expect(listed.slice(0, 5).map((t) => t.id)).toEqual([...made].reverse().map((t) => t.id));
+    expect(listed.map((t) => t.id)).toEqual(
+      [...listed].sort(newestFirst).map((t) => t.id),
+    );
+    expect(listed.slice(0, 5).map((t) => t.id)).toEqual(
+      [...made].reverse().map((t) => t.id),
+    );
 
     const one = listed.find((t) => t.id === made[3]!.id)!;
     expect(one).toEqual({
@@ -572,9 +670,12 @@ describe("GET /admin/v1/tenants", () => {
       expect(t.month_to_date.tokens).toBe(seededThisMonth.get(t.id) ?? 0);
       // And equal to the per-tenant usage route's totals over the month.
       if (seededThisMonth.has(t.id)) {
-        const totals = (await call("GET", `/admin/v1/tenants/${t.id}/usage`, ADMIN_TOKEN)).json
-          .totals;
-        expect(t.month_to_date.tokens).toBe(totals.tokens_computed + totals.tokens_cached);
+        const totals = (
+          await call("GET", `/admin/v1/tenants/${t.id}/usage`, ADMIN_TOKEN)
+        ).json.totals;
+        expect(t.month_to_date.tokens).toBe(
+          totals.tokens_computed + totals.tokens_cached,
+        );
       }
     }
 
@@ -589,19 +690,33 @@ describe("GET /admin/v1/tenants", () => {
     );
     expect(suspendedPage.ids).toEqual([made[3]!.id, made[1]!.id]);
     const active = await everyPage("&status=active", 3);
-    expect(active.ids).toEqual(listed.filter((t) => t.status === "active").map((t) => t.id));
+    expect(active.ids).toEqual(
+      listed.filter((t) => t.status === "active").map((t) => t.id),
+    );
   });
 
   it("refuses bad parameters with a 400 naming them, and answers admins only", async () => {
     const cases: [string, unknown][] = [
-      ["?limit=0", envelope("'limit' must be an integer between 1 and 100.", "limit")],
-      ["?limit=101", envelope("'limit' must be an integer between 1 and 100.", "limit")],
-      ["?after=nope", envelope("'after' must be an id from a previous page.", "after")],
+      [
+        "?limit=0",
+        envelope("'limit' must be an integer between 1 and 100.", "limit"),
+      ],
+      [
+        "?limit=101",
+        envelope("'limit' must be an integer between 1 and 100.", "limit"),
+      ],
+      [
+        "?after=nope",
+        envelope("'after' must be an id from a previous page.", "after"),
+      ],
       [
         "?after=ten_0000000000000000",
         envelope("'after' must be an id from a previous page.", "after"),
       ],
-      ["?status=deleted", envelope("'status' must be 'active' or 'suspended'.", "status")],
+      [
+        "?status=deleted",
+        envelope("'status' must be 'active' or 'suspended'.", "status"),
+      ],
     ];
     for (const [query, expected] of cases) {
       const res = await call("GET", `/admin/v1/tenants${query}`, ADMIN_TOKEN);
@@ -612,10 +727,17 @@ describe("GET /admin/v1/tenants", () => {
       "cursor",
     );
     for (const body of [{ cursor: "abc" }, { cursor: 5 }]) {
-      const res = await call("POST", "/admin/v1/tenants/reindex", ADMIN_TOKEN, body);
+      const res = await call(
+        "POST",
+        "/admin/v1/tenants/reindex",
+        ADMIN_TOKEN,
+        body,
+      );
       expect([res.status, res.json]).toEqual([400, badCursor]);
     }
-    const extra = await call("POST", "/admin/v1/tenants/reindex", ADMIN_TOKEN, { from: "0" });
+    const extra = await call("POST", "/admin/v1/tenants/reindex", ADMIN_TOKEN, {
+      from: "0",
+    });
     expect([extra.status, extra.json]).toEqual([
       400,
       envelope("Unrecognized request argument supplied: from", "from"),
@@ -632,34 +754,90 @@ describe("GET /admin/v1/tenants", () => {
 describe("OpenAPI", () => {
   it("documents every new route with the statuses it answers", async () => {
     const doc = (await (await edge.fetch("/openapi.json")).json()) as {
-      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, unknown> }>
+      >;
     };
     const statuses = (path: string, method: string) =>
       Object.keys(doc.paths[path]?.[method]?.responses ?? {}).sort();
     // 500 is documented everywhere (routes/error-responses.ts); 404 where the key's tenant
     // record can be gone; 413/415 where a body is read.
     const body = ["413", "415"];
-    expect(statuses("/v1/keys", "get")).toEqual(["200", "401", "403", "404", "500", "503"]);
-    expect(statuses("/v1/keys", "post")).toEqual(
-      ["201", "400", "401", "403", "404", ...body, "500", "503"],
-    );
-    expect(statuses("/v1/keys/{id}", "delete")).toEqual(["200", "401", "403", "404", "500", "503"]);
-    expect(statuses("/v1/webhook-secret", "get")).toEqual(
-      ["200", "401", "403", "404", "500", "503"],
-    );
-    expect(statuses("/v1/webhook-secret/rotate", "post")).toEqual(
-      ["201", "400", "401", "403", "404", ...body, "500", "503"],
-    );
-    expect(statuses("/v1/account", "get")).toEqual(["200", "401", "403", "404", "500", "503"]);
-    expect(statuses("/admin/v1/tenants", "get")).toEqual(["200", "400", "401", "500", "503"]);
-    expect(statuses("/admin/v1/tenants/reindex", "post")).toEqual(
-      ["200", "400", "401", ...body, "500", "503"],
-    );
+    expect(statuses("/v1/keys", "get")).toEqual([
+      "200",
+      "401",
+      "403",
+      "404",
+      "500",
+      "503",
+    ]);
+    expect(statuses("/v1/keys", "post")).toEqual([
+      "201",
+      "400",
+      "401",
+      "403",
+      "404",
+      ...body,
+      "500",
+      "503",
+    ]);
+    expect(statuses("/v1/keys/{id}", "delete")).toEqual([
+      "200",
+      "401",
+      "403",
+      "404",
+      "500",
+      "503",
+    ]);
+    expect(statuses("/v1/webhook-secret", "get")).toEqual([
+      "200",
+      "401",
+      "403",
+      "404",
+      "500",
+      "503",
+    ]);
+    expect(statuses("/v1/webhook-secret/rotate", "post")).toEqual([
+      "201",
+      "400",
+      "401",
+      "403",
+      "404",
+      ...body,
+      "500",
+      "503",
+    ]);
+    expect(statuses("/v1/account", "get")).toEqual([
+      "200",
+      "401",
+      "403",
+      "404",
+      "500",
+      "503",
+    ]);
+    expect(statuses("/admin/v1/tenants", "get")).toEqual([
+      "200",
+      "400",
+      "401",
+      "500",
+      "503",
+    ]);
+    expect(statuses("/admin/v1/tenants/reindex", "post")).toEqual([
+      "200",
+      "400",
+      "401",
+      ...body,
+      "500",
+      "503",
+    ]);
   });
 });
 
 it("never logs a key or a webhook secret", () => {
   const all = edge.logs.join("\n");
   for (const secret of secrets) expect(all).not.toContain(secret);
-  expect(all).not.toMatch(/sk_(live|test)_[0-9A-Za-z]{16}_[0-9A-Za-z]{32}|whsec_/);
+  expect(all).not.toMatch(
+    /sk_(live|test)_[0-9A-Za-z]{16}_[0-9A-Za-z]{32}|whsec_/,
+  );
 });

@@ -3,7 +3,11 @@
  * L3 tier the edge talks to in tests, exactly as it talks to Upstash in production.
  */
 import { startRedisServer, type RedisServer } from "./redis-server";
-import { startUpstashBridge, type BridgeRequestEvent, type UpstashBridge } from "../../infra/local/upstash-bridge/server";
+import {
+  startUpstashBridge,
+  type BridgeRequestEvent,
+  type UpstashBridge,
+} from "../../infra/local/upstash-bridge/server";
 
 export const BRIDGE_TOKEN = "test-bridge-token-0123456789";
 
@@ -21,10 +25,18 @@ export interface CacheStack {
 }
 
 /** `onRequest` sees every request the bridge answered (command names, never arguments). */
-export async function startCacheStack(options: { onRequest?: (event: BridgeRequestEvent) => void } = {}): Promise<CacheStack> {
+export async function startCacheStack(
+  options: { onRequest?: (event: BridgeRequestEvent) => void } = {},
+): Promise<CacheStack> {
   const redis = await startRedisServer();
   const onRequest = options.onRequest;
-  let bridge = await startUpstashBridge({ redisUrl: redis.url, token: BRIDGE_TOKEN, port: 0, log: () => undefined, ...(onRequest ? { onRequest } : {}) });
+  let bridge = await startUpstashBridge({
+    redisUrl: redis.url,
+    token: BRIDGE_TOKEN,
+    port: 0,
+    log: () => undefined,
+    ...(onRequest ? { onRequest } : {}),
+  });
   const port = bridge.port;
   return {
     redis,
@@ -33,9 +45,18 @@ export async function startCacheStack(options: { onRequest?: (event: BridgeReque
     },
     stopBridge: () => bridge.close(),
     async startBridge() {
-      bridge = await startUpstashBridge({ redisUrl: redis.url, token: BRIDGE_TOKEN, port, log: () => undefined, ...(onRequest ? { onRequest } : {}) });
+      bridge = await startUpstashBridge({
+        redisUrl: redis.url,
+        token: BRIDGE_TOKEN,
+        port,
+        log: () => undefined,
+        ...(onRequest ? { onRequest } : {}),
+      });
     },
-    vars: { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: BRIDGE_TOKEN },
+    vars: {
+      UPSTASH_REDIS_REST_URL: bridge.url,
+      UPSTASH_REDIS_REST_TOKEN: BRIDGE_TOKEN,
+    },
     async close() {
       await bridge.close();
       await redis.stop();

@@ -9,16 +9,23 @@
 import { existsSync, readFileSync } from "node:fs";
 import { WORKER_LOG } from "./global-setup";
 
-export const SECRET_PATTERN = /sk_(live|test)_[0-9A-Za-z]{16}_[0-9A-Za-z]{32}|admin-token|bridge-token|whsec_[A-Za-z0-9+/]{43}=/;
+export const SECRET_PATTERN =
+  /sk_(live|test)_[0-9A-Za-z]{16}_[0-9A-Za-z]{32}|admin-token|bridge-token|whsec_[A-Za-z0-9+/]{43}=/;
 
 if (!existsSync(WORKER_LOG)) {
   console.error(`no Worker log at ${WORKER_LOG}: run the tests first`);
   process.exit(1);
 }
-const lines = readFileSync(WORKER_LOG, "utf8").split("\n").filter((line) => line.length > 0);
+const lines = readFileSync(WORKER_LOG, "utf8")
+  .split("\n")
+  .filter((line) => line.length > 0);
 const leaks = lines.filter((line) => SECRET_PATTERN.test(line));
 if (leaks.length > 0) {
-  console.error(`secrets in ${leaks.length} Worker log line(s):\n${leaks.slice(0, 5).join("\n")}`);
+  console.error(
+    `secrets in ${leaks.length} Worker log line(s):\n${leaks.slice(0, 5).join("\n")}`,
+  );
   process.exit(1);
 }
-console.log(`checked ${lines.length} Worker log lines from the whole test run: no API key or token`);
+console.log(
+  `checked ${lines.length} Worker log lines from the whole test run: no API key or token`,
+);

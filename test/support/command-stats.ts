@@ -20,13 +20,17 @@ export interface CommandCounter {
 }
 
 /** Total of a CommandCounts. */
-export const totalCommands = (counts: CommandCounts) => Object.values(counts).reduce((sum, calls) => sum + calls, 0);
+export const totalCommands = (counts: CommandCounts) =>
+  Object.values(counts).reduce((sum, calls) => sum + calls, 0);
 
 /**
  * `classify` names what a command counts as (default: its name, lower case), e.g. to
  * tell a usage EVALSHA from a cache one by the keys it names.
  */
-export async function startCommandCounter(redisUrl: string, classify: (args: string[]) => string = (args) => args[0]!.toLowerCase()): Promise<CommandCounter> {
+export async function startCommandCounter(
+  redisUrl: string,
+  classify: (args: string[]) => string = (args) => args[0]!.toLowerCase(),
+): Promise<CommandCounter> {
   const control = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
   // monitor() opens its own connection in MONITOR mode.
   const monitor = await control.monitor();

@@ -15,7 +15,11 @@ import { TEST_ASSETS, TEST_BUNDLE, WORKER_LOG } from "./global-setup";
 import { startCacheStack, type CacheStack } from "./cache-stack";
 import { WORKER_BINDINGS } from "./worker-bindings";
 import type { Plan, Scope } from "../../workers/tenants/types";
-import { BrokenEdgeCheck, OpenApiCheck, type OpenApiDocument } from "./openapi-check";
+import {
+  BrokenEdgeCheck,
+  OpenApiCheck,
+  type OpenApiDocument,
+} from "./openapi-check";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
@@ -51,10 +55,17 @@ export interface TestEdge {
   logs: string[];
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Node's fetch to an absolute URL under `url`, its response checked like `fetch`'s: for clients given `url` (the `openai` package's `fetch` option). */
-  checkedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  checkedFetch(
+    input: string | URL | Request,
+    init?: RequestInit,
+  ): Promise<Response>;
   /** `/admin/v1` call with the admin token. */
   admin(method: string, path: string, body?: unknown): Promise<Response>;
-  newTenant(options?: { plan?: Partial<Plan>; scopes?: Scope[]; name?: string }): Promise<TestTenant>;
+  newTenant(options?: {
+    plan?: Partial<Plan>;
+    scopes?: Scope[];
+    name?: string;
+  }): Promise<TestTenant>;
   embed(body: unknown, headers?: Record<string, string>): Promise<Response>;
   /** The Worker's bindings, usable from the test (e.g. USAGE_QUEUE to send to the real queue). */
   bindings(): Promise<Record<string, unknown>>;
@@ -64,14 +75,19 @@ export interface TestEdge {
 export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
   const ownStack = options.stack === undefined;
   const stack = options.stack ?? (await startCacheStack());
-  const adminToken = options.adminToken === undefined ? TEST_ADMIN_TOKEN : options.adminToken;
+  const adminToken =
+    options.adminToken === undefined ? TEST_ADMIN_TOKEN : options.adminToken;
   const logs: string[] = [];
   const collect = (stream: NodeJS.ReadableStream) =>
     stream.on("data", (chunk: Buffer) => {
-      const lines = chunk.toString().split("\n").filter((line) => line.trim());
+      const lines = chunk
+        .toString()
+        .split("\n")
+        .filter((line) => line.trim());
       logs.push(...lines);
       // Every line of every test, checked for secrets when the run ends (global-setup.ts).
-      if (lines.length > 0) appendFileSync(WORKER_LOG, lines.map((l) => `${l}\n`).join(""));
+      if (lines.length > 0)
+        appendFileSync(WORKER_LOG, lines.map((l) => `${l}\n`).join(""));
       if (process.env.DEBUG_EDGE) process.stderr.write(chunk);
     });
   const edgeWorker = {
@@ -87,7 +103,10 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     // refused unread (a 413), which a test sees as ECONNRESET rather than the 413.
     serviceBindings: { ASSETS: "static" },
     ...(options.persistDir
-      ? { durableObjectsPersist: `${options.persistDir}/do`, r2Persist: `${options.persistDir}/r2` }
+      ? {
+          durableObjectsPersist: `${options.persistDir}/do`,
+          r2Persist: `${options.persistDir}/r2`,
+        }
       : {}),
     bindings: {
       GPU_WORKER_URLS: options.gpuUrls.join(","),
@@ -101,10 +120,16 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     modules: true,
     script: "export default {};",
     compatibilityDate: COMPATIBILITY_DATE,
-    assets: { directory: TEST_ASSETS, routerConfig: { has_user_worker: false } },
+    assets: {
+      directory: TEST_ASSETS,
+      routerConfig: { has_user_worker: false },
+    },
   };
   const mf = new Miniflare({
-    handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
+    handleRuntimeStdio: (
+      stdout: NodeJS.ReadableStream,
+      stderr: NodeJS.ReadableStream,
+    ) => {
       collect(stdout);
       collect(stderr);
     },
@@ -114,40 +139,73 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const rawFetch = async (path: string, init?: RequestInit) =>
-    (await mf.dispatchFetch(`http://edge.test${path}`, init as never)) as unknown as Response;
+    (await mf.dispatchFetch(
+      `http://edge.test${path}`,
+      init as never,
+    )) as unknown as Response;
   let docs: Promise<OpenApiCheck | BrokenEdgeCheck> | undefined;
   const openApiCheck = () =>
     (docs ??= rawFetch("/openapi.json").then(async (res) =>
-      res.status === 200 ? new OpenApiCheck((await res.json()) as OpenApiDocument) : (await res.arrayBuffer(), new BrokenEdgeCheck(res.status)),
+      res.status === 200
+        ? new OpenApiCheck((await res.json()) as OpenApiDocument)
+        : (await res.arrayBuffer(), new BrokenEdgeCheck(res.status)),
     ));
   const doFetch = async (path: string, init?: RequestInit) => {
     const res = await rawFetch(path, init);
     await (await openApiCheck()).check(init?.method ?? "GET", path, res);
     return res;
   };
-  const checkedFetch = async (input: string | URL | Request, init?: RequestInit) => {
+  const checkedFetch = async (
+    input: string | URL | Request,
+    init?: RequestInit,
+  ) => {
     const res = await fetch(input, init);
     const request = input instanceof Request ? input : null;
     const href = request ? request.url : input.toString();
-    await (await openApiCheck()).check(init?.method ?? request?.method ?? "GET", new URL(href).pathname, res);
+    await (
+      await openApiCheck()
+    ).check(
+      init?.method ?? request?.method ?? "GET",
+      new URL(href).pathname,
+      res,
+    );
     return res;
   };
   const admin = (method: string, path: string, body?: unknown) =>
     doFetch(`/admin/v1${path}`, {
       method,
-      headers: { authorization: `Bearer ${options.vars?.ADMIN_TOKEN ?? adminToken}`, "content-type": "application/json" },
+      headers: {
+        authorization: `Bearer ${options.vars?.ADMIN_TOKEN ?? adminToken}`,
+        "content-type": "application/json",
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   const newTenant: TestEdge["newTenant"] = async (opts = {}) => {
-    const created = await admin("POST", "/tenants", { name: opts.name ?? "test tenant", ...(opts.plan ? { plan: opts.plan } : {}) });
-    if (created.status !== 201) throw new Error(`creating a tenant failed: ${created.status} ${await created.text()}`);
+    const created = await admin("POST", "/tenants", {
+      name: opts.name ?? "test tenant",
+      ...(opts.plan ? { plan: opts.plan } : {}),
+    });
+    if (created.status !== 201)
+      throw new Error(
+        `creating a tenant failed: ${created.status} ${await created.text()}`,
+      );
     const tenantId = ((await created.json()) as { id: string }).id;
-    const keyRes = await admin("POST", `/tenants/${tenantId}/keys`, opts.scopes ? { scopes: opts.scopes } : {});
-    if (keyRes.status !== 201) throw new Error(`creating a key failed: ${keyRes.status} ${await keyRes.text()}`);
+    const keyRes = await admin(
+      "POST",
+      `/tenants/${tenantId}/keys`,
+      opts.scopes ? { scopes: opts.scopes } : {},
+    );
+    if (keyRes.status !== 201)
+      throw new Error(
+        `creating a key failed: ${keyRes.status} ${await keyRes.text()}`,
+      );
     const key = (await keyRes.json()) as { id: string; key: string };
     return { tenantId, keyId: key.id, apiKey: key.key };
   };
-  const tenant = adminToken && options.seedTenant !== false ? await newTenant(options.plan ? { plan: options.plan } : {}) : { tenantId: "", keyId: "", apiKey: "" };
+  const tenant =
+    adminToken && options.seedTenant !== false
+      ? await newTenant(options.plan ? { plan: options.plan } : {})
+      : { tenantId: "", keyId: "", apiKey: "" };
   return {
     url,
     stack,
@@ -161,7 +219,11 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     embed: (body, headers = {}) =>
       doFetch("/v1/embeddings", {
         method: "POST",
-        headers: { authorization: `Bearer ${tenant.apiKey}`, "content-type": "application/json", ...headers },
+        headers: {
+          authorization: `Bearer ${tenant.apiKey}`,
+          "content-type": "application/json",
+          ...headers,
+        },
         body: typeof body === "string" ? body : JSON.stringify(body),
       }),
     bindings: () => mf.getBindings(),

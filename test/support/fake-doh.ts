@@ -8,7 +8,10 @@
 import { startLocalServer, type LocalServer } from "./indexing";
 
 /** `CNAME`: a CNAME record placed before the addresses, as a resolver answers for an alias. */
-export type FakeZone = Record<string, { A?: string[]; AAAA?: string[]; CNAME?: string } | "servfail" | "http-503">;
+export type FakeZone = Record<
+  string,
+  { A?: string[]; AAAA?: string[]; CNAME?: string } | "servfail" | "http-503"
+>;
 
 export interface FakeDoh {
   /** The endpoint, for INDEX_DOH_URL. */
@@ -33,16 +36,34 @@ export async function startFakeDoh(zone: FakeZone): Promise<FakeDoh> {
     const question = [{ name: `${name}.`, type: TYPE_NUMBER[type] }];
     const status = entry === undefined ? 3 : entry === "servfail" ? 2 : 0;
     const records = typeof entry === "object" ? (entry[type] ?? []) : [];
-    const target = typeof entry === "object" && entry.CNAME !== undefined ? entry.CNAME : undefined;
+    const target =
+      typeof entry === "object" && entry.CNAME !== undefined
+        ? entry.CNAME
+        : undefined;
     // For an alias the resolver answers the CNAME first, then the target's addresses under the target's name.
-    const alias = target === undefined ? [] : [{ name: `${name}.`, type: 5, TTL: 300, data: `${target}.` }];
-    const addresses = records.map((data) => ({ name: `${target ?? name}.`, type: TYPE_NUMBER[type], TTL: 300, data }));
+    const alias =
+      target === undefined
+        ? []
+        : [{ name: `${name}.`, type: 5, TTL: 300, data: `${target}.` }];
+    const addresses = records.map((data) => ({
+      name: `${target ?? name}.`,
+      type: TYPE_NUMBER[type],
+      TTL: 300,
+      data,
+    }));
     const answer = [...alias, ...addresses];
-    res
-      .writeHead(200, { "content-type": "application/dns-json" })
-      .end(
-        JSON.stringify({ Status: status, TC: false, RD: true, RA: true, AD: false, CD: false, Question: question, ...(answer.length ? { Answer: answer } : {}) }),
-      );
+    res.writeHead(200, { "content-type": "application/dns-json" }).end(
+      JSON.stringify({
+        Status: status,
+        TC: false,
+        RD: true,
+        RA: true,
+        AD: false,
+        CD: false,
+        Question: question,
+        ...(answer.length ? { Answer: answer } : {}),
+      }),
+    );
   });
   return {
     url: `${server.url}/dns-query`,

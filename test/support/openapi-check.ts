@@ -19,7 +19,12 @@ interface MediaType {
 }
 interface Operation {
   security?: Record<string, string[]>[];
-  parameters?: { name: string; in: string; example?: unknown; schema?: { example?: unknown } }[];
+  parameters?: {
+    name: string;
+    in: string;
+    example?: unknown;
+    schema?: { example?: unknown };
+  }[];
   requestBody?: { content: Record<string, MediaType> };
   responses: Record<string, { content?: Record<string, MediaType> }>;
 }
@@ -33,14 +38,19 @@ const UNCHECKED_PATHS = new Set(["/openapi.json", "/docs"]);
 const METHODS = ["get", "put", "post", "delete", "patch"] as const;
 
 /** Each documented operation of `doc`: path template, lower-case method, operation. */
-export function operationsOf(doc: OpenApiDocument): { path: string; method: string; operation: Operation }[] {
+export function operationsOf(
+  doc: OpenApiDocument,
+): { path: string; method: string; operation: Operation }[] {
   return Object.entries(doc.paths).flatMap(([path, item]) =>
-    METHODS.flatMap((method) => (item[method] ? [{ path, method, operation: item[method]! }] : [])),
+    METHODS.flatMap((method) =>
+      item[method] ? [{ path, method, operation: item[method]! }] : [],
+    ),
   );
 }
 
 /** A JSON pointer segment as a URI fragment segment (RFC 6901 §6). */
-const pointer = (segment: string) => encodeURIComponent(segment.replaceAll("~", "~0").replaceAll("/", "~1"));
+const pointer = (segment: string) =>
+  encodeURIComponent(segment.replaceAll("~", "~0").replaceAll("/", "~1"));
 
 export class OpenApiCheck {
   private readonly ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -52,7 +62,9 @@ export class OpenApiCheck {
     this.ajv.addSchema({ ...doc, $id: DOC_ID });
     this.templates = Object.keys(doc.paths).map((path) => ({
       path,
-      pattern: new RegExp(`^${path.replaceAll(/[.*+?^$()|[\]\\]/g, "\\$&").replaceAll(/\{[^}]+\}/g, "[^/]+")}$`),
+      pattern: new RegExp(
+        `^${path.replaceAll(/[.*+?^$()|[\]\\]/g, "\\$&").replaceAll(/\{[^}]+\}/g, "[^/]+")}$`,
+      ),
     }));
   }
 
@@ -68,33 +80,76 @@ export class OpenApiCheck {
     // The most literal template wins, as in Hono's router: `/tenants/reindex` before `/tenants/{id}`.
     const template = this.templates
       .filter((t) => t.pattern.test(path))
-      .sort((a, b) => a.path.split("{").length - b.path.split("{").length)[0]?.path;
-    const operation = template === undefined ? undefined : this.doc.paths[template]?.[verb === "head" ? "get" : verb];
+      .sort(
+        (a, b) => a.path.split("{").length - b.path.split("{").length,
+      )[0]?.path;
+    const operation =
+      template === undefined
+        ? undefined
+        : this.doc.paths[template]?.[verb === "head" ? "get" : verb];
     if (template === undefined || operation === undefined) {
       // The admin guard runs on all of /admin/v1/* before routing: a stranger learns no route.
       const guarded = response.status === 401 && path.startsWith("/admin/v1/");
-      if (response.status !== 404 && !guarded) fail("but the document has no such operation (only the 404 envelope, or the admin guard's 401, may answer one)");
-      return this.checkBody(route, response, "#/components/schemas/Error", fail);
+      if (response.status !== 404 && !guarded)
+        fail(
+          "but the document has no such operation (only the 404 envelope, or the admin guard's 401, may answer one)",
+        );
+      return this.checkBody(
+        route,
+        response,
+        "#/components/schemas/Error",
+        fail,
+      );
     }
     const documented = operation.responses[String(response.status)];
-    if (!documented) fail(`a status not documented for ${verb.toUpperCase()} ${template} (documented: ${Object.keys(operation.responses).join(", ")})`);
+    if (!documented)
+      fail(
+        `a status not documented for ${verb.toUpperCase()} ${template} (documented: ${Object.keys(operation.responses).join(", ")})`,
+      );
     const types = Object.keys(documented!.content ?? {});
-    const contentType = (response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    const contentType = (response.headers.get("content-type") ?? "")
+      .split(";")[0]!
+      .trim()
+      .toLowerCase();
     if (types.length === 0) {
-      if (contentType !== "") fail(`with a '${contentType}' body where the document has none`);
+      if (contentType !== "")
+        fail(`with a '${contentType}' body where the document has none`);
       return;
     }
-    if (!types.includes(contentType)) fail(`with content type '${contentType}', documented: ${types.join(", ")}`);
+    if (!types.includes(contentType))
+      fail(
+        `with content type '${contentType}', documented: ${types.join(", ")}`,
+      );
     if (contentType !== "application/json" || verb === "head") return;
-    const at = ["paths", template, verb, "responses", String(response.status), "content", "application/json", "schema"];
-    return this.checkBody(route, response, `#/${at.map(pointer).join("/")}`, fail);
+    const at = [
+      "paths",
+      template,
+      verb,
+      "responses",
+      String(response.status),
+      "content",
+      "application/json",
+      "schema",
+    ];
+    return this.checkBody(
+      route,
+      response,
+      `#/${at.map(pointer).join("/")}`,
+      fail,
+    );
   }
 
-  private async checkBody(route: string, response: Response, fragment: string, fail: (why: string) => never): Promise<void> {
+  private async checkBody(
+    route: string,
+    response: Response,
+    fragment: string,
+    fail: (why: string) => never,
+  ): Promise<void> {
     let validate = this.compiled.get(fragment);
     if (!validate) {
       validate = this.ajv.getSchema(`${DOC_ID}${fragment}`);
-      if (!validate) throw new Error(`OpenAPI: ${route}: no schema at ${fragment}`);
+      if (!validate)
+        throw new Error(`OpenAPI: ${route}: no schema at ${fragment}`);
       this.compiled.set(fragment, validate);
     }
     const text = await response.clone().text();
@@ -104,7 +159,10 @@ export class OpenApiCheck {
     } catch {
       fail(`with a body that is not JSON: ${text.slice(0, 200)}`);
     }
-    if (!validate(body)) fail(`with a body its schema (${decodeURIComponent(fragment)}) refuses: ${this.ajv.errorsText(validate.errors)}; body ${text.slice(0, 300)}`);
+    if (!validate(body))
+      fail(
+        `with a body its schema (${decodeURIComponent(fragment)}) refuses: ${this.ajv.errorsText(validate.errors)}; body ${text.slice(0, 300)}`,
+      );
   }
 }
 
@@ -128,7 +186,9 @@ export class BrokenEdgeCheck {
       (error.param === null || typeof error.param === "string") &&
       (error.code === null || typeof error.code === "string");
     if (response.status !== this.status || !enveloped) {
-      throw new Error(`OpenAPI: ${route} answered ${response.status} ${text.slice(0, 200)}, but the edge answers /openapi.json with ${this.status}: every answer must be that error`);
+      throw new Error(
+        `OpenAPI: ${route} answered ${response.status} ${text.slice(0, 200)}, but the edge answers /openapi.json with ${this.status}: every answer must be that error`,
+      );
     }
   }
 }

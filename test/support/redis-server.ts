@@ -30,7 +30,8 @@ export interface StartRedisServerOptions {
 }
 
 const HOST = "127.0.0.1";
-const NOT_FOUND = "redis-server not found: install it with 'apt-get install redis-server'";
+const NOT_FOUND =
+  "redis-server not found: install it with 'apt-get install redis-server'";
 const PORT_ATTEMPTS = 5;
 
 // Children still running when the test process exits are killed, so an aborted run
@@ -44,7 +45,9 @@ process.once("exit", () => {
 export { freePort } from "../../infra/local/free-port";
 import { freePort } from "../../infra/local/free-port";
 
-export async function startRedisServer(options: StartRedisServerOptions = {}): Promise<RedisServer> {
+export async function startRedisServer(
+  options: StartRedisServerOptions = {},
+): Promise<RedisServer> {
   const timeoutMs = options.startTimeoutMs ?? 10_000;
   const extraArgs = options.extraArgs ?? [];
 
@@ -58,7 +61,10 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
       child = await spawnAndWait(port, extraArgs, timeoutMs);
       break;
     } catch (error) {
-      const retry = options.port === undefined && attempt < PORT_ATTEMPTS && error instanceof PortTakenError;
+      const retry =
+        options.port === undefined &&
+        attempt < PORT_ATTEMPTS &&
+        error instanceof PortTakenError;
       if (!retry) throw error;
     }
   }
@@ -83,10 +89,27 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
 
 class PortTakenError extends Error {}
 
-async function spawnAndWait(port: number, extraArgs: string[], timeoutMs: number): Promise<ChildProcess> {
-  const args = ["--port", String(port), "--bind", HOST, "--save", "", "--appendonly", "no", ...extraArgs];
+async function spawnAndWait(
+  port: number,
+  extraArgs: string[],
+  timeoutMs: number,
+): Promise<ChildProcess> {
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    HOST,
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    ...extraArgs,
+  ];
   // cwd is the temp dir so that nothing redis might write lands in the repository.
-  const child = spawn("redis-server", args, { cwd: os.tmpdir(), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("redis-server", args, {
+    cwd: os.tmpdir(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   live.add(child);
   child.once("exit", () => live.delete(child));
 
@@ -104,7 +127,11 @@ async function spawnAndWait(port: number, extraArgs: string[], timeoutMs: number
     child.once("exit", (code, signal) => {
       const tail = output.trim().split("\n").slice(-3).join(" | ");
       const message = `redis-server on port ${port} exited early (code ${code}, signal ${signal}): ${tail}`;
-      reject(/Address already in use/i.test(output) ? new PortTakenError(message) : new Error(message));
+      reject(
+        /Address already in use/i.test(output)
+          ? new PortTakenError(message)
+          : new Error(message),
+      );
     });
   });
   // Keep the rejection handled even when readiness wins the race below.
@@ -123,7 +150,10 @@ async function waitForPong(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await ping(port)) return;
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `redis-server on port ${port} did not answer PING within ${timeoutMs} ms`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -147,10 +177,20 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-async function terminate(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+async function terminate(
+  child: ChildProcess,
+  signal: NodeJS.Signals = "SIGTERM",
+): Promise<void> {
   // No pid: the spawn itself failed (ENOENT), so there is no process to wait for.
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  if (
+    child.pid === undefined ||
+    child.exitCode !== null ||
+    child.signalCode !== null
+  )
+    return;
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => resolve()),
+  );
   child.kill(signal);
   const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
   await exited;

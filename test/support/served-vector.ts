@@ -17,19 +17,32 @@ export function nearestFloat16(x: number): number {
   const scaled = magnitude / step; // exact: a power-of-two division of a float32
   const floor = Math.floor(scaled);
   const rest = scaled - floor;
-  const units = rest > 0.5 ? floor + 1 : rest < 0.5 ? floor : floor % 2 === 0 ? floor : floor + 1;
+  const units =
+    rest > 0.5
+      ? floor + 1
+      : rest < 0.5
+        ? floor
+        : floor % 2 === 0
+          ? floor
+          : floor + 1;
   return Math.sign(x) * units * step;
 }
 
 /** What the edge answers for a GPU vector at `dims` (float16 cache records, the default). */
-export function servedFromFloat16Record(vector: Float32Array, dims = vector.length): Float32Array {
+export function servedFromFloat16Record(
+  vector: Float32Array,
+  dims = vector.length,
+): Float32Array {
   const kept = Array.from(vector.subarray(0, dims), nearestFloat16);
   const norm = Math.sqrt(kept.reduce((sum, v) => sum + v * v, 0));
   return Float32Array.from(kept, (v) => (norm === 0 ? 0 : v * (1 / norm)));
 }
 
 /** The first `dims` values of a served vector divided by their L2 norm (float64 sum), as float32. */
-export function renormalizedPrefix(vector: Float32Array, dims: number): Float32Array {
+export function renormalizedPrefix(
+  vector: Float32Array,
+  dims: number,
+): Float32Array {
   const kept = Array.from(vector.subarray(0, dims));
   const norm = Math.sqrt(kept.reduce((sum, v) => sum + v * v, 0));
   return Float32Array.from(kept, (v) => (norm === 0 ? 0 : v * (1 / norm)));
@@ -39,5 +52,7 @@ export function renormalizedPrefix(vector: Float32Array, dims: number): Float32A
 export function float32FromBase64(text: string): Float32Array {
   const bytes = Buffer.from(text, "base64");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
+  return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) =>
+    view.getFloat32(i * 4, true),
+  );
 }

@@ -12,6 +12,7 @@ export type { Standin } from "../../gpu-worker/standin/server";
 
 /** Starts a stand-in; `options.engine` wins over STANDIN_ENGINE. */
 export function startStandin(options: StandinOptions = {}): Promise<Standin> {
-  const engine = process.env.STANDIN_ENGINE as StandinOptions["engine"] | undefined;
+  const engine = process.env.STANDIN_ENGINE as
+    StandinOptions["engine"] | undefined;
   return start({ ...(engine ? { engine } : {}), ...options });
 }

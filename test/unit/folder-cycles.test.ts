@@ -36,13 +36,18 @@ function folderEdges(): Edges {
   for (const file of sourceFiles(WORKERS)) {
     const from = folderOf(file);
     if (from === undefined) continue;
-    const { importedFiles } = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
+    const { importedFiles } = ts.preProcessFile(
+      readFileSync(file, "utf8"),
+      true,
+      true,
+    );
     for (const { fileName } of importedFiles) {
       if (!fileName.startsWith(".")) continue;
       const to = folderOf(resolve(dirname(file), fileName));
       if (to === undefined || to === from) continue;
       const targets = edges.get(from) ?? new Map<string, string>();
-      if (!targets.has(to)) targets.set(to, `${relative(WORKERS, file)} imports ${fileName}`);
+      if (!targets.has(to))
+        targets.set(to, `${relative(WORKERS, file)} imports ${fileName}`);
       edges.set(from, targets);
     }
   }
@@ -90,7 +95,13 @@ describe("folder imports in workers/", () => {
     const edges: Edges = new Map([
       ["b", new Map([["c", "b/x.ts imports ../c/y"]])],
       ["c", new Map([["a", "c/y.ts imports ../a/z"]])],
-      ["a", new Map([["b", "a/z.ts imports ../b/x"], ["d", "a/z.ts imports ../d/w"]])],
+      [
+        "a",
+        new Map([
+          ["b", "a/z.ts imports ../b/x"],
+          ["d", "a/z.ts imports ../d/w"],
+        ]),
+      ],
     ]);
     expect(findCycles(edges)).toEqual([
       "a -> b (a/z.ts imports ../b/x); b -> c (b/x.ts imports ../c/y); c -> a (c/y.ts imports ../a/z)",

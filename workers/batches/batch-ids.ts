@@ -12,7 +12,9 @@ const BATCH_ID = /^batch_[0-9a-f]{12}[0-9A-Za-z]{16}$/;
 const stamp = (now: number) => now.toString(16).padStart(12, "0");
 
 /** `file-{12 hex ms}{16 base62}` and `batch_{12 hex ms}{16 base62}`. */
-export const newFileId = (now = Date.now()): string => `file-${stamp(now)}${randomBase62(16)}`;
-export const newBatchId = (now = Date.now()): string => `batch_${stamp(now)}${randomBase62(16)}`;
+export const newFileId = (now = Date.now()): string =>
+  `file-${stamp(now)}${randomBase62(16)}`;
+export const newBatchId = (now = Date.now()): string =>
+  `batch_${stamp(now)}${randomBase62(16)}`;
 export const isFileId = (id: string): boolean => FILE_ID.test(id);
 export const isBatchId = (id: string): boolean => BATCH_ID.test(id);

@@ -14,14 +14,31 @@ import { failPart, runPart } from "./run-part";
 function parsePartMessage(body: unknown): PartMessage | null {
   if (typeof body !== "object" || body === null) return null;
   const m = body as Partial<PartMessage>;
-  const ok = m.kind === "batch.part" && typeof m.tenant_id === "string" && typeof m.batch_id === "string" && isBatchId(m.batch_id) && Number.isInteger(m.part) && (m.part ?? -1) >= 0;
+  const ok =
+    m.kind === "batch.part" &&
+    typeof m.tenant_id === "string" &&
+    typeof m.batch_id === "string" &&
+    isBatchId(m.batch_id) &&
+    Number.isInteger(m.part) &&
+    (m.part ?? -1) >= 0;
   return ok ? (m as PartMessage) : null;
 }
 
-const invalid = (message: Message<unknown>) => console.error(JSON.stringify({ message: "batch queue: not a part message; dropped", message_id: message.id }));
+const invalid = (message: Message<unknown>) =>
+  console.error(
+    JSON.stringify({
+      message: "batch queue: not a part message; dropped",
+      message_id: message.id,
+    }),
+  );
 
 /** `qwen3-batch`: runs each part; a thrown part is retried with a doubling delay (INDEX_RETRY_DELAY_SECONDS first, at most 300 s). */
-export async function consumeBatchParts(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext, services: Services): Promise<void> {
+export async function consumeBatchParts(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx: ExecutionContext,
+  services: Services,
+): Promise<void> {
   for (const message of batch.messages) {
     const part = parsePartMessage(message.body);
     if (!part) {
@@ -30,18 +47,36 @@ export async function consumeBatchParts(batch: MessageBatch<unknown>, env: Env, 
       continue;
     }
     try {
-      await runPart(part, { env, services, background: (work) => ctx.waitUntil(work) });
+      await runPart(part, {
+        env,
+        services,
+        background: (work) => ctx.waitUntil(work),
+      });
       message.ack();
     } catch (error) {
-      const delaySeconds = retryDelaySeconds(services.config.indexing.retryDelaySeconds, message.attempts);
-      console.warn(JSON.stringify({ message: "batch part attempt failed; retrying", batch_id: part.batch_id, part: part.part, attempts: message.attempts, error: String(error) }));
+      const delaySeconds = retryDelaySeconds(
+        services.config.indexing.retryDelaySeconds,
+        message.attempts,
+      );
+      console.warn(
+        JSON.stringify({
+          message: "batch part attempt failed; retrying",
+          batch_id: part.batch_id,
+          part: part.part,
+          attempts: message.attempts,
+          error: String(error),
+        }),
+      );
       message.retry({ delaySeconds });
     }
   }
 }
 
 /** `qwen3-batch-dlq`: settles each part for good (500 error lines). */
-export async function consumeBatchDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function consumeBatchDeadLetters(
+  batch: MessageBatch<unknown>,
+  env: Env,
+): Promise<void> {
   for (const message of batch.messages) {
     const part = parsePartMessage(message.body);
     if (part) await failPart(part, env);

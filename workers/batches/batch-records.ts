@@ -7,15 +7,38 @@
  */
 import { z } from "@hono/zod-openapi";
 
-const BATCH_STATUSES = ["validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled"] as const;
+const BATCH_STATUSES = [
+  "validating",
+  "failed",
+  "in_progress",
+  "finalizing",
+  "completed",
+  "expired",
+  "cancelling",
+  "cancelled",
+] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
-export const TERMINAL_BATCH_STATUSES: readonly BatchStatus[] = ["failed", "completed", "expired", "cancelled"];
+export const TERMINAL_BATCH_STATUSES: readonly BatchStatus[] = [
+  "failed",
+  "completed",
+  "expired",
+  "cancelled",
+];
 
 /** One input-validation problem, OpenAI's `BatchError`: `line` is 1-based. */
-const BatchErrorSchema = z.object({ code: z.string(), message: z.string(), param: z.string().nullable(), line: z.number().int().nullable() });
+const BatchErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  param: z.string().nullable(),
+  line: z.number().int().nullable(),
+});
 export type BatchError = z.infer<typeof BatchErrorSchema>;
 
-const RequestCountsSchema = z.object({ total: z.number().int(), completed: z.number().int(), failed: z.number().int() });
+const RequestCountsSchema = z.object({
+  total: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+});
 export type RequestCounts = z.infer<typeof RequestCountsSchema>;
 
 /**
@@ -73,7 +96,9 @@ export const BatchViewSchema = z
     id: z.string(),
     object: z.literal("batch"),
     endpoint: z.string(),
-    errors: z.object({ object: z.literal("list"), data: z.array(BatchErrorSchema) }).nullable(),
+    errors: z
+      .object({ object: z.literal("list"), data: z.array(BatchErrorSchema) })
+      .nullable(),
     input_file_id: z.string(),
     completion_window: z.string(),
     status: z.enum(BATCH_STATUSES),
@@ -110,7 +135,8 @@ export const FileViewSchema = z
 export type FileView = z.infer<typeof FileViewSchema>;
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
-const maybeSeconds = (ms: number | null): number | null => (ms === null ? null : seconds(ms));
+const maybeSeconds = (ms: number | null): number | null =>
+  ms === null ? null : seconds(ms);
 
 /** The stored batch as OpenAI's `Batch` (times in Unix seconds). */
 export function batchView(batch: BatchRecord): BatchView {

@@ -19,8 +19,17 @@
 import { DurableObject } from "cloudflare:workers";
 import { servicesFor } from "../services";
 import { newFileId } from "./batch-ids";
-import { readInputPart, readUploadStream, writeInputPart, writeLines } from "./batch-storage";
-import { TERMINAL_BATCH_STATUSES, type BatchRecord, type FileRecord } from "./batch-records";
+import {
+  readInputPart,
+  readUploadStream,
+  writeInputPart,
+  writeLines,
+} from "./batch-storage";
+import {
+  TERMINAL_BATCH_STATUSES,
+  type BatchRecord,
+  type FileRecord,
+} from "./batch-records";
 import type { PartMessage, PartOutcome, StoredLines } from "./part-message";
 import { checkInputFile } from "./input-lines";
 import { expiredLine } from "./result-lines";
@@ -32,14 +41,18 @@ const CANCEL_GRACE_MS = 60_000;
 
 type DueKind = "validate" | "dispatch" | "finalize" | "expire";
 
-export type CancelOutcome = { status: "ok"; batch: BatchRecord } | { status: "not_found" } | { status: "conflict"; batch: BatchRecord };
+export type CancelOutcome =
+  | { status: "ok"; batch: BatchRecord }
+  | { status: "not_found" }
+  | { status: "conflict"; batch: BatchRecord };
 
 const fileKey = (id: string) => `file:${id}`;
 const batchKey = (id: string) => `batch:${id}`;
 const pad = (part: number) => String(part).padStart(6, "0");
 const partKey = (id: string, part: number) => `part:${id}:${pad(part)}`;
 const runningKey = (id: string, part: number) => `running:${id}:${pad(part)}`;
-const isTerminal = (batch: BatchRecord) => TERMINAL_BATCH_STATUSES.includes(batch.status);
+const isTerminal = (batch: BatchRecord) =>
+  TERMINAL_BATCH_STATUSES.includes(batch.status);
 
 export class Batches extends DurableObject<Env> {
   private get storage(): DurableObjectStorage {
@@ -64,10 +77,19 @@ export class Batches extends DurableObject<Env> {
   }
 
   /** Newest first; `after` is the last id of the previous page. */
-  async listFiles(limit: number, after: string | null, purpose: string | null): Promise<{ items: FileRecord[]; hasMore: boolean }> {
-    const all = await this.page<FileRecord>("file:", after === null ? null : fileKey(after), limit);
+  async listFiles(
+    limit: number,
+    after: string | null,
+    purpose: string | null,
+  ): Promise<{ items: FileRecord[]; hasMore: boolean }> {
+    const all = await this.page<FileRecord>(
+      "file:",
+      after === null ? null : fileKey(after),
+      limit,
+    );
     // Filtered after the page is read: a purpose-filtered page may hold fewer than `limit` files.
-    const items = purpose === null ? all : all.filter((f) => f.purpose === purpose);
+    const items =
+      purpose === null ? all : all.filter((f) => f.purpose === purpose);
     return { items: items.slice(0, limit), hasMore: items.length > limit };
   }
 
@@ -85,8 +107,15 @@ export class Batches extends DurableObject<Env> {
   }
 
   /** Newest first; `after` is the last id of the previous page. */
-  async listBatches(limit: number, after: string | null): Promise<{ items: BatchRecord[]; hasMore: boolean }> {
-    const items = await this.page<BatchRecord>("batch:", after === null ? null : batchKey(after), limit);
+  async listBatches(
+    limit: number,
+    after: string | null,
+  ): Promise<{ items: BatchRecord[]; hasMore: boolean }> {
+    const items = await this.page<BatchRecord>(
+      "batch:",
+      after === null ? null : batchKey(after),
+      limit,
+    );
     return { items: items.slice(0, limit), hasMore: items.length > limit };
   }
 
@@ -94,29 +123,51 @@ export class Batches extends DurableObject<Env> {
   async cancel(id: string): Promise<CancelOutcome> {
     const batch = await this.getBatch(id);
     if (!batch) return { status: "not_found" };
-    if (batch.status === "cancelling" || batch.status === "cancelled") return { status: "ok", batch };
-    if (isTerminal(batch) || batch.status === "finalizing") return { status: "conflict", batch };
-    const cancelling: BatchRecord = { ...batch, status: "cancelling", cancelling_at: Date.now() };
+    if (batch.status === "cancelling" || batch.status === "cancelled")
+      return { status: "ok", batch };
+    if (isTerminal(batch) || batch.status === "finalizing")
+      return { status: "conflict", batch };
+    const cancelling: BatchRecord = {
+      ...batch,
+      status: "cancelling",
+      cancelling_at: Date.now(),
+    };
     await this.storage.put(batchKey(id), cancelling);
-    const running = await this.storage.list({ prefix: `running:${id}:`, limit: 1 });
-    await this.schedule("finalize", id, running.size === 0 ? Date.now() : Date.now() + CANCEL_GRACE_MS);
+    const running = await this.storage.list({
+      prefix: `running:${id}:`,
+      limit: 1,
+    });
+    await this.schedule(
+      "finalize",
+      id,
+      running.size === 0 ? Date.now() : Date.now() + CANCEL_GRACE_MS,
+    );
     return { status: "ok", batch: cancelling };
   }
 
   /** Whether a consumer should run this part: not once the batch stopped or the part is done. */
   async beginPart(id: string, part: number): Promise<BatchRecord | null> {
     const batch = await this.getBatch(id);
-    if (!batch || batch.status !== "in_progress" || part >= batch.parts) return null;
+    if (!batch || batch.status !== "in_progress" || part >= batch.parts)
+      return null;
     if ((await this.storage.get(partKey(id, part))) !== undefined) return null;
     await this.storage.put(runningKey(id, part), Date.now());
     return batch;
   }
 
   /** Records a part's outcome exactly once; the last part (or the last one running after a cancel) settles the batch. */
-  async recordPart(id: string, part: number, outcome: PartOutcome): Promise<void> {
+  async recordPart(
+    id: string,
+    part: number,
+    outcome: PartOutcome,
+  ): Promise<void> {
     await this.storage.delete(runningKey(id, part));
     const batch = await this.getBatch(id);
-    if (!batch || (batch.status !== "in_progress" && batch.status !== "cancelling")) return;
+    if (
+      !batch ||
+      (batch.status !== "in_progress" && batch.status !== "cancelling")
+    )
+      return;
     if ((await this.storage.get(partKey(id, part))) !== undefined) return;
     await this.storage.put(partKey(id, part), outcome);
     const counts = {
@@ -125,10 +176,24 @@ export class Batches extends DurableObject<Env> {
       failed: batch.request_counts.failed + outcome.failed,
     };
     const done = counts.completed + counts.failed === counts.total;
-    const next: BatchRecord = batch.status === "in_progress" && done ? { ...batch, request_counts: counts, status: "finalizing", finalizing_at: Date.now() } : { ...batch, request_counts: counts };
+    const next: BatchRecord =
+      batch.status === "in_progress" && done
+        ? {
+            ...batch,
+            request_counts: counts,
+            status: "finalizing",
+            finalizing_at: Date.now(),
+          }
+        : { ...batch, request_counts: counts };
     await this.storage.put(batchKey(id), next);
-    const stillRunning = (await this.storage.list({ prefix: `running:${id}:`, limit: 1 })).size > 0;
-    if (next.status === "finalizing" || (next.status === "cancelling" && !stillRunning)) await this.schedule("finalize", id, Date.now());
+    const stillRunning =
+      (await this.storage.list({ prefix: `running:${id}:`, limit: 1 })).size >
+      0;
+    if (
+      next.status === "finalizing" ||
+      (next.status === "cancelling" && !stillRunning)
+    )
+      await this.schedule("finalize", id, Date.now());
   }
 
   override async alarm(): Promise<void> {
@@ -140,14 +205,23 @@ export class Batches extends DurableObject<Env> {
       try {
         await this.run(kind, id);
         // Done, unless the work was scheduled again meanwhile (another request ran while this one awaited R2 or the queue).
-        if ((await this.storage.get<number>(key)) === at) await this.storage.delete(key);
+        if ((await this.storage.get<number>(key)) === at)
+          await this.storage.delete(key);
       } catch (error) {
         // Left due, retried shortly: R2 or the queue may be briefly unreachable.
-        console.error(JSON.stringify({ message: `batch ${kind} failed; retrying`, batch_id: id, error: String(error) }));
+        console.error(
+          JSON.stringify({
+            message: `batch ${kind} failed; retrying`,
+            batch_id: id,
+            error: String(error),
+          }),
+        );
         await this.storage.put(key, Date.now() + DISPATCH_RETRY_MS);
       }
     }
-    const pending = [...(await this.storage.list<number>({ prefix: "due:" })).values()];
+    const pending = [
+      ...(await this.storage.list<number>({ prefix: "due:" })).values(),
+    ];
     if (pending.length > 0) await this.storage.setAlarm(Math.min(...pending));
   }
 
@@ -168,8 +242,17 @@ export class Batches extends DurableObject<Env> {
   }
 
   /** Up to `limit + 1` records under `prefix`, newest first, before `end` (the extra one tells `has_more`). */
-  private async page<T>(prefix: string, end: string | null, limit: number): Promise<T[]> {
-    const list = await this.storage.list<T>({ prefix, reverse: true, limit: limit + 1, ...(end !== null ? { end } : {}) });
+  private async page<T>(
+    prefix: string,
+    end: string | null,
+    limit: number,
+  ): Promise<T[]> {
+    const list = await this.storage.list<T>({
+      prefix,
+      reverse: true,
+      limit: limit + 1,
+      ...(end !== null ? { end } : {}),
+    });
     return [...list.values()];
   }
 
@@ -178,15 +261,46 @@ export class Batches extends DurableObject<Env> {
     if (batch.status !== "validating") return;
     const config = servicesFor(this.env).config.batch;
     const file = await this.getFile(batch.input_file_id);
-    const body = file ? await readUploadStream(this.env.INDEX_RESULTS, batch.tenant_id, file.id) : null;
+    const body = file
+      ? await readUploadStream(this.env.INDEX_RESULTS, batch.tenant_id, file.id)
+      : null;
     const check = body
-      ? await checkInputFile(body, { endpoint: batch.endpoint, maxRequests: config.maxRequests, partSize: config.linesPerMessage }, (part, lines) =>
-          writeInputPart(this.env.INDEX_RESULTS, batch.tenant_id, batch.id, part, lines),
+      ? await checkInputFile(
+          body,
+          {
+            endpoint: batch.endpoint,
+            maxRequests: config.maxRequests,
+            partSize: config.linesPerMessage,
+          },
+          (part, lines) =>
+            writeInputPart(
+              this.env.INDEX_RESULTS,
+              batch.tenant_id,
+              batch.id,
+              part,
+              lines,
+            ),
         )
-      : { ok: false as const, errors: [{ code: "file_not_found", message: `The input file ${batch.input_file_id} no longer exists.`, param: "input_file_id", line: null }] };
+      : {
+          ok: false as const,
+          errors: [
+            {
+              code: "file_not_found",
+              message: `The input file ${batch.input_file_id} no longer exists.`,
+              param: "input_file_id",
+              line: null,
+            },
+          ],
+        };
     if (!check.ok) {
       const latest = (await this.getBatch(batch.id))!;
-      if (latest.status === "validating") await this.storage.put(batchKey(batch.id), { ...latest, status: "failed", failed_at: Date.now(), errors: check.errors });
+      if (latest.status === "validating")
+        await this.storage.put(batchKey(batch.id), {
+          ...latest,
+          status: "failed",
+          failed_at: Date.now(),
+          errors: check.errors,
+        });
       return;
     }
     const latest = (await this.getBatch(batch.id))!;
@@ -205,9 +319,15 @@ export class Batches extends DurableObject<Env> {
   private async dispatch(batch: BatchRecord): Promise<void> {
     if (batch.dispatched || batch.status !== "in_progress") return;
     const messages = Array.from({ length: batch.parts }, (_, part) => ({
-      body: { kind: "batch.part", tenant_id: batch.tenant_id, batch_id: batch.id, part } satisfies PartMessage,
+      body: {
+        kind: "batch.part",
+        tenant_id: batch.tenant_id,
+        batch_id: batch.id,
+        part,
+      } satisfies PartMessage,
     }));
-    for (let i = 0; i < messages.length; i += QUEUE_BATCH) await this.env.BATCH_QUEUE.sendBatch(messages.slice(i, i + QUEUE_BATCH));
+    for (let i = 0; i < messages.length; i += QUEUE_BATCH)
+      await this.env.BATCH_QUEUE.sendBatch(messages.slice(i, i + QUEUE_BATCH));
     const latest = (await this.getBatch(batch.id))!;
     await this.storage.put(batchKey(batch.id), { ...latest, dispatched: true });
   }
@@ -217,27 +337,71 @@ export class Batches extends DurableObject<Env> {
     if (isTerminal(batch) || batch.status === "finalizing") return;
     let expired = 0;
     for (let part = 0; part < batch.parts; part++) {
-      if ((await this.storage.get(partKey(batch.id, part))) !== undefined) continue;
-      const lines = (await readInputPart(this.env.INDEX_RESULTS, batch.tenant_id, batch.id, part)) ?? [];
-      const stored = await writeLines(this.env.INDEX_RESULTS, batch.tenant_id, batch.id, "expired", part, lines.map((l) => expiredLine(l.custom_id)));
-      await this.storage.put(partKey(batch.id, part), { completed: 0, failed: lines.length, output: null, errors: stored } satisfies PartOutcome);
+      if ((await this.storage.get(partKey(batch.id, part))) !== undefined)
+        continue;
+      const lines =
+        (await readInputPart(
+          this.env.INDEX_RESULTS,
+          batch.tenant_id,
+          batch.id,
+          part,
+        )) ?? [];
+      const stored = await writeLines(
+        this.env.INDEX_RESULTS,
+        batch.tenant_id,
+        batch.id,
+        "expired",
+        part,
+        lines.map((l) => expiredLine(l.custom_id)),
+      );
+      await this.storage.put(partKey(batch.id, part), {
+        completed: 0,
+        failed: lines.length,
+        output: null,
+        errors: stored,
+      } satisfies PartOutcome);
       expired += lines.length;
     }
     const latest = (await this.getBatch(batch.id))!;
-    const counts = { ...latest.request_counts, failed: latest.request_counts.failed + expired };
-    await this.settle({ ...latest, request_counts: counts, status: "expired", expired_at: Date.now() });
+    const counts = {
+      ...latest.request_counts,
+      failed: latest.request_counts.failed + expired,
+    };
+    await this.settle({
+      ...latest,
+      request_counts: counts,
+      status: "expired",
+      expired_at: Date.now(),
+    });
   }
 
   /** After the last part (`finalizing`) or a cancel: make the output and error files, and end the batch. */
   private async finalize(batch: BatchRecord): Promise<void> {
-    if (batch.status === "finalizing") await this.settle({ ...batch, status: "completed", completed_at: Date.now() });
-    else if (batch.status === "cancelling") await this.settle({ ...batch, status: "cancelled", cancelled_at: Date.now() });
+    if (batch.status === "finalizing")
+      await this.settle({
+        ...batch,
+        status: "completed",
+        completed_at: Date.now(),
+      });
+    else if (batch.status === "cancelling")
+      await this.settle({
+        ...batch,
+        status: "cancelled",
+        cancelled_at: Date.now(),
+      });
   }
 
   /** Writes the final record with its output and error files, made of the recorded parts' objects. */
   private async settle(batch: BatchRecord): Promise<void> {
-    const outcomes = [...(await this.storage.list<PartOutcome>({ prefix: `part:${batch.id}:` })).values()];
-    const fileOf = async (stored: (StoredLines | null)[], name: string): Promise<string | null> => {
+    const outcomes = [
+      ...(
+        await this.storage.list<PartOutcome>({ prefix: `part:${batch.id}:` })
+      ).values(),
+    ];
+    const fileOf = async (
+      stored: (StoredLines | null)[],
+      name: string,
+    ): Promise<string | null> => {
       const present = stored.filter((s): s is StoredLines => s !== null);
       if (present.length === 0) return null;
       const file: FileRecord = {
@@ -252,9 +416,22 @@ export class Batches extends DurableObject<Env> {
       await this.putFile(file);
       return file.id;
     };
-    const output_file_id = await fileOf(outcomes.map((o) => o.output), "output");
-    const error_file_id = await fileOf(outcomes.map((o) => o.errors), "error");
-    await this.storage.put(batchKey(batch.id), { ...batch, output_file_id, error_file_id });
-    await this.storage.delete([`due:expire:${batch.id}`, `due:finalize:${batch.id}`]);
+    const output_file_id = await fileOf(
+      outcomes.map((o) => o.output),
+      "output",
+    );
+    const error_file_id = await fileOf(
+      outcomes.map((o) => o.errors),
+      "error",
+    );
+    await this.storage.put(batchKey(batch.id), {
+      ...batch,
+      output_file_id,
+      error_file_id,
+    });
+    await this.storage.delete([
+      `due:expire:${batch.id}`,
+      `due:finalize:${batch.id}`,
+    ]);
   }
 }

@@ -14,7 +14,9 @@
 import { ApiError } from "../errors/api-error";
 import type { GpuItem } from "../gpu/gpu-item";
 
-export type EmbedOnGpu = (items: GpuItem[]) => Promise<{ vectors: Float32Array[]; gpuMs: number }>;
+export type EmbedOnGpu = (
+  items: GpuItem[],
+) => Promise<{ vectors: Float32Array[]; gpuMs: number }>;
 
 interface Waiting {
   items: GpuItem[];
@@ -22,7 +24,8 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
-const tokensOf = (items: readonly GpuItem[]) => items.reduce((sum, item) => sum + item.tokens, 0);
+const tokensOf = (items: readonly GpuItem[]) =>
+  items.reduce((sum, item) => sum + item.tokens, 0);
 
 /** `embed` behind a joiner: the returned function takes one line's items and answers their vectors and GPU-time share. */
 export function coalescingGpu(embed: EmbedOnGpu): EmbedOnGpu {
@@ -35,14 +38,19 @@ export function coalescingGpu(embed: EmbedOnGpu): EmbedOnGpu {
       result = await embed(group.flatMap((w) => w.items));
     } catch (error) {
       if (group.length > 1 && error instanceof ApiError && error.status < 500) {
-        await Promise.all(group.map((w) => embed(w.items).then(w.resolve, w.reject)));
+        await Promise.all(
+          group.map((w) => embed(w.items).then(w.resolve, w.reject)),
+        );
       } else group.forEach((w) => w.reject(error));
       return;
     }
     const total = Math.max(1, tokensOf(group.flatMap((w) => w.items)));
     let offset = 0;
     for (const w of group) {
-      w.resolve({ vectors: result.vectors.slice(offset, offset + w.items.length), gpuMs: (result.gpuMs * tokensOf(w.items)) / total });
+      w.resolve({
+        vectors: result.vectors.slice(offset, offset + w.items.length),
+        gpuMs: (result.gpuMs * tokensOf(w.items)) / total,
+      });
       offset += w.items.length;
     }
   };

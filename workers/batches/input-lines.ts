@@ -27,36 +27,81 @@ const MAX_BATCH_INPUTS = 50_000;
 function inputCount(body: Record<string, unknown>): number {
   const input = body.input;
   if (!Array.isArray(input)) return 1;
-  return input.length > 0 && input.every((x) => typeof x === "number") ? 1 : input.length;
+  return input.length > 0 && input.every((x) => typeof x === "number")
+    ? 1
+    : input.length;
 }
 
 /** Errors listed before validation stops: enough to fix a file, bounded for the batch record. */
 const MAX_ERRORS = 100;
 const MAX_CUSTOM_ID_CHARS = 512;
 
-const error = (line: number | null, code: string, message: string, param: string | null = null): BatchError => ({ code, message, param, line });
+const error = (
+  line: number | null,
+  code: string,
+  message: string,
+  param: string | null = null,
+): BatchError => ({ code, message, param, line });
 
-function checkLine(text: string, line: number, endpoint: string): InputLine | BatchError {
+function checkLine(
+  text: string,
+  line: number,
+  endpoint: string,
+): InputLine | BatchError {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return error(line, "invalid_json_line", `Line ${line} is not valid JSON.`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return error(line, "invalid_request", `Line ${line} must be a JSON object.`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return error(
+      line,
+      "invalid_request",
+      `Line ${line} must be a JSON object.`,
+    );
   const request = value as Record<string, unknown>;
   const customId = request.custom_id;
-  if (typeof customId !== "string" || customId.length === 0 || customId.length > MAX_CUSTOM_ID_CHARS) {
-    return error(line, "missing_custom_id", `Line ${line}: 'custom_id' must be a string of 1 to ${MAX_CUSTOM_ID_CHARS} characters.`, "custom_id");
+  if (
+    typeof customId !== "string" ||
+    customId.length === 0 ||
+    customId.length > MAX_CUSTOM_ID_CHARS
+  ) {
+    return error(
+      line,
+      "missing_custom_id",
+      `Line ${line}: 'custom_id' must be a string of 1 to ${MAX_CUSTOM_ID_CHARS} characters.`,
+      "custom_id",
+    );
   }
-  if (request.method !== "POST") return error(line, "invalid_method", `Line ${line}: 'method' must be "POST".`, "method");
-  if (request.url !== endpoint) return error(line, "mismatched_url", `Line ${line}: 'url' must be the batch's endpoint, ${endpoint}.`, "url");
+  if (request.method !== "POST")
+    return error(
+      line,
+      "invalid_method",
+      `Line ${line}: 'method' must be "POST".`,
+      "method",
+    );
+  if (request.url !== endpoint)
+    return error(
+      line,
+      "mismatched_url",
+      `Line ${line}: 'url' must be the batch's endpoint, ${endpoint}.`,
+      "url",
+    );
   const body = request.body;
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return error(line, "invalid_body", `Line ${line}: 'body' must be a JSON object.`, "body");
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    return error(
+      line,
+      "invalid_body",
+      `Line ${line}: 'body' must be a JSON object.`,
+      "body",
+    );
   return { line, custom_id: customId, body };
 }
 
-export type InputCheck = { ok: true; requests: number; parts: number } | { ok: false; errors: BatchError[] };
+export type InputCheck =
+  | { ok: true; requests: number; parts: number }
+  | { ok: false; errors: BatchError[] };
 
 export interface InputCheckOptions {
   endpoint: string;
@@ -66,8 +111,14 @@ export interface InputCheckOptions {
 }
 
 /** The stream's rows without their line endings (`\n` or `\r\n`), decoded as UTF-8. */
-async function* rowsOf(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const reader = body.pipeThrough(new TextDecoderStream() as ReadableWritablePair<string, Uint8Array>).getReader();
+async function* rowsOf(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<string> {
+  const reader = body
+    .pipeThrough(
+      new TextDecoderStream() as ReadableWritablePair<string, Uint8Array>,
+    )
+    .getReader();
   let buffer = "";
   for (;;) {
     const { done, value } = await reader.read();
@@ -99,7 +150,8 @@ export async function checkInputFile(
   let row = 0;
   let inputs = 0;
   const flush = async () => {
-    if (errors.length === 0 && pending.length > 0) await writePart(parts++, pending);
+    if (errors.length === 0 && pending.length > 0)
+      await writePart(parts++, pending);
     pending = [];
   };
   for await (const text of rowsOf(body)) {
@@ -108,15 +160,40 @@ export async function checkInputFile(
     const checked = checkLine(text, row, options.endpoint);
     if ("code" in checked) errors.push(checked);
     else if (seen.has(checked.custom_id)) {
-      errors.push(error(row, "duplicate_custom_id", `Line ${row}: 'custom_id' ${JSON.stringify(checked.custom_id.slice(0, 100))} is used by an earlier line.`, "custom_id"));
+      errors.push(
+        error(
+          row,
+          "duplicate_custom_id",
+          `Line ${row}: 'custom_id' ${JSON.stringify(checked.custom_id.slice(0, 100))} is used by an earlier line.`,
+          "custom_id",
+        ),
+      );
     } else {
       seen.add(checked.custom_id);
       if (seen.size > options.maxRequests) {
-        return { ok: false, errors: [error(null, "too_many_requests", `The input file has more than ${options.maxRequests} requests, the most a batch takes.`)] };
+        return {
+          ok: false,
+          errors: [
+            error(
+              null,
+              "too_many_requests",
+              `The input file has more than ${options.maxRequests} requests, the most a batch takes.`,
+            ),
+          ],
+        };
       }
       inputs += inputCount(checked.body as Record<string, unknown>);
       if (inputs > MAX_BATCH_INPUTS) {
-        return { ok: false, errors: [error(row, "too_many_inputs", `Line ${row} takes the batch past ${MAX_BATCH_INPUTS} embedding inputs, the most a batch takes.`)] };
+        return {
+          ok: false,
+          errors: [
+            error(
+              row,
+              "too_many_inputs",
+              `Line ${row} takes the batch past ${MAX_BATCH_INPUTS} embedding inputs, the most a batch takes.`,
+            ),
+          ],
+        };
       }
       pending.push(checked);
       if (pending.length === options.partSize) await flush();
@@ -125,6 +202,10 @@ export async function checkInputFile(
   }
   await flush();
   if (errors.length > 0) return { ok: false, errors };
-  if (seen.size === 0) return { ok: false, errors: [error(null, "empty_file", "The input file has no requests.")] };
+  if (seen.size === 0)
+    return {
+      ok: false,
+      errors: [error(null, "empty_file", "The input file has no requests.")],
+    };
   return { ok: true, requests: seen.size, parts };
 }

@@ -15,14 +15,28 @@ import { randomBase62 } from "../tenants/key-format";
 const lineId = () => `batch_req_${randomBase62(24)}`;
 
 /** A 200: `body` is the JSON text of the `/v1/embeddings` response. */
-export function successLine(customId: string, requestId: string, body: string): string {
+export function successLine(
+  customId: string,
+  requestId: string,
+  body: string,
+): string {
   const head = JSON.stringify({ id: lineId(), custom_id: customId });
   return `${head.slice(0, -1)},"response":{"status_code":200,"request_id":${JSON.stringify(requestId)},"body":${body}},"error":null}`;
 }
 
 /** A request answered with an error status; the body is OpenAI's error envelope, as online. */
-export function failureLine(customId: string, requestId: string, status: number, error: ApiErrorBody): string {
-  return JSON.stringify({ id: lineId(), custom_id: customId, response: { status_code: status, request_id: requestId, body: { error } }, error: null });
+export function failureLine(
+  customId: string,
+  requestId: string,
+  status: number,
+  error: ApiErrorBody,
+): string {
+  return JSON.stringify({
+    id: lineId(),
+    custom_id: customId,
+    response: { status_code: status, request_id: requestId, body: { error } },
+    error: null,
+  });
 }
 
 /** A request that never ran: the batch passed its completion window. */
@@ -31,6 +45,10 @@ export function expiredLine(customId: string): string {
     id: lineId(),
     custom_id: customId,
     response: null,
-    error: { code: "batch_expired", message: "This request could not be executed before the completion window expired." },
+    error: {
+      code: "batch_expired",
+      message:
+        "This request could not be executed before the completion window expired.",
+    },
   });
 }

@@ -14,7 +14,10 @@
  */
 import { requestVectorCache } from "../cache/vector-cache";
 import { ApiError } from "../errors/api-error";
-import { createEmbeddings, type EmbeddingsResult } from "../embeddings/pipeline";
+import {
+  createEmbeddings,
+  type EmbeddingsResult,
+} from "../embeddings/pipeline";
 import { validateEmbeddingBody } from "../embeddings/parse-request";
 import { renderEmbeddingsBody } from "../embeddings/render-response";
 import { DocumentFailure } from "../indexing/document-errors";
@@ -41,15 +44,28 @@ export interface BatchDeps {
   background(work: Promise<unknown>): void;
 }
 
-type LineResult = { ok: true; line: string; result: EmbeddingsResult } | { ok: false; line: string };
+type LineResult =
+  | { ok: true; line: string; result: EmbeddingsResult }
+  | { ok: false; line: string };
 
 /** Resolves when the part is done (or had nothing to do); throws to have the message retried. */
-export async function runPart(message: PartMessage, deps: BatchDeps): Promise<void> {
+export async function runPart(
+  message: PartMessage,
+  deps: BatchDeps,
+): Promise<void> {
   const batches = batchesFor(deps.env, message.tenant_id);
   const batch = await batches.beginPart(message.batch_id, message.part);
   if (!batch) return;
-  const lines = await readInputPart(deps.env.INDEX_RESULTS, batch.tenant_id, batch.id, message.part);
-  if (!lines) throw new Error(`batch ${batch.id} part ${message.part}: input part missing`);
+  const lines = await readInputPart(
+    deps.env.INDEX_RESULTS,
+    batch.tenant_id,
+    batch.id,
+    message.part,
+  );
+  if (!lines)
+    throw new Error(
+      `batch ${batch.id} part ${message.part}: input part missing`,
+    );
 
   let tenant: Tenant | ApiError;
   try {
@@ -62,18 +78,47 @@ export async function runPart(message: PartMessage, deps: BatchDeps): Promise<vo
   const results: LineResult[] = new Array(lines.length);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < lines.length; i = next++) results[i] = await runLine(lines[i]!, tenant, batch, embedOnGpu, deps);
+    for (let i = next++; i < lines.length; i = next++)
+      results[i] = await runLine(lines[i]!, tenant, batch, embedOnGpu, deps);
   };
-  await Promise.all(Array.from({ length: Math.min(LINE_CONCURRENCY, lines.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(LINE_CONCURRENCY, lines.length) }, worker),
+  );
 
-  const done = results.filter((r): r is Extract<LineResult, { ok: true }> => r.ok);
+  const done = results.filter(
+    (r): r is Extract<LineResult, { ok: true }> => r.ok,
+  );
   const failed = results.filter((r) => !r.ok);
   const [output, errors] = await Promise.all([
-    writeLines(deps.env.INDEX_RESULTS, batch.tenant_id, batch.id, "output", message.part, done.map((r) => r.line)),
-    writeLines(deps.env.INDEX_RESULTS, batch.tenant_id, batch.id, "errors", message.part, failed.map((r) => r.line)),
+    writeLines(
+      deps.env.INDEX_RESULTS,
+      batch.tenant_id,
+      batch.id,
+      "output",
+      message.part,
+      done.map((r) => r.line),
+    ),
+    writeLines(
+      deps.env.INDEX_RESULTS,
+      batch.tenant_id,
+      batch.id,
+      "errors",
+      message.part,
+      failed.map((r) => r.line),
+    ),
   ]);
-  meterPart(batch, message.part, done.map((r) => r.result), deps);
-  await batches.recordPart(batch.id, message.part, { completed: done.length, failed: failed.length, output, errors } satisfies PartOutcome);
+  meterPart(
+    batch,
+    message.part,
+    done.map((r) => r.result),
+    deps,
+  );
+  await batches.recordPart(batch.id, message.part, {
+    completed: done.length,
+    failed: failed.length,
+    output,
+    errors,
+  } satisfies PartOutcome);
 }
 
 /** Settles a part that exhausted its retries: every line fails with a 500, and the batch goes on. */
@@ -81,26 +126,81 @@ export async function failPart(message: PartMessage, env: Env): Promise<void> {
   const batches = batchesFor(env, message.tenant_id);
   const batch = await batches.beginPart(message.batch_id, message.part);
   if (!batch) return;
-  const lines = (await readInputPart(env.INDEX_RESULTS, batch.tenant_id, batch.id, message.part)) ?? [];
-  const error = new ApiError("internal", "This request could not be processed after every retry; submit it again.", { code: "batch_request_failed" });
-  const errors = await writeLines(env.INDEX_RESULTS, batch.tenant_id, batch.id, "errors", message.part, lines.map((l) => failureLine(l.custom_id, lineRequestId(batch, l), error.status, error.body)));
-  await batches.recordPart(batch.id, message.part, { completed: 0, failed: lines.length, output: null, errors });
+  const lines =
+    (await readInputPart(
+      env.INDEX_RESULTS,
+      batch.tenant_id,
+      batch.id,
+      message.part,
+    )) ?? [];
+  const error = new ApiError(
+    "internal",
+    "This request could not be processed after every retry; submit it again.",
+    { code: "batch_request_failed" },
+  );
+  const errors = await writeLines(
+    env.INDEX_RESULTS,
+    batch.tenant_id,
+    batch.id,
+    "errors",
+    message.part,
+    lines.map((l) =>
+      failureLine(
+        l.custom_id,
+        lineRequestId(batch, l),
+        error.status,
+        error.body,
+      ),
+    ),
+  );
+  await batches.recordPart(batch.id, message.part, {
+    completed: 0,
+    failed: lines.length,
+    output: null,
+    errors,
+  });
 }
 
 /** Fixed per line, so a rerun of the part writes the same request ids. */
-const lineRequestId = (batch: BatchRecord, line: InputLine) => `req_${batch.id.slice("batch_".length)}_${line.line}`;
+const lineRequestId = (batch: BatchRecord, line: InputLine) =>
+  `req_${batch.id.slice("batch_".length)}_${line.line}`;
 
-async function runLine(input: InputLine, tenant: Tenant | ApiError, batch: BatchRecord, embedOnGpu: EmbedOnGpu, deps: BatchDeps): Promise<LineResult> {
+async function runLine(
+  input: InputLine,
+  tenant: Tenant | ApiError,
+  batch: BatchRecord,
+  embedOnGpu: EmbedOnGpu,
+  deps: BatchDeps,
+): Promise<LineResult> {
   const requestId = lineRequestId(batch, input);
   try {
     if (tenant instanceof ApiError) throw tenant;
     const request = validateEmbeddingBody(input.body);
-    const result = await embedLine(request, tenant, batch, requestId, embedOnGpu, deps);
-    const body = await renderEmbeddingsBody(result.vectors, request.encoding_format ?? "float", result.promptTokens, request.output_dtype);
-    return { ok: true, line: successLine(input.custom_id, requestId, body), result };
+    const result = await embedLine(
+      request,
+      tenant,
+      batch,
+      requestId,
+      embedOnGpu,
+      deps,
+    );
+    const body = await renderEmbeddingsBody(
+      result.vectors,
+      request.encoding_format ?? "float",
+      result.promptTokens,
+      request.output_dtype,
+    );
+    return {
+      ok: true,
+      line: successLine(input.custom_id, requestId, body),
+      result,
+    };
   } catch (error) {
     if (!(error instanceof ApiError) || error.status >= 500) throw error;
-    return { ok: false, line: failureLine(input.custom_id, requestId, error.status, error.body) };
+    return {
+      ok: false,
+      line: failureLine(input.custom_id, requestId, error.status, error.body),
+    };
   }
 }
 
@@ -132,7 +232,11 @@ function embedLine(
         await chargeJobTokens(tenancy.redis, config.tenancy, tenant, tokens);
       } catch (error) {
         if (!(error instanceof DocumentFailure)) throw error;
-        throw new ApiError("insufficient_quota", "You exceeded your monthly token quota.", { code: "insufficient_quota" });
+        throw new ApiError(
+          "insufficient_quota",
+          "You exceeded your monthly token quota.",
+          { code: "insufficient_quota" },
+        );
       }
     },
     timed: (_metric, step) => step(),
@@ -140,9 +244,15 @@ function embedLine(
 }
 
 /** One usage event per part, of the `batch` class, with a fixed id: a redelivered part is metered once. */
-function meterPart(batch: BatchRecord, part: number, results: readonly EmbeddingsResult[], deps: BatchDeps): void {
+function meterPart(
+  batch: BatchRecord,
+  part: number,
+  results: readonly EmbeddingsResult[],
+  deps: BatchDeps,
+): void {
   if (results.length === 0) return;
-  const sum = (pick: (r: EmbeddingsResult) => number) => results.reduce((total, r) => total + pick(r), 0);
+  const sum = (pick: (r: EmbeddingsResult) => number) =>
+    results.reduce((total, r) => total + pick(r), 0);
   const tokensComputed = sum((r) => r.tokensComputed);
   const event = {
     ...newUsageEvent({
@@ -158,4 +268,3 @@ function meterPart(batch: BatchRecord, part: number, results: readonly Embedding
   };
   deps.background(deps.services.tenancy().usage.record(event));
 }
-

@@ -35,18 +35,23 @@ const TAG_UTF8_TEXT = 0x02;
 const TAG_UTF16_TEXT = 0x03;
 
 const SCOPE_PATTERN = /^(?:global|tenant:(?:[A-Za-z0-9_.-]|%[0-9A-F]{2})+)$/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UNRESERVED_BYTE = /^[A-Za-z0-9_.-]$/;
 const utf8 = new TextEncoder();
 
 /** The scope of one tenant: `tenant:` + its id, every byte outside [A-Za-z0-9_.-] as %XX. */
 export function tenantScope(tenantId: string): string {
-  if (tenantId.length === 0) throw new RangeError("tenant id must not be empty");
-  if (LONE_SURROGATE.test(tenantId)) throw new RangeError("tenant id is not well-formed UTF-16");
+  if (tenantId.length === 0)
+    throw new RangeError("tenant id must not be empty");
+  if (LONE_SURROGATE.test(tenantId))
+    throw new RangeError("tenant id is not well-formed UTF-16");
   let escaped = "";
   for (const byte of utf8.encode(tenantId)) {
     const char = String.fromCharCode(byte);
-    escaped += UNRESERVED_BYTE.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    escaped += UNRESERVED_BYTE.test(char)
+      ? char
+      : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return `tenant:${escaped}`;
 }
@@ -67,27 +72,45 @@ export async function cacheKeysFor(parts: {
 }): Promise<string[]> {
   const { scope, modelRevision, modelInputs } = parts;
   if (!SCOPE_PATTERN.test(scope)) {
-    throw new RangeError(`cache scope must be "global" or tenantScope(id), got ${JSON.stringify(scope)}`);
+    throw new RangeError(
+      `cache scope must be "global" or tenantScope(id), got ${JSON.stringify(scope)}`,
+    );
   }
-  if (modelRevision.length === 0 || modelRevision.includes("\u0000") || LONE_SURROGATE.test(modelRevision)) {
-    throw new RangeError("model revision must be non-empty, well-formed and free of NUL");
+  if (
+    modelRevision.length === 0 ||
+    modelRevision.includes("\u0000") ||
+    LONE_SURROGATE.test(modelRevision)
+  ) {
+    throw new RangeError(
+      "model revision must be non-empty, well-formed and free of NUL",
+    );
   }
   const revision = utf8.encode(modelRevision);
   const prefix = `${CACHE_KEY_PREFIX}${scope}:`;
   return mapInChunks(
     modelInputs,
-    async (input) => prefix + toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", hashMessage(revision, input)))),
+    async (input) =>
+      prefix +
+      toBase64Url(
+        new Uint8Array(
+          await crypto.subtle.digest("SHA-256", hashMessage(revision, input)),
+        ),
+      ),
     HASHES_PER_SLICE,
   );
 }
 
-function hashMessage(revision: Uint8Array, input: ModelInput): Uint8Array<ArrayBuffer> {
+function hashMessage(
+  revision: Uint8Array,
+  input: ModelInput,
+): Uint8Array<ArrayBuffer> {
   const head = revision.length + 2; // revision, 0x00, tag
   if (typeof input !== "string") {
     const message = new Uint8Array(head + input.length * 4);
     const view = new DataView(message.buffer);
     input.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new RangeError(`token id ${id} is not a uint32`);
+      if (!Number.isInteger(id) || id < 0 || id > 0xffffffff)
+        throw new RangeError(`token id ${id} is not a uint32`);
       view.setUint32(head + i * 4, id, true);
     });
     return withHead(message, revision, TAG_TOKEN_IDS);
@@ -95,7 +118,8 @@ function hashMessage(revision: Uint8Array, input: ModelInput): Uint8Array<ArrayB
   if (LONE_SURROGATE.test(input)) {
     const message = new Uint8Array(head + input.length * 2);
     const view = new DataView(message.buffer);
-    for (let i = 0; i < input.length; i++) view.setUint16(head + i * 2, input.charCodeAt(i), true);
+    for (let i = 0; i < input.length; i++)
+      view.setUint16(head + i * 2, input.charCodeAt(i), true);
     return withHead(message, revision, TAG_UTF16_TEXT);
   }
   // A UTF-16 code unit is at most 3 UTF-8 bytes, so this buffer always suffices.
@@ -104,7 +128,11 @@ function hashMessage(revision: Uint8Array, input: ModelInput): Uint8Array<ArrayB
   return withHead(message.subarray(0, head + written), revision, TAG_UTF8_TEXT);
 }
 
-function withHead(message: Uint8Array<ArrayBuffer>, revision: Uint8Array, tag: number): Uint8Array<ArrayBuffer> {
+function withHead(
+  message: Uint8Array<ArrayBuffer>,
+  revision: Uint8Array,
+  tag: number,
+): Uint8Array<ArrayBuffer> {
   message.set(revision, 0);
   message[revision.length] = 0x00;
   message[revision.length + 1] = tag;
@@ -112,5 +140,8 @@ function withHead(message: Uint8Array<ArrayBuffer>, revision: Uint8Array, tag: n
 }
 
 function toBase64Url(bytes: Uint8Array): string {
-  return bytesToBase64(bytes).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+  return bytesToBase64(bytes)
+    .replace(/=+$/, "")
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
 }

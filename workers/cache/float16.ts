@@ -63,7 +63,8 @@ export function float16BitsToFloat32Bits(half: number): number {
   const mantissa = half & 0x3ff;
 
   if (exponent === 0x1f) return (sign | 0x7f800000 | (mantissa << 13)) >>> 0;
-  if (exponent !== 0) return (sign | ((exponent + 112) << 23) | (mantissa << 13)) >>> 0;
+  if (exponent !== 0)
+    return (sign | ((exponent + 112) << 23) | (mantissa << 13)) >>> 0;
   if (mantissa === 0) return sign >>> 0;
 
   // Half subnormal m * 2^-24 is a float32 normal: shift m's leading 1 (bit 0..9) up to
@@ -75,9 +76,14 @@ export function float16BitsToFloat32Bits(half: number): number {
 
 /** The float32 values a float16 store gives back: each element rounded to the nearest half. */
 export function roundToFloat16(vector: Float32Array): Float32Array {
-  const inBits = new Uint32Array(vector.buffer, vector.byteOffset, vector.length);
+  const inBits = new Uint32Array(
+    vector.buffer,
+    vector.byteOffset,
+    vector.length,
+  );
   const out = new Float32Array(vector.length);
   const outBits = new Uint32Array(out.buffer);
-  for (let i = 0; i < out.length; i++) outBits[i] = float16BitsToFloat32Bits(float32BitsToFloat16Bits(inBits[i]!));
+  for (let i = 0; i < out.length; i++)
+    outBits[i] = float16BitsToFloat32Bits(float32BitsToFloat16Bits(inBits[i]!));
   return out;
 }

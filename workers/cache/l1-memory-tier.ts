@@ -15,7 +15,10 @@ import type { CacheTier, StoredEntry } from "./tier";
 
 /** An empty L1 store of at most `maxBytes` of decoded records. */
 export function createL1Lru(maxBytes: number): ByteBoundedLru<CacheRecord> {
-  return new ByteBoundedLru<CacheRecord>({ maxBytes, sizeOf: decodedRecordBytes });
+  return new ByteBoundedLru<CacheRecord>({
+    maxBytes,
+    sizeOf: decodedRecordBytes,
+  });
 }
 
 export function l1MemoryTier(lru: ByteBoundedLru<CacheRecord>): CacheTier {
@@ -26,7 +29,9 @@ export function l1MemoryTier(lru: ByteBoundedLru<CacheRecord>): CacheTier {
     },
     async putMany(entries: readonly StoredEntry[]) {
       for (const { key, record } of entries) {
-        const unit = record.unit ?? truncateAndRenormalize(record.vector, EMBEDDING_DIMENSIONS);
+        const unit =
+          record.unit ??
+          truncateAndRenormalize(record.vector, EMBEDDING_DIMENSIONS);
         lru.set(key, { vector: record.vector, tokens: record.tokens, unit });
       }
     },

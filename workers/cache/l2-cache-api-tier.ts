@@ -18,7 +18,9 @@ export function l2CacheApiTier(cache: Cache, ttlSeconds: number): CacheTier {
         keys.map(async (key) => {
           const hit = await cache.match(urlFor(key));
           if (!hit) return undefined;
-          return decodeRecord(new Uint8Array(await hit.arrayBuffer())) ?? undefined;
+          return (
+            decodeRecord(new Uint8Array(await hit.arrayBuffer())) ?? undefined
+          );
         }),
       );
     },
@@ -28,7 +30,10 @@ export function l2CacheApiTier(cache: Cache, ttlSeconds: number): CacheTier {
           cache.put(
             urlFor(key),
             new Response(bytes, {
-              headers: { "content-type": "application/octet-stream", "cache-control": `public, max-age=${ttlSeconds}` },
+              headers: {
+                "content-type": "application/octet-stream",
+                "cache-control": `public, max-age=${ttlSeconds}`,
+              },
             }),
           ),
         ),

@@ -11,7 +11,10 @@
  */
 import type { Redis } from "@upstash/redis/cloudflare";
 import { mapInChunks } from "../cpu/map-in-chunks";
-import { createGroupCommit, type GroupCommit } from "../group-commit/group-commit";
+import {
+  createGroupCommit,
+  type GroupCommit,
+} from "../group-commit/group-commit";
 import { recordFromBase64, recordToBase64 } from "./record";
 import { luaScript, runScript, type ScriptRedis } from "../upstash/lua-script";
 import type { CacheTier } from "./tier";
@@ -24,7 +27,10 @@ export type RedisForCache = Pick<Redis, "mget"> & ScriptRedis;
  * float16 records (~7 KB of base64 each) fit in 1 MB, Upstash's smallest request size
  * limit (https://upstash.com/docs/redis/troubleshooting/max_request_size_exceeded).
  */
-export const L3_WRITE_LIMIT = { entries: WRITE_BACK_CHUNK_RECORDS, bytes: 1_000_000 } as const;
+export const L3_WRITE_LIMIT = {
+  entries: WRITE_BACK_CHUNK_RECORDS,
+  bytes: 1_000_000,
+} as const;
 
 /** How long the first write-back of a flush waits for others, ms. */
 export const WRITE_BACK_WAIT_MS = 250;
@@ -47,7 +53,11 @@ export const SET_ALL_SCRIPT_SHA1 = "01cc34c075d88dbf4354424355fc44bab156603d";
 const SET_ALL = luaScript(SET_ALL_SCRIPT, SET_ALL_SCRIPT_SHA1);
 
 /** SETs every entry with the TTL in ONE command (EVALSHA). Callers keep a batch within L3_WRITE_LIMIT. */
-export async function writeL3Entries(redis: ScriptRedis, ttlSeconds: number, entries: readonly L3Entry[]): Promise<void> {
+export async function writeL3Entries(
+  redis: ScriptRedis,
+  ttlSeconds: number,
+  entries: readonly L3Entry[],
+): Promise<void> {
   if (entries.length === 0) return;
   await runScript(
     redis,
@@ -63,7 +73,11 @@ export async function writeL3Entries(redis: ScriptRedis, ttlSeconds: number, ent
  * would pass L3_WRITE_LIMIT. `add` settles when the entries are written (rejects if
  * their flush failed): hand it to `waitUntil`.
  */
-export function createWriteBackQueue(redis: ScriptRedis, ttlSeconds: number, options: { maxWaitMs?: number } = {}): WriteBackQueue {
+export function createWriteBackQueue(
+  redis: ScriptRedis,
+  ttlSeconds: number,
+  options: { maxWaitMs?: number } = {},
+): WriteBackQueue {
   return createGroupCommit<L3Entry>({
     commit: (entries) => writeL3Entries(redis, ttlSeconds, entries),
     maxWaitMs: options.maxWaitMs ?? WRITE_BACK_WAIT_MS,
@@ -73,16 +87,26 @@ export function createWriteBackQueue(redis: ScriptRedis, ttlSeconds: number, opt
   });
 }
 
-export function l3RedisTier(redis: Pick<Redis, "mget">, writeBack: WriteBackQueue): CacheTier {
+export function l3RedisTier(
+  redis: Pick<Redis, "mget">,
+  writeBack: WriteBackQueue,
+): CacheTier {
   return {
     name: "l3",
     async getMany(keys) {
       const values = await redis.mget<(string | null)[]>(...keys);
       // Decoding (base64, float16, norm check) is ~tens of µs per record: a large batch yields between slices.
-      return mapInChunks(values, (v) => (typeof v === "string" ? (recordFromBase64(v) ?? undefined) : undefined));
+      return mapInChunks(values, (v) =>
+        typeof v === "string" ? (recordFromBase64(v) ?? undefined) : undefined,
+      );
     },
     putMany(entries) {
-      return writeBack.add(entries.map(({ key, bytes }) => ({ key, value: recordToBase64(bytes) })));
+      return writeBack.add(
+        entries.map(({ key, bytes }) => ({
+          key,
+          value: recordToBase64(bytes),
+        })),
+      );
     },
   };
 }

@@ -19,7 +19,11 @@
  */
 import { base64ToBytes, bytesToBase64 } from "../codec/float32-base64";
 import { isUnitVector } from "../vectors/unit-vector";
-import { float16BitsToFloat32Bits, float32BitsToFloat16Bits, roundToFloat16 } from "./float16";
+import {
+  float16BitsToFloat32Bits,
+  float32BitsToFloat16Bits,
+  roundToFloat16,
+} from "./float16";
 
 export type CacheDtype = "float16" | "float32";
 
@@ -42,8 +46,14 @@ export interface DecodedRecord extends CacheRecord {
 export const RECORD_FORMAT_VERSION = 1;
 export const RECORD_HEADER_BYTES = 8;
 
-const DTYPE_CODE = { float16: 1, float32: 2 } as const satisfies Record<CacheDtype, number>;
-const BYTES_PER_VALUE = { float16: 2, float32: 4 } as const satisfies Record<CacheDtype, number>;
+const DTYPE_CODE = { float16: 1, float32: 2 } as const satisfies Record<
+  CacheDtype,
+  number
+>;
+const BYTES_PER_VALUE = { float16: 2, float32: 4 } as const satisfies Record<
+  CacheDtype,
+  number
+>;
 const MAX_DIMS = 0xffff;
 const MAX_TOKENS = 0xffffffff;
 
@@ -61,7 +71,11 @@ export function recordBytes(dims: number, dtype: CacheDtype): number {
 
 /** Estimated memory a decoded record takes when held in L1 (float32 whatever the stored dtype). */
 export function decodedRecordBytes(record: CacheRecord): number {
-  return record.vector.byteLength + (record.unit?.byteLength ?? 0) + DECODED_RECORD_OVERHEAD_BYTES;
+  return (
+    record.vector.byteLength +
+    (record.unit?.byteLength ?? 0) +
+    DECODED_RECORD_OVERHEAD_BYTES
+  );
 }
 
 /**
@@ -69,9 +83,15 @@ export function decodedRecordBytes(record: CacheRecord): number {
  * is not a uint32): those are caller bugs, not data to store. The vector is not validated
  * here; callers cache only vectors that passed upstream validation, and decoding checks again.
  */
-export function encodeRecord(record: CacheRecord, dtype: CacheDtype): Uint8Array<ArrayBuffer> {
+export function encodeRecord(
+  record: CacheRecord,
+  dtype: CacheDtype,
+): Uint8Array<ArrayBuffer> {
   const { vector, tokens } = record;
-  if (vector.length > MAX_DIMS) throw new RangeError(`a record holds at most ${MAX_DIMS} dims, got ${vector.length}`);
+  if (vector.length > MAX_DIMS)
+    throw new RangeError(
+      `a record holds at most ${MAX_DIMS} dims, got ${vector.length}`,
+    );
   if (!Number.isInteger(tokens) || tokens < 0 || tokens > MAX_TOKENS) {
     throw new RangeError(`token count must be a uint32, got ${tokens}`);
   }
@@ -85,9 +105,11 @@ export function encodeRecord(record: CacheRecord, dtype: CacheDtype): Uint8Array
   // bytes are copied verbatim; DataView fixes the byte order whatever the platform's.
   const bits = new Uint32Array(vector.buffer, vector.byteOffset, vector.length);
   if (dtype === "float16") {
-    for (let i = 0; i < bits.length; i++) view.setUint16(8 + i * 2, float32BitsToFloat16Bits(bits[i]!), true);
+    for (let i = 0; i < bits.length; i++)
+      view.setUint16(8 + i * 2, float32BitsToFloat16Bits(bits[i]!), true);
   } else {
-    for (let i = 0; i < bits.length; i++) view.setUint32(8 + i * 4, bits[i]!, true);
+    for (let i = 0; i < bits.length; i++)
+      view.setUint32(8 + i * 4, bits[i]!, true);
   }
   return out;
 }
@@ -99,7 +121,11 @@ export function decodeRecord(bytes: Uint8Array): DecodedRecord | null {
   if (view.getUint8(0) !== RECORD_FORMAT_VERSION) return null;
   const dtypeCode = view.getUint8(1);
   const dtype: CacheDtype | undefined =
-    dtypeCode === DTYPE_CODE.float16 ? "float16" : dtypeCode === DTYPE_CODE.float32 ? "float32" : undefined;
+    dtypeCode === DTYPE_CODE.float16
+      ? "float16"
+      : dtypeCode === DTYPE_CODE.float32
+        ? "float32"
+        : undefined;
   if (dtype === undefined) return null;
   const dims = view.getUint16(2, true);
   if (bytes.length !== recordBytes(dims, dtype)) return null;
@@ -108,7 +134,8 @@ export function decodeRecord(bytes: Uint8Array): DecodedRecord | null {
   const vector = new Float32Array(dims);
   const bits = new Uint32Array(vector.buffer);
   if (dtype === "float16") {
-    for (let i = 0; i < dims; i++) bits[i] = float16BitsToFloat32Bits(view.getUint16(8 + i * 2, true));
+    for (let i = 0; i < dims; i++)
+      bits[i] = float16BitsToFloat32Bits(view.getUint16(8 + i * 2, true));
   } else {
     for (let i = 0; i < dims; i++) bits[i] = view.getUint32(8 + i * 4, true);
   }
@@ -131,6 +158,11 @@ export function recordFromBase64(text: string): DecodedRecord | null {
  * float16 rounding applied, or an unchanged copy for float32. The miss path answers with
  * this so that the first response and every cached one carry the same bits.
  */
-export function roundTripThroughRecord(vector: Float32Array, dtype: CacheDtype): Float32Array {
-  return dtype === "float16" ? roundToFloat16(vector) : new Float32Array(vector);
+export function roundTripThroughRecord(
+  vector: Float32Array,
+  dtype: CacheDtype,
+): Float32Array {
+  return dtype === "float16"
+    ? roundToFloat16(vector)
+    : new Float32Array(vector);
 }

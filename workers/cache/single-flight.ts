@@ -16,12 +16,17 @@ export interface SingleFlightResult {
 
 /** Computations in flight, shared by every request that holds this instance (one per isolate). */
 export interface SingleFlight {
-  computeOnce(keys: readonly string[], compute: (positions: number[]) => Promise<CacheRecord[]>): Promise<SingleFlightResult>;
+  computeOnce(
+    keys: readonly string[],
+    compute: (positions: number[]) => Promise<CacheRecord[]>,
+  ): Promise<SingleFlightResult>;
 }
 
 export function createSingleFlight(): SingleFlight {
   const inFlight = new Map<string, Promise<CacheRecord>>();
-  return { computeOnce: (keys, compute) => computeOnce(inFlight, keys, compute) };
+  return {
+    computeOnce: (keys, compute) => computeOnce(inFlight, keys, compute),
+  };
 }
 
 async function computeOnce(
@@ -42,9 +47,11 @@ async function computeOnce(
       const key = keys[position]!;
       const one = batch.then((records) => records[j]!);
       // Waiters attach their own handlers; this keeps an unobserved rejection quiet.
-      one.catch(() => undefined).finally(() => {
-        if (inFlight.get(key) === one) inFlight.delete(key);
-      });
+      one
+        .catch(() => undefined)
+        .finally(() => {
+          if (inFlight.get(key) === one) inFlight.delete(key);
+        });
       inFlight.set(key, one);
       pending[position] = one;
     });

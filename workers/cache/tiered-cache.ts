@@ -53,13 +53,17 @@ export class TieredCache {
   constructor(private readonly options: TieredCacheOptions) {}
 
   async lookup(keys: readonly string[]): Promise<LookupResult> {
-    const records: (CacheRecord | undefined)[] = new Array(keys.length).fill(undefined);
+    const records: (CacheRecord | undefined)[] = new Array(keys.length).fill(
+      undefined,
+    );
     const hitsByTier: Record<TierName, number> = { l1: 0, l2: 0, l3: 0 };
     let missing = keys.map((_, i) => i);
     for (const [depth, tier] of this.options.tiers.entries()) {
       if (missing.length === 0) break;
       const found = await this.guarded(tier, "get", () =>
-        this.options.timed(`cache-${tier.name}`, () => tier.getMany(missing.map((i) => keys[i]!))),
+        this.options.timed(`cache-${tier.name}`, () =>
+          tier.getMany(missing.map((i) => keys[i]!)),
+        ),
       );
       if (!found) continue;
       const hits: StoredEntry[] = [];
@@ -71,7 +75,8 @@ export class TieredCache {
         return false;
       });
       hitsByTier[tier.name] += hits.length;
-      if (hits.length > 0 && depth > 0) this.fill(this.options.tiers.slice(0, depth), hits);
+      if (hits.length > 0 && depth > 0)
+        this.fill(this.options.tiers.slice(0, depth), hits);
     }
     return { records, hitsByTier };
   }
@@ -79,7 +84,10 @@ export class TieredCache {
   /** Writes new records to every tier, in the background. */
   store(entries: readonly { key: string; record: CacheRecord }[]): void {
     if (entries.length === 0) return;
-    this.fill(this.options.tiers, entries.map((e) => ({ ...e, bytes: new Uint8Array(0) })));
+    this.fill(
+      this.options.tiers,
+      entries.map((e) => ({ ...e, bytes: new Uint8Array(0) })),
+    );
   }
 
   /**
@@ -91,26 +99,43 @@ export class TieredCache {
   private fill(tiers: readonly CacheTier[], entries: StoredEntry[]): void {
     const byteTiers = tiers.filter((tier) => tier.name !== "l1");
     for (const tier of tiers) {
-      if (tier.name === "l1") this.options.background(this.guarded(tier, "put", () => tier.putMany(entries)));
+      if (tier.name === "l1")
+        this.options.background(
+          this.guarded(tier, "put", () => tier.putMany(entries)),
+        );
     }
     if (byteTiers.length === 0) return;
     this.options.background(
       forEachChunk(
         entries,
         async (chunk) => {
-          const encoded = chunk.map((e) => ({ ...e, bytes: encodeRecord(e.record, this.options.dtype) }));
-          await Promise.all(byteTiers.map((tier) => this.guarded(tier, "put", () => tier.putMany(encoded))));
+          const encoded = chunk.map((e) => ({
+            ...e,
+            bytes: encodeRecord(e.record, this.options.dtype),
+          }));
+          await Promise.all(
+            byteTiers.map((tier) =>
+              this.guarded(tier, "put", () => tier.putMany(encoded)),
+            ),
+          );
         },
         WRITE_BACK_CHUNK_RECORDS,
       ),
     );
   }
 
-  private async guarded<T>(tier: CacheTier, op: "get" | "put", work: () => Promise<T>): Promise<T | undefined> {
+  private async guarded<T>(
+    tier: CacheTier,
+    op: "get" | "put",
+    work: () => Promise<T>,
+  ): Promise<T | undefined> {
     try {
       // L1 is this isolate's memory: nothing to wait for, so no budget (and no timer).
       if (tier.name === "l1") return await work();
-      const budget = op === "get" ? this.options.timeoutMs : this.options.timeoutMs * 10 + (this.options.writeWaitMs ?? 0);
+      const budget =
+        op === "get"
+          ? this.options.timeoutMs
+          : this.options.timeoutMs * 10 + (this.options.writeWaitMs ?? 0);
       return await withTimeout(`cache ${tier.name} ${op}`, budget, work());
     } catch (err) {
       console.warn(
@@ -120,7 +145,10 @@ export class TieredCache {
           tier: tier.name,
           op,
           requestId: this.options.requestId,
-          reason: err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : "unknown",
+          reason:
+            err instanceof Error
+              ? `${err.name}: ${err.message.slice(0, 200)}`
+              : "unknown",
         }),
       );
       return undefined;

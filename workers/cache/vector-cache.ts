@@ -8,10 +8,20 @@
  */
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { CacheConfig } from "../env";
-import { cacheKeysFor, GLOBAL_SCOPE, tenantScope, type ModelInput } from "./cache-key";
+import {
+  cacheKeysFor,
+  GLOBAL_SCOPE,
+  tenantScope,
+  type ModelInput,
+} from "./cache-key";
 import { createL1Lru, l1MemoryTier } from "./l1-memory-tier";
 import { l2CacheApiTier } from "./l2-cache-api-tier";
-import { createWriteBackQueue, l3RedisTier, WRITE_BACK_WAIT_MS, type WriteBackQueue } from "./l3-redis-tier";
+import {
+  createWriteBackQueue,
+  l3RedisTier,
+  WRITE_BACK_WAIT_MS,
+  type WriteBackQueue,
+} from "./l3-redis-tier";
 import type { ByteBoundedLru } from "../memory/byte-bounded-lru";
 import type { CacheRecord } from "./record";
 import { createUpstashClient } from "../upstash/redis-client";
@@ -39,16 +49,29 @@ export interface CacheStores {
 }
 
 /** Builds the stores once per isolate (no network: clients connect on first use). */
-export function createCacheStores(config: CacheConfig, modelRevision: string): CacheStores {
+export function createCacheStores(
+  config: CacheConfig,
+  modelRevision: string,
+): CacheStores {
   return {
     config,
     modelRevision,
     ...(config.l1MaxBytes > 0 ? { l1: createL1Lru(config.l1MaxBytes) } : {}),
-    ...(config.redis ? { l3: l3Stores(createUpstashClient(config.redis, config.tierTimeoutMs, "raw"), config.ttlSeconds) } : {}),
+    ...(config.redis
+      ? {
+          l3: l3Stores(
+            createUpstashClient(config.redis, config.tierTimeoutMs, "raw"),
+            config.ttlSeconds,
+          ),
+        }
+      : {}),
   };
 }
 
-function l3Stores(redis: Redis, ttlSeconds: number): { redis: Redis; writeBack: WriteBackQueue } {
+function l3Stores(
+  redis: Redis,
+  ttlSeconds: number,
+): { redis: Redis; writeBack: WriteBackQueue } {
   return { redis, writeBack: createWriteBackQueue(redis, ttlSeconds) };
 }
 
@@ -61,9 +84,17 @@ export interface RequestCacheOptions {
   requestId: string;
 }
 
-function parseCacheControl(header: string | undefined): { read: boolean; write: boolean } {
-  const directives = new Set((header ?? "").split(",").map((d) => d.trim().toLowerCase()));
-  return { read: !directives.has("no-cache"), write: !directives.has("no-store") };
+function parseCacheControl(header: string | undefined): {
+  read: boolean;
+  write: boolean;
+} {
+  const directives = new Set(
+    (header ?? "").split(",").map((d) => d.trim().toLowerCase()),
+  );
+  return {
+    read: !directives.has("no-cache"),
+    write: !directives.has("no-store"),
+  };
 }
 
 function cacheTiersOf(stores: CacheStores): CacheTier[] {
@@ -76,9 +107,13 @@ function cacheTiersOf(stores: CacheStores): CacheTier[] {
 }
 
 /** The cache as one request sees it. */
-export function requestVectorCache(stores: CacheStores, options: RequestCacheOptions): VectorCache {
+export function requestVectorCache(
+  stores: CacheStores,
+  options: RequestCacheOptions,
+): VectorCache {
   const { config } = stores;
-  const scope = config.scope === "global" ? GLOBAL_SCOPE : tenantScope(options.tenantId);
+  const scope =
+    config.scope === "global" ? GLOBAL_SCOPE : tenantScope(options.tenantId);
   const control = parseCacheControl(options.cacheControl);
   const tiered = new TieredCache({
     tiers: cacheTiersOf(stores),
@@ -90,9 +125,15 @@ export function requestVectorCache(stores: CacheStores, options: RequestCacheOpt
     requestId: options.requestId,
   });
   return {
-    keysFor: (modelInputs) => cacheKeysFor({ scope, modelRevision: stores.modelRevision, modelInputs }),
+    keysFor: (modelInputs) =>
+      cacheKeysFor({ scope, modelRevision: stores.modelRevision, modelInputs }),
     lookup: async (keys) =>
-      control.read ? tiered.lookup(keys) : { records: keys.map(() => undefined), hitsByTier: { l1: 0, l2: 0, l3: 0 } },
+      control.read
+        ? tiered.lookup(keys)
+        : {
+            records: keys.map(() => undefined),
+            hitsByTier: { l1: 0, l2: 0, l3: 0 },
+          },
     store: (entries) => {
       if (control.write) tiered.store(entries);
     },

@@ -8,9 +8,11 @@
  * path. Elsewhere (Node 20, which runs the unit tests) a lookup-table codec stands in;
  * no Buffer, since workerd has none without nodejs_compat.
  */
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const ALPHABET =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const ENCODE_PAIRS: string[] = [];
-for (let i = 0; i < 4096; i++) ENCODE_PAIRS.push(ALPHABET[i >> 6]! + ALPHABET[i & 63]!);
+for (let i = 0; i < 4096; i++)
+  ENCODE_PAIRS.push(ALPHABET[i >> 6]! + ALPHABET[i & 63]!);
 const DECODE = new Int16Array(256).fill(-1);
 for (let i = 0; i < 64; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 
@@ -20,14 +22,18 @@ interface NativeBase64 {
   toBase64?: (this: Uint8Array) => string;
 }
 interface NativeBase64Static {
-  fromBase64?: (text: string, options: { lastChunkHandling: "strict" }) => Uint8Array;
+  fromBase64?: (
+    text: string,
+    options: { lastChunkHandling: "strict" },
+  ) => Uint8Array;
 }
 const nativeToBase64 = (Uint8Array.prototype as NativeBase64).toBase64;
 const nativeFromBase64 = (Uint8Array as NativeBase64Static).fromBase64;
 
 /** The vector's bytes in little-endian order, whatever the platform's. */
 export function float32ToLittleEndianBytes(vector: Float32Array): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+  if (LITTLE_ENDIAN)
+    return new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
   const out = new Uint8Array(vector.length * 4);
   const view = new DataView(out.buffer);
   vector.forEach((v, i) => view.setFloat32(i * 4, v, true));
@@ -35,7 +41,9 @@ export function float32ToLittleEndianBytes(vector: Float32Array): Uint8Array {
 }
 
 export function bytesToBase64(bytes: Uint8Array): string {
-  return nativeToBase64 ? nativeToBase64.call(bytes) : tableBytesToBase64(bytes);
+  return nativeToBase64
+    ? nativeToBase64.call(bytes)
+    : tableBytesToBase64(bytes);
 }
 
 function tableBytesToBase64(bytes: Uint8Array): string {
@@ -96,7 +104,8 @@ export function encodeFloat32Base64(vector: Float32Array): string {
 export function decodeFloat32Base64(text: string): Float32Array | null {
   const bytes = base64ToBytes(text);
   if (bytes === null || bytes.length % 4 !== 0) return null;
-  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0)
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(bytes.length / 4);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);

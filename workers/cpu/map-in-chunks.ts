@@ -47,7 +47,8 @@ export async function mapInChunks<T, R>(
     const pending: Promise<void>[] = [];
     for (let i = start; i < end; i++) {
       const value = fn(items[i]!, i);
-      if (value instanceof Promise) pending.push(value.then((v) => void (out[i] = v)));
+      if (value instanceof Promise)
+        pending.push(value.then((v) => void (out[i] = v)));
       else out[i] = value;
     }
     if (pending.length > 0) await Promise.all(pending);

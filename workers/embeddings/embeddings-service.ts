@@ -50,7 +50,9 @@ export interface EmbeddingsService {
   embed(request: EmbeddingRequest, call: EmbedCall): Promise<EmbeddingsResult>;
 }
 
-export function createEmbeddingsService(deps: EmbeddingsServiceDeps): EmbeddingsService {
+export function createEmbeddingsService(
+  deps: EmbeddingsServiceDeps,
+): EmbeddingsService {
   const now = deps.now ?? Date.now;
   return {
     async embed(request, call) {
@@ -70,9 +72,12 @@ export function createEmbeddingsService(deps: EmbeddingsServiceDeps): Embeddings
         embedOnGpu: (items) => deps.gpu.embed(items, call.signal),
         admit: async (usage) => {
           if (!deps.rateLimits) return;
-          const admitted = await deps.admission.admit(principal, usage, { background: call.background });
+          const admitted = await deps.admission.admit(principal, usage, {
+            background: call.background,
+          });
           if (admitted.degraded) admittedWithoutLimiter = now();
-          for (const [name, value] of Object.entries(admitted.headers)) call.setHeader(name, value);
+          for (const [name, value] of Object.entries(admitted.headers))
+            call.setHeader(name, value);
         },
         timed: call.timed,
       });
@@ -83,7 +88,9 @@ export function createEmbeddingsService(deps: EmbeddingsServiceDeps): Embeddings
         tokensCached: result.promptTokens - result.tokensComputed,
         gpuMs: result.gpuMs,
         ...(request.user !== undefined ? { user: request.user } : {}),
-        ...(admittedWithoutLimiter !== undefined ? { quotaPendingAt: admittedWithoutLimiter } : {}),
+        ...(admittedWithoutLimiter !== undefined
+          ? { quotaPendingAt: admittedWithoutLimiter }
+          : {}),
       });
       call.background(deps.usage.record(event));
       return result;

@@ -13,6 +13,10 @@ export function queryPrefix(instruction: string): string {
   return `Instruct: ${instruction}\nQuery:`;
 }
 
-export function formatTextInput(text: string, inputType: InputType, instruction: string): string {
+export function formatTextInput(
+  text: string,
+  inputType: InputType,
+  instruction: string,
+): string {
   return inputType === "query" ? queryPrefix(instruction) + text : text;
 }

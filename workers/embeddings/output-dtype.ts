@@ -26,7 +26,13 @@
  */
 import { bytesToBase64, encodeFloat32Base64 } from "../codec/float32-base64";
 
-export const OUTPUT_DTYPES = ["float", "int8", "uint8", "binary", "ubinary"] as const;
+export const OUTPUT_DTYPES = [
+  "float",
+  "int8",
+  "uint8",
+  "binary",
+  "ubinary",
+] as const;
 export type OutputDtype = (typeof OUTPUT_DTYPES)[number];
 
 /** True for the dtypes that pack 8 dimensions per byte (`dimensions` must be a multiple of 8). */
@@ -45,7 +51,8 @@ export function quantizeInt8(vector: Float32Array): Int8Array {
   for (const x of vector) scale = Math.max(scale, Math.abs(x));
   const out = new Int8Array(vector.length);
   if (scale === 0) return out;
-  for (let i = 0; i < vector.length; i++) out[i] = roundHalfAwayFromZero((vector[i]! * 127) / scale);
+  for (let i = 0; i < vector.length; i++)
+    out[i] = roundHalfAwayFromZero((vector[i]! * 127) / scale);
   return out;
 }
 
@@ -59,9 +66,13 @@ export function quantizeUint8(vector: Float32Array): Uint8Array {
 
 /** Sign bits (1 where x > 0) packed 8 per byte, most significant bit first; length must be a multiple of 8. */
 export function packSignBits(vector: Float32Array): Uint8Array {
-  if (vector.length % 8 !== 0) throw new RangeError(`packed bits need a multiple of 8 dimensions, got ${vector.length}`);
+  if (vector.length % 8 !== 0)
+    throw new RangeError(
+      `packed bits need a multiple of 8 dimensions, got ${vector.length}`,
+    );
   const out = new Uint8Array(vector.length / 8);
-  for (let i = 0; i < vector.length; i++) if (vector[i]! > 0) out[i >> 3]! |= 0x80 >> (i & 7);
+  for (let i = 0; i < vector.length; i++)
+    if (vector[i]! > 0) out[i >> 3]! |= 0x80 >> (i & 7);
   return out;
 }
 
@@ -74,7 +85,10 @@ export function packSignBitsOffset(vector: Float32Array): Int8Array {
 }
 
 /** The vector in `dtype`: a Float32Array for `float`, else its integer array. */
-export function toOutputDtype(vector: Float32Array, dtype: OutputDtype): Float32Array | Int8Array | Uint8Array {
+export function toOutputDtype(
+  vector: Float32Array,
+  dtype: OutputDtype,
+): Float32Array | Int8Array | Uint8Array {
   switch (dtype) {
     case "float":
       return vector;
@@ -94,9 +108,15 @@ export function toOutputDtype(vector: Float32Array, dtype: OutputDtype): Float32
  * or base64 of the raw bytes (little-endian float32 for `float`, one byte per value
  * otherwise, int8 as two's complement).
  */
-export function encodeEmbedding(vector: Float32Array, dtype: OutputDtype, format: "float" | "base64"): number[] | string {
+export function encodeEmbedding(
+  vector: Float32Array,
+  dtype: OutputDtype,
+  format: "float" | "base64",
+): number[] | string {
   const typed = toOutputDtype(vector, dtype);
   if (format === "float") return Array.from(typed);
   if (typed instanceof Float32Array) return encodeFloat32Base64(typed);
-  return bytesToBase64(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
+  return bytesToBase64(
+    new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength),
+  );
 }

@@ -6,9 +6,15 @@
  */
 import { asJsonObject, readJsonObject } from "../http/json-object-body";
 import { validated } from "../errors/schema-error";
-import { EmbeddingRequestSchema, type EmbeddingRequest } from "./request-schema";
+import {
+  EmbeddingRequestSchema,
+  type EmbeddingRequest,
+} from "./request-schema";
 
-export async function parseEmbeddingRequest(request: Request, maxBodyBytes: number): Promise<EmbeddingRequest> {
+export async function parseEmbeddingRequest(
+  request: Request,
+  maxBodyBytes: number,
+): Promise<EmbeddingRequest> {
   return validateEmbeddingBody(await readJsonObject(request, maxBodyBytes));
 }
 

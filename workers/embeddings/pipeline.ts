@@ -12,8 +12,16 @@
 import { ApiError } from "../errors/api-error";
 import { GpuInputRejected } from "../gpu/pool-errors";
 import type { GpuItem } from "../gpu/gpu-item";
-import { EMBEDDING_DIMENSIONS, PUBLIC_MODEL_ID, UPSTREAM_MODEL_ID } from "../model";
-import { roundTripThroughRecord, type CacheDtype, type CacheRecord } from "../cache/record";
+import {
+  EMBEDDING_DIMENSIONS,
+  PUBLIC_MODEL_ID,
+  UPSTREAM_MODEL_ID,
+} from "../model";
+import {
+  roundTripThroughRecord,
+  type CacheDtype,
+  type CacheRecord,
+} from "../cache/record";
 import type { VectorCache } from "../cache/vector-cache";
 import { mapInChunks } from "../cpu/map-in-chunks";
 import type { SingleFlight } from "../cache/single-flight";
@@ -30,7 +38,9 @@ export interface EmbeddingsDeps {
   contextLength: number;
   /** The isolate's in-flight computations, so identical misses are computed once. */
   singleFlight: SingleFlight;
-  embedOnGpu(items: GpuItem[]): Promise<{ vectors: Float32Array[]; gpuMs: number }>;
+  embedOnGpu(
+    items: GpuItem[],
+  ): Promise<{ vectors: Float32Array[]; gpuMs: number }>;
   /** Rate limits and quotas, on the request's exact token count, before any GPU work. */
   admit(usage: { tokens: number; inputs: number }): Promise<void>;
   /** Wraps a step so its duration lands in `server-timing`. */
@@ -59,21 +69,37 @@ const ACCEPTED_MODELS = new Set([PUBLIC_MODEL_ID, UPSTREAM_MODEL_ID]);
 
 export function assertKnownModel(model: string): void {
   if (!ACCEPTED_MODELS.has(model)) {
-    throw new ApiError("not_found", `The model '${model.slice(0, 200)}' does not exist or you do not have access to it.`, {
-      param: "model",
-      code: "model_not_found",
-    });
+    throw new ApiError(
+      "not_found",
+      `The model '${model.slice(0, 200)}' does not exist or you do not have access to it.`,
+      {
+        param: "model",
+        code: "model_not_found",
+      },
+    );
   }
 }
 
-export async function createEmbeddings(request: EmbeddingRequest, deps: EmbeddingsDeps): Promise<EmbeddingsResult> {
+export async function createEmbeddings(
+  request: EmbeddingRequest,
+  deps: EmbeddingsDeps,
+): Promise<EmbeddingsResult> {
   assertKnownModel(request.model);
   const truncation = resolveTruncation(request, deps.contextLength);
-  const { unique, slotOf, truncated } = await deps.timed("prepare", () => prepareInputs(request, truncation));
+  const { unique, slotOf, truncated } = await deps.timed("prepare", () =>
+    prepareInputs(request, truncation),
+  );
   const keys = await deps.cache.keysFor(unique.map((u) => u.cacheInput));
   const { records: cached } = await deps.cache.lookup(keys);
 
-  const tokens = await deps.timed("tokenize", () => countAndAdmitTokens(unique, slotOf, deps.contextLength, cached.map((r) => r?.tokens)));
+  const tokens = await deps.timed("tokenize", () =>
+    countAndAdmitTokens(
+      unique,
+      slotOf,
+      deps.contextLength,
+      cached.map((r) => r?.tokens),
+    ),
+  );
   const promptTokens = slotOf.reduce((sum, slot) => sum + tokens[slot]!, 0);
   await deps.admit({ tokens: promptTokens, inputs: slotOf.length });
 
@@ -82,30 +108,51 @@ export async function createEmbeddings(request: EmbeddingRequest, deps: Embeddin
   let tokensComputed = 0;
   let gpuMs = 0;
   if (missing.length > 0) {
-    const { records: computed, computed: mine } = await nameFailingInput(keys, slotOf, () => deps.timed("gpu", () =>
-      deps.singleFlight.computeOnce(
-        missing.map((slot) => keys[slot]!),
-        async (positions) => {
-          const slots = positions.map((p) => missing[p]!);
-          const { vectors, gpuMs: ms } = await deps.embedOnGpu(slots.map((slot) => ({ input: unique[slot]!.model, tokens: tokens[slot]! }))).catch((error: unknown) => {
-            if (error instanceof GpuInputRejected) error.cacheKey = keys[slots[error.itemIndex]!];
-            throw error;
-          });
-          gpuMs += ms;
-          return mapInChunks(vectors, (vector, j) => ({ vector: roundTripThroughRecord(vector, deps.recordDtype), tokens: tokens[slots[j]!]! }));
-        },
-      ),
-    ));
+    const { records: computed, computed: mine } = await nameFailingInput(
+      keys,
+      slotOf,
+      () =>
+        deps.timed("gpu", () =>
+          deps.singleFlight.computeOnce(
+            missing.map((slot) => keys[slot]!),
+            async (positions) => {
+              const slots = positions.map((p) => missing[p]!);
+              const { vectors, gpuMs: ms } = await deps
+                .embedOnGpu(
+                  slots.map((slot) => ({
+                    input: unique[slot]!.model,
+                    tokens: tokens[slot]!,
+                  })),
+                )
+                .catch((error: unknown) => {
+                  if (error instanceof GpuInputRejected)
+                    error.cacheKey = keys[slots[error.itemIndex]!];
+                  throw error;
+                });
+              gpuMs += ms;
+              return mapInChunks(vectors, (vector, j) => ({
+                vector: roundTripThroughRecord(vector, deps.recordDtype),
+                tokens: tokens[slots[j]!]!,
+              }));
+            },
+          ),
+        ),
+    );
     missing.forEach((slot, p) => (records[slot] = computed[p]!));
     tokensComputed = mine.reduce((sum, p) => sum + tokens[missing[p]!]!, 0);
-    deps.cache.store(mine.map((p) => ({ key: keys[missing[p]!]!, record: computed[p]! })));
+    deps.cache.store(
+      mine.map((p) => ({ key: keys[missing[p]!]!, record: computed[p]! })),
+    );
   }
 
   const dims = request.dimensions ?? EMBEDDING_DIMENSIONS;
   // L1 keeps each vector as served at full dimensions (`unit`): the same function's output, computed once.
   const shaped = await mapInChunks(
     records,
-    (r) => (dims === EMBEDDING_DIMENSIONS && r.unit !== undefined ? r.unit : truncateAndRenormalize(r.vector, dims)),
+    (r) =>
+      dims === EMBEDDING_DIMENSIONS && r.unit !== undefined
+        ? r.unit
+        : truncateAndRenormalize(r.vector, dims),
     VECTORS_PER_SLICE,
   );
   const wasHit = cached.map((r) => r !== undefined);
@@ -127,7 +174,11 @@ export async function createEmbeddings(request: EmbeddingRequest, deps: Embeddin
  * request that only joined another request's in-flight computation, whose failing input
  * is not one of its own, computes its misses again, once.
  */
-async function nameFailingInput<T>(keys: readonly string[], slotOf: readonly number[], run: () => Promise<T>): Promise<T> {
+async function nameFailingInput<T>(
+  keys: readonly string[],
+  slotOf: readonly number[],
+  run: () => Promise<T>,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await run();

@@ -17,7 +17,12 @@
  */
 import type { GpuInput } from "../gpu/gpu-item";
 import { qwen3TokenIds, withEndOfText } from "../tokenizer/qwen3-tokens";
-import { DEFAULT_QUERY_INSTRUCTION, formatTextInput, queryPrefix, type InputType } from "./format-input";
+import {
+  DEFAULT_QUERY_INSTRUCTION,
+  formatTextInput,
+  queryPrefix,
+  type InputType,
+} from "./format-input";
 import { isBlankToSglang } from "./sglang-blank-text";
 import type { EmbeddingRequest } from "./request-schema";
 import { cutTokenIds, truncateText, type Truncation } from "./truncate-input";
@@ -43,10 +48,18 @@ export interface PreparedInputs {
   truncated: number[];
 }
 
-export function resolveInputType(request: EmbeddingRequest): { inputType: InputType; instruction: string } {
+export function resolveInputType(request: EmbeddingRequest): {
+  inputType: InputType;
+  instruction: string;
+} {
   // An instruction only means something for queries, so giving one implies a query.
-  const inputType = request.input_type ?? (request.instruction !== undefined ? "query" : "document");
-  return { inputType, instruction: request.instruction ?? DEFAULT_QUERY_INSTRUCTION };
+  const inputType =
+    request.input_type ??
+    (request.instruction !== undefined ? "query" : "document");
+  return {
+    inputType,
+    instruction: request.instruction ?? DEFAULT_QUERY_INSTRUCTION,
+  };
 }
 
 /**
@@ -54,7 +67,10 @@ export function resolveInputType(request: EmbeddingRequest): { inputType: InputT
  * `resolveTruncation`; absent for `truncate: none`) cuts over-long inputs; the caller's
  * limits are otherwise checked later, by countAndAdmitTokens.
  */
-export async function prepareInputs(request: EmbeddingRequest, truncation?: Truncation): Promise<PreparedInputs> {
+export async function prepareInputs(
+  request: EmbeddingRequest,
+  truncation?: Truncation,
+): Promise<PreparedInputs> {
   const { inputType, instruction } = resolveInputType(request);
   const unique: UniqueInput[] = [];
   const seen = new Map<string, number>();
@@ -62,7 +78,11 @@ export async function prepareInputs(request: EmbeddingRequest, truncation?: Trun
   const truncated: number[] = [];
   let prefix: Promise<number[]> | undefined;
   const prefixIds = (): Promise<number[]> =>
-    inputType === "query" ? (prefix ??= qwen3TokenIds(queryPrefix(instruction)).then((ids) => ids.slice(0, -1))) : Promise.resolve([]);
+    inputType === "query"
+      ? (prefix ??= qwen3TokenIds(queryPrefix(instruction)).then((ids) =>
+          ids.slice(0, -1),
+        ))
+      : Promise.resolve([]);
   const tokenPrefix = request.input.kind === "tokens" ? await prefixIds() : [];
   let charsSinceYield = 0;
 
@@ -76,31 +96,51 @@ export async function prepareInputs(request: EmbeddingRequest, truncation?: Trun
           await yieldToEventLoop();
           charsSinceYield = 0;
         }
-        const outcome = await truncateText(cacheInput, item, prefixIds, truncation);
+        const outcome = await truncateText(
+          cacheInput,
+          item,
+          prefixIds,
+          truncation,
+        );
         if ("ids" in outcome) {
           charsSinceYield += cacheInput.length;
           cacheInput = outcome.ids;
           if (outcome.cut) truncated.push(index);
         } else {
-          if (outcome.tokens !== undefined) charsSinceYield += cacheInput.length;
+          if (outcome.tokens !== undefined)
+            charsSinceYield += cacheInput.length;
           tokens = outcome.tokens;
         }
       }
     } else {
       cacheInput = withEndOfText([...tokenPrefix, ...item]);
-      if (truncation !== undefined && cacheInput.length > truncation.maxTokens) {
+      if (
+        truncation !== undefined &&
+        cacheInput.length > truncation.maxTokens
+      ) {
         const { ids, cut } = cutTokenIds(tokenPrefix, item, truncation);
         cacheInput = ids;
         if (cut) truncated.push(index);
       }
     }
-    const key = typeof cacheInput === "string" ? `t:${cacheInput}` : `i:${cacheInput.join(",")}`;
+    const key =
+      typeof cacheInput === "string"
+        ? `t:${cacheInput}`
+        : `i:${cacheInput.join(",")}`;
     let slot = seen.get(key);
     if (slot === undefined) {
       slot = unique.length;
       seen.set(key, slot);
-      const model = typeof cacheInput === "string" && isBlankToSglang(cacheInput) ? await qwen3TokenIds(cacheInput) : cacheInput;
-      unique.push({ model, cacheInput, firstIndex: index, ...(tokens !== undefined ? { tokens } : {}) });
+      const model =
+        typeof cacheInput === "string" && isBlankToSglang(cacheInput)
+          ? await qwen3TokenIds(cacheInput)
+          : cacheInput;
+      unique.push({
+        model,
+        cacheInput,
+        firstIndex: index,
+        ...(tokens !== undefined ? { tokens } : {}),
+      });
     }
     slotOf.push(slot);
   }

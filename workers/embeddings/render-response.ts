@@ -32,7 +32,13 @@ export async function renderEmbeddingsBody(
   dtype: OutputDtype = "float",
 ): Promise<string> {
   const dims = Math.max(1, vectors[0]?.length ?? 1);
-  const perSlice = Math.max(1, Math.floor((format === "base64" ? BASE64_VALUES_PER_SLICE : FLOAT_VALUES_PER_SLICE) / dims));
+  const perSlice = Math.max(
+    1,
+    Math.floor(
+      (format === "base64" ? BASE64_VALUES_PER_SLICE : FLOAT_VALUES_PER_SLICE) /
+        dims,
+    ),
+  );
   const items = await mapInChunks(
     vectors,
     (vector, index) => {
@@ -45,6 +51,9 @@ export async function renderEmbeddingsBody(
     },
     perSlice,
   );
-  const tail = JSON.stringify({ model: PUBLIC_MODEL_ID, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } });
+  const tail = JSON.stringify({
+    model: PUBLIC_MODEL_ID,
+    usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+  });
   return `{"object":"list","data":[${items.join(",")}],${tail.slice(1)}`;
 }

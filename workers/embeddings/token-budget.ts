@@ -49,7 +49,9 @@ export async function countAndAdmitTokens(
 
   // Known counts first: they cost nothing and may already exceed the total.
   let requestTotal = 0;
-  unique.forEach((_, slot) => (requestTotal += (known[slot] ?? 0) * uses[slot]!));
+  unique.forEach(
+    (_, slot) => (requestTotal += (known[slot] ?? 0) * uses[slot]!),
+  );
   if (requestTotal > MAX_TOKENS_PER_REQUEST) throw tooManyTokens();
 
   const counts: number[] = [];
@@ -63,8 +65,12 @@ export async function countAndAdmitTokens(
         await yieldToEventLoop();
         charsSinceYield = 0;
       }
-      charsSinceYield += typeof input.model === "string" ? input.model.length : 0;
-      tokens = typeof input.model === "string" ? await qwen3TokenCount(input.model) : input.model.length;
+      charsSinceYield +=
+        typeof input.model === "string" ? input.model.length : 0;
+      tokens =
+        typeof input.model === "string"
+          ? await qwen3TokenCount(input.model)
+          : input.model.length;
     }
     if (tokens > maxPerInput) {
       throw invalidRequest(

@@ -67,7 +67,8 @@ export function cutTokenIds(
   body: readonly number[],
   truncation: Truncation,
 ): { ids: number[]; cut: boolean } {
-  const text = body[body.length - 1] === END_OF_TEXT_ID ? body.slice(0, -1) : body;
+  const text =
+    body[body.length - 1] === END_OF_TEXT_ID ? body.slice(0, -1) : body;
   const room = truncation.maxTokens - head.length - 1;
   if (room < 0) {
     throw invalidRequest(
@@ -75,8 +76,12 @@ export function cutTokenIds(
       "max_tokens_per_input",
     );
   }
-  if (text.length <= room) return { ids: [...head, ...text, END_OF_TEXT_ID], cut: false };
-  const kept = truncation.side === "end" ? text.slice(0, room) : text.slice(text.length - room);
+  if (text.length <= room)
+    return { ids: [...head, ...text, END_OF_TEXT_ID], cut: false };
+  const kept =
+    truncation.side === "end"
+      ? text.slice(0, room)
+      : text.slice(text.length - room);
   return { ids: [...head, ...kept, END_OF_TEXT_ID], cut: true };
 }
 
@@ -113,5 +118,9 @@ export async function truncateText(
   const prefix = await head();
   // A query's prefix and text are tokenized apart, so the prefix survives whole (tokens
   // may merge across `Query:` when tokenized together).
-  return cutTokenIds(prefix, prefix.length === 0 ? whole : await qwen3TokenIds(text), truncation);
+  return cutTokenIds(
+    prefix,
+    prefix.length === 0 ? whole : await qwen3TokenIds(text),
+    truncation,
+  );
 }

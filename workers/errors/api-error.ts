@@ -24,7 +24,10 @@ const KINDS = {
   gpu_unavailable: { status: 503, type: "server_error" },
   /** A dependency other than the GPU pool (tenancy, limits, usage store) is unreachable. */
   service_unavailable: { status: 503, type: "server_error" },
-} as const satisfies Record<string, { status: ContentfulStatusCode; type: string }>;
+} as const satisfies Record<
+  string,
+  { status: ContentfulStatusCode; type: string }
+>;
 
 export type ApiErrorKind = keyof typeof KINDS;
 
@@ -63,14 +66,26 @@ export class ApiError extends HTTPException {
   readonly noRetry: boolean;
   readonly logAsClientEvent: boolean;
 
-  constructor(kind: ApiErrorKind, message: string, options: ApiErrorOptions = {}) {
+  constructor(
+    kind: ApiErrorKind,
+    message: string,
+    options: ApiErrorOptions = {},
+  ) {
     const { status, type } = KINDS[kind];
-    super(status, { message, ...(options.cause === undefined ? {} : { cause: options.cause }) });
+    super(status, {
+      message,
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+    });
     this.kind = kind;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.noRetry = options.noRetry ?? false;
     this.logAsClientEvent = options.logAsClientEvent ?? false;
-    this.body = { message, type, param: options.param ?? null, code: options.code ?? null };
+    this.body = {
+      message,
+      type,
+      param: options.param ?? null,
+      code: options.code ?? null,
+    };
   }
 
   override getResponse(): Response {
@@ -78,13 +93,26 @@ export class ApiError extends HTTPException {
     if (this.noRetry) {
       headers.set("x-should-retry", "false");
     } else if (this.retryAfterSeconds !== undefined) {
-      headers.set("retry-after", String(Math.max(1, Math.ceil(this.retryAfterSeconds))));
-      headers.set("retry-after-ms", String(Math.max(0, Math.round(this.retryAfterSeconds * 1000))));
+      headers.set(
+        "retry-after",
+        String(Math.max(1, Math.ceil(this.retryAfterSeconds))),
+      );
+      headers.set(
+        "retry-after-ms",
+        String(Math.max(0, Math.round(this.retryAfterSeconds * 1000))),
+      );
     }
-    return new Response(JSON.stringify({ error: this.body }), { status: this.status, headers });
+    return new Response(JSON.stringify({ error: this.body }), {
+      status: this.status,
+      headers,
+    });
   }
 }
 
-export function invalidRequest(message: string, param: string | null = null, code: string | null = null): ApiError {
+export function invalidRequest(
+  message: string,
+  param: string | null = null,
+  code: string | null = null,
+): ApiError {
   return new ApiError("invalid_request", message, { param, code });
 }

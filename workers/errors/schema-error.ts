@@ -10,18 +10,35 @@ import { invalidRequest, type ApiError } from "./api-error";
 
 /** `["input", 3, 1]` -> `input[3][1]`, the way OpenAI names nested params. */
 export function paramOf(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+  return path
+    .map((p, i) =>
+      typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`,
+    )
+    .join("");
 }
 
-export function schemaError(issues: readonly z.core.$ZodIssue[], fieldOrder: readonly string[]): ApiError {
+export function schemaError(
+  issues: readonly z.core.$ZodIssue[],
+  fieldOrder: readonly string[],
+): ApiError {
   const rank = (issue: z.core.$ZodIssue) =>
-    issue.code === "unrecognized_keys" ? -1 : issue.path.length === 0 ? fieldOrder.length : fieldOrder.indexOf(String(issue.path[0]));
+    issue.code === "unrecognized_keys"
+      ? -1
+      : issue.path.length === 0
+        ? fieldOrder.length
+        : fieldOrder.indexOf(String(issue.path[0]));
   const issue = [...issues].sort((a, b) => rank(a) - rank(b))[0]!;
   if (issue.code === "unrecognized_keys") {
     const param = paramOf([...issue.path, issue.keys[0]!]);
-    return invalidRequest(`Unrecognized request argument supplied: ${param}`, param);
+    return invalidRequest(
+      `Unrecognized request argument supplied: ${param}`,
+      param,
+    );
   }
-  return invalidRequest(issue.message, issue.path.length === 0 ? null : paramOf(issue.path));
+  return invalidRequest(
+    issue.message,
+    issue.path.length === 0 ? null : paramOf(issue.path),
+  );
 }
 
 /** The top-level field order of an object schema (empty for any other schema). */
@@ -31,7 +48,10 @@ export function fieldOrderOf(schema: z.ZodType): string[] {
 }
 
 /** `value` parsed by `schema`; throws the 400 `schemaError` makes of its issues. */
-export function validated<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+export function validated<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw schemaError(result.error.issues, fieldOrderOf(schema));

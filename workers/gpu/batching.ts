@@ -22,25 +22,38 @@ export interface BatchLimits {
   maxTokensPerCall: number;
 }
 
-export function planCalls(items: readonly GpuItem[], limits: BatchLimits): CallPlan[] {
+export function planCalls(
+  items: readonly GpuItem[],
+  limits: BatchLimits,
+): CallPlan[] {
   const textIndices: number[] = [];
   const idIndices: number[] = [];
-  items.forEach((item, i) => (typeof item.input === "string" ? textIndices : idIndices).push(i));
+  items.forEach((item, i) =>
+    (typeof item.input === "string" ? textIndices : idIndices).push(i),
+  );
 
   // Text first only when it appears first; the order of calls is cosmetic (they run
   // concurrently) but a stable order keeps logs and tests readable.
   const groups =
-    items[0] !== undefined && typeof items[0].input !== "string" ? [idIndices, textIndices] : [textIndices, idIndices];
+    items[0] !== undefined && typeof items[0].input !== "string"
+      ? [idIndices, textIndices]
+      : [textIndices, idIndices];
   return groups.flatMap((indices) => packGreedily(items, indices, limits));
 }
 
 /** Fills each call in order until the next item would break a limit. */
-function packGreedily(items: readonly GpuItem[], indices: readonly number[], limits: BatchLimits): CallPlan[] {
+function packGreedily(
+  items: readonly GpuItem[],
+  indices: readonly number[],
+  limits: BatchLimits,
+): CallPlan[] {
   const calls: CallPlan[] = [];
   let current: CallPlan = { indices: [], tokens: 0 };
   for (const i of indices) {
     const tokens = items[i]?.tokens ?? 0;
-    const fits = current.indices.length < limits.maxInputsPerCall && current.tokens + tokens <= limits.maxTokensPerCall;
+    const fits =
+      current.indices.length < limits.maxInputsPerCall &&
+      current.tokens + tokens <= limits.maxTokensPerCall;
     // An empty call always takes the item: that is how an oversized item goes alone.
     if (!fits && current.indices.length > 0) {
       calls.push(current);

@@ -34,20 +34,27 @@ const POLL_MS = 5;
  * never a promise or timer: workerd cancels a request's timers when it ends and will not
  * resolve one request's promise from another, so each waiter sleeps in its own request.
  */
-export function createBulkLane(pool: Pick<GpuPool, "embed">, options: BulkLaneOptions): GpuPool["embed"] {
+export function createBulkLane(
+  pool: Pick<GpuPool, "embed">,
+  options: BulkLaneOptions,
+): GpuPool["embed"] {
   let active = 0;
   let freeAt = 0;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep =
+    options.sleep ??
+    ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
   return async (items: GpuItem[], signal?: AbortSignal): Promise<GpuResult> => {
-    while (active > 0 || now() < freeAt) await sleep(active > 0 ? POLL_MS : freeAt - now());
+    while (active > 0 || now() < freeAt)
+      await sleep(active > 0 ? POLL_MS : freeAt - now());
     active++;
     const started = now();
     try {
       return await pool.embed(items, signal);
     } finally {
       active--;
-      freeAt = now() + ((now() - started) * (1 - options.maxShare)) / options.maxShare;
+      freeAt =
+        now() + ((now() - started) * (1 - options.maxShare)) / options.maxShare;
     }
   };
 }

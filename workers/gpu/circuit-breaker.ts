@@ -43,7 +43,8 @@ interface BreakerState {
   openUntil: number;
 }
 
-const isOpen = (state: BreakerState): boolean => state.consecutiveFailures >= FAILURE_THRESHOLD;
+const isOpen = (state: BreakerState): boolean =>
+  state.consecutiveFailures >= FAILURE_THRESHOLD;
 
 /** A fresh set of breakers, every endpoint closed. */
 export function createCircuitBreakers(): CircuitBreakers {

@@ -48,7 +48,12 @@ import type { CircuitBreakers } from "./circuit-breaker";
 import type { EngineResolver } from "./engines/detect-engine";
 import { httpProbe } from "./engines/http-probe";
 import { attemptOnEndpoint, type Attempt } from "./isolate-input";
-import { endpointLabel, GpuInputRejected, gpuUnavailable, upstreamInvalidResponse } from "./pool-errors";
+import {
+  endpointLabel,
+  GpuInputRejected,
+  gpuUnavailable,
+  upstreamInvalidResponse,
+} from "./pool-errors";
 import { backoffDelayMs } from "./retry";
 import type { GpuInput } from "./gpu-item";
 import type { GpuPoolConfig } from "./pool-config";
@@ -73,21 +78,30 @@ export interface FailoverContext {
   stats: { gpuMs: number; calls: number };
 }
 
-export async function embedWithFailover(inputs: GpuInput[], ctx: FailoverContext): Promise<Float32Array[]> {
+export async function embedWithFailover(
+  inputs: GpuInput[],
+  ctx: FailoverContext,
+): Promise<Float32Array[]> {
   const { urls } = ctx.config;
   // Per endpoint, for this sub-batch only: earliest time its Retry-After allows a call.
   const retryAt = urls.map(() => 0);
   const excluded = new Set<number>();
   let invalidSeen = false;
 
-  const usable = (): number[] => urls.flatMap((_, i) => (excluded.has(i) ? [] : [i]));
-  const breakerWait = (i: number): number => ctx.breakers.msUntilAvailable(urls[i] ?? "", ctx.now());
+  const usable = (): number[] =>
+    urls.flatMap((_, i) => (excluded.has(i) ? [] : [i]));
+  const breakerWait = (i: number): number =>
+    ctx.breakers.msUntilAvailable(urls[i] ?? "", ctx.now());
   const unavailable = (): Error => {
     if (invalidSeen) return upstreamInvalidResponse();
     const now = ctx.now();
-    const hints = usable().map((i) => Math.max((retryAt[i] ?? 0) - now, breakerWait(i)));
+    const hints = usable().map((i) =>
+      Math.max((retryAt[i] ?? 0) - now, breakerWait(i)),
+    );
     const soonest = Math.min(...hints);
-    return gpuUnavailable(hints.length > 0 && soonest > 0 ? soonest : undefined);
+    return gpuUnavailable(
+      hints.length > 0 && soonest > 0 ? soonest : undefined,
+    );
   };
 
   for (let round = 0; round <= ctx.config.maxRetries; round++) {
@@ -97,8 +111,13 @@ export async function embedWithFailover(inputs: GpuInput[], ctx: FailoverContext
 
     let roundStartsAt = ctx.now();
     if (round > 0) {
-      const soonestRetryAfter = Math.min(...candidates.map((i) => (retryAt[i] ?? 0) - roundStartsAt));
-      const wait = Math.max(backoffDelayMs(round - 1, ctx.random), soonestRetryAfter);
+      const soonestRetryAfter = Math.min(
+        ...candidates.map((i) => (retryAt[i] ?? 0) - roundStartsAt),
+      );
+      const wait = Math.max(
+        backoffDelayMs(round - 1, ctx.random),
+        soonestRetryAfter,
+      );
       if (roundStartsAt + wait >= ctx.deadline) throw unavailable();
       await sleepUnlessCancelled(ctx, wait);
       roundStartsAt += wait;
@@ -113,7 +132,9 @@ export async function embedWithFailover(inputs: GpuInput[], ctx: FailoverContext
       if (remaining <= 0) throw unavailable();
       if (!ctx.breakers.tryAcquire(url, ctx.now())) continue;
 
-      const attempt = await attemptOnEndpoint(inputs, (some) => callOnce(url, some, ctx));
+      const attempt = await attemptOnEndpoint(inputs, (some) =>
+        callOnce(url, some, ctx),
+      );
       const vectors = settle(attempt, url, ctx);
       if (vectors !== undefined) return vectors;
       if (attempt.kind !== "endpoint_failed") continue;
@@ -135,9 +156,18 @@ export async function embedWithFailover(inputs: GpuInput[], ctx: FailoverContext
 }
 
 /** One call of `inputs` to `url` within the deadline; counts it, and meters it when it succeeded. */
-async function callOnce(url: string, inputs: GpuInput[], ctx: FailoverContext): Promise<CallOutcome> {
+async function callOnce(
+  url: string,
+  inputs: GpuInput[],
+  ctx: FailoverContext,
+): Promise<CallOutcome> {
   const remaining = ctx.deadline - ctx.now();
-  if (remaining <= 0) return { kind: "transient", reason: "deadline reached", retryAfterMs: undefined };
+  if (remaining <= 0)
+    return {
+      kind: "transient",
+      reason: "deadline reached",
+      retryAfterMs: undefined,
+    };
   const timeoutMs = Math.min(ctx.config.callTimeoutMs, remaining);
   const extraHeaders = ctx.config.endpointHeaders?.[url];
   const probe = httpProbe({
@@ -149,11 +179,17 @@ async function callOnce(url: string, inputs: GpuInput[], ctx: FailoverContext): 
     signal: ctx.signal,
     fetch: ctx.fetch,
   });
-  const engine = await ctx.engines.adapterFor(url, probe).catch(() => undefined);
+  const engine = await ctx.engines
+    .adapterFor(url, probe)
+    .catch(() => undefined);
   if (engine === undefined) {
     if (ctx.signal.aborted) return { kind: "cancelled" };
     // Unreachable while detecting: an endpoint-health failure like a refused call.
-    return { kind: "transient", reason: "engine detection failed", retryAfterMs: undefined };
+    return {
+      kind: "transient",
+      reason: "engine detection failed",
+      retryAfterMs: undefined,
+    };
   }
   ctx.stats.calls += 1;
   const outcome = await callEmbeddings({
@@ -175,7 +211,11 @@ async function callOnce(url: string, inputs: GpuInput[], ctx: FailoverContext): 
 }
 
 /** Vectors on success; throws where the sub-batch is decided; undefined to keep trying. */
-function settle(attempt: Attempt, url: string, ctx: FailoverContext): Float32Array[] | undefined {
+function settle(
+  attempt: Attempt,
+  url: string,
+  ctx: FailoverContext,
+): Float32Array[] | undefined {
   if (attempt.kind === "ok") {
     ctx.breakers.recordSuccess(url);
     return attempt.vectors;
@@ -183,8 +223,15 @@ function settle(attempt: Attempt, url: string, ctx: FailoverContext): Float32Arr
   if (attempt.kind === "input_failed") {
     // The endpoint works (isolate-input.ts showed it): a success for its breaker.
     ctx.breakers.recordSuccess(url);
-    log("warn", { event: "gpu_input_failed", endpoint: endpointLabel(url), status: attempt.failure.status });
-    throw new GpuInputRejected(attempt.position, attempt.failure.upstreamMessage);
+    log("warn", {
+      event: "gpu_input_failed",
+      endpoint: endpointLabel(url),
+      status: attempt.failure.status,
+    });
+    throw new GpuInputRejected(
+      attempt.position,
+      attempt.failure.upstreamMessage,
+    );
   }
   const { outcome } = attempt;
   switch (outcome.kind) {
@@ -196,7 +243,11 @@ function settle(attempt: Attempt, url: string, ctx: FailoverContext): Float32Arr
       return undefined;
     case "invalid_response":
       ctx.breakers.recordFailure(url, ctx.now());
-      log("warn", { event: "gpu_invalid_response", endpoint: endpointLabel(url), reason: outcome.reason });
+      log("warn", {
+        event: "gpu_invalid_response",
+        endpoint: endpointLabel(url),
+        reason: outcome.reason,
+      });
       return undefined;
     case "auth_rejected":
       ctx.breakers.recordFailure(url, ctx.now());
@@ -209,7 +260,11 @@ function settle(attempt: Attempt, url: string, ctx: FailoverContext): Float32Arr
       return undefined;
     case "endpoint_fault":
       ctx.breakers.recordFailure(url, ctx.now());
-      log("error", { event: "gpu_unexpected_status", endpoint: endpointLabel(url), status: outcome.status });
+      log("error", {
+        event: "gpu_unexpected_status",
+        endpoint: endpointLabel(url),
+        status: outcome.status,
+      });
       return undefined;
   }
 }

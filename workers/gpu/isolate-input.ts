@@ -30,9 +30,15 @@ const CANARY_INPUT = "ping";
 const ISOLATION_CALLS_PER_LEVEL = 2;
 
 /** A call that may follow an input: a refusal or an engine failure. */
-type InputSuspect = Extract<CallOutcome, { kind: "bad_request" | "engine_error" }>;
+type InputSuspect = Extract<
+  CallOutcome,
+  { kind: "bad_request" | "engine_error" }
+>;
 /** A call that says nothing about the inputs: failover.ts decides what it means. */
-export type EndpointOutcome = Exclude<CallOutcome, { kind: "ok" } | InputSuspect>;
+export type EndpointOutcome = Exclude<
+  CallOutcome,
+  { kind: "ok" } | InputSuspect
+>;
 
 export type Attempt =
   | { kind: "ok"; vectors: Float32Array[] }
@@ -48,29 +54,46 @@ export function isolationCallBudget(n: number): number {
   return 1 + ISOLATION_CALLS_PER_LEVEL * Math.ceil(Math.log2(Math.max(1, n)));
 }
 
-export async function attemptOnEndpoint(inputs: GpuInput[], call: CallInputs): Promise<Attempt> {
+export async function attemptOnEndpoint(
+  inputs: GpuInput[],
+  call: CallInputs,
+): Promise<Attempt> {
   const first = await call(inputs);
   if (first.kind === "ok") return { kind: "ok", vectors: first.vectors };
-  if (!isInputSuspect(first)) return { kind: "endpoint_failed", outcome: first };
+  if (!isInputSuspect(first))
+    return { kind: "endpoint_failed", outcome: first };
 
   let budget = isolationCallBudget(inputs.length);
   const inconclusive = (why: string): Attempt => ({
     kind: "endpoint_failed",
-    outcome: { kind: "transient", reason: `status ${first.status}; ${why}`, retryAfterMs: undefined },
+    outcome: {
+      kind: "transient",
+      reason: `status ${first.status}; ${why}`,
+      retryAfterMs: undefined,
+    },
   });
 
   if (first.kind === "engine_error") {
     budget -= 1;
     const canary = await call([CANARY_INPUT]);
-    if (canary.kind === "cancelled") return { kind: "endpoint_failed", outcome: canary };
-    if (canary.kind !== "ok" && canary.kind !== "bad_request") return inconclusive("the canary failed too");
+    if (canary.kind === "cancelled")
+      return { kind: "endpoint_failed", outcome: canary };
+    if (canary.kind !== "ok" && canary.kind !== "bad_request")
+      return inconclusive("the canary failed too");
   }
 
   const vectors = new Array<Float32Array>(inputs.length);
-  type Search = { kind: "found"; position: number; failure: InputSuspect } | { kind: "answered" } | Attempt;
+  type Search =
+    | { kind: "found"; position: number; failure: InputSuspect }
+    | { kind: "answered" }
+    | Attempt;
 
   /** Finds the first failing input in [lo, hi), which as a whole failed with `failure`. */
-  async function search(lo: number, hi: number, failure: InputSuspect): Promise<Search> {
+  async function search(
+    lo: number,
+    hi: number,
+    failure: InputSuspect,
+  ): Promise<Search> {
     if (hi - lo === 1) return { kind: "found", position: lo, failure };
     const mid = lo + Math.ceil((hi - lo) / 2);
     for (const [a, b] of [
@@ -84,7 +107,8 @@ export async function attemptOnEndpoint(inputs: GpuInput[], call: CallInputs): P
         half.vectors.forEach((v, k) => (vectors[a + k] = v));
         continue;
       }
-      if (!isInputSuspect(half)) return { kind: "endpoint_failed", outcome: half };
+      if (!isInputSuspect(half))
+        return { kind: "endpoint_failed", outcome: half };
       const inner = await search(a, b, half);
       if (inner.kind !== "answered") return inner;
     }
@@ -92,7 +116,12 @@ export async function attemptOnEndpoint(inputs: GpuInput[], call: CallInputs): P
   }
 
   const result = await search(0, inputs.length, first);
-  if (result.kind === "found") return { kind: "input_failed", position: result.position, failure: result.failure };
+  if (result.kind === "found")
+    return {
+      kind: "input_failed",
+      position: result.position,
+      failure: result.failure,
+    };
   if (result.kind === "answered") return { kind: "ok", vectors };
   return result;
 }

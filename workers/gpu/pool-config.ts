@@ -34,4 +34,3 @@ export interface GpuPoolConfig {
   /** Model name sent upstream, e.g. "Qwen/Qwen3-Embedding-4B". */
   model: string;
 }
-

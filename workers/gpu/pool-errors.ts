@@ -10,17 +10,27 @@ export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 export function gpuUnavailable(retryAfterMs: number | undefined): ApiError {
   const seconds =
-    retryAfterMs === undefined ? DEFAULT_RETRY_AFTER_SECONDS : Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new ApiError("gpu_unavailable", "No GPU worker is available to compute embeddings right now; retry later.", {
-    code: "gpu_pool_unavailable",
-    retryAfterSeconds: seconds,
-  });
+    retryAfterMs === undefined
+      ? DEFAULT_RETRY_AFTER_SECONDS
+      : Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new ApiError(
+    "gpu_unavailable",
+    "No GPU worker is available to compute embeddings right now; retry later.",
+    {
+      code: "gpu_pool_unavailable",
+      retryAfterSeconds: seconds,
+    },
+  );
 }
 
 export function upstreamInvalidResponse(): ApiError {
-  return new ApiError("upstream_invalid_response", "A GPU worker returned an invalid embedding response.", {
-    code: "upstream_invalid_response",
-  });
+  return new ApiError(
+    "upstream_invalid_response",
+    "A GPU worker returned an invalid embedding response.",
+    {
+      code: "upstream_invalid_response",
+    },
+  );
 }
 
 /** Longest engine message passed on to the tenant; longer ones are dropped, not cut. */
@@ -44,7 +54,11 @@ export class GpuInputRejected extends ApiError {
     /** The engine's message, as it sent it (see `engineReason` for what reaches the tenant). */
     readonly upstreamMessage: string,
   ) {
-    super("invalid_request", inputRejectedMessage("An input", upstreamMessage), { param: "input" });
+    super(
+      "invalid_request",
+      inputRejectedMessage("An input", upstreamMessage),
+      { param: "input" },
+    );
   }
 
   /** The same refusal at another item position (a sub-batch's position mapped to the pool's items). */
@@ -55,7 +69,11 @@ export class GpuInputRejected extends ApiError {
   /** The refusal as the client sees it: `param: "input[i]"`, i in the client's request. */
   forRequestIndex(index: number): ApiError {
     const param = `input[${index}]`;
-    return new ApiError("invalid_request", inputRejectedMessage(param, this.upstreamMessage), { param });
+    return new ApiError(
+      "invalid_request",
+      inputRejectedMessage(param, this.upstreamMessage),
+      { param },
+    );
   }
 }
 
@@ -77,7 +95,8 @@ const LONG_INPUT = new RegExp(
   "i",
 );
 /** The limit each of those names: after "context length", "less than" or "batch size". */
-const LONG_INPUT_LIMIT = /(?:context length|less than|batch size)[^0-9]{0,20}(\d+)/i;
+const LONG_INPUT_LIMIT =
+  /(?:context length|less than|batch size)[^0-9]{0,20}(\d+)/i;
 
 /**
  * The message for an input the model refused. An input longer than the context is said
@@ -85,7 +104,10 @@ const LONG_INPUT_LIMIT = /(?:context length|less than|batch size)[^0-9]{0,20}(\d
  * quoted when it is one short line without paths, URLs or tracebacks (upstream internals
  * stay in our logs), and left out otherwise.
  */
-function inputRejectedMessage(subject: string, upstreamMessage: string): string {
+function inputRejectedMessage(
+  subject: string,
+  upstreamMessage: string,
+): string {
   if (LONG_INPUT.test(upstreamMessage)) {
     const limit = LONG_INPUT_LIMIT.exec(upstreamMessage)?.[1];
     const suffix = limit === undefined ? "" : ` of ${limit} tokens`;
@@ -100,9 +122,15 @@ function inputRejectedMessage(subject: string, upstreamMessage: string): string 
 /** The engine's message if it is safe and short enough to show a tenant; undefined otherwise. */
 function engineReason(upstreamMessage: string): string | undefined {
   const reason = upstreamMessage.trim();
-  if (reason === "" || reason.length > MAX_ENGINE_REASON_CHARS || /[\r\n]/.test(reason)) return undefined;
+  if (
+    reason === "" ||
+    reason.length > MAX_ENGINE_REASON_CHARS ||
+    /[\r\n]/.test(reason)
+  )
+    return undefined;
   // File paths (/opt/..., C:\...), URLs and Python tracebacks are internals, not reasons.
-  if (/traceback|https?:\/\/|(^|[\s"'(])\/[\w.-]+\/|[a-z]:\\/i.test(reason)) return undefined;
+  if (/traceback|https?:\/\/|(^|[\s"'(])\/[\w.-]+\/|[a-z]:\\/i.test(reason))
+    return undefined;
   return reason;
 }
 

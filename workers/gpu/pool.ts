@@ -14,7 +14,10 @@
  */
 import { planCalls } from "./batching";
 import { createCircuitBreakers, type CircuitBreakers } from "./circuit-breaker";
-import { createEngineResolver, type EngineResolver } from "./engines/detect-engine";
+import {
+  createEngineResolver,
+  type EngineResolver,
+} from "./engines/detect-engine";
 import { HEALTH_PATH } from "./engines/engine-adapter";
 import { embedWithFailover, type FailoverContext } from "./failover";
 import { GpuInputRejected } from "./pool-errors";
@@ -62,16 +65,25 @@ export interface GpuPool {
   readonly breakers: CircuitBreakers;
 }
 
-export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): GpuPool {
+export function createGpuPool(
+  config: GpuPoolConfig,
+  deps: GpuPoolDeps = {},
+): GpuPool {
   assertValidConfig(config);
-  const fetchImpl: typeof fetch = deps.fetch ?? globalThis.fetch.bind(globalThis);
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const fetchImpl: typeof fetch =
+    deps.fetch ?? globalThis.fetch.bind(globalThis);
+  const sleep =
+    deps.sleep ??
+    ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = deps.random ?? Math.random;
   const now = deps.now ?? Date.now;
   const breakers = deps.breakers ?? createCircuitBreakers();
   const engines = deps.engines ?? createEngineResolver(config.engines);
 
-  async function embed(items: GpuItem[], signal?: AbortSignal): Promise<GpuResult> {
+  async function embed(
+    items: GpuItem[],
+    signal?: AbortSignal,
+  ): Promise<GpuResult> {
     signal?.throwIfAborted();
     const stats = { gpuMs: 0, calls: 0 };
     if (items.length === 0) return { vectors: [], ...stats };
@@ -101,10 +113,14 @@ export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): Gp
         const plan = plans[nextPlan++];
         if (plan === undefined) return;
         const inputs = plan.indices.map((i) => items[i]?.input ?? "");
-        const out = await embedWithFailover(inputs, ctx).catch((error: unknown) => {
-          // The failing input's position in the sub-batch, as a position in `items`.
-          throw error instanceof GpuInputRejected ? error.atItem(plan.indices[error.itemIndex]!) : error;
-        });
+        const out = await embedWithFailover(inputs, ctx).catch(
+          (error: unknown) => {
+            // The failing input's position in the sub-batch, as a position in `items`.
+            throw error instanceof GpuInputRejected
+              ? error.atItem(plan.indices[error.itemIndex]!)
+              : error;
+          },
+        );
         plan.indices.forEach((itemIndex, k) => {
           const vector = out[k];
           if (vector !== undefined) vectors[itemIndex] = vector;
@@ -130,13 +146,19 @@ export function createGpuPool(config: GpuPoolConfig, deps: GpuPoolDeps = {}): Gp
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), READY_TIMEOUT_MS);
     const probes = config.urls.map(async (url) => {
-      const headers = upstreamHeaders(config.token, deps.lane, false, config.endpointHeaders?.[url]);
+      const headers = upstreamHeaders(
+        config.token,
+        deps.lane,
+        false,
+        config.endpointHeaders?.[url],
+      );
       const response = await fetchImpl(endpointUrl(url, HEALTH_PATH), {
         headers,
         signal: controller.signal,
       });
       await response.body?.cancel();
-      if (response.status !== 200) throw new Error(`health status ${response.status}`);
+      if (response.status !== 200)
+        throw new Error(`health status ${response.status}`);
     });
     try {
       await Promise.any(probes);
@@ -158,7 +180,8 @@ function assertValidConfig(config: GpuPoolConfig): void {
   const problems: string[] = [];
   if (config.urls.length === 0) problems.push("urls is empty");
   for (const [i, url] of config.urls.entries()) {
-    if (!/^https?:\/\//.test(url)) problems.push(`urls[${i}] is not an http(s) URL`);
+    if (!/^https?:\/\//.test(url))
+      problems.push(`urls[${i}] is not an http(s) URL`);
   }
   const positiveInts = [
     "maxInputsPerCall",
@@ -168,10 +191,12 @@ function assertValidConfig(config: GpuPoolConfig): void {
     "deadlineMs",
   ] as const;
   for (const key of positiveInts) {
-    if (!Number.isInteger(config[key]) || config[key] < 1) problems.push(`${key} must be a positive integer`);
+    if (!Number.isInteger(config[key]) || config[key] < 1)
+      problems.push(`${key} must be a positive integer`);
   }
   if (!Number.isInteger(config.maxRetries) || config.maxRetries < 0)
     problems.push("maxRetries must be an integer >= 0");
   if (config.model === "") problems.push("model is empty");
-  if (problems.length > 0) throw new Error(`Invalid GPU pool config: ${problems.join("; ")}`);
+  if (problems.length > 0)
+    throw new Error(`Invalid GPU pool config: ${problems.join("; ")}`);
 }

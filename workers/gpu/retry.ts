@@ -45,7 +45,14 @@ export type StatusClass =
  * `GenerationError`, in their router/src/http/server.rs), which is the same case.
  */
 export function classifyStatus(status: number): StatusClass {
-  if (status === 408 || status === 429 || status === 502 || status === 503 || status === 504) return "transient";
+  if (
+    status === 408 ||
+    status === 429 ||
+    status === 502 ||
+    status === 503 ||
+    status === 504
+  )
+    return "transient";
   if (status >= 500 || status === 424) return "engine_error";
   // SGLang answers 400 for inputs it can't embed (longer than the context, bad ids);
   // 413/422 are the same complaint from a proxy or framework in front of it.
@@ -59,9 +66,13 @@ export function classifyStatus(status: number): StatusClass {
  * (OpenAI-style, more precise) first, then `Retry-After` as delta-seconds or an HTTP
  * date (relative to `nowMs`). Unparsable values are ignored rather than trusted.
  */
-export function retryAfterMs(headers: Headers, nowMs: number): number | undefined {
+export function retryAfterMs(
+  headers: Headers,
+  nowMs: number,
+): number | undefined {
   const ms = headers.get("retry-after-ms");
-  if (ms !== null && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return Math.ceil(Number(ms));
+  if (ms !== null && /^\s*\d+(\.\d+)?\s*$/.test(ms))
+    return Math.ceil(Number(ms));
 
   const value = headers.get("retry-after")?.trim();
   if (value === undefined || value === "") return undefined;

@@ -58,18 +58,31 @@ export async function callEmbeddings(call: UpstreamCall): Promise<CallOutcome> {
     const wire = await engine.wireInputs(call.inputs);
     // Tokenising for the engine is edge CPU time, not GPU time (metering).
     started = call.now();
-    const response = await call.fetch(endpointUrl(call.baseUrl, engine.embedPath), {
-      method: "POST",
-      headers: upstreamHeaders(call.token, call.lane, true, call.extraHeaders),
-      body: JSON.stringify(engine.requestBody(call.model, wire)),
-      signal: controller.signal,
-    });
+    const response = await call.fetch(
+      endpointUrl(call.baseUrl, engine.embedPath),
+      {
+        method: "POST",
+        headers: upstreamHeaders(
+          call.token,
+          call.lane,
+          true,
+          call.extraHeaders,
+        ),
+        body: JSON.stringify(engine.requestBody(call.model, wire)),
+        signal: controller.signal,
+      },
+    );
     // Read every body, errors included, so the connection can be reused.
     const text = await response.text();
     if (response.ok) {
       const decoded = engine.decode(text, call.inputs.length);
-      if (!decoded.ok) return { kind: "invalid_response", reason: decoded.reason };
-      return { kind: "ok", vectors: decoded.vectors, elapsedMs: call.now() - started };
+      if (!decoded.ok)
+        return { kind: "invalid_response", reason: decoded.reason };
+      return {
+        kind: "ok",
+        vectors: decoded.vectors,
+        elapsedMs: call.now() - started,
+      };
     }
     switch (classifyStatus(response.status)) {
       case "transient":
@@ -79,18 +92,31 @@ export async function callEmbeddings(call: UpstreamCall): Promise<CallOutcome> {
           retryAfterMs: retryAfterMs(response.headers, call.now()),
         };
       case "bad_request":
-        return { kind: "bad_request", status: response.status, upstreamMessage: upstreamErrorMessage(text) };
+        return {
+          kind: "bad_request",
+          status: response.status,
+          upstreamMessage: upstreamErrorMessage(text),
+        };
       case "engine_error":
-        return { kind: "engine_error", status: response.status, upstreamMessage: upstreamErrorMessage(text) };
+        return {
+          kind: "engine_error",
+          status: response.status,
+          upstreamMessage: upstreamErrorMessage(text),
+        };
       case "auth_rejected":
         return { kind: "auth_rejected", status: response.status };
       case "endpoint_fault":
         return { kind: "endpoint_fault", status: response.status };
     }
   } catch {
-    if (timedOut) return { kind: "transient", reason: "timeout", retryAfterMs: undefined };
+    if (timedOut)
+      return { kind: "transient", reason: "timeout", retryAfterMs: undefined };
     if (call.signal.aborted) return { kind: "cancelled" };
-    return { kind: "transient", reason: "connection failed", retryAfterMs: undefined };
+    return {
+      kind: "transient",
+      reason: "connection failed",
+      retryAfterMs: undefined,
+    };
   } finally {
     clearTimeout(timer);
     call.signal.removeEventListener("abort", cancel);
@@ -109,7 +135,8 @@ export function upstreamHeaders(
 ): Headers {
   const headers = new Headers();
   if (json) headers.set("content-type", "application/json");
-  if (token !== undefined && token !== "") headers.set("authorization", `Bearer ${token}`);
+  if (token !== undefined && token !== "")
+    headers.set("authorization", `Bearer ${token}`);
   if (lane !== undefined) headers.set("x-lane", lane);
   for (const [name, value] of Object.entries(extra)) headers.set(name, value);
   return headers;
@@ -129,11 +156,17 @@ export function upstreamErrorMessage(text: string): string {
     return text;
   }
   if (typeof body !== "object" || body === null) return text;
-  if ("message" in body && typeof body.message === "string") return body.message;
+  if ("message" in body && typeof body.message === "string")
+    return body.message;
   if ("error" in body) {
     const { error } = body;
     if (typeof error === "string") return error;
-    if (typeof error === "object" && error !== null && "message" in error && typeof error.message === "string") {
+    if (
+      typeof error === "object" &&
+      error !== null &&
+      "message" in error &&
+      typeof error.message === "string"
+    ) {
       return error.message;
     }
   }

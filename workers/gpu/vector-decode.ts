@@ -13,10 +13,14 @@
 import { decodeFloat32Base64 } from "../codec/float32-base64";
 import { embeddingProblem } from "../vectors/unit-vector";
 
-export type DecodeResult = { ok: true; vectors: Float32Array[] } | { ok: false; reason: string };
+export type DecodeResult =
+  { ok: true; vectors: Float32Array[] } | { ok: false; reason: string };
 
 /** `bodyText` is parsed here so that a literal `NaN` (invalid JSON) is a bad response too. */
-export function decodeEmbeddingResponse(bodyText: string, expectedCount: number): DecodeResult {
+export function decodeEmbeddingResponse(
+  bodyText: string,
+  expectedCount: number,
+): DecodeResult {
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
@@ -25,17 +29,29 @@ export function decodeEmbeddingResponse(bodyText: string, expectedCount: number)
   }
   const data = isRecord(body) ? body.data : undefined;
   if (!Array.isArray(data)) return fail("body has no data array");
-  if (data.length !== expectedCount) return fail(`expected ${expectedCount} embeddings, got ${data.length}`);
+  if (data.length !== expectedCount)
+    return fail(`expected ${expectedCount} embeddings, got ${data.length}`);
 
-  const vectors: (Float32Array | undefined)[] = new Array(expectedCount).fill(undefined);
+  const vectors: (Float32Array | undefined)[] = new Array(expectedCount).fill(
+    undefined,
+  );
   for (const item of data) {
     const index = isRecord(item) ? item.index : undefined;
-    if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= expectedCount) {
+    if (
+      typeof index !== "number" ||
+      !Number.isInteger(index) ||
+      index < 0 ||
+      index >= expectedCount
+    ) {
       return fail("an embedding has a missing or out-of-range index");
     }
-    if (vectors[index] !== undefined) return fail(`index ${index} appears twice`);
+    if (vectors[index] !== undefined)
+      return fail(`index ${index} appears twice`);
     const vector = toFloat32(isRecord(item) ? item.embedding : undefined);
-    if (vector === undefined) return fail(`embedding ${index} is neither a float array nor base64 float32`);
+    if (vector === undefined)
+      return fail(
+        `embedding ${index} is neither a float array nor base64 float32`,
+      );
     const problem = embeddingProblem(vector);
     if (problem !== undefined) return fail(`embedding ${index} ${problem}`);
     vectors[index] = vector;
@@ -49,7 +65,10 @@ export function decodeEmbeddingResponse(bodyText: string, expectedCount: number)
  * (router/src/http/types.rs `EmbedResponse(Vec<Vec<f32>>)`, v1.9.3), under the same
  * checks as above.
  */
-export function decodeVectorList(bodyText: string, expectedCount: number): DecodeResult {
+export function decodeVectorList(
+  bodyText: string,
+  expectedCount: number,
+): DecodeResult {
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
@@ -63,7 +82,8 @@ export function decodeVectorList(bodyText: string, expectedCount: number): Decod
   const vectors: Float32Array[] = [];
   for (const [index, embedding] of body.entries()) {
     const vector = Array.isArray(embedding) ? toFloat32(embedding) : undefined;
-    if (vector === undefined) return fail(`embedding ${index} is not a float array`);
+    if (vector === undefined)
+      return fail(`embedding ${index} is not a float array`);
     const problem = embeddingProblem(vector);
     if (problem !== undefined) return fail(`embedding ${index} ${problem}`);
     vectors.push(vector);
@@ -72,9 +92,11 @@ export function decodeVectorList(bodyText: string, expectedCount: number): Decod
 }
 
 function toFloat32(embedding: unknown): Float32Array | undefined {
-  if (typeof embedding === "string") return decodeFloat32Base64(embedding) ?? undefined;
+  if (typeof embedding === "string")
+    return decodeFloat32Base64(embedding) ?? undefined;
   if (!Array.isArray(embedding)) return undefined;
-  if (!embedding.every((v): v is number => typeof v === "number")) return undefined;
+  if (!embedding.every((v): v is number => typeof v === "number"))
+    return undefined;
   return Float32Array.from(embedding);
 }
 

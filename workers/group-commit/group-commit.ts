@@ -41,9 +41,12 @@ interface OpenBatch<T> {
   done: Promise<void>;
 }
 
-export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommit<T> {
+export function createGroupCommit<T>(
+  options: GroupCommitOptions<T>,
+): GroupCommit<T> {
   const { maxItems, maxWaitMs } = options;
-  if (!Number.isInteger(maxItems) || maxItems < 1) throw new RangeError("maxItems must be a positive integer");
+  if (!Number.isInteger(maxItems) || maxItems < 1)
+    throw new RangeError("maxItems must be a positive integer");
   const maxBytes = options.maxBytes ?? Infinity;
   const sizeOf = options.sizeOf ?? (() => 0);
   let open: OpenBatch<T> | undefined;
@@ -71,12 +74,18 @@ export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommi
       const joined = new Set<Promise<void>>();
       for (const item of items) {
         const bytes = sizeOf(item);
-        if (open !== undefined && open.items.length > 0 && open.bytes + bytes > maxBytes) open.close();
+        if (
+          open !== undefined &&
+          open.items.length > 0 &&
+          open.bytes + bytes > maxBytes
+        )
+          open.close();
         const batch = (open ??= openBatch());
         batch.items.push(item);
         batch.bytes += bytes;
         joined.add(batch.done);
-        if (batch.items.length >= maxItems || batch.bytes >= maxBytes) batch.close();
+        if (batch.items.length >= maxItems || batch.bytes >= maxBytes)
+          batch.close();
       }
       return Promise.all(joined).then(() => undefined);
     },

@@ -13,10 +13,14 @@ import { readRequestBody } from "./request-body";
  * validator (`jsonRequestRegex` in dist/index.mjs; anything else is its 415). Checking the
  * same pattern first means that gate can never refuse a body this module accepted.
  */
-const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+const JSON_TYPE =
+  /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
 
 /** The body as text, for routes that must see its exact (decoded) bytes before parsing (webhook signatures). */
-export async function readJsonText(request: Request, maxBytes: number): Promise<string> {
+export async function readJsonText(
+  request: Request,
+  maxBytes: number,
+): Promise<string> {
   const contentType = request.headers.get("content-type") ?? "";
   if (!JSON_TYPE.test(contentType)) {
     throw invalidRequest(
@@ -52,6 +56,9 @@ export function asJsonObject(value: unknown): Record<string, unknown> {
 }
 
 /** Content type, bounded read and JSON object, in that order (see the module header). */
-export async function readJsonObject(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
+export async function readJsonObject(
+  request: Request,
+  maxBytes: number,
+): Promise<Record<string, unknown>> {
   return parseJsonObject(await readJsonText(request, maxBytes));
 }

@@ -3,7 +3,10 @@
  * so a missing or lying Content-Length cannot get past it. Over the bound, the stream
  * is cancelled and the answer is null. Used for request bodies and fetched documents.
  */
-export async function readAtMost(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array | null> {
+export async function readAtMost(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+): Promise<Uint8Array | null> {
   if (!body) return new Uint8Array(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];

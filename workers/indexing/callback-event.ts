@@ -15,11 +15,18 @@ export type CallbackEventType = "index.job.completed" | "index.job.failed";
 
 export function callbackEventBody(job: JobRecord, at: Date): string {
   const view = jobView(job);
-  const type: CallbackEventType = job.status === "completed" ? "index.job.completed" : "index.job.failed";
+  const type: CallbackEventType =
+    job.status === "completed" ? "index.job.completed" : "index.job.failed";
   return JSON.stringify({
     type,
     timestamp: at.toISOString(),
-    data: { id: view.id, object: view.object, status: view.status, counts: view.counts, last_error: view.last_error },
+    data: {
+      id: view.id,
+      object: view.object,
+      status: view.status,
+      counts: view.counts,
+      last_error: view.last_error,
+    },
   });
 }
 
@@ -33,9 +40,15 @@ export async function deliverCallback(
   now = new Date(),
 ): Promise<{ ok: true } | { ok: false; error: string }> {
   if (!job.callback) return { ok: true };
-  if (secrets.length === 0) return { ok: false, error: "the tenant has no webhook signing secret" };
+  if (secrets.length === 0)
+    return { ok: false, error: "the tenant has no webhook signing secret" };
   const body = callbackEventBody(job, now);
-  const headers = signWebhook(secrets, callbackEventId(job), Math.floor(now.getTime() / 1000), body);
+  const headers = signWebhook(
+    secrets,
+    callbackEventId(job),
+    Math.floor(now.getTime() / 1000),
+    body,
+  );
   const result = await safeFetch(job.callback.url, {
     policy: { allowLoopback: config.allowLoopbackUrls },
     resolve: dohResolver(config.dohUrl),
@@ -43,10 +56,15 @@ export async function deliverCallback(
     maxBytes: 64 * 1024,
     maxRedirects: config.fetchMaxRedirects,
     method: "POST",
-    headers: { ...headers, "content-type": "application/json", "user-agent": "qwen3-embeddings-webhooks/1" },
+    headers: {
+      ...headers,
+      "content-type": "application/json",
+      "user-agent": "qwen3-embeddings-webhooks/1",
+    },
     body,
   });
   if (!result.ok) return { ok: false, error: result.reason };
-  if (result.status < 200 || result.status > 299) return { ok: false, error: `the receiver answered HTTP ${result.status}` };
+  if (result.status < 200 || result.status > 299)
+    return { ok: false, error: `the receiver answered HTTP ${result.status}` };
   return { ok: true };
 }

@@ -46,7 +46,11 @@ interface Chunking extends ChunkingOptions {
  * it (`gapLength` code points holding `gapNewlines` line feeds). The gap stays with the
  * earlier piece, so chunks after the first start on the text itself, not on a separator.
  */
-type BreakRule = (before: string, gapLength: number, gapNewlines: number) => boolean;
+type BreakRule = (
+  before: string,
+  gapLength: number,
+  gapNewlines: number,
+) => boolean;
 
 const SENTENCE_END = new Set([".", "!", "?"]);
 // CJK text puts no space after a full stop, so these end a sentence with or without one.
@@ -57,28 +61,45 @@ const WHITESPACE = /\s/u;
 // rule splits (one long "word") is cut at the longest prefix that fits.
 const BREAK_RULES: readonly BreakRule[] = [
   (_before, _gapLength, gapNewlines) => gapNewlines >= 2, // a blank line between paragraphs
-  (before, gapLength) => CJK_SENTENCE_END.has(before) || (gapLength > 0 && SENTENCE_END.has(before)),
+  (before, gapLength) =>
+    CJK_SENTENCE_END.has(before) || (gapLength > 0 && SENTENCE_END.has(before)),
   (_before, gapLength) => gapLength > 0,
 ];
 
 /** The document's chunks in order; [] when it is empty or only whitespace. */
-export async function chunkText(text: string, options: ChunkingOptions, countTokens: CountTokens): Promise<TextChunk[]> {
+export async function chunkText(
+  text: string,
+  options: ChunkingOptions,
+  countTokens: CountTokens,
+): Promise<TextChunk[]> {
   assertValidOptions(options);
   if (/^\s*$/u.test(text)) return [];
   const c: Chunking = { ...options, codePoints: Array.from(text), countTokens };
   const tokens = await countTokens(text);
-  if (tokens <= c.maxTokens) return [{ text, start: 0, end: c.codePoints.length, tokenCount: tokens }];
+  if (tokens <= c.maxTokens)
+    return [{ text, start: 0, end: c.codePoints.length, tokenCount: tokens }];
   const pieces: Piece[] = [];
   await splitToFit(c, 0, c.codePoints.length, tokens, 0, pieces);
   return packChunks(c, pieces);
 }
 
-function assertValidOptions({ maxTokens, overlapTokens }: ChunkingOptions): void {
+function assertValidOptions({
+  maxTokens,
+  overlapTokens,
+}: ChunkingOptions): void {
   if (!Number.isInteger(maxTokens) || maxTokens < 2) {
-    throw new RangeError(`maxTokens must be an integer of at least 2, got ${maxTokens}`);
+    throw new RangeError(
+      `maxTokens must be an integer of at least 2, got ${maxTokens}`,
+    );
   }
-  if (!Number.isInteger(overlapTokens) || overlapTokens < 0 || overlapTokens >= maxTokens) {
-    throw new RangeError(`overlapTokens must be an integer from 0 to maxTokens - 1, got ${overlapTokens}`);
+  if (
+    !Number.isInteger(overlapTokens) ||
+    overlapTokens < 0 ||
+    overlapTokens >= maxTokens
+  ) {
+    throw new RangeError(
+      `overlapTokens must be an integer from 0 to maxTokens - 1, got ${overlapTokens}`,
+    );
   }
 }
 
@@ -87,23 +108,47 @@ function textOf(c: Chunking, start: number, end: number): string {
 }
 
 /** Appends to `out` pieces that cover [start, end) and each fit in maxTokens; `tokens` is the span's count. */
-async function splitToFit(c: Chunking, start: number, end: number, tokens: number, level: number, out: Piece[]) {
+async function splitToFit(
+  c: Chunking,
+  start: number,
+  end: number,
+  tokens: number,
+  level: number,
+  out: Piece[],
+) {
   if (tokens <= c.maxTokens) {
     out.push({ start, end, tokens });
     return;
   }
   const rule = BREAK_RULES[level];
   if (!rule) return cutLongestPrefixes(c, start, end, out);
-  const bounds = [start, ...breakPositions(c.codePoints, start, end, rule), end];
-  if (bounds.length === 2) return splitToFit(c, start, end, tokens, level + 1, out);
+  const bounds = [
+    start,
+    ...breakPositions(c.codePoints, start, end, rule),
+    end,
+  ];
+  if (bounds.length === 2)
+    return splitToFit(c, start, end, tokens, level + 1, out);
   for (let i = 1; i < bounds.length; i++) {
     const [from, to] = [bounds[i - 1]!, bounds[i]!];
-    await splitToFit(c, from, to, await c.countTokens(textOf(c, from, to)), level + 1, out);
+    await splitToFit(
+      c,
+      from,
+      to,
+      await c.countTokens(textOf(c, from, to)),
+      level + 1,
+      out,
+    );
   }
 }
 
 /** Code-point positions strictly inside [start, end) where `rule` lets a new piece begin. */
-function breakPositions(codePoints: readonly string[], start: number, end: number, rule: BreakRule): number[] {
+function breakPositions(
+  codePoints: readonly string[],
+  start: number,
+  end: number,
+  rule: BreakRule,
+): number[] {
   const breaks: number[] = [];
   let gapStart = start; // the whitespace gap before position i is [gapStart, i)
   let gapNewlines = 0;
@@ -113,7 +158,11 @@ function breakPositions(codePoints: readonly string[], start: number, end: numbe
       if (ch === "\n") gapNewlines++;
       continue;
     }
-    if (gapStart > start && rule(codePoints[gapStart - 1]!, i - gapStart, gapNewlines)) breaks.push(i);
+    if (
+      gapStart > start &&
+      rule(codePoints[gapStart - 1]!, i - gapStart, gapNewlines)
+    )
+      breaks.push(i);
     gapStart = i + 1;
     gapNewlines = 0;
   }
@@ -125,9 +174,14 @@ function breakPositions(codePoints: readonly string[], start: number, end: numbe
  * last cut's length and gallops before bisecting, so probes stay near one chunk's size
  * instead of the whole (possibly 200 KB) span.
  */
-async function cutLongestPrefixes(c: Chunking, start: number, end: number, out: Piece[]) {
+async function cutLongestPrefixes(
+  c: Chunking,
+  start: number,
+  end: number,
+  out: Piece[],
+) {
   let guess = c.maxTokens;
-  for (let pos = start; pos < end; ) {
+  for (let pos = start; pos < end;) {
     const remaining = end - pos;
     // Invariant: a prefix of `fits` code points is within budget, one of `over` is not.
     let fits = 0;
@@ -141,14 +195,20 @@ async function cutLongestPrefixes(c: Chunking, start: number, end: number, out: 
     };
     let step = Math.max(1, Math.ceil(guess / 64));
     if (await within(Math.min(guess, remaining))) {
-      while (fits < remaining && (await within(Math.min(fits + step, remaining)))) step *= 2;
+      while (
+        fits < remaining &&
+        (await within(Math.min(fits + step, remaining)))
+      )
+        step *= 2;
     } else {
       while (over > 1 && !(await within(Math.max(over - step, 1)))) step *= 2;
     }
     while (over - fits > 1) await within((fits + over) >>> 1);
     if (fits === 0) {
       // With Qwen3 only below 5 tokens: a code point is at most 4 byte-level tokens, plus end-of-text.
-      throw new RangeError(`maxTokens ${c.maxTokens} cannot hold the code point at offset ${pos}`);
+      throw new RangeError(
+        `maxTokens ${c.maxTokens} cannot hold the code point at offset ${pos}`,
+      );
     }
     out.push({ start: pos, end: pos + fits, tokens: fitsTokens });
     pos += fits;
@@ -157,7 +217,10 @@ async function cutLongestPrefixes(c: Chunking, start: number, end: number, out: 
 }
 
 /** Packs pieces greedily into chunks, each starting inside the previous one's overlap tail. */
-async function packChunks(c: Chunking, pieces: readonly Piece[]): Promise<TextChunk[]> {
+async function packChunks(
+  c: Chunking,
+  pieces: readonly Piece[],
+): Promise<TextChunk[]> {
   // What a piece adds to a sum is its count less the counter's fixed part (Qwen3's
   // end-of-text token), which a chunk pays once.
   const fixed = await c.countTokens("");
@@ -168,7 +231,12 @@ async function packChunks(c: Chunking, pieces: readonly Piece[]): Promise<TextCh
   let fresh = 0; // the first piece no chunk holds yet: every chunk takes it, so each one moves on
   for (;;) {
     let end = first;
-    for (let sum = fixed; end < pieces.length && (end <= fresh || sum + cost(end) <= c.maxTokens); end++) sum += cost(end);
+    for (
+      let sum = fixed;
+      end < pieces.length && (end <= fresh || sum + cost(end) <= c.maxTokens);
+      end++
+    )
+      sum += cost(end);
     let span = await countPieces(c, pieces, first, end);
     while (span.tokens > c.maxTokens) {
       // Every piece fits alone, so this ends by the time only `fresh` is left.
@@ -176,7 +244,12 @@ async function packChunks(c: Chunking, pieces: readonly Piece[]): Promise<TextCh
       else first++;
       span = await countPieces(c, pieces, first, end);
     }
-    chunks.push({ text: span.text, start: pieces[first]!.start, end: pieces[end - 1]!.end, tokenCount: span.tokens });
+    chunks.push({
+      text: span.text,
+      start: pieces[first]!.start,
+      end: pieces[end - 1]!.end,
+      tokenCount: span.tokens,
+    });
     if (end === pieces.length) return chunks;
     [first, fresh] = [await overlapStart(c, pieces, first, end, fixed), end];
   }
@@ -187,18 +260,39 @@ async function packChunks(c: Chunking, pieces: readonly Piece[]): Promise<TextCh
  * within overlapTokens that leaves room for piece `end`, so the next chunk brings new text.
  * It is always after `first`, so chunk starts strictly increase.
  */
-async function overlapStart(c: Chunking, pieces: readonly Piece[], first: number, end: number, fixed: number) {
+async function overlapStart(
+  c: Chunking,
+  pieces: readonly Piece[],
+  first: number,
+  end: number,
+  fixed: number,
+) {
   const cost = (i: number) => pieces[i]!.tokens - fixed;
   const budget = Math.min(c.overlapTokens, c.maxTokens - cost(end));
   let start = end;
-  for (let sum = fixed; start - 1 > first && sum + cost(start - 1) <= budget; start--) sum += cost(start - 1);
-  while (start < end && (await countPieces(c, pieces, start, end)).tokens > c.overlapTokens) start++;
+  for (
+    let sum = fixed;
+    start - 1 > first && sum + cost(start - 1) <= budget;
+    start--
+  )
+    sum += cost(start - 1);
+  while (
+    start < end &&
+    (await countPieces(c, pieces, start, end)).tokens > c.overlapTokens
+  )
+    start++;
   return start;
 }
 
 /** Text and count of pieces [first, end); one piece's count is already known. */
-async function countPieces(c: Chunking, pieces: readonly Piece[], first: number, end: number) {
+async function countPieces(
+  c: Chunking,
+  pieces: readonly Piece[],
+  first: number,
+  end: number,
+) {
   const text = textOf(c, pieces[first]!.start, pieces[end - 1]!.end);
-  const tokens = end - first === 1 ? pieces[first]!.tokens : await c.countTokens(text);
+  const tokens =
+    end - first === 1 ? pieces[first]!.tokens : await c.countTokens(text);
   return { text, tokens };
 }

@@ -20,7 +20,11 @@ export type AddressType = "A" | "AAAA";
  * The addresses a name has for one record type ([] when it has none or does not exist).
  * Throws when the lookup itself fails; `signal` aborts it.
  */
-export type HostResolver = (name: string, type: AddressType, signal?: AbortSignal) => Promise<string[]>;
+export type HostResolver = (
+  name: string,
+  type: AddressType,
+  signal?: AbortSignal,
+) => Promise<string[]>;
 
 const RECORD_TYPE = { A: 1, AAAA: 28 } as const;
 const NOERROR = 0;
@@ -34,12 +38,19 @@ interface DohAnswer {
 }
 
 /** A HostResolver that asks the DoH JSON endpoint at `endpoint` (e.g. https://cloudflare-dns.com/dns-query). */
-export function dohResolver(endpoint: string, doFetch: typeof fetch = fetch): HostResolver {
+export function dohResolver(
+  endpoint: string,
+  doFetch: typeof fetch = fetch,
+): HostResolver {
   return async function resolveOverDoh(name, type, signal) {
     const url = new URL(endpoint);
     url.searchParams.set("name", name);
     url.searchParams.set("type", type);
-    const response = await doFetch(url.href, { headers: { accept: "application/dns-json" }, redirect: "manual", signal });
+    const response = await doFetch(url.href, {
+      headers: { accept: "application/dns-json" },
+      redirect: "manual",
+      signal,
+    });
     // A redirect is not followed (workerd has no redirect: "error"): any status but 200 is a failure.
     if (response.status !== 200) {
       await response.body?.cancel();
@@ -54,19 +65,28 @@ export function dohResolver(endpoint: string, doFetch: typeof fetch = fetch): Ho
       throw new Error("DNS over HTTPS answer is not JSON");
     }
     if (answer.Status === NXDOMAIN) return [];
-    if (answer.Status !== NOERROR) throw new Error(`DNS over HTTPS lookup failed with status ${String(answer.Status)}`);
+    if (answer.Status !== NOERROR)
+      throw new Error(
+        `DNS over HTTPS lookup failed with status ${String(answer.Status)}`,
+      );
     return addressesOf(answer.Answer ?? [], type);
   };
 }
 
 function addressesOf(records: unknown, type: AddressType): string[] {
-  if (!Array.isArray(records)) throw new Error("DNS over HTTPS answer is malformed");
+  if (!Array.isArray(records))
+    throw new Error("DNS over HTTPS answer is malformed");
   const addresses: string[] = [];
   for (const record of records as Array<{ type?: unknown; data?: unknown }>) {
     if (record?.type !== RECORD_TYPE[type]) continue;
     const data = record.data;
-    const valid = typeof data === "string" && (type === "A" ? ipaddr.IPv4.isValidFourPartDecimal(data) : ipaddr.IPv6.isValid(data));
-    if (!valid) throw new Error("DNS over HTTPS answer holds a malformed address");
+    const valid =
+      typeof data === "string" &&
+      (type === "A"
+        ? ipaddr.IPv4.isValidFourPartDecimal(data)
+        : ipaddr.IPv6.isValid(data));
+    if (!valid)
+      throw new Error("DNS over HTTPS answer holds a malformed address");
     addresses.push(data);
   }
   return addresses;

@@ -12,7 +12,10 @@
 import { PUBLIC_MODEL_ID } from "../model";
 import { ApiError } from "../errors/api-error";
 import { requestVectorCache } from "../cache/vector-cache";
-import { createEmbeddings, type EmbeddingsResult } from "../embeddings/pipeline";
+import {
+  createEmbeddings,
+  type EmbeddingsResult,
+} from "../embeddings/pipeline";
 import { encodeFloat32Base64 } from "../codec/float32-base64";
 import { qwen3TokenCount } from "../tokenizer/qwen3-tokens";
 import { newUsageEvent } from "../metering/usage-event";
@@ -38,7 +41,10 @@ export interface IndexDeps {
 }
 
 /** Resolves when the document is done (or had nothing to do); throws to have the message retried. */
-export async function indexDocument(message: DocumentMessage, deps: IndexDeps): Promise<void> {
+export async function indexDocument(
+  message: DocumentMessage,
+  deps: IndexDeps,
+): Promise<void> {
   const jobs = jobsFor(deps.env, message.tenant_id);
   const job = await jobs.beginDocument(message.job_id, message.index);
   if (!job) return;
@@ -48,28 +54,68 @@ export async function indexDocument(message: DocumentMessage, deps: IndexDeps): 
   } catch (error) {
     if (!(error instanceof DocumentFailure)) {
       const reason = error instanceof Error ? error.message : String(error);
-      await jobs.noteAttemptError(job.id, { code: "document_attempt_failed", message: `document ${message.index}: ${reason}` });
+      await jobs.noteAttemptError(job.id, {
+        code: "document_attempt_failed",
+        message: `document ${message.index}: ${reason}`,
+      });
       throw error;
     }
-    outcome = { chunks: 0, chunks_from_cache: 0, chunks_computed: 0, error: { code: error.code, message: `document ${message.index}: ${error.message}` } };
+    outcome = {
+      chunks: 0,
+      chunks_from_cache: 0,
+      chunks_computed: 0,
+      error: {
+        code: error.code,
+        message: `document ${message.index}: ${error.message}`,
+      },
+    };
   }
   await jobs.recordDocument(job.id, message.index, outcome);
 }
 
-async function embedDocument(job: JobRecord, index: number, deps: IndexDeps): Promise<DocumentOutcome> {
+async function embedDocument(
+  job: JobRecord,
+  index: number,
+  deps: IndexDeps,
+): Promise<DocumentOutcome> {
   const { env, services } = deps;
   const { config } = services;
   const tenancy = services.tenancy();
-  const input = await readInput(env.INDEX_RESULTS, job.tenant_id, job.id, index);
-  if (!input) throw new DocumentFailure("document_missing", "the document's stored input is missing");
+  const input = await readInput(
+    env.INDEX_RESULTS,
+    job.tenant_id,
+    job.id,
+    index,
+  );
+  if (!input)
+    throw new DocumentFailure(
+      "document_missing",
+      "the document's stored input is missing",
+    );
   const tenant = await activeTenant(tenancy.redis, job.tenant_id);
-  const text = input.text ?? (await fetchDocumentText(input.url!, config.indexing));
-  const chunks = await chunkText(text, { maxTokens: job.chunking.max_tokens, overlapTokens: job.chunking.overlap_tokens }, qwen3TokenCount);
-  if (chunks.length === 0) throw new DocumentFailure("empty_document", "the document has no text");
+  const text =
+    input.text ?? (await fetchDocumentText(input.url!, config.indexing));
+  const chunks = await chunkText(
+    text,
+    {
+      maxTokens: job.chunking.max_tokens,
+      overlapTokens: job.chunking.overlap_tokens,
+    },
+    qwen3TokenCount,
+  );
+  if (chunks.length === 0)
+    throw new DocumentFailure("empty_document", "the document has no text");
 
   const results: EmbeddingsResult[] = [];
   for (let i = 0; i < chunks.length; i += CHUNKS_PER_CALL) {
-    results.push(await embedChunks(job, tenant, chunks.slice(i, i + CHUNKS_PER_CALL), deps).catch((error: unknown) => rejectedChunk(error, i)));
+    results.push(
+      await embedChunks(
+        job,
+        tenant,
+        chunks.slice(i, i + CHUNKS_PER_CALL),
+        deps,
+      ).catch((error: unknown) => rejectedChunk(error, i)),
+    );
   }
   const vectors = results.flatMap((r) => r.vectors);
   const metadata = input.metadata ?? null;
@@ -86,17 +132,35 @@ async function embedDocument(job: JobRecord, index: number, deps: IndexDeps): Pr
       }),
     )
     .join("\n");
-  await writeResultPart(env.INDEX_RESULTS, job.tenant_id, job.id, index, `${jsonl}\n`);
+  await writeResultPart(
+    env.INDEX_RESULTS,
+    job.tenant_id,
+    job.id,
+    index,
+    `${jsonl}\n`,
+  );
 
-  const sum = (pick: (r: EmbeddingsResult) => number) => results.reduce((total, r) => total + pick(r), 0);
+  const sum = (pick: (r: EmbeddingsResult) => number) =>
+    results.reduce((total, r) => total + pick(r), 0);
   const tokensComputed = sum((r) => r.tokensComputed);
   // One event per document with a fixed id: a redelivered document is metered once.
   const event = {
-    ...newUsageEvent({ tenantId: job.tenant_id, inputs: chunks.length, tokensComputed, tokensCached: sum((r) => r.promptTokens) - tokensComputed, gpuMs: sum((r) => r.gpuMs) }),
+    ...newUsageEvent({
+      tenantId: job.tenant_id,
+      inputs: chunks.length,
+      tokensComputed,
+      tokensCached: sum((r) => r.promptTokens) - tokensComputed,
+      gpuMs: sum((r) => r.gpuMs),
+    }),
     event_id: `evt_${job.id}_${index}`,
   };
   deps.background(tenancy.usage.record(event));
-  return { chunks: chunks.length, chunks_from_cache: sum((r) => r.hits), chunks_computed: sum((r) => r.misses), error: null };
+  return {
+    chunks: chunks.length,
+    chunks_from_cache: sum((r) => r.hits),
+    chunks_computed: sum((r) => r.misses),
+    error: null,
+  };
 }
 
 /**
@@ -105,13 +169,25 @@ async function embedDocument(job: JobRecord, index: number, deps: IndexDeps): Pr
  * is rethrown as transient.
  */
 function rejectedChunk(error: unknown, firstChunk: number): never {
-  if (!(error instanceof ApiError) || error.kind !== "invalid_request") throw error;
+  if (!(error instanceof ApiError) || error.kind !== "invalid_request")
+    throw error;
   const k = /^input\[(\d+)\]$/.exec(error.body.param ?? "")?.[1];
-  const message = k === undefined ? error.body.message : error.body.message.replace(/^input\[\d+\]/, `chunk ${firstChunk + Number(k)}`);
+  const message =
+    k === undefined
+      ? error.body.message
+      : error.body.message.replace(
+          /^input\[\d+\]/,
+          `chunk ${firstChunk + Number(k)}`,
+        );
   throw new DocumentFailure("input_rejected", message);
 }
 
-function embedChunks(job: JobRecord, tenant: Tenant, chunks: readonly TextChunk[], deps: IndexDeps): Promise<EmbeddingsResult> {
+function embedChunks(
+  job: JobRecord,
+  tenant: Tenant,
+  chunks: readonly TextChunk[],
+  deps: IndexDeps,
+): Promise<EmbeddingsResult> {
   const { services } = deps;
   const { config } = services;
   const tenancy = services.tenancy();
@@ -137,7 +213,8 @@ function embedChunks(job: JobRecord, tenant: Tenant, chunks: readonly TextChunk[
       contextLength: config.contextLength,
       singleFlight: services.singleFlight,
       embedOnGpu: services.bulkGpu,
-      admit: ({ tokens }) => chargeJobTokens(tenancy.redis, config.tenancy, tenant, tokens),
+      admit: ({ tokens }) =>
+        chargeJobTokens(tenancy.redis, config.tenancy, tenant, tokens),
       timed: (_metric, step) => step(),
     },
   );

@@ -26,9 +26,19 @@ export function parseDocumentMessage(body: unknown): DocumentMessage | null {
 }
 
 const invalid = (message: Message<unknown>) =>
-  console.error(JSON.stringify({ message: "index queue: not a document message; dropped", message_id: message.id }));
+  console.error(
+    JSON.stringify({
+      message: "index queue: not a document message; dropped",
+      message_id: message.id,
+    }),
+  );
 
-export async function consumeIndexBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext, services: Services): Promise<void> {
+export async function consumeIndexBatch(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx: ExecutionContext,
+  services: Services,
+): Promise<void> {
   for (const message of batch.messages) {
     const doc = parseDocumentMessage(message.body);
     if (!doc) {
@@ -37,19 +47,35 @@ export async function consumeIndexBatch(batch: MessageBatch<unknown>, env: Env, 
       continue;
     }
     try {
-      await indexDocument(doc, { env, services, background: (work) => ctx.waitUntil(work) });
+      await indexDocument(doc, {
+        env,
+        services,
+        background: (work) => ctx.waitUntil(work),
+      });
       message.ack();
     } catch (error) {
-      const delaySeconds = retryDelaySeconds(services.config.indexing.retryDelaySeconds, message.attempts);
+      const delaySeconds = retryDelaySeconds(
+        services.config.indexing.retryDelaySeconds,
+        message.attempts,
+      );
       console.warn(
-        JSON.stringify({ message: "index document attempt failed; retrying", job_id: doc.job_id, index: doc.index, attempts: message.attempts, error: String(error) }),
+        JSON.stringify({
+          message: "index document attempt failed; retrying",
+          job_id: doc.job_id,
+          index: doc.index,
+          attempts: message.attempts,
+          error: String(error),
+        }),
       );
       message.retry({ delaySeconds });
     }
   }
 }
 
-export async function consumeIndexDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function consumeIndexDeadLetters(
+  batch: MessageBatch<unknown>,
+  env: Env,
+): Promise<void> {
   for (const message of batch.messages) {
     const doc = parseDocumentMessage(message.body);
     if (doc) {

@@ -15,9 +15,13 @@ import type { Tenant } from "../tenants/types";
 import { DocumentFailure } from "./document-errors";
 
 /** The job's tenant, read once per document; a suspended (or deleted) tenant's documents fail. */
-export async function activeTenant(redis: RecordReader, tenantId: string): Promise<Tenant> {
+export async function activeTenant(
+  redis: RecordReader,
+  tenantId: string,
+): Promise<Tenant> {
   const tenant = await readTenant(redis, tenantId);
-  if (!tenant || tenant.status !== "active") throw new DocumentFailure("tenant_suspended", "the tenant is suspended");
+  if (!tenant || tenant.status !== "active")
+    throw new DocumentFailure("tenant_suspended", "the tenant is suspended");
   return tenant;
 }
 
@@ -31,11 +35,21 @@ export async function chargeJobTokens(
   if (!tenancy.rateLimits) return;
   const outcome = await consumeMonthlyQuota(
     redis,
-    { prefix: LIMITS_PREFIX, tenantId: tenant.id, quota: tenant.plan.tokens_per_month, at: Date.now(), timeoutMs: tenancy.redisTimeoutMs },
+    {
+      prefix: LIMITS_PREFIX,
+      tenantId: tenant.id,
+      quota: tenant.plan.tokens_per_month,
+      at: Date.now(),
+      timeoutMs: tenancy.redisTimeoutMs,
+    },
     tokens,
   );
   if (outcome.status === "refused") {
-    throw new DocumentFailure("insufficient_quota", "the tenant's monthly token quota is spent");
+    throw new DocumentFailure(
+      "insufficient_quota",
+      "the tenant's monthly token quota is spent",
+    );
   }
-  if (outcome.status === "unavailable") throw new Error(`the quota store is unreachable (${outcome.cause})`);
+  if (outcome.status === "unavailable")
+    throw new Error(`the quota store is unreachable (${outcome.cause})`);
 }

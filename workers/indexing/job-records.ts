@@ -5,9 +5,19 @@
  */
 import { z } from "@hono/zod-openapi";
 
-export const JOB_STATUSES = ["queued", "in_progress", "completed", "failed", "cancelled"] as const;
+export const JOB_STATUSES = [
+  "queued",
+  "in_progress",
+  "completed",
+  "failed",
+  "cancelled",
+] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
-export const TERMINAL_STATUSES: readonly JobStatus[] = ["completed", "failed", "cancelled"];
+export const TERMINAL_STATUSES: readonly JobStatus[] = [
+  "completed",
+  "failed",
+  "cancelled",
+];
 
 const JobErrorSchema = z.object({ code: z.string(), message: z.string() });
 export type JobError = z.infer<typeof JobErrorSchema>;
@@ -15,11 +25,15 @@ export type JobError = z.infer<typeof JobErrorSchema>;
 const count = z.number().int();
 const JobCountsSchema = z.object({
   documents: count,
-  documents_processed: count.openapi({ description: "Documents finished (embedded, or failed for good)." }),
+  documents_processed: count.openapi({
+    description: "Documents finished (embedded, or failed for good).",
+  }),
   chunks: count,
   chunks_from_cache: count,
   chunks_computed: count,
-  failed: count.openapi({ description: "Documents that could not be indexed (see last_error)." }),
+  failed: count.openapi({
+    description: "Documents that could not be indexed (see last_error).",
+  }),
 });
 export type JobCounts = z.infer<typeof JobCountsSchema>;
 
@@ -54,13 +68,23 @@ export const JobViewSchema = z
     failed_at: seconds.nullable(),
     cancelled_at: seconds.nullable(),
     last_error: JobErrorSchema.nullable(),
-    callback: z.object({ url: z.string(), status: z.enum(CALLBACK_STATUSES), attempts: count, last_error: z.string().nullable() }).nullable(),
+    callback: z
+      .object({
+        url: z.string(),
+        status: z.enum(CALLBACK_STATUSES),
+        attempts: count,
+        last_error: z.string().nullable(),
+      })
+      .nullable(),
   })
   .openapi("IndexJob");
 
 export type JobView = z.infer<typeof JobViewSchema>;
 
-export type EmbeddingOptions = Pick<JobView, "dimensions" | "input_type" | "instruction">;
+export type EmbeddingOptions = Pick<
+  JobView,
+  "dimensions" | "input_type" | "instruction"
+>;
 
 /** The stored job: the view's fields with times in epoch ms, plus what only the edge sees. */
 export interface JobRecord extends Omit<JobView, "object" | "callback"> {
@@ -70,7 +94,8 @@ export interface JobRecord extends Omit<JobView, "object" | "callback"> {
   dispatched: boolean;
 }
 
-const toSeconds = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / 1000));
+const toSeconds = (ms: number | null): number | null =>
+  ms === null ? null : Math.floor(ms / 1000);
 
 export function jobView(job: JobRecord): JobView {
   return {
@@ -89,7 +114,12 @@ export function jobView(job: JobRecord): JobView {
     cancelled_at: toSeconds(job.cancelled_at),
     last_error: job.last_error,
     callback: job.callback
-      ? { url: job.callback.url, status: job.callback.status, attempts: job.callback.attempts, last_error: job.callback.last_error }
+      ? {
+          url: job.callback.url,
+          status: job.callback.status,
+          attempts: job.callback.attempts,
+          last_error: job.callback.last_error,
+        }
       : null,
   };
 }

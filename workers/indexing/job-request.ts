@@ -20,7 +20,11 @@ import {
   refuseInstructionForDocuments,
 } from "../embeddings/request-schema";
 import { EMBEDDING_DIMENSIONS, MIN_DIMENSIONS } from "../model";
-import { MAX_CHUNK_TOKENS, MIN_CHUNK_TOKENS, type IndexingConfig } from "../env";
+import {
+  MAX_CHUNK_TOKENS,
+  MIN_CHUNK_TOKENS,
+  type IndexingConfig,
+} from "../env";
 import { checkOutboundUrl } from "./url-policy";
 
 /** Metadata is copied onto every chunk's line, so it stays small. */
@@ -32,27 +36,46 @@ const DocumentSchema = z
       .string({ error: "'id' must be a string." })
       .min(1, { error: "'id' cannot be empty." })
       .max(256, { error: "'id' must be at most 256 characters." }),
-    text: z.string({ error: "'text' must be a string." }).min(1, { error: "'text' cannot be empty." }).optional(),
+    text: z
+      .string({ error: "'text' must be a string." })
+      .min(1, { error: "'text' cannot be empty." })
+      .optional(),
     url: z.string({ error: "'url' must be a string." }).optional(),
-    metadata: z.record(z.string(), z.unknown(), { error: "'metadata' must be an object." }).optional(),
+    metadata: z
+      .record(z.string(), z.unknown(), {
+        error: "'metadata' must be an object.",
+      })
+      .optional(),
   })
   .superRefine((doc, ctx) => {
     if ((doc.text === undefined) === (doc.url === undefined)) {
-      ctx.addIssue({ code: "custom", path: ["text"], message: "Each document needs exactly one of 'text' or 'url'." });
+      ctx.addIssue({
+        code: "custom",
+        path: ["text"],
+        message: "Each document needs exactly one of 'text' or 'url'.",
+      });
     }
   });
 
 const int = (name: string, min: number, max: number) =>
   z
-    .number({ error: `'${name}' must be an integer between ${min} and ${max}.` })
+    .number({
+      error: `'${name}' must be an integer between ${min} and ${max}.`,
+    })
     .int({ error: `'${name}' must be an integer between ${min} and ${max}.` })
-    .min(min, { error: `'${name}' must be an integer between ${min} and ${max}.` })
-    .max(max, { error: `'${name}' must be an integer between ${min} and ${max}.` });
+    .min(min, {
+      error: `'${name}' must be an integer between ${min} and ${max}.`,
+    })
+    .max(max, {
+      error: `'${name}' must be an integer between ${min} and ${max}.`,
+    });
 
 export const JobRequestSchema = z
   .strictObject({
     documents: z
-      .array(DocumentSchema, { error: "'documents' must be an array of documents." })
+      .array(DocumentSchema, {
+        error: "'documents' must be an array of documents.",
+      })
       .min(1, { error: "'documents' cannot be empty." }),
     chunking: z
       .strictObject({
@@ -66,8 +89,14 @@ export const JobRequestSchema = z
       .optional(),
     input_type: InputTypeSchema.optional(),
     instruction: InstructionSchema.optional(),
-    dimensions: int("dimensions", MIN_DIMENSIONS, EMBEDDING_DIMENSIONS).optional(),
-    callback_url: z.string({ error: "'callback_url' must be a string." }).optional(),
+    dimensions: int(
+      "dimensions",
+      MIN_DIMENSIONS,
+      EMBEDDING_DIMENSIONS,
+    ).optional(),
+    callback_url: z
+      .string({ error: "'callback_url' must be a string." })
+      .optional(),
   })
   .superRefine(refuseInstructionForDocuments)
   .openapi("CreateIndexJobRequest");
@@ -75,46 +104,83 @@ export const JobRequestSchema = z
 export type JobRequest = z.output<typeof JobRequestSchema>;
 export type JobDocument = JobRequest["documents"][number];
 
-const utf8Bytes = (text: string): number => new TextEncoder().encode(text).byteLength;
+const utf8Bytes = (text: string): number =>
+  new TextEncoder().encode(text).byteLength;
 
 /**
  * A parsed body checked the way `POST /v1/index/jobs` checks it (the route applies the
  * same steps as middleware, validation hook and handler): JSON object, `__proto__` keys,
  * schema, then the deployment's limits.
  */
-export function parseJobRequest(body: unknown, config: IndexingConfig): JobRequest {
+export function parseJobRequest(
+  body: unknown,
+  config: IndexingConfig,
+): JobRequest {
   const object = asJsonObject(body);
   refuseProtoKeysInMetadata(object);
   return checkJobLimits(validated(JobRequestSchema, object), config);
 }
 
 /** The checks the schema cannot make: this deployment's limits and URL rules (400/413). */
-export function checkJobLimits(job: JobRequest, config: IndexingConfig): JobRequest {
+export function checkJobLimits(
+  job: JobRequest,
+  config: IndexingConfig,
+): JobRequest {
   if (job.documents.length > config.maxDocuments) {
-    throw invalidRequest(`A job may have at most ${config.maxDocuments} documents; got ${job.documents.length}.`, "documents");
+    throw invalidRequest(
+      `A job may have at most ${config.maxDocuments} documents; got ${job.documents.length}.`,
+      "documents",
+    );
   }
   const policy = { allowLoopback: config.allowLoopbackUrls };
   const seen = new Set<string>();
   job.documents.forEach((doc, i) => {
-    if (seen.has(doc.id)) throw invalidRequest(`Document id '${doc.id.slice(0, 100)}' appears more than once.`, `documents[${i}].id`);
+    if (seen.has(doc.id))
+      throw invalidRequest(
+        `Document id '${doc.id.slice(0, 100)}' appears more than once.`,
+        `documents[${i}].id`,
+      );
     seen.add(doc.id);
-    if (doc.text !== undefined && utf8Bytes(doc.text) > config.maxDocumentBytes) {
-      throw new ApiError("request_too_large", `Document ${i} is larger than the limit of ${config.maxDocumentBytes} bytes.`, {
-        param: `documents[${i}].text`,
-        code: "document_too_large",
-      });
+    if (
+      doc.text !== undefined &&
+      utf8Bytes(doc.text) > config.maxDocumentBytes
+    ) {
+      throw new ApiError(
+        "request_too_large",
+        `Document ${i} is larger than the limit of ${config.maxDocumentBytes} bytes.`,
+        {
+          param: `documents[${i}].text`,
+          code: "document_too_large",
+        },
+      );
     }
-    if (doc.metadata !== undefined && utf8Bytes(JSON.stringify(doc.metadata)) > MAX_METADATA_BYTES) {
-      throw invalidRequest(`Document metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`, `documents[${i}].metadata`);
+    if (
+      doc.metadata !== undefined &&
+      utf8Bytes(JSON.stringify(doc.metadata)) > MAX_METADATA_BYTES
+    ) {
+      throw invalidRequest(
+        `Document metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`,
+        `documents[${i}].metadata`,
+      );
     }
     if (doc.url !== undefined) {
       const verdict = checkOutboundUrl(doc.url, policy);
-      if (!verdict.ok) throw invalidRequest(`Document URL refused: ${verdict.reason}.`, `documents[${i}].url`, "url_not_allowed");
+      if (!verdict.ok)
+        throw invalidRequest(
+          `Document URL refused: ${verdict.reason}.`,
+          `documents[${i}].url`,
+          "url_not_allowed",
+        );
     }
   });
   if (job.callback_url !== undefined) {
     const verdict = checkOutboundUrl(job.callback_url, policy);
-    if (!verdict.ok) throw invalidRequest(`Callback URL refused: ${verdict.reason}.`, "callback_url", "url_not_allowed");
+    if (!verdict.ok)
+      throw invalidRequest(
+        `Callback URL refused: ${verdict.reason}.`,
+        "callback_url",
+        "url_not_allowed",
+      );
   }
   return job;
 }
@@ -132,13 +198,28 @@ export function refuseProtoKeysInMetadata(body: object): void {
   const documents: unknown = (body as { documents?: unknown }).documents;
   if (!Array.isArray(documents)) return;
   documents.forEach((doc: unknown, i) => {
-    if (typeof doc !== "object" || doc === null || !Object.hasOwn(doc, "metadata")) return;
-    const problem = metadataProblem((doc as { metadata: unknown }).metadata, `documents[${i}].metadata`);
+    if (
+      typeof doc !== "object" ||
+      doc === null ||
+      !Object.hasOwn(doc, "metadata")
+    )
+      return;
+    const problem = metadataProblem(
+      (doc as { metadata: unknown }).metadata,
+      `documents[${i}].metadata`,
+    );
     if (problem?.kind === "proto") {
-      throw invalidRequest(`Document metadata may not contain the key '__proto__' (at ${problem.path}).`, problem.path, "metadata_key_not_allowed");
+      throw invalidRequest(
+        `Document metadata may not contain the key '__proto__' (at ${problem.path}).`,
+        problem.path,
+        "metadata_key_not_allowed",
+      );
     }
     if (problem?.kind === "depth") {
-      throw invalidRequest(`Document metadata may be nested at most ${MAX_METADATA_DEPTH} levels deep.`, `documents[${i}].metadata`);
+      throw invalidRequest(
+        `Document metadata may be nested at most ${MAX_METADATA_DEPTH} levels deep.`,
+        `documents[${i}].metadata`,
+      );
     }
   });
 }
@@ -147,18 +228,24 @@ export function refuseProtoKeysInMetadata(body: object): void {
  * The path of an own `__proto__` key in a JSON value, or of a value nested too deeply, or
  * undefined. Iterative, so a deeply nested body cannot overflow the stack here.
  */
-function metadataProblem(root: unknown, rootPath: string): { kind: "proto" | "depth"; path: string } | undefined {
+function metadataProblem(
+  root: unknown,
+  rootPath: string,
+): { kind: "proto" | "depth"; path: string } | undefined {
   const pending: Array<[unknown, string, number]> = [[root, rootPath, 1]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const [value, path, depth] = next;
     if (typeof value !== "object" || value === null) continue;
     if (depth > MAX_METADATA_DEPTH) return { kind: "depth", path };
     if (Array.isArray(value)) {
-      value.forEach((item: unknown, i) => pending.push([item, `${path}[${i}]`, depth + 1]));
+      value.forEach((item: unknown, i) =>
+        pending.push([item, `${path}[${i}]`, depth + 1]),
+      );
       continue;
     }
     for (const [key, item] of Object.entries(value)) {
-      if (key === "__proto__") return { kind: "proto", path: `${path}.__proto__` };
+      if (key === "__proto__")
+        return { kind: "proto", path: `${path}.__proto__` };
       pending.push([item, `${path}.${key}`, depth + 1]);
     }
   }

@@ -14,7 +14,13 @@
  * networks of the edge itself, is the defence behind it.
  */
 import type { AddressType, HostResolver } from "./doh-resolver";
-import { isAddressLiteral, isLoopbackHost, nonPublicAddressKind, type UrlPolicy, type UrlVerdict } from "./url-policy";
+import {
+  isAddressLiteral,
+  isLoopbackHost,
+  nonPublicAddressKind,
+  type UrlPolicy,
+  type UrlVerdict,
+} from "./url-policy";
 
 const TYPES: readonly AddressType[] = ["A", "AAAA"];
 
@@ -22,23 +28,40 @@ const TYPES: readonly AddressType[] = ["A", "AAAA"];
  * Resolves `url`'s host and judges every address. Address literals pass through (url-policy
  * judged them), as do loopback names under `allowLoopback` (local development).
  */
-export async function checkResolvedHost(url: URL, policy: UrlPolicy, resolve: HostResolver, signal?: AbortSignal): Promise<UrlVerdict> {
+export async function checkResolvedHost(
+  url: URL,
+  policy: UrlPolicy,
+  resolve: HostResolver,
+  signal?: AbortSignal,
+): Promise<UrlVerdict> {
   const host = url.hostname;
-  if (isAddressLiteral(host) || (policy.allowLoopback && isLoopbackHost(host))) return { ok: true, url };
+  if (isAddressLiteral(host) || (policy.allowLoopback && isLoopbackHost(host)))
+    return { ok: true, url };
   let answers: string[][];
   try {
-    answers = await Promise.all(TYPES.map((type) => resolve(host, type, signal)));
+    answers = await Promise.all(
+      TYPES.map((type) => resolve(host, type, signal)),
+    );
   } catch (error) {
     // An abort (the caller's timeout) is the caller's to report, not a DNS failure.
     if (signal?.aborted) throw error;
     const detail = error instanceof Error ? error.message : "unknown error";
-    return { ok: false, reason: `DNS lookup for ${host} failed (${detail}); refusing a host that could not be checked`, retryable: true };
+    return {
+      ok: false,
+      reason: `DNS lookup for ${host} failed (${detail}); refusing a host that could not be checked`,
+      retryable: true,
+    };
   }
   const addresses = answers.flat();
-  if (addresses.length === 0) return { ok: false, reason: `${host} has no A or AAAA record` };
+  if (addresses.length === 0)
+    return { ok: false, reason: `${host} has no A or AAAA record` };
   for (const address of addresses) {
     const kind = nonPublicAddressKind(address);
-    if (kind !== undefined) return { ok: false, reason: `${host} resolves to a non-public address (${address}: ${kind})` };
+    if (kind !== undefined)
+      return {
+        ok: false,
+        reason: `${host} resolves to a non-public address (${address}: ${kind})`,
+      };
   }
   return { ok: true, url };
 }

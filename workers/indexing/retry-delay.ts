@@ -8,6 +8,9 @@
 const MAX_RETRY_SECONDS = 300;
 
 /** Delay (s) before retrying a message that failed its `attempts`-th attempt (Cloudflare's `message.attempts`, from 1). */
-export function retryDelaySeconds(firstDelaySeconds: number, attempts: number): number {
+export function retryDelaySeconds(
+  firstDelaySeconds: number,
+  attempts: number,
+): number {
   return Math.min(MAX_RETRY_SECONDS, firstDelaySeconds * 2 ** (attempts - 1));
 }

@@ -33,15 +33,30 @@ export interface SafeFetchOptions {
 }
 
 export type SafeFetchResult =
-  | { ok: true; status: number; headers: Headers; body: Uint8Array; finalUrl: string }
+  | {
+      ok: true;
+      status: number;
+      headers: Headers;
+      body: Uint8Array;
+      finalUrl: string;
+    }
   | { ok: false; reason: string; retryable: boolean; status?: number };
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** Headers that describe a request body; they go when a redirect drops the body (as fetch does). */
-const BODY_HEADERS = new Set(["content-type", "content-encoding", "content-language", "content-location"]);
+const BODY_HEADERS = new Set([
+  "content-type",
+  "content-encoding",
+  "content-language",
+  "content-location",
+]);
 /** Credentials meant for one origin; they go when a redirect leaves it (as fetch does). */
-const CREDENTIAL_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
+const CREDENTIAL_HEADERS = new Set([
+  "authorization",
+  "cookie",
+  "proxy-authorization",
+]);
 
 interface Hop {
   url: string;
@@ -50,7 +65,10 @@ interface Hop {
   body: string | undefined;
 }
 
-export async function safeFetch(url: string, options: SafeFetchOptions): Promise<SafeFetchResult> {
+export async function safeFetch(
+  url: string,
+  options: SafeFetchOptions,
+): Promise<SafeFetchResult> {
   const doFetch = options.fetch ?? fetch;
   const controller = new AbortController();
   let timedOut = false;
@@ -59,13 +77,28 @@ export async function safeFetch(url: string, options: SafeFetchOptions): Promise
     controller.abort();
   }, options.timeoutMs);
 
-  let hop: Hop = { url, method: options.method ?? "GET", headers: { ...options.headers }, body: options.body };
+  let hop: Hop = {
+    url,
+    method: options.method ?? "GET",
+    headers: { ...options.headers },
+    body: options.body,
+  };
   try {
     for (let redirects = 0; ; redirects++) {
       const written = checkOutboundUrl(hop.url, options.policy);
-      const verdict = written.ok ? await checkResolvedHost(written.url, options.policy, options.resolve, controller.signal) : written;
+      const verdict = written.ok
+        ? await checkResolvedHost(
+            written.url,
+            options.policy,
+            options.resolve,
+            controller.signal,
+          )
+        : written;
       if (!verdict.ok) {
-        const reason = redirects === 0 ? verdict.reason : `redirect to ${describe(hop.url)} refused: ${verdict.reason}`;
+        const reason =
+          redirects === 0
+            ? verdict.reason
+            : `redirect to ${describe(hop.url)} refused: ${verdict.reason}`;
         return { ok: false, reason, retryable: verdict.retryable ?? false };
       }
       const response = await doFetch(verdict.url.href, {
@@ -82,15 +115,33 @@ export async function safeFetch(url: string, options: SafeFetchOptions): Promise
       }
       await response.body?.cancel();
       if (redirects >= options.maxRedirects) {
-        return { ok: false, reason: `too many redirects (limit ${options.maxRedirects})`, retryable: false };
+        return {
+          ok: false,
+          reason: `too many redirects (limit ${options.maxRedirects})`,
+          retryable: false,
+        };
       }
       const next = resolveLocation(location, verdict.url);
-      if (next === undefined) return { ok: false, reason: "redirect to an invalid URL refused", retryable: false };
+      if (next === undefined)
+        return {
+          ok: false,
+          reason: "redirect to an invalid URL refused",
+          retryable: false,
+        };
       hop = nextHop(hop, response.status, verdict.url, next);
     }
   } catch {
-    if (timedOut) return { ok: false, reason: `request timed out after ${options.timeoutMs} ms`, retryable: true };
-    return { ok: false, reason: "request failed with a network error", retryable: true };
+    if (timedOut)
+      return {
+        ok: false,
+        reason: `request timed out after ${options.timeoutMs} ms`,
+        retryable: true,
+      };
+    return {
+      ok: false,
+      reason: "request failed with a network error",
+      retryable: true,
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -98,7 +149,9 @@ export async function safeFetch(url: string, options: SafeFetchOptions): Promise
 
 /** The request for the next hop: 303, and 301/302 after POST, become a GET without a body. */
 function nextHop(previous: Hop, status: number, from: URL, to: URL): Hop {
-  const toGet = status === 303 || ((status === 301 || status === 302) && previous.method === "POST");
+  const toGet =
+    status === 303 ||
+    ((status === 301 || status === 302) && previous.method === "POST");
   const crossOrigin = to.origin !== from.origin;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(previous.headers)) {
@@ -130,7 +183,11 @@ function describe(url: string): string {
   }
 }
 
-async function readResponse(response: Response, finalUrl: string, maxBytes: number): Promise<SafeFetchResult> {
+async function readResponse(
+  response: Response,
+  finalUrl: string,
+  maxBytes: number,
+): Promise<SafeFetchResult> {
   const tooLarge = (): SafeFetchResult => ({
     ok: false,
     reason: `response body exceeds the limit of ${maxBytes} bytes`,
@@ -147,5 +204,11 @@ async function readResponse(response: Response, finalUrl: string, maxBytes: numb
 
   const body = await readAtMost(response.body, maxBytes);
   if (body === null) return tooLarge();
-  return { ok: true, status: response.status, headers: response.headers, body, finalUrl };
+  return {
+    ok: true,
+    status: response.status,
+    headers: response.headers,
+    body,
+    finalUrl,
+  };
 }

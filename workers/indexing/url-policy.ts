@@ -33,7 +33,8 @@ export interface UrlPolicy {
 }
 
 /** `retryable`: the refusal may not hold on a later try (a DNS lookup that failed), as opposed to a verdict on the URL. */
-export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string; retryable?: boolean };
+export type UrlVerdict =
+  { ok: true; url: URL } | { ok: false; reason: string; retryable?: boolean };
 
 /** ICANN-section suffixes whose names are not meant to reach the public Internet (RFC 6761/8375/7686). */
 const SPECIAL_USE_TLDS = new Set(["arpa", "onion"]);
@@ -52,7 +53,8 @@ export function checkOutboundUrl(raw: string, policy: UrlPolicy): UrlVerdict {
   } catch {
     return { ok: false, reason: "URL is not a valid absolute URL" };
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return { ok: false, reason: "URL must use https" };
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return { ok: false, reason: "URL must use https" };
   if (url.username !== "" || url.password !== "") {
     return { ok: false, reason: "URL must not contain a username or password" };
   }
@@ -63,7 +65,8 @@ export function checkOutboundUrl(raw: string, policy: UrlPolicy): UrlVerdict {
   if (!loopbackAllowed) {
     const refused = refusedHost(url.hostname);
     if (refused !== undefined) return { ok: false, reason: refused };
-    if (url.protocol !== "https:") return { ok: false, reason: "URL must use https" };
+    if (url.protocol !== "https:")
+      return { ok: false, reason: "URL must use https" };
   }
   return { ok: true, url };
 }
@@ -81,12 +84,15 @@ export function nonPublicAddressKind(address: string): string | undefined {
 
 /** Whether a URL's hostname is an address literal (DNS is not asked about those). */
 export function isAddressLiteral(hostname: string): boolean {
-  return hostname.startsWith("[") || ipaddr.IPv4.isValidFourPartDecimal(hostname);
+  return (
+    hostname.startsWith("[") || ipaddr.IPv4.isValidFourPartDecimal(hostname)
+  );
 }
 
 /** Only these count as loopback for `allowLoopback`; other private space stays refused. */
 export function isLoopbackHost(hostname: string): boolean {
-  if (isAddressLiteral(hostname)) return addressKind(unbracketed(hostname)) === "loopback";
+  if (isAddressLiteral(hostname))
+    return addressKind(unbracketed(hostname)) === "loopback";
   return hostname === "localhost" || hostname.endsWith(".localhost");
 }
 
@@ -95,11 +101,13 @@ export function isLoopbackHost(hostname: string): boolean {
  * `unicast` named `notGlobalUnicast`, and text that is no address named `invalid`.
  */
 function addressKind(address: string): string {
-  if (ipaddr.IPv4.isValidFourPartDecimal(address)) return ipaddr.IPv4.parse(address).range();
+  if (ipaddr.IPv4.isValidFourPartDecimal(address))
+    return ipaddr.IPv4.parse(address).range();
   if (!ipaddr.IPv6.isValid(address) || address.includes("%")) return "invalid";
   const v6 = ipaddr.IPv6.parse(address);
   const range = v6.range();
-  if (range === "unicast" && !v6.match(IPV6_GLOBAL_UNICAST)) return "notGlobalUnicast";
+  if (range === "unicast" && !v6.match(IPV6_GLOBAL_UNICAST))
+    return "notGlobalUnicast";
   return range;
 }
 
@@ -112,18 +120,31 @@ function refusedHost(hostname: string): string | undefined {
   if (isAddressLiteral(hostname)) {
     const address = unbracketed(hostname);
     const kind = nonPublicAddressKind(address);
-    return kind === undefined ? undefined : `URL names a non-public address (${address}: ${kind})`;
+    return kind === undefined
+      ? undefined
+      : `URL names a non-public address (${address}: ${kind})`;
   }
-  if (hostname.startsWith(".") || hostname.endsWith(".") || hostname.includes("..")) {
+  if (
+    hostname.startsWith(".") ||
+    hostname.endsWith(".") ||
+    hostname.includes("..")
+  ) {
     return `URL host has an empty label (${hostname})`;
   }
   const domain = parseDomain(hostname, { allowPrivateDomains: false });
   // isIcann: the longest matching suffix is in the PSL's ICANN section (not the implicit
   // "*" rule tldts applies to unknown TLDs); domain: the host is not the suffix itself.
-  if (domain.isIcann !== true || domain.domain === null || domain.publicSuffix === null) {
+  if (
+    domain.isIcann !== true ||
+    domain.domain === null ||
+    domain.publicSuffix === null
+  ) {
     return `URL names a host outside the public DNS (${hostname})`;
   }
-  const tld = domain.publicSuffix.slice(domain.publicSuffix.lastIndexOf(".") + 1);
-  if (SPECIAL_USE_TLDS.has(tld)) return `URL names a special-use domain (${hostname})`;
+  const tld = domain.publicSuffix.slice(
+    domain.publicSuffix.lastIndexOf(".") + 1,
+  );
+  if (SPECIAL_USE_TLDS.has(tld))
+    return `URL names a special-use domain (${hostname})`;
   return undefined;
 }

@@ -10,24 +10,41 @@
  * final, sent with `x-should-retry: false` and no Retry-After, so the OpenAI SDKs stop
  * instead of retrying into the same refusal; a refusal with a wait keeps its Retry-After.
  */
-import { ApiError, type ApiErrorKind, type ApiErrorOptions } from "../errors/api-error";
+import {
+  ApiError,
+  type ApiErrorKind,
+  type ApiErrorOptions,
+} from "../errors/api-error";
 
 /** True when waiting cannot turn this refusal into a success. */
 function isFinalRefusal(kind: ApiErrorKind, options: ApiErrorOptions): boolean {
-  return kind === "insufficient_quota" || (kind === "rate_limit_exceeded" && options.retryAfterSeconds === undefined);
+  return (
+    kind === "insufficient_quota" ||
+    (kind === "rate_limit_exceeded" && options.retryAfterSeconds === undefined)
+  );
 }
 
 export class AdmissionError extends ApiError {
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(kind: ApiErrorKind, message: string, options: ApiErrorOptions, headers: Record<string, string>) {
-    super(kind, message, isFinalRefusal(kind, options) ? { ...options, noRetry: true } : options);
+  constructor(
+    kind: ApiErrorKind,
+    message: string,
+    options: ApiErrorOptions,
+    headers: Record<string, string>,
+  ) {
+    super(
+      kind,
+      message,
+      isFinalRefusal(kind, options) ? { ...options, noRetry: true } : options,
+    );
     this.headers = headers;
   }
 
   override getResponse(): Response {
     const response = super.getResponse();
-    for (const [name, value] of Object.entries(this.headers)) response.headers.set(name, value);
+    for (const [name, value] of Object.entries(this.headers))
+      response.headers.set(name, value);
     return response;
   }
 }

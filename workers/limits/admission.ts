@@ -31,7 +31,11 @@
 import { invalidRequest } from "../errors/api-error";
 import type { Plan, Principal } from "../tenants/types";
 import { AdmissionError } from "./admission-error";
-import { formatResetDuration, rateLimitHeaders, type AdmissionSnapshot } from "./headers";
+import {
+  formatResetDuration,
+  rateLimitHeaders,
+  type AdmissionSnapshot,
+} from "./headers";
 import {
   absorbGrant,
   DEFAULT_LEASE_POLICY,
@@ -49,7 +53,12 @@ import {
   type LeasePolicy,
   type TenantLease,
 } from "./lease";
-import { requestLease, type LeaseCall, type LeaseGrant, type LeaseOutcome } from "./lease-script";
+import {
+  requestLease,
+  type LeaseCall,
+  type LeaseGrant,
+  type LeaseOutcome,
+} from "./lease-script";
 import type { LimitsRedis } from "./limits-redis";
 import { chargeMonthlyQuotaOnce, keepSeconds } from "./monthly-quota";
 
@@ -95,17 +104,31 @@ export interface AdmissionResult {
 
 export interface Admission {
   /** Resolves when admitted; throws AdmissionError (429/503) or ApiError (400) otherwise. */
-  admit(principal: Principal, usage: Usage, options?: AdmitOptions): Promise<AdmissionResult>;
+  admit(
+    principal: Principal,
+    usage: Usage,
+    options?: AdmitOptions,
+  ): Promise<AdmissionResult>;
   /** Charges a degraded request's tokens to its month once Redis is back; idempotent per eventId. */
-  settleDegraded(tenantId: string, tokens: number, admittedAt: number, eventId: string): Promise<boolean>;
+  settleDegraded(
+    tenantId: string,
+    tokens: number,
+    admittedAt: number,
+    eventId: string,
+  ): Promise<boolean>;
 }
 
-export function createAdmission(redis: LimitsRedis, options: AdmissionOptions): Admission {
+export function createAdmission(
+  redis: LimitsRedis,
+  options: AdmissionOptions,
+): Admission {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 1_000;
   const prefix = options.prefix ?? LIMITS_PREFIX;
   const policy: LeasePolicy = { ...DEFAULT_LEASE_POLICY, ...options.lease };
-  const log = options.log ?? ((entry: Record<string, unknown>) => console.warn(JSON.stringify(entry)));
+  const log =
+    options.log ??
+    ((entry: Record<string, unknown>) => console.warn(JSON.stringify(entry)));
   const leases = new Map<string, TenantLease>();
 
   function leaseOf(tenantId: string, at: number): TenantLease {
@@ -113,15 +136,25 @@ export function createAdmission(redis: LimitsRedis, options: AdmissionOptions): 
     if (lease) leases.delete(tenantId);
     else lease = newLease(at);
     leases.set(tenantId, lease);
-    if (leases.size > MAX_TENANT_LEASES) leases.delete(leases.keys().next().value as string);
+    if (leases.size > MAX_TENANT_LEASES)
+      leases.delete(leases.keys().next().value as string);
     return lease;
   }
 
   /** One grant call: returns the lease's rest when `need` is given (a waiting request), asks need + extra. */
-  async function grant(tenantId: string, plan: Plan, lease: TenantLease, need: Amounts, at: number, waiting: boolean): Promise<LeaseOutcome> {
+  async function grant(
+    tenantId: string,
+    plan: Plan,
+    lease: TenantLease,
+    need: Amounts,
+    at: number,
+    waiting: boolean,
+  ): Promise<LeaseOutcome> {
     const limits = limitsOf(plan);
     // Returns first: the extra then refills the lease to its target from empty.
-    const returns = waiting ? takeReturns(lease, at) : { amounts: ZERO, to: ZERO };
+    const returns = waiting
+      ? takeReturns(lease, at)
+      : { amounts: ZERO, to: ZERO };
     const extra = extraToAsk(lease, leaseTarget(lease, limits, at, policy));
     const ask = (name: keyof Amounts) => ({
       limit: limits[name],
@@ -130,7 +163,15 @@ export function createAdmission(redis: LimitsRedis, options: AdmissionOptions): 
       returned: returns.amounts[name],
       returnTo: returns.to[name],
     });
-    const call: LeaseCall = { prefix, tenantId, at, timeoutMs, requests: ask("requests"), tokens: ask("tokens"), monthlyTokens: ask("monthlyTokens") };
+    const call: LeaseCall = {
+      prefix,
+      tenantId,
+      at,
+      timeoutMs,
+      requests: ask("requests"),
+      tokens: ask("tokens"),
+      monthlyTokens: ask("monthlyTokens"),
+    };
     for (const name of LIMIT_NAMES) lease.held[name].asking += extra[name];
     try {
       return await requestLease(redis, call, keepSeconds(at, at));
@@ -139,47 +180,101 @@ export function createAdmission(redis: LimitsRedis, options: AdmissionOptions): 
     }
   }
 
-  function topUp(tenantId: string, plan: Plan, lease: TenantLease, at: number, background: AdmitOptions["background"]): void {
-    if (lease.topUp || !needsTopUp(lease, leaseTarget(lease, limitsOf(plan), at, policy))) return;
-    const work = grant(tenantId, plan, lease, ZERO, at, false).then((outcome) => {
-      if (outcome.status === "unavailable") log({ level: "warn", event: "rate_limit_top_up_failed", tenantId, cause: outcome.cause });
-      else absorbGrant(lease, outcome.state, ZERO, now());
-    });
+  function topUp(
+    tenantId: string,
+    plan: Plan,
+    lease: TenantLease,
+    at: number,
+    background: AdmitOptions["background"],
+  ): void {
+    if (
+      lease.topUp ||
+      !needsTopUp(lease, leaseTarget(lease, limitsOf(plan), at, policy))
+    )
+      return;
+    const work = grant(tenantId, plan, lease, ZERO, at, false).then(
+      (outcome) => {
+        if (outcome.status === "unavailable")
+          log({
+            level: "warn",
+            event: "rate_limit_top_up_failed",
+            tenantId,
+            cause: outcome.cause,
+          });
+        else absorbGrant(lease, outcome.state, ZERO, now());
+      },
+    );
     lease.topUp = work.finally(() => {
       lease.topUp = undefined;
     });
     background?.(lease.topUp);
   }
 
-  async function admit(principal: Principal, usage: Usage, admitOptions: AdmitOptions = {}): Promise<AdmissionResult> {
+  async function admit(
+    principal: Principal,
+    usage: Usage,
+    admitOptions: AdmitOptions = {},
+  ): Promise<AdmissionResult> {
     checkUsage(usage);
     const { plan, tenantId } = principal;
     if (usage.inputs > plan.max_inputs_per_request) {
-      throw invalidRequest(`This request has ${usage.inputs} inputs; your plan allows at most ${plan.max_inputs_per_request} per request.`, "input");
+      throw invalidRequest(
+        `This request has ${usage.inputs} inputs; your plan allows at most ${plan.max_inputs_per_request} per request.`,
+        "input",
+      );
     }
     const at = now();
-    const headersOf = (snapshot: AdmissionSnapshot, when: number) => rateLimitHeaders(snapshot, { rate: when, calendar: when });
+    const headersOf = (snapshot: AdmissionSnapshot, when: number) =>
+      rateLimitHeaders(snapshot, { rate: when, calendar: when });
     const never = neverFits(plan, usage, tenantId);
-    if (never) throw new AdmissionError(never.kind, never.message, { code: never.kind }, headersOf(limitsOnly(plan), at));
+    if (never)
+      throw new AdmissionError(
+        never.kind,
+        never.message,
+        { code: never.kind },
+        headersOf(limitsOnly(plan), at),
+      );
 
-    const need: Amounts = { requests: 1, tokens: usage.tokens, monthlyTokens: usage.tokens };
+    const need: Amounts = {
+      requests: 1,
+      tokens: usage.tokens,
+      monthlyTokens: usage.tokens,
+    };
     const lease = leaseOf(tenantId, at);
     if (!fits(lease, need, at, policy) && lease.topUp) await lease.topUp;
     const local = now();
     if (fits(lease, need, local, policy)) {
       takeFromLease(lease, need, local, policy);
       topUp(tenantId, plan, lease, local, admitOptions.background);
-      return { headers: headersOf(snapshotOf(plan, lease), local), degraded: false };
+      return {
+        headers: headersOf(snapshotOf(plan, lease), local),
+        degraded: false,
+      };
     }
 
     const outcome = await grant(tenantId, plan, lease, need, local, true);
     if (outcome.status === "unavailable") {
-      const errorName = outcome.error instanceof Error ? outcome.error.name : undefined;
-      log({ level: "warn", event: "rate_limiter_unavailable", tenantId, failureMode: options.failureMode, cause: outcome.cause, ...(errorName ? { error: errorName } : {}) });
-      if (options.failureMode === "open") return { headers: headersOf(limitsOnly(plan), local), degraded: true };
-      const message = "The rate limiter is temporarily unavailable, so this request was not processed. Please retry after a short wait.";
+      const errorName =
+        outcome.error instanceof Error ? outcome.error.name : undefined;
+      log({
+        level: "warn",
+        event: "rate_limiter_unavailable",
+        tenantId,
+        failureMode: options.failureMode,
+        cause: outcome.cause,
+        ...(errorName ? { error: errorName } : {}),
+      });
+      if (options.failureMode === "open")
+        return { headers: headersOf(limitsOnly(plan), local), degraded: true };
+      const message =
+        "The rate limiter is temporarily unavailable, so this request was not processed. Please retry after a short wait.";
       const retryAfterSeconds = options.unavailableRetryAfterSeconds ?? 5;
-      throw new AdmissionError("service_unavailable", message, { code: "rate_limiter_unavailable", retryAfterSeconds }, headersOf(limitsOnly(plan), local));
+      throw new AdmissionError(
+        "service_unavailable",
+        message,
+        { code: "rate_limiter_unavailable", retryAfterSeconds },
+        headersOf(limitsOnly(plan), local),
+      );
     }
     const admitted = outcome.status === "allowed";
     absorbGrant(lease, outcome.state, admitted ? need : ZERO, now());
@@ -188,24 +283,53 @@ export function createAdmission(redis: LimitsRedis, options: AdmissionOptions): 
       recordUse(lease, need, local, policy);
       return { headers: headersOf(snapshot, local), degraded: false };
     }
-    const { kind, message, retryAfterMs } = refusalOf(tenantId, usage, outcome.state, snapshot, local);
-    throw new AdmissionError(kind, message, { code: kind, retryAfterSeconds: retryAfterMs / 1000 }, headersOf(snapshot, local));
+    const { kind, message, retryAfterMs } = refusalOf(
+      tenantId,
+      usage,
+      outcome.state,
+      snapshot,
+      local,
+    );
+    throw new AdmissionError(
+      kind,
+      message,
+      { code: kind, retryAfterSeconds: retryAfterMs / 1000 },
+      headersOf(snapshot, local),
+    );
   }
 
   return {
     admit,
-    settleDegraded: (tenantId, tokens, admittedAt, eventId) => chargeMonthlyQuotaOnce(redis, { prefix, tenantId, at: admittedAt, eventId, now: now() }, tokens),
+    settleDegraded: (tenantId, tokens, admittedAt, eventId) =>
+      chargeMonthlyQuotaOnce(
+        redis,
+        { prefix, tenantId, at: admittedAt, eventId, now: now() },
+        tokens,
+      ),
   };
 }
 
-const ZERO: Amounts = Object.freeze({ requests: 0, tokens: 0, monthlyTokens: 0 });
+const ZERO: Amounts = Object.freeze({
+  requests: 0,
+  tokens: 0,
+  monthlyTokens: 0,
+});
 
 function limitsOf(plan: Plan): Amounts {
-  return { requests: plan.requests_per_minute, tokens: plan.tokens_per_minute, monthlyTokens: plan.tokens_per_month };
+  return {
+    requests: plan.requests_per_minute,
+    tokens: plan.tokens_per_minute,
+    monthlyTokens: plan.tokens_per_month,
+  };
 }
 
 function checkUsage(usage: Usage): void {
-  if (!Number.isSafeInteger(usage.tokens) || usage.tokens < 0 || !Number.isSafeInteger(usage.inputs) || usage.inputs < 0) {
+  if (
+    !Number.isSafeInteger(usage.tokens) ||
+    usage.tokens < 0 ||
+    !Number.isSafeInteger(usage.inputs) ||
+    usage.inputs < 0
+  ) {
     throw new TypeError("admission usage must be non-negative integers");
   }
 }
@@ -219,9 +343,18 @@ function limitsOnly(plan: Plan): AdmissionSnapshot {
 }
 
 /** A request no amount of waiting admits: refused before any Redis call, without Retry-After. */
-function neverFits(plan: Plan, usage: Usage, tenantId: string): { kind: "rate_limit_exceeded" | "insufficient_quota"; message: string } | undefined {
+function neverFits(
+  plan: Plan,
+  usage: Usage,
+  tenantId: string,
+):
+  | { kind: "rate_limit_exceeded" | "insufficient_quota"; message: string }
+  | undefined {
   if (plan.requests_per_minute < 1) {
-    return { kind: "rate_limit_exceeded", message: `Your plan allows 0 requests per min (RPM) in tenant ${tenantId}.` };
+    return {
+      kind: "rate_limit_exceeded",
+      message: `Your plan allows 0 requests per min (RPM) in tenant ${tenantId}.`,
+    };
   }
   if (usage.tokens > plan.tokens_per_minute) {
     const message = `Request too large for tokens per min (TPM) in tenant ${tenantId}: Limit ${plan.tokens_per_minute}, Requested ${usage.tokens}. The input must be reduced in order to run successfully.`;
@@ -245,7 +378,13 @@ function snapshotOf(plan: Plan, lease: TenantLease): AdmissionSnapshot {
 }
 
 /** The 429 a refusal answers: the quota first (waiting a minute does not help), then requests, then tokens. */
-function refusalOf(tenantId: string, usage: Usage, grant: LeaseGrant, s: AdmissionSnapshot, at: number) {
+function refusalOf(
+  tenantId: string,
+  usage: Usage,
+  grant: LeaseGrant,
+  s: AdmissionSnapshot,
+  at: number,
+) {
   const month = s.monthlyTokens;
   if (grant.monthlyTokens.left < usage.tokens) {
     const used = month.limit - (month.remaining ?? 0);
@@ -253,12 +392,21 @@ function refusalOf(tenantId: string, usage: Usage, grant: LeaseGrant, s: Admissi
     const message =
       `You exceeded your current quota, please check your plan and billing details. Tenant ${tenantId} has used ${used} of ${month.limit} tokens this month (UTC)` +
       ` and this request needs ${usage.tokens}. The quota resets at ${new Date(resetAt).toISOString()}.`;
-    return { kind: "insufficient_quota" as const, message, retryAfterMs: resetAt - at };
+    return {
+      kind: "insufficient_quota" as const,
+      message,
+      retryAfterMs: resetAt - at,
+    };
   }
   const byRequests = grant.requests.left < 1;
-  const waits = [byRequests ? grant.requests.retryAt - at : 0, grant.tokens.left < usage.tokens ? grant.tokens.retryAt - at : 0];
+  const waits = [
+    byRequests ? grant.requests.retryAt - at : 0,
+    grant.tokens.left < usage.tokens ? grant.tokens.retryAt - at : 0,
+  ];
   const retryAfterMs = Math.max(1, ...waits);
-  const [name, abbr, snap, requested] = byRequests ? (["requests", "RPM", s.requests, 1] as const) : (["tokens", "TPM", s.tokens, usage.tokens] as const);
+  const [name, abbr, snap, requested] = byRequests
+    ? (["requests", "RPM", s.requests, 1] as const)
+    : (["tokens", "TPM", s.tokens, usage.tokens] as const);
   const used = Math.max(0, snap.limit - (snap.remaining ?? 0));
   const message =
     `Rate limit reached for ${name} per min (${abbr}) in tenant ${tenantId}: Limit ${snap.limit}, Used ${used}, Requested ${requested}.` +

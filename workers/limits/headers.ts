@@ -33,7 +33,11 @@ export interface AdmissionSnapshot {
 }
 
 /** IETF policy names; the monthly quota has no fixed `w` because calendar months differ in length. */
-export const POLICY = { requests: "requests", tokens: "tokens", monthlyTokens: "monthly-tokens" } as const;
+export const POLICY = {
+  requests: "requests",
+  tokens: "tokens",
+  monthlyTokens: "monthly-tokens",
+} as const;
 
 const MS_PER_SECOND = 1_000;
 const MS_PER_MINUTE = 60_000;
@@ -54,7 +58,10 @@ export function formatResetDuration(ms: number): string {
   const seconds = Math.floor((total % MS_PER_MINUTE) / MS_PER_SECOND);
   const millis = total % MS_PER_SECOND;
   // Go prints the fraction without trailing zeros: 1.5s, 1.25s, 1.125s.
-  const fraction = millis === 0 ? "" : `.${String(millis).padStart(3, "0").replace(/0+$/, "")}`;
+  const fraction =
+    millis === 0
+      ? ""
+      : `.${String(millis).padStart(3, "0").replace(/0+$/, "")}`;
   let out = "";
   if (hours > 0) out += `${hours}h`;
   if (hours > 0 || minutes > 0) out += `${minutes}m`;
@@ -81,11 +88,16 @@ export function rateLimitPolicyField(snapshot: AdmissionSnapshot): string {
 }
 
 /** `RateLimit`: only policies whose current state is known are listed (the draft allows omitting any). */
-export function rateLimitField(snapshot: AdmissionSnapshot, now: { rate: number; calendar: number }): string | undefined {
+export function rateLimitField(
+  snapshot: AdmissionSnapshot,
+  now: { rate: number; calendar: number },
+): string | undefined {
   const items: string[] = [];
   const add = (name: string, s: LimitSnapshot, at: number) => {
     if (s.remaining === undefined || s.resetAt === undefined) return;
-    items.push(`"${name}";r=${Math.max(0, Math.floor(s.remaining))};t=${secondsUntil(s.resetAt, at)}`);
+    items.push(
+      `"${name}";r=${Math.max(0, Math.floor(s.remaining))};t=${secondsUntil(s.resetAt, at)}`,
+    );
   };
   add(POLICY.requests, snapshot.requests, now.rate);
   add(POLICY.tokens, snapshot.tokens, now.rate);
@@ -98,15 +110,24 @@ export function rateLimitField(snapshot: AdmissionSnapshot, now: { rate: number;
  * resets were computed with; `now.calendar` is the clock of the monthly quota (admission
  * passes its one injectable clock for both).
  */
-export function rateLimitHeaders(snapshot: AdmissionSnapshot, now: { rate: number; calendar: number }): Record<string, string> {
+export function rateLimitHeaders(
+  snapshot: AdmissionSnapshot,
+  now: { rate: number; calendar: number },
+): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [suffix, s] of [
     ["requests", snapshot.requests],
     ["tokens", snapshot.tokens],
   ] as const) {
     headers[`x-ratelimit-limit-${suffix}`] = String(s.limit);
-    if (s.remaining !== undefined) headers[`x-ratelimit-remaining-${suffix}`] = String(Math.max(0, Math.floor(s.remaining)));
-    if (s.resetAt !== undefined) headers[`x-ratelimit-reset-${suffix}`] = formatResetDuration(s.resetAt - now.rate);
+    if (s.remaining !== undefined)
+      headers[`x-ratelimit-remaining-${suffix}`] = String(
+        Math.max(0, Math.floor(s.remaining)),
+      );
+    if (s.resetAt !== undefined)
+      headers[`x-ratelimit-reset-${suffix}`] = formatResetDuration(
+        s.resetAt - now.rate,
+      );
   }
   headers["ratelimit-policy"] = rateLimitPolicyField(snapshot);
   const current = rateLimitField(snapshot, now);

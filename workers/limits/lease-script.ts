@@ -24,7 +24,12 @@
 import { luaScript, runScript } from "../upstash/lua-script";
 import { nextUtcMonthStart, quotaKey } from "./monthly-quota";
 import { withTimeout } from "../timeout/with-timeout";
-import { unavailable, WINDOW_MS, type CheckOutcome, type LimitsRedis } from "./limits-redis";
+import {
+  unavailable,
+  WINDOW_MS,
+  type CheckOutcome,
+  type LimitsRedis,
+} from "./limits-redis";
 
 /** Granularity of the per-minute windows, ms. */
 const SLOT_MS = 1_000;
@@ -153,13 +158,42 @@ export interface LeaseGrant {
 export type LeaseOutcome = CheckOutcome<LeaseGrant>;
 
 /** Runs the lease script once; "unavailable" on a Redis error or after `timeoutMs` (its result is then dropped). */
-export async function requestLease(redis: LimitsRedis, call: LeaseCall, keepSeconds: number): Promise<LeaseOutcome> {
-  const keys = [slotsKey(call.prefix, "requests", call.tenantId), slotsKey(call.prefix, "tokens", call.tenantId), quotaKey(call.prefix, call.tenantId, call.at)];
-  const limit = (a: LimitAsk) => [a.limit, a.need, a.want, a.returned, a.returnTo];
+export async function requestLease(
+  redis: LimitsRedis,
+  call: LeaseCall,
+  keepSeconds: number,
+): Promise<LeaseOutcome> {
+  const keys = [
+    slotsKey(call.prefix, "requests", call.tenantId),
+    slotsKey(call.prefix, "tokens", call.tenantId),
+    quotaKey(call.prefix, call.tenantId, call.at),
+  ];
+  const limit = (a: LimitAsk) => [
+    a.limit,
+    a.need,
+    a.want,
+    a.returned,
+    a.returnTo,
+  ];
   const m = call.monthlyTokens;
-  const args = [call.at, WINDOW_MS, SLOT_MS, keepSeconds, ...limit(call.requests), ...limit(call.tokens), m.limit, m.need, m.want, m.returned];
+  const args = [
+    call.at,
+    WINDOW_MS,
+    SLOT_MS,
+    keepSeconds,
+    ...limit(call.requests),
+    ...limit(call.tokens),
+    m.limit,
+    m.need,
+    m.want,
+    m.returned,
+  ];
   try {
-    const reply = await withTimeout("rate-limit lease", call.timeoutMs, runScript(redis, LEASE, keys, args));
+    const reply = await withTimeout(
+      "rate-limit lease",
+      call.timeoutMs,
+      runScript(redis, LEASE, keys, args),
+    );
     const grant = parseReply(reply, call);
     return { status: grant.granted ? "allowed" : "refused", state: grant };
   } catch (error) {
@@ -168,13 +202,23 @@ export async function requestLease(redis: LimitsRedis, call: LeaseCall, keepSeco
 }
 
 /** The hash of one per-minute limit's slots. */
-function slotsKey(prefix: string, kind: "requests" | "tokens", tenantId: string): string {
+function slotsKey(
+  prefix: string,
+  kind: "requests" | "tokens",
+  tenantId: string,
+): string {
   return `${prefix}:${kind}-slots:${tenantId}`;
 }
 
 function parseReply(reply: unknown, call: LeaseCall): LeaseGrant {
-  const n = Array.isArray(reply) && reply.length === 13 ? reply.map(Number) : [];
-  if (n.length !== 13 || n.some((x) => !Number.isFinite(x)) || (n[0] !== 0 && n[0] !== 1)) throw new Error("unexpected reply from the lease script");
+  const n =
+    Array.isArray(reply) && reply.length === 13 ? reply.map(Number) : [];
+  if (
+    n.length !== 13 ||
+    n.some((x) => !Number.isFinite(x)) ||
+    (n[0] !== 0 && n[0] !== 1)
+  )
+    throw new Error("unexpected reply from the lease script");
   const bucket = (i: number): LimitGrant => ({
     granted: n[i]!,
     left: n[i + 1]!,

@@ -29,7 +29,11 @@ export interface LeasePolicy {
   ttlMs: number;
 }
 
-export const DEFAULT_LEASE_POLICY: LeasePolicy = { maxFraction: 0.005, horizonMs: 5_000, ttlMs: 10_000 };
+export const DEFAULT_LEASE_POLICY: LeasePolicy = {
+  maxFraction: 0.005,
+  horizonMs: 5_000,
+  ttlMs: 10_000,
+};
 
 interface Held {
   /** Units granted to this isolate and not used. */
@@ -59,7 +63,14 @@ export interface TenantLease {
 const zero = (): Amounts => ({ requests: 0, tokens: 0, monthlyTokens: 0 });
 
 export function newLease(now: number): TenantLease {
-  const held = () => ({ balance: 0, returnTo: 0, voidAt: Number.NEGATIVE_INFINITY, resetAt: now, left: 0, asking: 0 });
+  const held = () => ({
+    balance: 0,
+    returnTo: 0,
+    voidAt: Number.NEGATIVE_INFINITY,
+    resetAt: now,
+    left: 0,
+    asking: 0,
+  });
   return {
     held: { requests: held(), tokens: held(), monthlyTokens: held() },
     grantedAt: Number.NEGATIVE_INFINITY,
@@ -68,13 +79,25 @@ export function newLease(now: number): TenantLease {
 }
 
 /** Whether `need` can be admitted from the lease alone, without Redis. */
-export function fits(lease: TenantLease, need: Amounts, now: number, policy: LeasePolicy): boolean {
+export function fits(
+  lease: TenantLease,
+  need: Amounts,
+  now: number,
+  policy: LeasePolicy,
+): boolean {
   if (now >= lease.grantedAt + policy.ttlMs) return false;
-  return LIMIT_NAMES.every((name) => now < lease.held[name].voidAt && lease.held[name].balance >= need[name]);
+  return LIMIT_NAMES.every(
+    (name) =>
+      now < lease.held[name].voidAt && lease.held[name].balance >= need[name],
+  );
 }
 
 /** Moves the rate intervals on to `now`: an interval more than one horizon old counts as nothing. */
-function roll(r: TenantLease["recent"], now: number, policy: LeasePolicy): void {
+function roll(
+  r: TenantLease["recent"],
+  now: number,
+  policy: LeasePolicy,
+): void {
   if (now - r.start < policy.horizonMs) return;
   r.previous = now - r.start < 2 * policy.horizonMs ? r.current : zero();
   r.current = zero();
@@ -82,13 +105,23 @@ function roll(r: TenantLease["recent"], now: number, policy: LeasePolicy): void 
 }
 
 /** Counts an admitted request towards the isolate's recent rate. */
-export function recordUse(lease: TenantLease, used: Amounts, now: number, policy: LeasePolicy): void {
+export function recordUse(
+  lease: TenantLease,
+  used: Amounts,
+  now: number,
+  policy: LeasePolicy,
+): void {
   roll(lease.recent, now, policy);
   for (const name of LIMIT_NAMES) lease.recent.current[name] += used[name];
 }
 
 /** Admits `need` from the lease (fits() must hold). */
-export function takeFromLease(lease: TenantLease, need: Amounts, now: number, policy: LeasePolicy): void {
+export function takeFromLease(
+  lease: TenantLease,
+  need: Amounts,
+  now: number,
+  policy: LeasePolicy,
+): void {
   for (const name of LIMIT_NAMES) lease.held[name].balance -= need[name];
   recordUse(lease, need, now, policy);
 }
@@ -99,11 +132,20 @@ function leaseCap(limit: number, policy: LeasePolicy): number {
 }
 
 /** The lease each limit should hold now: the recent rate over the horizon, capped. */
-export function leaseTarget(lease: TenantLease, limits: Amounts, now: number, policy: LeasePolicy): Amounts {
+export function leaseTarget(
+  lease: TenantLease,
+  limits: Amounts,
+  now: number,
+  policy: LeasePolicy,
+): Amounts {
   const r = lease.recent;
   roll(r, now, policy);
   const target = zero();
-  for (const name of LIMIT_NAMES) target[name] = Math.min(leaseCap(limits[name], policy), Math.max(r.current[name], r.previous[name]));
+  for (const name of LIMIT_NAMES)
+    target[name] = Math.min(
+      leaseCap(limits[name], policy),
+      Math.max(r.current[name], r.previous[name]),
+    );
   return target;
 }
 
@@ -119,14 +161,19 @@ export function extraToAsk(lease: TenantLease, target: Amounts): Amounts {
 
 /** True when some limit's lease is down to half its target or less: time to top up in the background. */
 export function needsTopUp(lease: TenantLease, target: Amounts): boolean {
-  return LIMIT_NAMES.some((name) => target[name] > 0 && lease.held[name].balance * 2 <= target[name]);
+  return LIMIT_NAMES.some(
+    (name) => target[name] > 0 && lease.held[name].balance * 2 <= target[name],
+  );
 }
 
 /**
  * Empties the lease into a return, for the next grant call: each limit's balance with
  * where it goes. A void balance (a past month's) is dropped, not returned.
  */
-export function takeReturns(lease: TenantLease, now: number): { amounts: Amounts; to: Amounts } {
+export function takeReturns(
+  lease: TenantLease,
+  now: number,
+): { amounts: Amounts; to: Amounts } {
   const amounts = zero();
   const to = zero();
   for (const name of LIMIT_NAMES) {
@@ -153,7 +200,12 @@ export interface GrantView {
  * Adds a grant to the lease; `used` is what the waiting request took from it at once
  * (zero for a top-up or a refusal). A void balance (a past month's) is dropped first.
  */
-export function absorbGrant(lease: TenantLease, grant: Record<LimitName, GrantView>, used: Amounts, now: number): void {
+export function absorbGrant(
+  lease: TenantLease,
+  grant: Record<LimitName, GrantView>,
+  used: Amounts,
+  now: number,
+): void {
   for (const name of LIMIT_NAMES) {
     const h = lease.held[name];
     const g = grant[name];
@@ -164,11 +216,21 @@ export function absorbGrant(lease: TenantLease, grant: Record<LimitName, GrantVi
     h.resetAt = g.resetAt;
     h.left = g.left;
   }
-  if (LIMIT_NAMES.some((name) => grant[name].granted > used[name])) lease.grantedAt = now;
+  if (LIMIT_NAMES.some((name) => grant[name].granted > used[name]))
+    lease.grantedAt = now;
 }
 
 /** Each limit as this isolate sees it: global remaining at the last grant plus what it holds unused. */
-export function localView(lease: TenantLease): Record<LimitName, { remaining: number; resetAt: number }> {
-  const view = (h: Held) => ({ remaining: h.left + Math.max(0, h.balance), resetAt: h.resetAt });
-  return { requests: view(lease.held.requests), tokens: view(lease.held.tokens), monthlyTokens: view(lease.held.monthlyTokens) };
+export function localView(
+  lease: TenantLease,
+): Record<LimitName, { remaining: number; resetAt: number }> {
+  const view = (h: Held) => ({
+    remaining: h.left + Math.max(0, h.balance),
+    resetAt: h.resetAt,
+  });
+  return {
+    requests: view(lease.held.requests),
+    tokens: view(lease.held.tokens),
+    monthlyTokens: view(lease.held.monthlyTokens),
+  };
 }

@@ -18,6 +18,12 @@ export type CheckOutcome<State> =
 export const WINDOW_MS = 60_000;
 
 /** A failed limits call as its outcome: "timeout" when the call's budget ran out (timeout/with-timeout.ts). */
-export function unavailable(error: unknown): { status: "unavailable"; cause: "timeout" | "error"; error?: unknown } {
-  return error instanceof OperationTimeout ? { status: "unavailable", cause: "timeout" } : { status: "unavailable", cause: "error", error };
+export function unavailable(error: unknown): {
+  status: "unavailable";
+  cause: "timeout" | "error";
+  error?: unknown;
+} {
+  return error instanceof OperationTimeout
+    ? { status: "unavailable", cause: "timeout" }
+    : { status: "unavailable", cause: "error", error };
 }

@@ -12,7 +12,11 @@
  */
 import { luaScript, runScript } from "../upstash/lua-script";
 import { withTimeout } from "../timeout/with-timeout";
-import { unavailable, type CheckOutcome, type LimitsRedis } from "./limits-redis";
+import {
+  unavailable,
+  type CheckOutcome,
+  type LimitsRedis,
+} from "./limits-redis";
 
 // KEYS[1] the month's counter. ARGV: quota, tokens, seconds the counter is kept.
 // Returns {1, used after} when admitted, {0, used} when refused. The expiry is relative
@@ -36,7 +40,8 @@ end
 redis.call("INCRBY", KEYS[1], ARGV[1])
 redis.call("EXPIRE", KEYS[1], ARGV[2])
 return 1`;
-export const CHARGE_ONCE_SCRIPT_SHA1 = "eea87f544ef49336b67471e2626710d58403d996";
+export const CHARGE_ONCE_SCRIPT_SHA1 =
+  "eea87f544ef49336b67471e2626710d58403d996";
 const CONSUME = luaScript(CONSUME_SCRIPT, CONSUME_SCRIPT_SHA1);
 const CHARGE_ONCE = luaScript(CHARGE_ONCE_SCRIPT, CHARGE_ONCE_SCRIPT_SHA1);
 
@@ -71,7 +76,10 @@ export function quotaKey(prefix: string, tenantId: string, at: number): string {
 
 /** Seconds from `now` until the counter of `at`'s month may go (at least a minute, for late settlements). */
 export function keepSeconds(at: number, now: number): number {
-  return Math.max(60, Math.ceil((nextUtcMonthStart(at) - now) / 1000) + RETENTION_AFTER_MONTH_S);
+  return Math.max(
+    60,
+    Math.ceil((nextUtcMonthStart(at) - now) / 1000) + RETENTION_AFTER_MONTH_S,
+  );
 }
 
 export interface QuotaCall {
@@ -87,13 +95,24 @@ export interface QuotaCall {
  * Adds `tokens` to the month's counter if they fit under the quota. Like
  * requestLease (lease-script.ts), it queues its command before its first await.
  */
-export async function consumeMonthlyQuota(redis: LimitsRedis, call: QuotaCall, tokens: number): Promise<QuotaOutcome> {
+export async function consumeMonthlyQuota(
+  redis: LimitsRedis,
+  call: QuotaCall,
+  tokens: number,
+): Promise<QuotaOutcome> {
   const keys = [quotaKey(call.prefix, call.tenantId, call.at)];
-  const run = runScript(redis, CONSUME, keys, [call.quota, tokens, keepSeconds(call.at, call.at)]);
+  const run = runScript(redis, CONSUME, keys, [
+    call.quota,
+    tokens,
+    keepSeconds(call.at, call.at),
+  ]);
   try {
     const reply = await withTimeout("monthly quota", call.timeoutMs, run);
     const [admitted, used] = parseReply(reply);
-    return { status: admitted ? "allowed" : "refused", state: { quota: call.quota, used, resetAt: nextUtcMonthStart(call.at) } };
+    return {
+      status: admitted ? "allowed" : "refused",
+      state: { quota: call.quota, used, resetAt: nextUtcMonthStart(call.at) },
+    };
   } catch (error) {
     return unavailable(error);
   }
@@ -102,7 +121,8 @@ export async function consumeMonthlyQuota(redis: LimitsRedis, call: QuotaCall, t
 function parseReply(reply: unknown): [boolean, number] {
   if (Array.isArray(reply) && reply.length === 2) {
     const [flag, used] = reply.map(Number);
-    if ((flag === 0 || flag === 1) && Number.isFinite(used)) return [flag === 1, used as number];
+    if ((flag === 0 || flag === 1) && Number.isFinite(used))
+      return [flag === 1, used as number];
   }
   throw new Error("unexpected reply from the monthly quota script");
 }
@@ -114,7 +134,13 @@ function parseReply(reply: unknown): [boolean, number] {
  */
 export async function chargeMonthlyQuotaOnce(
   redis: LimitsRedis,
-  call: { prefix: string; tenantId: string; at: number; eventId: string; now: number },
+  call: {
+    prefix: string;
+    tenantId: string;
+    at: number;
+    eventId: string;
+    now: number;
+  },
   tokens: number,
 ): Promise<boolean> {
   const counter = quotaKey(call.prefix, call.tenantId, call.at);

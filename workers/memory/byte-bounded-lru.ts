@@ -43,7 +43,9 @@ export class ByteBoundedLru<V> {
 
   constructor(options: ByteBoundedLruOptions<V>) {
     if (!Number.isSafeInteger(options.maxBytes) || options.maxBytes <= 0) {
-      throw new RangeError(`maxBytes must be a positive integer, got ${options.maxBytes}`);
+      throw new RangeError(
+        `maxBytes must be a positive integer, got ${options.maxBytes}`,
+      );
     }
     this.maxBytes = options.maxBytes;
     this.#sizeOf = options.sizeOf;
@@ -82,7 +84,9 @@ export class ByteBoundedLru<V> {
   set(key: string, value: V): boolean {
     const valueBytes = this.#sizeOf(value);
     if (!Number.isFinite(valueBytes) || valueBytes < 0) {
-      throw new RangeError(`sizeOf must give a non-negative byte count, got ${valueBytes}`);
+      throw new RangeError(
+        `sizeOf must give a non-negative byte count, got ${valueBytes}`,
+      );
     }
     const bytes = valueBytes + key.length * 2 + LRU_ENTRY_OVERHEAD_BYTES;
     this.delete(key);

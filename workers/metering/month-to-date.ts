@@ -37,14 +37,14 @@ export async function readMonthToDate(
   if (tenantIds.length === 0) return [];
   const pipeline = redis.pipeline();
   for (const tenantId of tenantIds) {
-    for (const day of days) pipeline.hmget(usageDayKey(tenantId, day), ...USAGE_COUNTERS);
+    for (const day of days)
+      pipeline.hmget(usageDayKey(tenantId, day), ...USAGE_COUNTERS);
   }
   const hashes = await pipeline.exec<(Record<string, unknown> | null)[]>();
   return tenantIds.map((_, t) => {
-    const sums = Object.fromEntries(USAGE_COUNTERS.map((name) => [name, 0])) as Record<
-      UsageCounter,
-      number
-    >;
+    const sums = Object.fromEntries(
+      USAGE_COUNTERS.map((name) => [name, 0]),
+    ) as Record<UsageCounter, number>;
     for (let d = 0; d < days.length; d++) {
       const hash = hashes[t * days.length + d] ?? null;
       for (const name of USAGE_COUNTERS) {

@@ -20,13 +20,16 @@
  * of HMGETs of the known counters), whatever the range.
  */
 import type { Redis } from "@upstash/redis/cloudflare";
-import { BATCH_COUNTER_PREFIX, USAGE_COUNTERS, type UsageCounter } from "./usage-event";
+import {
+  BATCH_COUNTER_PREFIX,
+  USAGE_COUNTERS,
+  type UsageCounter,
+} from "./usage-event";
 import { usageDayKey } from "./usage-store";
 import type { UsageFigures, UsageReport } from "./usage-report";
 import { daysInRange, type UsageRange } from "./usage-range";
 
 export type UsageReadRedis = Pick<Redis, "pipeline">;
-
 
 export interface UsagePricing {
   /** GPU_PRICE_USD_PER_SECOND */
@@ -40,7 +43,8 @@ export interface UsagePricing {
 /** 1e-10 USD units per dollar. */
 const UNITS_PER_USD = 1e10;
 
-const roundUsd = (usd: number) => Math.round(usd * UNITS_PER_USD) / UNITS_PER_USD;
+const roundUsd = (usd: number) =>
+  Math.round(usd * UNITS_PER_USD) / UNITS_PER_USD;
 
 /** GPU milliseconds at the GPU's price per second. */
 export function usdForGpuMs(gpuMs: number, pricing: UsagePricing): number {
@@ -48,27 +52,49 @@ export function usdForGpuMs(gpuMs: number, pricing: UsagePricing): number {
 }
 
 /** The GPU time `tokens` would have taken, at the GPU's price per second. */
-export function usdForCachedTokens(tokens: number, pricing: UsagePricing): number {
-  return roundUsd((tokens / pricing.gpuTokensPerSecond) * pricing.gpuUsdPerSecond);
+export function usdForCachedTokens(
+  tokens: number,
+  pricing: UsagePricing,
+): number {
+  return roundUsd(
+    (tokens / pricing.gpuTokensPerSecond) * pricing.gpuUsdPerSecond,
+  );
 }
 
 type Counters = Record<UsageCounter, number>;
 
 /** `all` counts every lane, `batch` the batch lane alone (a part of `all`). */
-function priced(all: Counters, batch: Counters, pricing: UsagePricing): UsageFigures {
+function priced(
+  all: Counters,
+  batch: Counters,
+  pricing: UsagePricing,
+): UsageFigures {
   const f = pricing.batchPriceFactor;
   const cost = (gpuMs: number) => (gpuMs / 1000) * pricing.gpuUsdPerSecond;
-  const saved = (tokens: number) => (tokens / pricing.gpuTokensPerSecond) * pricing.gpuUsdPerSecond;
+  const saved = (tokens: number) =>
+    (tokens / pricing.gpuTokensPerSecond) * pricing.gpuUsdPerSecond;
   return {
     ...all,
-    estimated_cost_usd: roundUsd(cost(all.gpu_ms - batch.gpu_ms) + f * cost(batch.gpu_ms)),
-    estimated_savings_usd: roundUsd(saved(all.tokens_cached - batch.tokens_cached) + f * saved(batch.tokens_cached)),
-    batch: { ...batch, estimated_cost_usd: roundUsd(f * cost(batch.gpu_ms)), estimated_savings_usd: roundUsd(f * saved(batch.tokens_cached)) },
+    estimated_cost_usd: roundUsd(
+      cost(all.gpu_ms - batch.gpu_ms) + f * cost(batch.gpu_ms),
+    ),
+    estimated_savings_usd: roundUsd(
+      saved(all.tokens_cached - batch.tokens_cached) +
+        f * saved(batch.tokens_cached),
+    ),
+    batch: {
+      ...batch,
+      estimated_cost_usd: roundUsd(f * cost(batch.gpu_ms)),
+      estimated_savings_usd: roundUsd(f * saved(batch.tokens_cached)),
+    },
   };
 }
 
 /** The counters under `prefix` in a day hash (missing = 0). */
-function countersFrom(hash: Record<string, unknown> | null, prefix = ""): Counters {
+function countersFrom(
+  hash: Record<string, unknown> | null,
+  prefix = "",
+): Counters {
   const counters = {} as Counters;
   for (const name of USAGE_COUNTERS) {
     // The client parses numeric strings already; Number() covers one that it did not.
@@ -78,7 +104,10 @@ function countersFrom(hash: Record<string, unknown> | null, prefix = ""): Counte
   return counters;
 }
 
-const FIELDS = [...USAGE_COUNTERS, ...USAGE_COUNTERS.map((name) => `${BATCH_COUNTER_PREFIX}${name}`)];
+const FIELDS = [
+  ...USAGE_COUNTERS,
+  ...USAGE_COUNTERS.map((name) => `${BATCH_COUNTER_PREFIX}${name}`),
+];
 
 export async function readUsage(
   redis: UsageReadRedis,
@@ -89,7 +118,10 @@ export async function readUsage(
   const days = daysInRange(range);
   const pipeline = redis.pipeline();
   for (const day of days) pipeline.hmget(usageDayKey(tenantId, day), ...FIELDS);
-  const hashes = days.length === 0 ? [] : await pipeline.exec<(Record<string, unknown> | null)[]>();
+  const hashes =
+    days.length === 0
+      ? []
+      : await pipeline.exec<(Record<string, unknown> | null)[]>();
 
   const totals = countersFrom(null);
   const batchTotals = countersFrom(null);

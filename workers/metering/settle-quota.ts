@@ -7,7 +7,15 @@
 import type { Admission } from "../limits/admission";
 import type { UsageEvent } from "./usage-event";
 
-export async function settlePendingQuota(admission: Pick<Admission, "settleDegraded">, event: UsageEvent): Promise<void> {
+export async function settlePendingQuota(
+  admission: Pick<Admission, "settleDegraded">,
+  event: UsageEvent,
+): Promise<void> {
   if (event.quota_pending_at === undefined) return;
-  await admission.settleDegraded(event.tenant_id, event.tokens_computed + event.tokens_cached, event.quota_pending_at, event.event_id);
+  await admission.settleDegraded(
+    event.tenant_id,
+    event.tokens_computed + event.tokens_cached,
+    event.quota_pending_at,
+    event.event_id,
+  );
 }

@@ -42,7 +42,13 @@ export const UsageEventSchema = z.object({
 export type UsageEvent = z.infer<typeof UsageEventSchema>;
 
 /** The counters a usage event adds to its day, in the order they are stored. */
-export const USAGE_COUNTERS = ["requests", "inputs", "tokens_computed", "tokens_cached", "gpu_ms"] as const;
+export const USAGE_COUNTERS = [
+  "requests",
+  "inputs",
+  "tokens_computed",
+  "tokens_cached",
+  "gpu_ms",
+] as const;
 export type UsageCounter = (typeof USAGE_COUNTERS)[number];
 
 /** Where a batch event's counters also go, so a day reads batch apart from the total. */
@@ -54,8 +60,19 @@ export const BATCH_COUNTER_PREFIX = "batch_";
  * to the `batch_` ones too.
  */
 export function counterIncrements(event: UsageEvent): [string, number][] {
-  const plain = USAGE_COUNTERS.map((counter): [string, number] => [counter, event[counter]]);
-  return event.lane === "batch" ? [...plain, ...plain.map(([name, n]): [string, number] => [`${BATCH_COUNTER_PREFIX}${name}`, n])] : plain;
+  const plain = USAGE_COUNTERS.map((counter): [string, number] => [
+    counter,
+    event[counter],
+  ]);
+  return event.lane === "batch"
+    ? [
+        ...plain,
+        ...plain.map(([name, n]): [string, number] => [
+          `${BATCH_COUNTER_PREFIX}${name}`,
+          n,
+        ]),
+      ]
+    : plain;
 }
 
 export interface RequestUsage {
@@ -77,7 +94,10 @@ export interface RequestUsage {
  * because clients may choose their own `x-request-id`: an id a client controls would
  * let it replay one id and have every later request deduplicated away, unbilled.
  */
-export function newUsageEvent(usage: RequestUsage, now: Date = new Date()): UsageEvent {
+export function newUsageEvent(
+  usage: RequestUsage,
+  now: Date = new Date(),
+): UsageEvent {
   return {
     event_id: `evt_${crypto.randomUUID().replaceAll("-", "")}`,
     tenant_id: usage.tenantId,
@@ -88,7 +108,9 @@ export function newUsageEvent(usage: RequestUsage, now: Date = new Date()): Usag
     tokens_cached: usage.tokensCached,
     gpu_ms: Math.round(usage.gpuMs),
     ...(usage.user !== undefined ? { user: usage.user } : {}),
-    ...(usage.quotaPendingAt !== undefined ? { quota_pending_at: usage.quotaPendingAt } : {}),
+    ...(usage.quotaPendingAt !== undefined
+      ? { quota_pending_at: usage.quotaPendingAt }
+      : {}),
     ...(usage.lane === "batch" ? { lane: "batch" as const } : {}),
   };
 }
@@ -119,11 +141,15 @@ export function parseUsageEvent(value: unknown): UsageEvent | null {
 export const MAX_USAGE_BATCH_EVENTS = 100;
 
 /** A usage queue message carrying a failed flush: its events, applied together. */
-const UsageBatchMessageSchema = z.object({ events: z.array(UsageEventSchema).min(1).max(MAX_USAGE_BATCH_EVENTS) });
+const UsageBatchMessageSchema = z.object({
+  events: z.array(UsageEventSchema).min(1).max(MAX_USAGE_BATCH_EVENTS),
+});
 export type UsageBatchMessage = z.infer<typeof UsageBatchMessageSchema>;
 
 /** What goes on the usage queue for `events`: one event as itself (the older shape), several as one batch. */
-export function usageQueueBody(events: readonly UsageEvent[]): UsageEvent | UsageBatchMessage {
+export function usageQueueBody(
+  events: readonly UsageEvent[],
+): UsageEvent | UsageBatchMessage {
   return events.length === 1 ? events[0]! : { events: [...events] };
 }
 

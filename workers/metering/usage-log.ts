@@ -5,7 +5,11 @@
  * since client errors quote the command they failed on.
  */
 export type UsageLogLevel = "warn" | "error";
-export type UsageLog = (level: UsageLogLevel, message: string, fields: Record<string, unknown>) => void;
+export type UsageLog = (
+  level: UsageLogLevel,
+  message: string,
+  fields: Record<string, unknown>,
+) => void;
 
 export const consoleUsageLog: UsageLog = (level, message, fields) => {
   const line = JSON.stringify({ level, message, ...fields });
@@ -14,6 +18,7 @@ export const consoleUsageLog: UsageLog = (level, message, fields) => {
 };
 
 export function errorSummary(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const text =
+    error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

@@ -43,22 +43,38 @@ const MAX_RETRY_DELAY_SECONDS = 3600;
 /** Delay before the next delivery of a message that failed on its `attempts`-th. */
 export function usageRetryDelaySeconds(attempts: number): number {
   const exponent = Math.max(0, Math.min(attempts, 32) - 1);
-  return Math.min(MAX_RETRY_DELAY_SECONDS, FIRST_RETRY_DELAY_SECONDS * 2 ** exponent);
+  return Math.min(
+    MAX_RETRY_DELAY_SECONDS,
+    FIRST_RETRY_DELAY_SECONDS * 2 ** exponent,
+  );
 }
 
-export async function consumeUsageBatch(batch: UsageBatch, deps: UsageConsumerDeps): Promise<void> {
+export async function consumeUsageBatch(
+  batch: UsageBatch,
+  deps: UsageConsumerDeps,
+): Promise<void> {
   const log = deps.log ?? consoleUsageLog;
   // Concurrently: the writes travel together through the auto-pipelining client, and
   // an unreachable Redis costs the batch one timeout, not one per message.
-  await Promise.all(batch.messages.map((message) => consumeOne(message, deps, log)));
+  await Promise.all(
+    batch.messages.map((message) => consumeOne(message, deps, log)),
+  );
 }
 
-async function consumeOne(message: UsageMessage, deps: UsageConsumerDeps, log: UsageLog): Promise<void> {
+async function consumeOne(
+  message: UsageMessage,
+  deps: UsageConsumerDeps,
+  log: UsageLog,
+): Promise<void> {
   const events = parseUsageMessage(message.body);
   if (events === null) {
     // Never acked: the message is kept, and ends in the dead-letter queue for an
     // operator (a body from a Worker version with another event shape, most likely).
-    log("error", "usage queue message is not a usage event", { message_id: message.id, attempts: message.attempts, body: message.body });
+    log("error", "usage queue message is not a usage event", {
+      message_id: message.id,
+      attempts: message.attempts,
+      body: message.body,
+    });
     message.retry({ delaySeconds: MAX_RETRY_DELAY_SECONDS });
     return;
   }
@@ -69,7 +85,9 @@ async function consumeOne(message: UsageMessage, deps: UsageConsumerDeps, log: U
   } catch (error) {
     const delaySeconds = usageRetryDelaySeconds(message.attempts);
     log("warn", "usage event not applied; retrying", {
-      ...(events.length === 1 ? { event_id: events[0]!.event_id } : { event_ids: events.map((e) => e.event_id) }),
+      ...(events.length === 1
+        ? { event_id: events[0]!.event_id }
+        : { event_ids: events.map((e) => e.event_id) }),
       attempts: message.attempts,
       delay_seconds: delaySeconds,
       error: errorSummary(error),

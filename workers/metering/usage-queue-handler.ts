@@ -6,7 +6,13 @@ import type { Services } from "../services";
 import { consumeUsageBatch } from "./usage-queue-consumer";
 import { settlePendingQuota } from "./settle-quota";
 
-export async function usageQueueHandler(batch: MessageBatch<unknown>, services: Services): Promise<void> {
+export async function usageQueueHandler(
+  batch: MessageBatch<unknown>,
+  services: Services,
+): Promise<void> {
   const { redis, admission } = services.tenancy();
-  await consumeUsageBatch(batch, { redis, onApplied: (event) => settlePendingQuota(admission, event) });
+  await consumeUsageBatch(batch, {
+    redis,
+    onApplied: (event) => settlePendingQuota(admission, event),
+  });
 }

@@ -35,7 +35,10 @@ export interface UsageRecorder {
 }
 
 export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
-  const maxItems = Math.min(deps.maxEvents ?? MAX_USAGE_BATCH_EVENTS, MAX_USAGE_BATCH_EVENTS);
+  const maxItems = Math.min(
+    deps.maxEvents ?? MAX_USAGE_BATCH_EVENTS,
+    MAX_USAGE_BATCH_EVENTS,
+  );
   const log = deps.log ?? consoleUsageLog;
 
   // Never rejects: meterEvents queues or logs what it cannot write.
@@ -43,15 +46,25 @@ export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
     const outcomes = await meterEvents(deps, events);
     await Promise.all(
       events.map(async (event, i) => {
-        if (event.quota_pending_at === undefined || (outcomes[i] !== "applied" && outcomes[i] !== "duplicate")) return;
+        if (
+          event.quota_pending_at === undefined ||
+          (outcomes[i] !== "applied" && outcomes[i] !== "duplicate")
+        )
+          return;
         await settlePendingQuota(deps.admission, event).catch(() =>
-          log("warn", "quota of a fail-open request not settled", { event_id: event.event_id }),
+          log("warn", "quota of a fail-open request not settled", {
+            event_id: event.event_id,
+          }),
         );
       }),
     );
   }
 
-  const batches = createGroupCommit({ commit: flush, maxWaitMs: deps.maxWaitMs ?? 250, maxItems });
+  const batches = createGroupCommit({
+    commit: flush,
+    maxWaitMs: deps.maxWaitMs ?? 250,
+    maxItems,
+  });
 
   return {
     async record(event) {

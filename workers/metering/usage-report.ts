@@ -13,9 +13,12 @@ const laneFigures = {
   requests: count,
   inputs: count,
   tokens_computed: count.openapi({ description: "Tokens embedded on a GPU." }),
-  tokens_cached: count.openapi({ description: "Tokens served from the cache." }),
+  tokens_cached: count.openapi({
+    description: "Tokens served from the cache.",
+  }),
   gpu_ms: count.openapi({
-    description: "GPU milliseconds the tokens embedded on a GPU took, as measured on the pool.",
+    description:
+      "GPU milliseconds the tokens embedded on a GPU took, as measured on the pool.",
   }),
   estimated_cost_usd: z.number().openapi({
     description:
@@ -44,7 +47,12 @@ const figures = {
 export const UsageReportSchema = z
   .object({
     object: z.literal("list"),
-    data: z.array(z.object({ date: z.string().openapi({ example: "2025-01-31" }), ...figures })),
+    data: z.array(
+      z.object({
+        date: z.string().openapi({ example: "2025-01-31" }),
+        ...figures,
+      }),
+    ),
     totals: z.object(figures),
   })
   .openapi("UsageReport");

@@ -15,7 +15,11 @@
  * also covers an operator replaying the dead-letter queue within a week.
  */
 import { luaScript, runScript, type ScriptRedis } from "../upstash/lua-script";
-import { counterIncrements, UsageEventSchema, type UsageEvent } from "./usage-event";
+import {
+  counterIncrements,
+  UsageEventSchema,
+  type UsageEvent,
+} from "./usage-event";
 
 export const EVENT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
 /** Longer than a year, so a year-over-year report still finds last year's days. */
@@ -24,7 +28,8 @@ export const USAGE_DAY_TTL_SECONDS = 400 * 24 * 3600;
 export type UsageWriteRedis = ScriptRedis;
 
 export const usageEventKey = (eventId: string) => `usage:event:${eventId}`;
-export const usageDayKey = (tenantId: string, day: string) => `usage:${tenantId}:${day}`;
+export const usageDayKey = (tenantId: string, day: string) =>
+  `usage:${tenantId}:${day}`;
 
 // Applies a batch of events. For event i (1-based): KEYS[2i-1] its marker, KEYS[2i]
 // its day hash. ARGV[1] marker TTL, ARGV[2] day TTL, then per event in order: its number
@@ -61,7 +66,10 @@ export type ApplyOutcome = "applied" | "duplicate";
  * cannot be reached (the caller's cue to use the queue) or if the event is malformed
  * (a bug: retrying cannot fix it).
  */
-export async function applyUsageEvent(redis: UsageWriteRedis, event: UsageEvent): Promise<ApplyOutcome> {
+export async function applyUsageEvent(
+  redis: UsageWriteRedis,
+  event: UsageEvent,
+): Promise<ApplyOutcome> {
   const [outcome] = await applyUsageEvents(redis, [event]);
   return outcome!;
 }
@@ -74,19 +82,30 @@ export async function applyUsageEvent(redis: UsageWriteRedis, event: UsageEvent)
  * not run or ran whole, which a retry of the same events then finds (markers). Throws
  * like applyUsageEvent.
  */
-export async function applyUsageEvents(redis: UsageWriteRedis, events: readonly UsageEvent[]): Promise<ApplyOutcome[]> {
+export async function applyUsageEvents(
+  redis: UsageWriteRedis,
+  events: readonly UsageEvent[],
+): Promise<ApplyOutcome[]> {
   if (events.length === 0) return [];
   const valid = events.map((event) => UsageEventSchema.parse(event));
-  const keys = valid.flatMap((event) => [usageEventKey(event.event_id), usageDayKey(event.tenant_id, event.day)]);
-  const args = [String(EVENT_MARKER_TTL_SECONDS), String(USAGE_DAY_TTL_SECONDS)];
+  const keys = valid.flatMap((event) => [
+    usageEventKey(event.event_id),
+    usageDayKey(event.tenant_id, event.day),
+  ]);
+  const args = [
+    String(EVENT_MARKER_TTL_SECONDS),
+    String(USAGE_DAY_TTL_SECONDS),
+  ];
   for (const event of valid) {
     const increments = counterIncrements(event);
     args.push(String(increments.length));
-    for (const [field, increment] of increments) args.push(field, String(increment));
+    for (const [field, increment] of increments)
+      args.push(field, String(increment));
   }
 
   // NOSCRIPT, then EVAL: the script did not run the first time, so nothing counts twice.
   const result = await runScript(redis, applyScript, keys, args);
-  if (!Array.isArray(result) || result.length !== valid.length) throw new Error("usage batch script answered an unexpected shape");
+  if (!Array.isArray(result) || result.length !== valid.length)
+    throw new Error("usage batch script answered an unexpected shape");
   return result.map((flag) => (Number(flag) === 1 ? "applied" : "duplicate"));
 }

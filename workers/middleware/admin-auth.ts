@@ -21,7 +21,9 @@ import { ApiError } from "../errors/api-error";
 import { digestsEqual, sha256Bytes } from "../tenants/secret-digest";
 
 function refused(): never {
-  throw new ApiError("invalid_api_key", "Invalid or missing admin token.", { code: "invalid_admin_token" });
+  throw new ApiError("invalid_api_key", "Invalid or missing admin token.", {
+    code: "invalid_admin_token",
+  });
 }
 
 /** The `/admin/v1/*` guard: passes only the configured ADMIN_TOKEN, 401 for anything else. */
@@ -29,7 +31,10 @@ export function adminAuth(): MiddlewareHandler<AppEnv> {
   return bearerAuth<AppEnv>({
     verifyToken: async (presented, c) => {
       const expected = c.get("services").config.tenancy.adminToken;
-      const [a, b] = await Promise.all([sha256Bytes(presented), sha256Bytes(expected ?? presented)]);
+      const [a, b] = await Promise.all([
+        sha256Bytes(presented),
+        sha256Bytes(expected ?? presented),
+      ]);
       return digestsEqual(a, b) && expected !== undefined;
     },
     noAuthenticationHeader: { message: refused },

@@ -15,7 +15,8 @@ import { bearerToken } from "./bearer-token";
 
 const MISSING_KEY =
   "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
-const BAD_KEY = "Incorrect API key provided. Check the key you are using, or ask your administrator for a new one.";
+const BAD_KEY =
+  "Incorrect API key provided. Check the key you are using, or ask your administrator for a new one.";
 
 /**
  * A verified key whose tenant record is missing, met by routes that read the caller's
@@ -26,21 +27,35 @@ export function ownTenantMissing(): ApiError {
   return new ApiError("not_found", message, { code: "tenant_not_found" });
 }
 
-export function apiKeyAuth(options: { scope: Scope }): MiddlewareHandler<AppEnv> {
+export function apiKeyAuth(options: {
+  scope: Scope;
+}): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuthMiddleware(c, next) {
     const header = c.req.header("authorization");
     if (!header) throw new ApiError("invalid_api_key", MISSING_KEY);
     const key = bearerToken(header);
-    if (key === null) throw new ApiError("invalid_api_key", BAD_KEY, { code: "invalid_api_key" });
-    const resolution = await c.get("services").tenancy().keyResolver(key, (work) => c.executionCtx.waitUntil(work));
+    if (key === null)
+      throw new ApiError("invalid_api_key", BAD_KEY, {
+        code: "invalid_api_key",
+      });
+    const resolution = await c
+      .get("services")
+      .tenancy()
+      .keyResolver(key, (work) => c.executionCtx.waitUntil(work));
     if (!resolution.ok) {
       if (resolution.reason === "suspended") throw tenantSuspended();
-      throw new ApiError("invalid_api_key", BAD_KEY, { code: "invalid_api_key" });
+      throw new ApiError("invalid_api_key", BAD_KEY, {
+        code: "invalid_api_key",
+      });
     }
     if (!resolution.principal.scopes.includes(options.scope)) {
-      throw new ApiError("permission_denied", `This API key does not have the '${options.scope}' scope.`, {
-        code: "insufficient_permissions",
-      });
+      throw new ApiError(
+        "permission_denied",
+        `This API key does not have the '${options.scope}' scope.`,
+        {
+          code: "insufficient_permissions",
+        },
+      );
     }
     c.set("principal", resolution.principal);
     await next();

@@ -22,7 +22,10 @@ export interface JsonBodyOptions {
  * in `c.req.bodyCache.text`, so a step that needs the exact bytes (a webhook signature)
  * and the parser below read the same one.
  */
-export async function bodyText(c: Context<AppEnv>, maxBytes: number): Promise<string> {
+export async function bodyText(
+  c: Context<AppEnv>,
+  maxBytes: number,
+): Promise<string> {
   const cached: unknown = c.req.bodyCache.text;
   if (cached !== undefined) return await (cached as Promise<string>);
   const text = readJsonText(c.req.raw, maxBytes);
@@ -34,7 +37,9 @@ export async function bodyText(c: Context<AppEnv>, maxBytes: number): Promise<st
 export function jsonBody(options: JsonBodyOptions): MiddlewareHandler<AppEnv> {
   const { maxBytes, check } = options;
   return async function jsonBodyMiddleware(c, next) {
-    const body = parseJsonObject(await bodyText(c, typeof maxBytes === "number" ? maxBytes : maxBytes(c)));
+    const body = parseJsonObject(
+      await bodyText(c, typeof maxBytes === "number" ? maxBytes : maxBytes(c)),
+    );
     check?.(body);
     c.req.bodyCache.json = Promise.resolve(body);
     await next();

@@ -16,10 +16,16 @@ const SAFE_ID = /^[A-Za-z0-9._:=-]{1,128}$/;
 /** Called by hono for an id it would not echo: the client's when ours allows it, else a new one. */
 function echoedOrNewId(c: Context): string {
   const incoming = c.req.header("x-request-id");
-  return incoming !== undefined && SAFE_ID.test(incoming) ? incoming : `req_${crypto.randomUUID().replaceAll("-", "")}`;
+  return incoming !== undefined && SAFE_ID.test(incoming)
+    ? incoming
+    : `req_${crypto.randomUUID().replaceAll("-", "")}`;
 }
 
 /** Sets `c.get("requestId")` and the `x-request-id` response header. */
 export function requestId(): MiddlewareHandler<AppEnv> {
-  return honoRequestId({ headerName: "x-request-id", limitLength: MAX_ID_LENGTH, generator: echoedOrNewId });
+  return honoRequestId({
+    headerName: "x-request-id",
+    limitLength: MAX_ID_LENGTH,
+    generator: echoedOrNewId,
+  });
 }

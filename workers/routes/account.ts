@@ -17,7 +17,6 @@ import { errorResponses } from "./error-responses";
 import { jsonResponse as json } from "./json-response";
 import { usageUnavailable } from "./usage";
 
-
 const route = createRoute({
   method: "get",
   path: "/v1/account",
@@ -66,7 +65,10 @@ export function registerAccount(app: OpenAPIHono<AppEnv>): void {
           tokens_per_month: quota,
           tokens_used: month.tokens,
           tokens_charged: charged,
-          tokens_remaining: Math.max(0, quota - Math.max(month.tokens, charged)),
+          tokens_remaining: Math.max(
+            0,
+            quota - Math.max(month.tokens, charged),
+          ),
           resets_at: new Date(nextUtcMonthStart(now)).toISOString(),
         },
       },

@@ -30,7 +30,6 @@ import { usageUnavailable } from "./usage";
 
 const MAX_LIST_LIMIT = 100;
 
-
 export const TenantWithUsageSchema = TenantSchema.extend({
   month_to_date: MonthToDateSchema,
 }).openapi("TenantWithUsage");
@@ -61,10 +60,9 @@ const route = createRoute({
         .string()
         .optional()
         .openapi({ description: "Id of the last tenant of the previous page" }),
-      status: z
-        .string()
-        .optional()
-        .openapi({ description: "Only tenants with this status: `active` or `suspended`" }),
+      status: z.string().optional().openapi({
+        description: "Only tenants with this status: `active` or `suspended`",
+      }),
     }),
   },
   responses: {
@@ -86,7 +84,8 @@ const ReindexRequestSchema = z
       .regex(/^\d{1,20}$/, { error: cursorMessage })
       .optional()
       .openapi({
-        description: 'Where the previous call stopped; absent (or "0") to start.',
+        description:
+          'Where the previous call stopped; absent (or "0") to start.',
         example: "0",
       }),
   })
@@ -99,7 +98,9 @@ const ReindexAnswerSchema = z
       .number()
       .int()
       .openapi({ description: "Tenants written to the index by this call." }),
-    cursor: z.string().openapi({ description: 'Pass it to the next call; "0" when done.' }),
+    cursor: z
+      .string()
+      .openapi({ description: 'Pass it to the next call; "0" when done.' }),
     done: z.boolean(),
   })
   .openapi("ReindexTenantsAnswer");
@@ -107,11 +108,18 @@ const ReindexAnswerSchema = z
 const reindexRoute = createRoute({
   method: "post",
   path: "/admin/v1/tenants/reindex",
-  summary: "Add tenants made before the tenant index existed to it, one bounded step per call",
+  summary:
+    "Add tenants made before the tenant index existed to it, one bounded step per call",
   security: [{ adminToken: [] }],
-  middleware: [adminAuth(), jsonBody({ maxBytes: ADMIN_MAX_BODY_BYTES })] as const,
+  middleware: [
+    adminAuth(),
+    jsonBody({ maxBytes: ADMIN_MAX_BODY_BYTES }),
+  ] as const,
   request: {
-    body: { content: { "application/json": { schema: ReindexRequestSchema } }, required: true },
+    body: {
+      content: { "application/json": { schema: ReindexRequestSchema } },
+      required: true,
+    },
   },
   responses: {
     200: jsonResponse(ReindexAnswerSchema, "How far the walk got"),
@@ -146,7 +154,11 @@ export function registerAdminTenants(app: OpenAPIHono<AppEnv>): void {
       after,
       ...(status === undefined ? {} : { status }),
     });
-    if (page === null) throw invalidRequest("'after' must be an id from a previous page.", "after");
+    if (page === null)
+      throw invalidRequest(
+        "'after' must be an id from a previous page.",
+        "after",
+      );
     const ids = page.tenants.map((t) => t.id);
     const today = utcDay(new Date());
     const months = await readMonthToDate(tenancy.redis, ids, today).catch(
@@ -154,19 +166,26 @@ export function registerAdminTenants(app: OpenAPIHono<AppEnv>): void {
         throw usageUnavailable(c.get("requestId"), err);
       },
     );
-    const data = page.tenants.map((tenant, i) => ({ ...tenant, month_to_date: months[i]! }));
+    const data = page.tenants.map((tenant, i) => ({
+      ...tenant,
+      month_to_date: months[i]!,
+    }));
     return c.json(listPage(data, page.hasMore), 200);
   });
 
-  app.openapi(
-    reindexRoute,
-    async (c) => {
-      const { cursor = "0" } = c.req.valid("json");
-      const progress = await c.get("services").tenancy().tenants.indexExistingTenants(cursor);
-      return c.json(
-        { object: "tenant_index" as const, ...progress, done: progress.cursor === "0" },
-        200,
-      );
-    },
-  );
+  app.openapi(reindexRoute, async (c) => {
+    const { cursor = "0" } = c.req.valid("json");
+    const progress = await c
+      .get("services")
+      .tenancy()
+      .tenants.indexExistingTenants(cursor);
+    return c.json(
+      {
+        object: "tenant_index" as const,
+        ...progress,
+        done: progress.cursor === "0",
+      },
+      200,
+    );
+  });
 }

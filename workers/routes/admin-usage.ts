@@ -11,7 +11,12 @@ import { UsageReportSchema } from "../metering/usage-report";
 import { readTenant } from "../tenants/read-records";
 import { tenantIdParam, tenantNotFound, wellFormedTenantId } from "./admin";
 import { errorResponses } from "./error-responses";
-import { rejectInvalidUsageParams, usageReportFor, UsageQuerySchema, USAGE_ERRORS } from "./usage";
+import {
+  rejectInvalidUsageParams,
+  usageReportFor,
+  UsageQuerySchema,
+  USAGE_ERRORS,
+} from "./usage";
 
 const route = createRoute({
   method: "get",
@@ -21,8 +26,15 @@ const route = createRoute({
   middleware: [wellFormedTenantId()] as const,
   request: { params: tenantIdParam, query: UsageQuerySchema },
   responses: {
-    200: { description: "Usage per day, and totals", content: { "application/json": { schema: UsageReportSchema } } },
-    ...errorResponses(...USAGE_ERRORS, [401, "Missing or wrong admin token"], [404, "No such tenant"]),
+    200: {
+      description: "Usage per day, and totals",
+      content: { "application/json": { schema: UsageReportSchema } },
+    },
+    ...errorResponses(
+      ...USAGE_ERRORS,
+      [401, "Missing or wrong admin token"],
+      [404, "No such tenant"],
+    ),
   },
 });
 
@@ -32,8 +44,17 @@ export function registerAdminUsage(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const services = c.get("services");
       const { id } = c.req.valid("param");
-      if (!(await readTenant(services.tenancy().redis, id))) throw tenantNotFound(id);
-      return c.json(await usageReportFor(services, id, c.req.valid("query"), c.get("requestId")), 200);
+      if (!(await readTenant(services.tenancy().redis, id)))
+        throw tenantNotFound(id);
+      return c.json(
+        await usageReportFor(
+          services,
+          id,
+          c.req.valid("query"),
+          c.get("requestId"),
+        ),
+        200,
+      );
     },
     rejectInvalidUsageParams,
   );

@@ -34,11 +34,26 @@ export const ADMIN_MAX_BODY_BYTES = 64 * 1024;
 
 const json = jsonResponse;
 /** What every admin route can answer besides its own: the token check, and the tenancy store being down. */
-const ADMIN_ERRORS = [[401, "Missing or wrong admin token"], [503, "Tenancy store unavailable"]] as const;
+const ADMIN_ERRORS = [
+  [401, "Missing or wrong admin token"],
+  [503, "Tenancy store unavailable"],
+] as const;
 const security = [{ adminToken: [] }];
-export const tenantIdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: "ten_4fQm0uB1r6ZkX9aE" }) });
-const keyIdParam = z.object({ keyId: z.string().openapi({ param: { name: "keyId", in: "path" }, example: "Xq3v9TzL0aBcDeFg" }) });
-const body = <S extends z.ZodType>(schema: S) => ({ body: { content: { "application/json": { schema } }, required: true } });
+export const tenantIdParam = z.object({
+  id: z.string().openapi({
+    param: { name: "id", in: "path" },
+    example: "ten_4fQm0uB1r6ZkX9aE",
+  }),
+});
+const keyIdParam = z.object({
+  keyId: z.string().openapi({
+    param: { name: "keyId", in: "path" },
+    example: "Xq3v9TzL0aBcDeFg",
+  }),
+});
+const body = <S extends z.ZodType>(schema: S) => ({
+  body: { content: { "application/json": { schema } }, required: true },
+});
 const readBody = () => jsonBody({ maxBytes: ADMIN_MAX_BODY_BYTES });
 
 /** 404 before anything else when the path's tenant id cannot exist. */
@@ -57,7 +72,10 @@ const createTenantRoute = createRoute({
   security,
   middleware: [readBody()] as const,
   request: body(CreateTenantSchema),
-  responses: { 201: json(TenantSchema, "Created tenant"), ...errorResponses(400, 413, 415, ...ADMIN_ERRORS) },
+  responses: {
+    201: json(TenantSchema, "Created tenant"),
+    ...errorResponses(400, 413, 415, ...ADMIN_ERRORS),
+  },
 });
 
 const getTenantRoute = createRoute({
@@ -67,7 +85,10 @@ const getTenantRoute = createRoute({
   security,
   middleware: [wellFormedTenantId()] as const,
   request: { params: tenantIdParam },
-  responses: { 200: json(TenantSchema, "Tenant"), ...errorResponses([404, "No such tenant"], ...ADMIN_ERRORS) },
+  responses: {
+    200: json(TenantSchema, "Tenant"),
+    ...errorResponses([404, "No such tenant"], ...ADMIN_ERRORS),
+  },
 });
 
 const patchTenantRoute = createRoute({
@@ -77,7 +98,10 @@ const patchTenantRoute = createRoute({
   security,
   middleware: [wellFormedTenantId(), readBody()] as const,
   request: { params: tenantIdParam, ...body(PatchTenantSchema) },
-  responses: { 200: json(TenantSchema, "Updated tenant"), ...errorResponses(400, [404, "No such tenant"], 413, 415, ...ADMIN_ERRORS) },
+  responses: {
+    200: json(TenantSchema, "Updated tenant"),
+    ...errorResponses(400, [404, "No such tenant"], 413, 415, ...ADMIN_ERRORS),
+  },
 });
 
 const createKeyRoute = createRoute({
@@ -87,7 +111,10 @@ const createKeyRoute = createRoute({
   security,
   middleware: [wellFormedTenantId(), readBody()] as const,
   request: { params: tenantIdParam, ...body(CreateKeySchema) },
-  responses: { 201: json(CreatedKeySchema, "Created key, secret included once"), ...errorResponses(400, [404, "No such tenant"], 413, 415, ...ADMIN_ERRORS) },
+  responses: {
+    201: json(CreatedKeySchema, "Created key, secret included once"),
+    ...errorResponses(400, [404, "No such tenant"], 413, 415, ...ADMIN_ERRORS),
+  },
 });
 
 const listKeysRoute = createRoute({
@@ -97,7 +124,10 @@ const listKeysRoute = createRoute({
   security,
   middleware: [wellFormedTenantId()] as const,
   request: { params: tenantIdParam },
-  responses: { 200: json(ApiKeyListSchema, "The tenant's keys, oldest first"), ...errorResponses([404, "No such tenant"], ...ADMIN_ERRORS) },
+  responses: {
+    200: json(ApiKeyListSchema, "The tenant's keys, oldest first"),
+    ...errorResponses([404, "No such tenant"], ...ADMIN_ERRORS),
+  },
 });
 
 const revokeKeyRoute = createRoute({
@@ -106,27 +136,41 @@ const revokeKeyRoute = createRoute({
   summary: "Revoke an API key",
   security,
   request: { params: keyIdParam },
-  responses: { 204: { description: "Revoked (also when it already was)" }, ...errorResponses([404, "No such key"], ...ADMIN_ERRORS) },
+  responses: {
+    204: { description: "Revoked (also when it already was)" },
+    ...errorResponses([404, "No such key"], ...ADMIN_ERRORS),
+  },
 });
 
 const rotateSecretRoute = createRoute({
   method: "post",
   path: "/admin/v1/tenants/{id}/webhook-secret",
-  summary: "Make a new webhook signing secret; the previous one verifies for a grace period. The secret is in this answer only",
+  summary:
+    "Make a new webhook signing secret; the previous one verifies for a grace period. The secret is in this answer only",
   security,
   middleware: [wellFormedTenantId(), readBody()] as const,
   request: { params: tenantIdParam, ...body(RotateWebhookSecretSchema) },
-  responses: { 201: json(RotatedWebhookSecretSchema, "New secret, included once"), ...errorResponses(400, [404, "No such tenant"], 413, 415, ...ADMIN_ERRORS) },
+  responses: {
+    201: json(RotatedWebhookSecretSchema, "New secret, included once"),
+    ...errorResponses(400, [404, "No such tenant"], 413, 415, ...ADMIN_ERRORS),
+  },
 });
 
 const secretInfoRoute = createRoute({
   method: "get",
   path: "/admin/v1/tenants/{id}/webhook-secret",
-  summary: "Whether a tenant has a webhook signing secret, and since when (never the secret)",
+  summary:
+    "Whether a tenant has a webhook signing secret, and since when (never the secret)",
   security,
   middleware: [wellFormedTenantId()] as const,
   request: { params: tenantIdParam },
-  responses: { 200: json(WebhookSecretInfoSchema, "The tenant's webhook secret, without the secret"), ...errorResponses([404, "No such tenant"], ...ADMIN_ERRORS) },
+  responses: {
+    200: json(
+      WebhookSecretInfoSchema,
+      "The tenant's webhook secret, without the secret",
+    ),
+    ...errorResponses([404, "No such tenant"], ...ADMIN_ERRORS),
+  },
 });
 
 function storeFor(c: Context<AppEnv>): TenantStore {
@@ -139,20 +183,34 @@ function webhookSecretsFor(c: Context<AppEnv>): WebhookSecretStore {
 
 // Ids are echoed only when well-formed: a mistyped path may hold a pasted secret key.
 export function tenantNotFound(id: string): ApiError {
-  return new ApiError("not_found", isTenantId(id) ? `No tenant with id '${id}'.` : "No tenant with that id.", { code: "tenant_not_found" });
+  return new ApiError(
+    "not_found",
+    isTenantId(id) ? `No tenant with id '${id}'.` : "No tenant with that id.",
+    { code: "tenant_not_found" },
+  );
 }
 
 function keyNotFound(id: string): ApiError {
-  return new ApiError("not_found", isKeyId(id) ? `No API key with id '${id}'.` : "No API key with that id.", { code: "key_not_found" });
+  return new ApiError(
+    "not_found",
+    isKeyId(id) ? `No API key with id '${id}'.` : "No API key with that id.",
+    { code: "key_not_found" },
+  );
 }
 
 export function registerAdmin(app: OpenAPIHono<AppEnv>): void {
-  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "ADMIN_TOKEN",
+  });
 
   // Before every admin route, including ones registered later in other files.
   app.use("/admin/v1/*", adminAuth());
 
-  app.openapi(createTenantRoute, async (c) => c.json(await storeFor(c).createTenant(c.req.valid("json")), 201));
+  app.openapi(createTenantRoute, async (c) =>
+    c.json(await storeFor(c).createTenant(c.req.valid("json")), 201),
+  );
 
   app.openapi(getTenantRoute, async (c) => {
     const { id } = c.req.valid("param");
@@ -173,7 +231,16 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>): void {
     const created = await storeFor(c).createKey(id, c.req.valid("json"));
     if (!created) throw tenantNotFound(id);
     const { record, key } = created;
-    return c.json({ id: record.id, key, prefix: record.prefix, scopes: record.scopes, created_at: record.created_at }, 201);
+    return c.json(
+      {
+        id: record.id,
+        key,
+        prefix: record.prefix,
+        scopes: record.scopes,
+        created_at: record.created_at,
+      },
+      201,
+    );
   });
 
   app.openapi(listKeysRoute, async (c) => {
@@ -192,15 +259,26 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>): void {
   app.openapi(rotateSecretRoute, async (c) => {
     const { id } = c.req.valid("param");
     const input = c.req.valid("json");
-    const rotated = await webhookSecretsFor(c).rotateWebhookSecret(id, input.grace_seconds === undefined ? {} : { graceSeconds: input.grace_seconds });
+    const rotated = await webhookSecretsFor(c).rotateWebhookSecret(
+      id,
+      input.grace_seconds === undefined
+        ? {}
+        : { graceSeconds: input.grace_seconds },
+    );
     if (!rotated) throw tenantNotFound(id);
-    return c.json({ object: "webhook_secret" as const, tenant_id: id, ...rotated }, 201);
+    return c.json(
+      { object: "webhook_secret" as const, tenant_id: id, ...rotated },
+      201,
+    );
   });
 
   app.openapi(secretInfoRoute, async (c) => {
     const { id } = c.req.valid("param");
     const view = await webhookSecretsFor(c).webhookSecretView(id);
     if (!view) throw tenantNotFound(id);
-    return c.json({ object: "webhook_secret" as const, tenant_id: id, ...view }, 200);
+    return c.json(
+      { object: "webhook_secret" as const, tenant_id: id, ...view },
+      200,
+    );
   });
 }

@@ -12,7 +12,11 @@ import { ApiError } from "../errors/api-error";
 import { apiKeyAuth } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { isBatchId, isFileId, newBatchId } from "../batches/batch-ids";
-import { batchView, BatchViewSchema, type BatchRecord } from "../batches/batch-records";
+import {
+  batchView,
+  BatchViewSchema,
+  type BatchRecord,
+} from "../batches/batch-records";
 import { batchesFor } from "../batches/batches-for";
 import { listPage, pageAfter, pageLimit } from "../batches/list-params";
 import { errorResponses } from "./error-responses";
@@ -26,30 +30,74 @@ const MAX_CREATE_BODY_BYTES = 64 * 1024;
 const BatchCreateSchema = z
   .strictObject({
     input_file_id: z.string({ error: "'input_file_id' must be a file id." }),
-    endpoint: z.literal("/v1/embeddings", { error: "Only '/v1/embeddings' batches are supported." }),
-    completion_window: z.literal("24h", { error: "'completion_window' must be '24h'." }),
+    endpoint: z.literal("/v1/embeddings", {
+      error: "Only '/v1/embeddings' batches are supported.",
+    }),
+    completion_window: z.literal("24h", {
+      error: "'completion_window' must be '24h'.",
+    }),
     metadata: z
-      .record(z.string().max(64, { error: "Metadata keys have at most 64 characters." }), z.string({ error: "Metadata values must be strings." }).max(512, { error: "Metadata values have at most 512 characters." }))
-      .refine((m) => Object.keys(m).length <= 16, { error: "'metadata' has at most 16 pairs." })
+      .record(
+        z
+          .string()
+          .max(64, { error: "Metadata keys have at most 64 characters." }),
+        z
+          .string({ error: "Metadata values must be strings." })
+          .max(512, { error: "Metadata values have at most 512 characters." }),
+      )
+      .refine((m) => Object.keys(m).length <= 16, {
+        error: "'metadata' has at most 16 pairs.",
+      })
       .nullable()
       .optional(),
-    output_expires_after: z.object({ anchor: z.literal("created_at"), seconds: z.number().int().min(3600).max(2_592_000) }).optional(),
+    output_expires_after: z
+      .object({
+        anchor: z.literal("created_at"),
+        seconds: z.number().int().min(3600).max(2_592_000),
+      })
+      .optional(),
   })
   .openapi("BatchCreateRequest");
 
 /** What every `/v1/batches` route can answer before its own errors: the key check (middleware/auth.ts). */
-const KEY_ERRORS = [[401, "Missing or invalid API key"], [403, "The key lacks the batch scope, or the tenant is suspended"], [503, "Tenancy store unavailable"]] as const;
-const batchIdParam = z.object({ batch_id: z.string().openapi({ param: { name: "batch_id", in: "path" }, example: "batch_019a00000000AbCdEfGhIjKlMnOp" }) });
+const KEY_ERRORS = [
+  [401, "Missing or invalid API key"],
+  [403, "The key lacks the batch scope, or the tenant is suspended"],
+  [503, "Tenancy store unavailable"],
+] as const;
+const batchIdParam = z.object({
+  batch_id: z.string().openapi({
+    param: { name: "batch_id", in: "path" },
+    example: "batch_019a00000000AbCdEfGhIjKlMnOp",
+  }),
+});
 
 const createBatchRoute = createRoute({
   method: "post",
   path: "/v1/batches",
   security: [{ bearerAuth: ["batch"] }],
-  middleware: [apiKeyAuth({ scope: "batch" }), jsonBody({ maxBytes: MAX_CREATE_BODY_BYTES })] as const,
-  request: { body: { content: { "application/json": { schema: BatchCreateSchema } }, required: true } },
+  middleware: [
+    apiKeyAuth({ scope: "batch" }),
+    jsonBody({ maxBytes: MAX_CREATE_BODY_BYTES }),
+  ] as const,
+  request: {
+    body: {
+      content: { "application/json": { schema: BatchCreateSchema } },
+      required: true,
+    },
+  },
   responses: {
-    200: { description: "The batch, validating", content: { "application/json": { schema: BatchViewSchema } } },
-    ...errorResponses(400, [404, "No such input file"], 413, 415, ...KEY_ERRORS),
+    200: {
+      description: "The batch, validating",
+      content: { "application/json": { schema: BatchViewSchema } },
+    },
+    ...errorResponses(
+      400,
+      [404, "No such input file"],
+      413,
+      415,
+      ...KEY_ERRORS,
+    ),
   },
 });
 
@@ -60,14 +108,30 @@ const listRoute = createRoute({
   middleware: [apiKeyAuth({ scope: "batch" })] as const,
   request: {
     query: z.object({
-      limit: z.string().optional().openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
-      after: z.string().optional().openapi({ description: "Id of the last batch of the previous page" }),
+      limit: z
+        .string()
+        .optional()
+        .openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
+      after: z
+        .string()
+        .optional()
+        .openapi({ description: "Id of the last batch of the previous page" }),
     }),
   },
   responses: {
     200: {
       description: "The tenant's batches, newest first",
-      content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(BatchViewSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }) } },
+      content: {
+        "application/json": {
+          schema: z.object({
+            object: z.literal("list"),
+            data: z.array(BatchViewSchema),
+            first_id: z.string().nullable(),
+            last_id: z.string().nullable(),
+            has_more: z.boolean(),
+          }),
+        },
+      },
     },
     ...errorResponses(400, ...KEY_ERRORS),
   },
@@ -79,7 +143,13 @@ const retrieveRoute = createRoute({
   security: [{ bearerAuth: ["batch"] }],
   middleware: [apiKeyAuth({ scope: "batch" })] as const,
   request: { params: batchIdParam },
-  responses: { 200: { description: "The batch", content: { "application/json": { schema: BatchViewSchema } } }, ...errorResponses([404, "No such batch"], ...KEY_ERRORS) },
+  responses: {
+    200: {
+      description: "The batch",
+      content: { "application/json": { schema: BatchViewSchema } },
+    },
+    ...errorResponses([404, "No such batch"], ...KEY_ERRORS),
+  },
 });
 
 const cancelRoute = createRoute({
@@ -88,11 +158,25 @@ const cancelRoute = createRoute({
   security: [{ bearerAuth: ["batch"] }],
   middleware: [apiKeyAuth({ scope: "batch" })] as const,
   request: { params: batchIdParam },
-  responses: { 200: { description: "The batch, cancelling (or already cancelled)", content: { "application/json": { schema: BatchViewSchema } } }, ...errorResponses([404, "No such batch"], [409, "The batch has ended and cannot be cancelled"], ...KEY_ERRORS) },
+  responses: {
+    200: {
+      description: "The batch, cancelling (or already cancelled)",
+      content: { "application/json": { schema: BatchViewSchema } },
+    },
+    ...errorResponses(
+      [404, "No such batch"],
+      [409, "The batch has ended and cannot be cancelled"],
+      ...KEY_ERRORS,
+    ),
+  },
 });
 
 function batchNotFound(id: string): ApiError {
-  return new ApiError("not_found", `No such Batch object: ${id.slice(0, 100)}`, { param: "batch_id", code: "batch_not_found" });
+  return new ApiError(
+    "not_found",
+    `No such Batch object: ${id.slice(0, 100)}`,
+    { param: "batch_id", code: "batch_not_found" },
+  );
 }
 
 /** Registers the `/v1/batches` routes on the app. */
@@ -101,9 +185,16 @@ export function registerBatches(app: OpenAPIHono<AppEnv>): void {
     const request = c.req.valid("json");
     const tenantId = c.get("principal").tenantId;
     const batches = batchesFor(c.env, tenantId);
-    const file = isFileId(request.input_file_id) ? await batches.getFile(request.input_file_id) : null;
+    const file = isFileId(request.input_file_id)
+      ? await batches.getFile(request.input_file_id)
+      : null;
     if (!file) throw fileNotFound(request.input_file_id, "input_file_id");
-    if (file.purpose !== "batch") throw new ApiError("invalid_request", `The file ${file.id} was not uploaded with purpose 'batch'.`, { param: "input_file_id", code: "invalid_file_purpose" });
+    if (file.purpose !== "batch")
+      throw new ApiError(
+        "invalid_request",
+        `The file ${file.id} was not uploaded with purpose 'batch'.`,
+        { param: "input_file_id", code: "invalid_file_purpose" },
+      );
     const now = Date.now();
     const batch: BatchRecord = {
       id: newBatchId(now),
@@ -120,7 +211,8 @@ export function registerBatches(app: OpenAPIHono<AppEnv>): void {
       error_file_id: null,
       created_at: now,
       in_progress_at: null,
-      expires_at: now + c.get("services").config.batch.completionWindowSeconds * 1000,
+      expires_at:
+        now + c.get("services").config.batch.completionWindowSeconds * 1000,
       finalizing_at: null,
       completed_at: null,
       failed_at: null,
@@ -136,22 +228,34 @@ export function registerBatches(app: OpenAPIHono<AppEnv>): void {
     const query = c.req.valid("query");
     const limit = pageLimit(query.limit, MAX_LIST_LIMIT);
     const after = pageAfter(query.after, isBatchId);
-    const { items, hasMore } = await batchesFor(c.env, c.get("principal").tenantId).listBatches(limit, after);
+    const { items, hasMore } = await batchesFor(
+      c.env,
+      c.get("principal").tenantId,
+    ).listBatches(limit, after);
     return c.json(listPage(items.map(batchView), hasMore), 200);
   });
 
   app.openapi(retrieveRoute, async (c) => {
     const id = c.req.valid("param").batch_id;
-    const batch = isBatchId(id) ? await batchesFor(c.env, c.get("principal").tenantId).getBatch(id) : null;
+    const batch = isBatchId(id)
+      ? await batchesFor(c.env, c.get("principal").tenantId).getBatch(id)
+      : null;
     if (!batch) throw batchNotFound(id);
     return c.json(batchView(batch), 200);
   });
 
   app.openapi(cancelRoute, async (c) => {
     const id = c.req.valid("param").batch_id;
-    const outcome = isBatchId(id) ? await batchesFor(c.env, c.get("principal").tenantId).cancel(id) : { status: "not_found" as const };
+    const outcome = isBatchId(id)
+      ? await batchesFor(c.env, c.get("principal").tenantId).cancel(id)
+      : { status: "not_found" as const };
     if (outcome.status === "not_found") throw batchNotFound(id);
-    if (outcome.status === "conflict") throw new ApiError("conflict", `Cannot cancel a batch with status '${outcome.batch.status}'.`, { code: "batch_not_cancellable" });
+    if (outcome.status === "conflict")
+      throw new ApiError(
+        "conflict",
+        `Cannot cancel a batch with status '${outcome.batch.status}'.`,
+        { code: "batch_not_cancellable" },
+      );
     return c.json(batchView(outcome.batch), 200);
   });
 }

@@ -20,14 +20,16 @@ const html = (description: string) => ({
 const consoleRoute = createRoute({
   method: "get",
   path: "/console",
-  description: "The web console: tenants sign in with an API key, operators with the admin token.",
+  description:
+    "The web console: tenants sign in with an API key, operators with the admin token.",
   responses: html("The console page"),
 });
 
 const docsRoute = createRoute({
   method: "get",
   path: "/docs",
-  description: "Interactive API docs (Swagger UI) for /openapi.json, served from this Worker.",
+  description:
+    "Interactive API docs (Swagger UI) for /openapi.json, served from this Worker.",
   responses: html("The docs page"),
 });
 
@@ -59,7 +61,8 @@ const assetRoute = createRoute({
 });
 
 export function registerConsole(app: OpenAPIHono<AppEnv>): void {
-  for (const path of ["/console", "/docs", "/assets/*"]) app.use(path, pageSecurity());
+  for (const path of ["/console", "/docs", "/assets/*"])
+    app.use(path, pageSecurity());
   app.openapi(consoleRoute, (c) => c.html(CONSOLE_HTML));
   app.openapi(docsRoute, (c) => c.html(DOCS_HTML));
   app.openapi(assetRoute, async (c) => {
@@ -69,7 +72,9 @@ export function registerConsole(app: OpenAPIHono<AppEnv>): void {
         param: "file",
       });
     if (!ASSET_NAME.test(file)) throw missing();
-    const asset = await c.env.ASSETS.fetch(new URL(`/assets/${file}`, c.req.url));
+    const asset = await c.env.ASSETS.fetch(
+      new URL(`/assets/${file}`, c.req.url),
+    );
     if (asset.status !== 200) throw missing();
     // Re-wrapped so the page middleware can add its headers (a fetched Response's are immutable).
     return new Response(asset.body, { status: 200, headers: asset.headers });

@@ -21,14 +21,19 @@ const EmbeddingResponseSchema = z
       z.object({
         object: z.literal("embedding"),
         index: z.number().int(),
-        embedding: z.union([z.array(z.number()), z.array(z.number().int()), z.string()]).openapi({
-          description:
-            "float array (output_dtype float), integer array (int8, uint8, binary, ubinary), or base64 of the raw bytes: little-endian float32, or one byte per value (int8 and binary as two's complement)",
-        }),
+        embedding: z
+          .union([z.array(z.number()), z.array(z.number().int()), z.string()])
+          .openapi({
+            description:
+              "float array (output_dtype float), integer array (int8, uint8, binary, ubinary), or base64 of the raw bytes: little-endian float32, or one byte per value (int8 and binary as two's complement)",
+          }),
       }),
     ),
     model: z.string(),
-    usage: z.object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() }),
+    usage: z.object({
+      prompt_tokens: z.number().int(),
+      total_tokens: z.number().int(),
+    }),
   })
   .openapi("CreateEmbeddingResponse");
 
@@ -39,14 +44,23 @@ export const embeddingsRoute = createRoute({
   method: "post",
   path: "/v1/embeddings",
   security: [{ bearerAuth: ["embed"] }],
-  middleware: [apiKeyAuth({ scope: "embed" }), jsonBody({ maxBytes: (c) => c.get("services").config.maxBodyBytes })] as const,
-  request: { body: { content: { "application/json": { schema: EmbeddingRequestSchema } }, required: true } },
+  middleware: [
+    apiKeyAuth({ scope: "embed" }),
+    jsonBody({ maxBytes: (c) => c.get("services").config.maxBodyBytes }),
+  ] as const,
+  request: {
+    body: {
+      content: { "application/json": { schema: EmbeddingRequestSchema } },
+      required: true,
+    },
+  },
   responses: {
     200: {
       description: "Embeddings in input order",
       headers: z.object({
         [TRUNCATED_INPUTS_HEADER]: z.string().optional().openapi({
-          description: "With truncate end/start: request indices of the inputs that were cut, comma-separated, ascending (e.g. 3,17); absent when none was.",
+          description:
+            "With truncate end/start: request indices of the inputs that were cut, comma-separated, ascending (e.g. 3,17); absent when none was.",
           example: "3,17",
         }),
       }),
@@ -59,9 +73,15 @@ export const embeddingsRoute = createRoute({
       [404, "Unknown model"],
       413,
       415,
-      [429, "Rate limit or monthly quota; x-should-retry: false (and no Retry-After) when no retry can succeed"],
+      [
+        429,
+        "Rate limit or monthly quota; x-should-retry: false (and no Retry-After) when no retry can succeed",
+      ],
       [502, "GPU worker answered invalid vectors"],
-      [503, "No GPU worker can serve, or the tenancy store or (in closed mode) the limiter is unreachable"],
+      [
+        503,
+        "No GPU worker can serve, or the tenancy store or (in closed mode) the limiter is unreachable",
+      ],
     ),
   },
 });
@@ -72,8 +92,13 @@ type EmbeddingResponse = z.infer<typeof EmbeddingResponseSchema>;
  * The body render-response.ts wrote in one pass (JSON text, base64 included), answered
  * as is and typed as the documented JSON it is, so no second serialisation is paid.
  */
-function renderedJson(c: Context<AppEnv>, body: string): TypedResponse<EmbeddingResponse, 200, "json"> {
-  return c.body(body, 200, { "content-type": "application/json" }) as unknown as TypedResponse<EmbeddingResponse, 200, "json">;
+function renderedJson(
+  c: Context<AppEnv>,
+  body: string,
+): TypedResponse<EmbeddingResponse, 200, "json"> {
+  return c.body(body, 200, {
+    "content-type": "application/json",
+  }) as unknown as TypedResponse<EmbeddingResponse, 200, "json">;
 }
 
 export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
@@ -97,8 +122,14 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>): void {
       signal: c.req.raw.signal,
     });
     c.header("x-cache", `hits=${result.hits} misses=${result.misses}`);
-    if (result.truncated.length > 0) c.header(TRUNCATED_INPUTS_HEADER, result.truncated.join(","));
-    const body = await renderEmbeddingsBody(result.vectors, request.encoding_format ?? "float", result.promptTokens, request.output_dtype);
+    if (result.truncated.length > 0)
+      c.header(TRUNCATED_INPUTS_HEADER, result.truncated.join(","));
+    const body = await renderEmbeddingsBody(
+      result.vectors,
+      request.encoding_format ?? "float",
+      result.promptTokens,
+      request.output_dtype,
+    );
     return renderedJson(c, body);
   });
 }

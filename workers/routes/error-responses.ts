@@ -32,12 +32,21 @@ export interface ErrorResponse {
   content: { "application/json": { schema: typeof ErrorEnvelopeSchema } };
 }
 
-export function errorResponses<const E extends readonly Entry[]>(...entries: E): Record<(StatusOf<E[number]> & ErrorStatus) | 500, ErrorResponse> {
+export function errorResponses<const E extends readonly Entry[]>(
+  ...entries: E
+): Record<(StatusOf<E[number]> & ErrorStatus) | 500, ErrorResponse> {
   const responses: Partial<Record<ErrorStatus, ErrorResponse>> = {};
   const all: readonly Entry[] = [500, ...entries];
   for (const entry of all) {
-    const [status, description] = typeof entry === "number" ? [entry, MEANING[entry]] : entry;
-    responses[status] = { description, content: { "application/json": { schema: ErrorEnvelopeSchema } } };
+    const [status, description] =
+      typeof entry === "number" ? [entry, MEANING[entry]] : entry;
+    responses[status] = {
+      description,
+      content: { "application/json": { schema: ErrorEnvelopeSchema } },
+    };
   }
-  return responses as Record<(StatusOf<E[number]> & ErrorStatus) | 500, ErrorResponse>;
+  return responses as Record<
+    (StatusOf<E[number]> & ErrorStatus) | 500,
+    ErrorResponse
+  >;
 }

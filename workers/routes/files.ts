@@ -15,8 +15,16 @@ import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors/api-error";
 import { apiKeyAuth } from "../middleware/auth";
 import { isFileId, newFileId } from "../batches/batch-ids";
-import { deleteFileBytes, streamFile, writeUpload } from "../batches/batch-storage";
-import { fileView, FileViewSchema, type FileRecord } from "../batches/batch-records";
+import {
+  deleteFileBytes,
+  streamFile,
+  writeUpload,
+} from "../batches/batch-storage";
+import {
+  fileView,
+  FileViewSchema,
+  type FileRecord,
+} from "../batches/batch-records";
 import { batchesFor } from "../batches/batches-for";
 import { listPage, pageAfter, pageLimit } from "../batches/list-params";
 import { readUpload } from "../batches/upload";
@@ -26,7 +34,11 @@ import { streamedBody } from "./streamed-body";
 const MAX_LIST_LIMIT = 100;
 
 /** What every `/v1/files` route can answer before its own errors: the key check (middleware/auth.ts). */
-const KEY_ERRORS = [[401, "Missing or invalid API key"], [403, "The key lacks the batch scope, or the tenant is suspended"], [503, "Tenancy store unavailable"]] as const;
+const KEY_ERRORS = [
+  [401, "Missing or invalid API key"],
+  [403, "The key lacks the batch scope, or the tenant is suspended"],
+  [503, "Tenancy store unavailable"],
+] as const;
 const NO_SUCH_FILE = [404, "No such file"] as const;
 const auth = apiKeyAuth({ scope: "batch" });
 const security = [{ bearerAuth: ["batch"] }];
@@ -37,7 +49,10 @@ const security = [{ bearerAuth: ["batch"] }];
  */
 function boundedUpload(): MiddlewareHandler<AppEnv> {
   return async function boundedUploadMiddleware(c, next) {
-    const upload = await readUpload(c.req.raw, c.get("services").config.batch.maxFileBytes);
+    const upload = await readUpload(
+      c.req.raw,
+      c.get("services").config.batch.maxFileBytes,
+    );
     const form = new FormData();
     form.set("purpose", "batch");
     form.set("file", upload.file, upload.filename);
@@ -46,28 +61,47 @@ function boundedUpload(): MiddlewareHandler<AppEnv> {
   };
 }
 
-const fileIdParam = z.object({ file_id: z.string().openapi({ param: { name: "file_id", in: "path" }, example: "file-019a00000000AbCdEfGhIjKlMnOp" }) });
+const fileIdParam = z.object({
+  file_id: z.string().openapi({
+    param: { name: "file_id", in: "path" },
+    example: "file-019a00000000AbCdEfGhIjKlMnOp",
+  }),
+});
 
 const uploadRoute = createRoute({
   method: "post",
   path: "/v1/files",
   security,
   middleware: [auth, boundedUpload()] as const,
-  description: "Upload a batch input file: JSONL, one `{custom_id, method: \"POST\", url: \"/v1/embeddings\", body}` per line.",
+  description:
+    'Upload a batch input file: JSONL, one `{custom_id, method: "POST", url: "/v1/embeddings", body}` per line.',
   request: {
     body: {
       required: true,
       content: {
         "multipart/form-data": {
           schema: z.object({
-            file: z.custom<File>((value) => value instanceof File).openapi({ type: "string", format: "binary" }),
+            file: z
+              .custom<File>((value) => value instanceof File)
+              .openapi({ type: "string", format: "binary" }),
             purpose: z.literal("batch"),
           }),
         },
       },
     },
   },
-  responses: { 200: { description: "The file", content: { "application/json": { schema: FileViewSchema } } }, ...errorResponses(400, [413, "File too large (or a body past the limit)"], 415, ...KEY_ERRORS) },
+  responses: {
+    200: {
+      description: "The file",
+      content: { "application/json": { schema: FileViewSchema } },
+    },
+    ...errorResponses(
+      400,
+      [413, "File too large (or a body past the limit)"],
+      415,
+      ...KEY_ERRORS,
+    ),
+  },
 });
 
 const listRoute = createRoute({
@@ -77,15 +111,34 @@ const listRoute = createRoute({
   middleware: [auth] as const,
   request: {
     query: z.object({
-      purpose: z.string().optional().openapi({ description: "`batch` or `batch_output`" }),
-      limit: z.string().optional().openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
-      after: z.string().optional().openapi({ description: "Id of the last file of the previous page" }),
+      purpose: z
+        .string()
+        .optional()
+        .openapi({ description: "`batch` or `batch_output`" }),
+      limit: z
+        .string()
+        .optional()
+        .openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
+      after: z
+        .string()
+        .optional()
+        .openapi({ description: "Id of the last file of the previous page" }),
     }),
   },
   responses: {
     200: {
       description: "The tenant's files, newest first",
-      content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(FileViewSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }) } },
+      content: {
+        "application/json": {
+          schema: z.object({
+            object: z.literal("list"),
+            data: z.array(FileViewSchema),
+            first_id: z.string().nullable(),
+            last_id: z.string().nullable(),
+            has_more: z.boolean(),
+          }),
+        },
+      },
     },
     ...errorResponses(400, ...KEY_ERRORS),
   },
@@ -97,7 +150,13 @@ const retrieveRoute = createRoute({
   security,
   middleware: [auth] as const,
   request: { params: fileIdParam },
-  responses: { 200: { description: "The file", content: { "application/json": { schema: FileViewSchema } } }, ...errorResponses(NO_SUCH_FILE, ...KEY_ERRORS) },
+  responses: {
+    200: {
+      description: "The file",
+      content: { "application/json": { schema: FileViewSchema } },
+    },
+    ...errorResponses(NO_SUCH_FILE, ...KEY_ERRORS),
+  },
 });
 
 const contentRoute = createRoute({
@@ -106,7 +165,13 @@ const contentRoute = createRoute({
   security,
   middleware: [auth] as const,
   request: { params: fileIdParam },
-  responses: { 200: { description: "The file's bytes (JSONL)", content: { "application/jsonl": { schema: z.string() } } }, ...errorResponses(NO_SUCH_FILE, ...KEY_ERRORS) },
+  responses: {
+    200: {
+      description: "The file's bytes (JSONL)",
+      content: { "application/jsonl": { schema: z.string() } },
+    },
+    ...errorResponses(NO_SUCH_FILE, ...KEY_ERRORS),
+  },
 });
 
 const deleteRoute = createRoute({
@@ -116,18 +181,34 @@ const deleteRoute = createRoute({
   middleware: [auth] as const,
   request: { params: fileIdParam },
   responses: {
-    200: { description: "Deleted", content: { "application/json": { schema: z.object({ id: z.string(), object: z.literal("file"), deleted: z.literal(true) }) } } },
+    200: {
+      description: "Deleted",
+      content: {
+        "application/json": {
+          schema: z.object({
+            id: z.string(),
+            object: z.literal("file"),
+            deleted: z.literal(true),
+          }),
+        },
+      },
+    },
     ...errorResponses(NO_SUCH_FILE, ...KEY_ERRORS),
   },
 });
 
 /** OpenAI's 404 for an unknown (or another tenant's) file id. */
 export function fileNotFound(id: string, param = "file_id"): ApiError {
-  return new ApiError("not_found", `No such File object: ${id.slice(0, 100)}`, { param, code: "file_not_found" });
+  return new ApiError("not_found", `No such File object: ${id.slice(0, 100)}`, {
+    param,
+    code: "file_not_found",
+  });
 }
 
 async function callerFile(c: Context<AppEnv>, id: string): Promise<FileRecord> {
-  const file = isFileId(id) ? await batchesFor(c.env, c.get("principal").tenantId).getFile(id) : null;
+  const file = isFileId(id)
+    ? await batchesFor(c.env, c.get("principal").tenantId).getFile(id)
+    : null;
   if (!file) throw fileNotFound(id);
   return file;
 }
@@ -138,7 +219,15 @@ export function registerFiles(app: OpenAPIHono<AppEnv>): void {
     const upload = c.req.valid("form").file;
     const tenantId = c.get("principal").tenantId;
     const now = Date.now();
-    const file: FileRecord = { id: newFileId(now), tenant_id: tenantId, purpose: "batch", filename: upload.name, bytes: upload.size, created_at: now, source: { kind: "upload" } };
+    const file: FileRecord = {
+      id: newFileId(now),
+      tenant_id: tenantId,
+      purpose: "batch",
+      filename: upload.name,
+      bytes: upload.size,
+      created_at: now,
+      source: { kind: "upload" },
+    };
     await writeUpload(c.env.INDEX_RESULTS, tenantId, file.id, upload);
     await batchesFor(c.env, tenantId).putFile(file);
     return c.json(fileView(file), 200);
@@ -148,22 +237,36 @@ export function registerFiles(app: OpenAPIHono<AppEnv>): void {
     const query = c.req.valid("query");
     const limit = pageLimit(query.limit, MAX_LIST_LIMIT);
     const after = pageAfter(query.after, isFileId);
-    const { items, hasMore } = await batchesFor(c.env, c.get("principal").tenantId).listFiles(limit, after, query.purpose ?? null);
+    const { items, hasMore } = await batchesFor(
+      c.env,
+      c.get("principal").tenantId,
+    ).listFiles(limit, after, query.purpose ?? null);
     return c.json(listPage(items.map(fileView), hasMore), 200);
   });
 
-  app.openapi(retrieveRoute, async (c) => c.json(fileView(await callerFile(c, c.req.valid("param").file_id)), 200));
+  app.openapi(retrieveRoute, async (c) =>
+    c.json(fileView(await callerFile(c, c.req.valid("param").file_id)), 200),
+  );
 
   app.openapi(contentRoute, async (c) => {
     const file = await callerFile(c, c.req.valid("param").file_id);
-    return streamedBody(c, streamFile(c.env.INDEX_RESULTS, file), "application/jsonl");
+    return streamedBody(
+      c,
+      streamFile(c.env.INDEX_RESULTS, file),
+      "application/jsonl",
+    );
   });
 
   app.openapi(deleteRoute, async (c) => {
     const id = c.req.valid("param").file_id;
-    const file = isFileId(id) ? await batchesFor(c.env, c.get("principal").tenantId).deleteFile(id) : null;
+    const file = isFileId(id)
+      ? await batchesFor(c.env, c.get("principal").tenantId).deleteFile(id)
+      : null;
     if (!file) throw fileNotFound(id);
     await deleteFileBytes(c.env.INDEX_RESULTS, file);
-    return c.json({ id: file.id, object: "file" as const, deleted: true as const }, 200);
+    return c.json(
+      { id: file.id, object: "file" as const, deleted: true as const },
+      200,
+    );
   });
 }

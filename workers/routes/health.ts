@@ -8,7 +8,10 @@ import type { AppEnv } from "../app-env";
 import { errorResponses } from "./error-responses";
 
 const ReadinessSchema = z
-  .object({ status: z.enum(["ready", "unavailable"]), checks: z.object({ gpu_pool: z.boolean() }) })
+  .object({
+    status: z.enum(["ready", "unavailable"]),
+    checks: z.object({ gpu_pool: z.boolean() }),
+  })
   .openapi("Readiness");
 
 const livenessRoute = createRoute({
@@ -16,7 +19,12 @@ const livenessRoute = createRoute({
   path: "/healthz",
   summary: "Liveness: the Worker runs",
   responses: {
-    200: { description: "Alive", content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } } },
+    200: {
+      description: "Alive",
+      content: {
+        "application/json": { schema: z.object({ status: z.literal("ok") }) },
+      },
+    },
     ...errorResponses(),
   },
 });
@@ -26,8 +34,14 @@ const readinessRoute = createRoute({
   path: "/readyz",
   summary: "Readiness: a GPU worker answers its health check",
   responses: {
-    200: { description: "Ready", content: { "application/json": { schema: ReadinessSchema } } },
-    503: { description: "No GPU worker is ready", content: { "application/json": { schema: ReadinessSchema } } },
+    200: {
+      description: "Ready",
+      content: { "application/json": { schema: ReadinessSchema } },
+    },
+    503: {
+      description: "No GPU worker is ready",
+      content: { "application/json": { schema: ReadinessSchema } },
+    },
     ...errorResponses(),
   },
 });
@@ -38,6 +52,9 @@ export function registerHealth(app: OpenAPIHono<AppEnv>): void {
     const gpuReady = await c.get("services").gpu.ready();
     return gpuReady
       ? c.json({ status: "ready" as const, checks: { gpu_pool: true } }, 200)
-      : c.json({ status: "unavailable" as const, checks: { gpu_pool: false } }, 503);
+      : c.json(
+          { status: "unavailable" as const, checks: { gpu_pool: false } },
+          503,
+        );
   });
 }

@@ -23,10 +23,22 @@ import { bodyText, jsonBody } from "../middleware/json-body";
 import { authenticateWebhook, isWebhookRequest } from "../tenants/webhook-auth";
 import { sha256Hex } from "../tenants/secret-digest";
 import { WebhookSecretStore } from "../tenants/webhook-secret-store";
-import { checkJobLimits, JobRequestSchema, refuseProtoKeysInMetadata } from "../indexing/job-request";
-import { deleteInputs, streamResults, writeInputs } from "../indexing/job-storage";
+import {
+  checkJobLimits,
+  JobRequestSchema,
+  refuseProtoKeysInMetadata,
+} from "../indexing/job-request";
+import {
+  deleteInputs,
+  streamResults,
+  writeInputs,
+} from "../indexing/job-storage";
 import { isJobId } from "../indexing/job-ids";
-import { jobView, JobViewSchema, type JobRecord } from "../indexing/job-records";
+import {
+  jobView,
+  JobViewSchema,
+  type JobRecord,
+} from "../indexing/job-records";
 import { jobsFor } from "../indexing/jobs-for";
 import { newJobRecord } from "../indexing/new-job";
 import { errorResponses } from "./error-responses";
@@ -36,10 +48,22 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const MAX_LIST_LIMIT = 100;
 
 /** What every job route can answer before its own errors: the key check (middleware/auth.ts). */
-const KEY_ERRORS = [[401, "Missing or invalid API key"], [403, "The key lacks the index scope, or the tenant is suspended"], [503, "Tenancy store unavailable"]] as const;
+const KEY_ERRORS = [
+  [401, "Missing or invalid API key"],
+  [403, "The key lacks the index scope, or the tenant is suspended"],
+  [503, "Tenancy store unavailable"],
+] as const;
 const NO_SUCH_JOB = [404, "No such job"] as const;
-const jobIdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: "job_019a0000000012345678abcdefABCDEF" }) });
-const jobJson = (description: string) => ({ description, content: { "application/json": { schema: JobViewSchema } } });
+const jobIdParam = z.object({
+  id: z.string().openapi({
+    param: { name: "id", in: "path" },
+    example: "job_019a0000000012345678abcdefABCDEF",
+  }),
+});
+const jobJson = (description: string) => ({
+  description,
+  content: { "application/json": { schema: JobViewSchema } },
+});
 const security = [{ bearerAuth: ["index"] }];
 const auth = apiKeyAuth({ scope: "index" });
 
@@ -53,7 +77,11 @@ function keyOrWebhookAuth(): MiddlewareHandler<AppEnv> {
     if (isWebhookRequest(c)) {
       const services = c.get("services");
       const text = await bodyText(c, services.config.indexing.maxJobBytes);
-      const { principal, webhookId } = await authenticateWebhook(c, text, services.tenancy());
+      const { principal, webhookId } = await authenticateWebhook(
+        c,
+        text,
+        services.tenancy(),
+      );
       c.set("principal", principal);
       c.set("webhookId", webhookId);
       await next();
@@ -73,11 +101,21 @@ const createRouteConfig = createRoute({
     "`Idempotency-Key` makes retries safe; a signed webhook's key is always its `webhook-id` and the header is ignored there.",
   middleware: [
     keyOrWebhookAuth(),
-    jsonBody({ maxBytes: (c) => c.get("services").config.indexing.maxJobBytes, check: refuseProtoKeysInMetadata }),
+    jsonBody({
+      maxBytes: (c) => c.get("services").config.indexing.maxJobBytes,
+      check: refuseProtoKeysInMetadata,
+    }),
   ] as const,
-  request: { body: { content: { "application/json": { schema: JobRequestSchema } }, required: true } },
+  request: {
+    body: {
+      content: { "application/json": { schema: JobRequestSchema } },
+      required: true,
+    },
+  },
   responses: {
-    202: jobJson("The job, queued (or, for a replayed idempotency key, the job it made)"),
+    202: jobJson(
+      "The job, queued (or, for a replayed idempotency key, the job it made)",
+    ),
     ...errorResponses(
       400,
       [401, "Missing or invalid API key, or webhook signature"],
@@ -97,8 +135,14 @@ const listRoute = createRoute({
   middleware: [auth] as const,
   request: {
     query: z.object({
-      limit: z.string().optional().openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
-      after: z.string().optional().openapi({ description: "Id of the last job of the previous page" }),
+      limit: z
+        .string()
+        .optional()
+        .openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
+      after: z
+        .string()
+        .optional()
+        .openapi({ description: "Id of the last job of the previous page" }),
     }),
   },
   responses: {
@@ -106,7 +150,13 @@ const listRoute = createRoute({
       description: "The tenant's jobs, newest first",
       content: {
         "application/json": {
-          schema: z.object({ object: z.literal("list"), data: z.array(JobViewSchema), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }),
+          schema: z.object({
+            object: z.literal("list"),
+            data: z.array(JobViewSchema),
+            first_id: z.string().nullable(),
+            last_id: z.string().nullable(),
+            has_more: z.boolean(),
+          }),
         },
       },
     },
@@ -120,7 +170,10 @@ const getRoute = createRoute({
   security,
   middleware: [auth] as const,
   request: { params: jobIdParam },
-  responses: { 200: jobJson("The job"), ...errorResponses(NO_SUCH_JOB, ...KEY_ERRORS) },
+  responses: {
+    200: jobJson("The job"),
+    ...errorResponses(NO_SUCH_JOB, ...KEY_ERRORS),
+  },
 });
 
 const cancelRoute = createRoute({
@@ -129,7 +182,14 @@ const cancelRoute = createRoute({
   security,
   middleware: [auth] as const,
   request: { params: jobIdParam },
-  responses: { 200: jobJson("The cancelled job"), ...errorResponses(NO_SUCH_JOB, [409, "The job has ended and cannot be cancelled"], ...KEY_ERRORS) },
+  responses: {
+    200: jobJson("The cancelled job"),
+    ...errorResponses(
+      NO_SUCH_JOB,
+      [409, "The job has ended and cannot be cancelled"],
+      ...KEY_ERRORS,
+    ),
+  },
 });
 
 const resultsRoute = createRoute({
@@ -140,33 +200,53 @@ const resultsRoute = createRoute({
   request: { params: jobIdParam },
   responses: {
     200: {
-      description: "JSONL, one line per chunk: document_id, chunk_index, start, end, token_count, embedding (base64 float32), metadata",
+      description:
+        "JSONL, one line per chunk: document_id, chunk_index, start, end, token_count, embedding (base64 float32), metadata",
       content: { "application/x-ndjson": { schema: z.string() } },
     },
-    ...errorResponses(NO_SUCH_JOB, [409, "The job is not completed yet"], ...KEY_ERRORS),
+    ...errorResponses(
+      NO_SUCH_JOB,
+      [409, "The job is not completed yet"],
+      ...KEY_ERRORS,
+    ),
   },
 });
 
 function jobNotFound(id: string): ApiError {
-  return new ApiError("not_found", `No job with id '${id.slice(0, 100)}'.`, { param: "id", code: "job_not_found" });
+  return new ApiError("not_found", `No job with id '${id.slice(0, 100)}'.`, {
+    param: "id",
+    code: "job_not_found",
+  });
 }
 
 async function callerJob(c: Context<AppEnv>, id: string): Promise<JobRecord> {
-  const job = isJobId(id) ? await jobsFor(c.env, c.get("principal").tenantId).get(id) : null;
+  const job = isJobId(id)
+    ? await jobsFor(c.env, c.get("principal").tenantId).get(id)
+    : null;
   if (!job) throw jobNotFound(id);
   return job;
 }
 
 /** The job's idempotency key: the signed `webhook-id` for a webhook, else `Idempotency-Key` if sent. */
-function idempotencyKeyOf(c: Context<AppEnv>, webhookId: string | null): string | null {
+function idempotencyKeyOf(
+  c: Context<AppEnv>,
+  webhookId: string | null,
+): string | null {
   if (webhookId !== null) return `webhook:${webhookId}`;
   const header = c.req.header("idempotency-key");
   if (header === undefined) return null;
-  if (!IDEMPOTENCY_KEY.test(header)) throw invalidRequest("'Idempotency-Key' must be 1 to 255 visible ASCII characters.", "Idempotency-Key");
+  if (!IDEMPOTENCY_KEY.test(header))
+    throw invalidRequest(
+      "'Idempotency-Key' must be 1 to 255 visible ASCII characters.",
+      "Idempotency-Key",
+    );
   return `key:${header}`;
 }
 
-async function requireSigningSecret(webhookSecrets: WebhookSecretStore, tenantId: string): Promise<void> {
+async function requireSigningSecret(
+  webhookSecrets: WebhookSecretStore,
+  tenantId: string,
+): Promise<void> {
   const secrets = await webhookSecrets.webhookSecrets(tenantId);
   if (secrets.length === 0) {
     throw invalidRequest(
@@ -178,7 +258,11 @@ async function requireSigningSecret(webhookSecrets: WebhookSecretStore, tenantId
 }
 
 const idempotencyConflict = () =>
-  new ApiError("conflict", "This idempotency key was already used with a different request body.", { code: "idempotency_key_reused" });
+  new ApiError(
+    "conflict",
+    "This idempotency key was already used with a different request body.",
+    { code: "idempotency_key_reused" },
+  );
 
 export function registerIndexJobs(app: OpenAPIHono<AppEnv>): void {
   app.openapi(createRouteConfig, async (c) => {
@@ -190,43 +274,90 @@ export function registerIndexJobs(app: OpenAPIHono<AppEnv>): void {
     const bodySha256 = await sha256Hex(await c.req.text());
     const jobs = jobsFor(c.env, principal.tenantId);
 
-    const replay = (job: JobRecord) => c.json(jobView(job), 202, { "idempotent-replayed": "true", location: `/v1/index/jobs/${job.id}` });
+    const replay = (job: JobRecord) =>
+      c.json(jobView(job), 202, {
+        "idempotent-replayed": "true",
+        location: `/v1/index/jobs/${job.id}`,
+      });
     // Checked before the inputs are written, so a replay costs no R2 writes; create() checks again atomically.
-    const earlier = idempotencyKey === null ? null : await jobs.findReplay(idempotencyKey, bodySha256);
+    const earlier =
+      idempotencyKey === null
+        ? null
+        : await jobs.findReplay(idempotencyKey, bodySha256);
     if (earlier?.status === "idempotency_conflict") throw idempotencyConflict();
     if (earlier) return replay(earlier.job);
-    if (request.callback_url !== undefined) await requireSigningSecret(services.tenancy().webhookSecrets, principal.tenantId);
+    if (request.callback_url !== undefined)
+      await requireSigningSecret(
+        services.tenancy().webhookSecrets,
+        principal.tenantId,
+      );
 
     const job = newJobRecord(principal.tenantId, request, config.indexing);
-    await writeInputs(c.env.INDEX_RESULTS, principal.tenantId, job.id, request.documents);
+    await writeInputs(
+      c.env.INDEX_RESULTS,
+      principal.tenantId,
+      job.id,
+      request.documents,
+    );
     const outcome = await jobs.create(job, idempotencyKey, bodySha256);
     if (outcome.status !== "created") {
       // A concurrent request with the same key won the race: its job stands, ours never existed.
-      c.executionCtx.waitUntil(deleteInputs(c.env.INDEX_RESULTS, principal.tenantId, job.id, request.documents.length));
-      if (outcome.status === "idempotency_conflict") throw idempotencyConflict();
+      c.executionCtx.waitUntil(
+        deleteInputs(
+          c.env.INDEX_RESULTS,
+          principal.tenantId,
+          job.id,
+          request.documents.length,
+        ),
+      );
+      if (outcome.status === "idempotency_conflict")
+        throw idempotencyConflict();
       return replay(outcome.job);
     }
-    return c.json(jobView(outcome.job), 202, { location: `/v1/index/jobs/${job.id}` });
+    return c.json(jobView(outcome.job), 202, {
+      location: `/v1/index/jobs/${job.id}`,
+    });
   });
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const limit = listLimit(query.limit);
     const after = query.after ?? null;
-    if (after !== null && !isJobId(after)) throw invalidRequest("'after' must be a job id.", "after");
-    const { jobs, hasMore } = await jobsFor(c.env, c.get("principal").tenantId).list(limit, after);
+    if (after !== null && !isJobId(after))
+      throw invalidRequest("'after' must be a job id.", "after");
+    const { jobs, hasMore } = await jobsFor(
+      c.env,
+      c.get("principal").tenantId,
+    ).list(limit, after);
     const data = jobs.map(jobView);
-    return c.json({ object: "list" as const, data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: hasMore }, 200);
+    return c.json(
+      {
+        object: "list" as const,
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+        has_more: hasMore,
+      },
+      200,
+    );
   });
 
-  app.openapi(getRoute, async (c) => c.json(jobView(await callerJob(c, c.req.valid("param").id)), 200));
+  app.openapi(getRoute, async (c) =>
+    c.json(jobView(await callerJob(c, c.req.valid("param").id)), 200),
+  );
 
   app.openapi(cancelRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const outcome = isJobId(id) ? await jobsFor(c.env, c.get("principal").tenantId).cancel(id) : { status: "not_found" as const };
+    const outcome = isJobId(id)
+      ? await jobsFor(c.env, c.get("principal").tenantId).cancel(id)
+      : { status: "not_found" as const };
     if (outcome.status === "not_found") throw jobNotFound(id);
     if (outcome.status === "conflict") {
-      throw new ApiError("conflict", `The job is already ${outcome.job.status} and cannot be cancelled.`, { code: "job_not_cancellable" });
+      throw new ApiError(
+        "conflict",
+        `The job is already ${outcome.job.status} and cannot be cancelled.`,
+        { code: "job_not_cancellable" },
+      );
     }
     return c.json(jobView(outcome.job), 200);
   });
@@ -234,9 +365,18 @@ export function registerIndexJobs(app: OpenAPIHono<AppEnv>): void {
   app.openapi(resultsRoute, async (c) => {
     const job = await callerJob(c, c.req.valid("param").id);
     if (job.status !== "completed") {
-      throw new ApiError("conflict", `The job is ${job.status}; results are available once it is completed.`, { code: "job_not_completed" });
+      throw new ApiError(
+        "conflict",
+        `The job is ${job.status}; results are available once it is completed.`,
+        { code: "job_not_completed" },
+      );
     }
-    const body = streamResults(c.env.INDEX_RESULTS, job.tenant_id, job.id, job.counts.documents);
+    const body = streamResults(
+      c.env.INDEX_RESULTS,
+      job.tenant_id,
+      job.id,
+      job.counts.documents,
+    );
     return streamedBody(c, body, "application/x-ndjson");
   });
 }
@@ -244,6 +384,10 @@ export function registerIndexJobs(app: OpenAPIHono<AppEnv>): void {
 function listLimit(raw: string | undefined): number {
   if (raw === undefined) return 20;
   const limit = Number(raw);
-  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIST_LIMIT) throw invalidRequest(`'limit' must be an integer between 1 and ${MAX_LIST_LIMIT}.`, "limit");
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIST_LIMIT)
+    throw invalidRequest(
+      `'limit' must be an integer between 1 and ${MAX_LIST_LIMIT}.`,
+      "limit",
+    );
   return limit;
 }

@@ -5,6 +5,9 @@
  */
 import type { z } from "@hono/zod-openapi";
 
-export function jsonResponse<S extends z.ZodType>(schema: S, description: string) {
+export function jsonResponse<S extends z.ZodType>(
+  schema: S,
+  description: string,
+) {
   return { description, content: { "application/json": { schema } } };
 }

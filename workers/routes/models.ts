@@ -25,10 +25,19 @@ const ModelSchema = z
   .openapi("Model");
 
 /** The model object, whichever accepted id named it: `id` is always the public name, as in embeddings responses. */
-const MODEL = { id: PUBLIC_MODEL_ID, object: "model" as const, created: MODEL_CREATED, owned_by: MODEL_OWNER };
+const MODEL = {
+  id: PUBLIC_MODEL_ID,
+  object: "model" as const,
+  created: MODEL_CREATED,
+  owned_by: MODEL_OWNER,
+};
 
 /** What both model routes can answer besides the model: the key check (middleware/auth.ts). */
-const KEY_ERRORS = [[401, "Missing or invalid API key"], [403, "The key lacks the embed scope, or the tenant is suspended"], [503, "Tenancy store unavailable"]] as const;
+const KEY_ERRORS = [
+  [401, "Missing or invalid API key"],
+  [403, "The key lacks the embed scope, or the tenant is suspended"],
+  [503, "Tenancy store unavailable"],
+] as const;
 
 const listRoute = createRoute({
   method: "get",
@@ -38,7 +47,13 @@ const listRoute = createRoute({
   responses: {
     200: {
       description: "Models",
-      content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(ModelSchema) }).openapi("ModelList") } },
+      content: {
+        "application/json": {
+          schema: z
+            .object({ object: z.literal("list"), data: z.array(ModelSchema) })
+            .openapi("ModelList"),
+        },
+      },
     },
     ...errorResponses(...KEY_ERRORS),
   },
@@ -51,12 +66,21 @@ const retrieveRoute = createRoute({
   middleware: [apiKeyAuth({ scope: "embed" })] as const,
   request: {
     params: z.object({
-      model: z.string().openapi({ description: `${PUBLIC_MODEL_ID}, or Qwen/Qwen3-Embedding-4B (slash as %2F)`, example: PUBLIC_MODEL_ID }),
+      model: z.string().openapi({
+        description: `${PUBLIC_MODEL_ID}, or Qwen/Qwen3-Embedding-4B (slash as %2F)`,
+        example: PUBLIC_MODEL_ID,
+      }),
     }),
   },
   responses: {
-    200: { description: "The model", content: { "application/json": { schema: ModelSchema } } },
-    ...errorResponses([404, "Unknown model (`model_not_found`)"], ...KEY_ERRORS),
+    200: {
+      description: "The model",
+      content: { "application/json": { schema: ModelSchema } },
+    },
+    ...errorResponses(
+      [404, "Unknown model (`model_not_found`)"],
+      ...KEY_ERRORS,
+    ),
   },
 });
 
@@ -64,17 +88,25 @@ const retrieveRoute = createRoute({
 const retrieveBySegmentsRoute = createRoute({
   ...retrieveRoute,
   path: "/v1/models/{owner}/{name}",
-  description: "The same model object, for clients that send the upstream id `Qwen/Qwen3-Embedding-4B` with its slash as is.",
+  description:
+    "The same model object, for clients that send the upstream id `Qwen/Qwen3-Embedding-4B` with its slash as is.",
   request: {
     params: z.object({
-      owner: z.string().openapi({ param: { name: "owner", in: "path" }, example: "Qwen" }),
-      name: z.string().openapi({ param: { name: "name", in: "path" }, example: "Qwen3-Embedding-4B" }),
+      owner: z
+        .string()
+        .openapi({ param: { name: "owner", in: "path" }, example: "Qwen" }),
+      name: z.string().openapi({
+        param: { name: "name", in: "path" },
+        example: "Qwen3-Embedding-4B",
+      }),
     }),
   },
 });
 
 export function registerModels(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(listRoute, (c) => c.json({ object: "list" as const, data: [MODEL] }, 200));
+  app.openapi(listRoute, (c) =>
+    c.json({ object: "list" as const, data: [MODEL] }, 200),
+  );
   app.openapi(retrieveRoute, (c) => {
     assertKnownModel(c.req.valid("param").model);
     return c.json(MODEL, 200);

@@ -7,6 +7,10 @@
  */
 import type { Context } from "hono";
 
-export function streamedBody(c: Context, body: ReadableStream<Uint8Array>, contentType: "application/x-ndjson" | "application/jsonl"): never {
+export function streamedBody(
+  c: Context,
+  body: ReadableStream<Uint8Array>,
+  contentType: "application/x-ndjson" | "application/jsonl",
+): never {
   return c.body(body, 200, { "content-type": contentType }) as never;
 }

@@ -21,17 +21,35 @@ const dateParam = (name: "from" | "to", description: string) =>
   z.iso
     .date()
     .optional()
-    .openapi({ param: { name, in: "query" }, description, example: name === "from" ? "2025-01-01" : "2025-01-31" });
+    .openapi({
+      param: { name, in: "query" },
+      description,
+      example: name === "from" ? "2025-01-01" : "2025-01-31",
+    });
 
 export const UsageQuerySchema = z.object({
-  from: dateParam("from", "First UTC day, inclusive. Default: the first day of `to`'s month."),
-  to: dateParam("to", "Last UTC day, inclusive. Default: today (UTC). At most 366 days after `from`."),
+  from: dateParam(
+    "from",
+    "First UTC day, inclusive. Default: the first day of `to`'s month.",
+  ),
+  to: dateParam(
+    "to",
+    "Last UTC day, inclusive. Default: today (UTC). At most 366 days after `from`.",
+  ),
 });
 
 /** What both usage routes answer besides the report and their credential's errors. */
-export const USAGE_ERRORS = [[400, "Invalid dates or range"], [503, "Usage or tenancy store unreachable; retry after Retry-After"]] as const;
+export const USAGE_ERRORS = [
+  [400, "Invalid dates or range"],
+  [503, "Usage or tenancy store unreachable; retry after Retry-After"],
+] as const;
 
-type ParamCheck = { success: true } | { success: false; error: { issues: readonly { path: readonly PropertyKey[] }[] } };
+type ParamCheck =
+  | { success: true }
+  | {
+      success: false;
+      error: { issues: readonly { path: readonly PropertyKey[] }[] };
+    };
 
 /**
  * The usage routes' validation hook: a bad `from`/`to` is the `invalid_date` 400 the
@@ -63,10 +81,18 @@ export async function usageReportFor(
 
 /** A failed usage read: logged with the request id, answered 503 `usage_unavailable` (retry after 1 s). */
 export function usageUnavailable(requestId: string, error: unknown): ApiError {
-  const line = { level: "error", requestId, message: "usage read failed", error: errorSummary(error) };
+  const line = {
+    level: "error",
+    requestId,
+    message: "usage read failed",
+    error: errorSummary(error),
+  };
   console.error(JSON.stringify(line));
   const message = `Usage is temporarily unavailable; try again shortly. Request id ${requestId}.`;
-  return new ApiError("service_unavailable", message, { code: "usage_unavailable", retryAfterSeconds: 1 });
+  return new ApiError("service_unavailable", message, {
+    code: "usage_unavailable",
+    retryAfterSeconds: 1,
+  });
 }
 
 const route = createRoute({
@@ -77,15 +103,31 @@ const route = createRoute({
   middleware: [apiKeyAuth({ scope: "usage" })] as const,
   request: { query: UsageQuerySchema },
   responses: {
-    200: { description: "Usage per day, and totals", content: { "application/json": { schema: UsageReportSchema } } },
-    ...errorResponses(...USAGE_ERRORS, [401, "Missing or invalid API key"], [403, "The key lacks the 'usage' scope, or the tenant is suspended"]),
+    200: {
+      description: "Usage per day, and totals",
+      content: { "application/json": { schema: UsageReportSchema } },
+    },
+    ...errorResponses(
+      ...USAGE_ERRORS,
+      [401, "Missing or invalid API key"],
+      [403, "The key lacks the 'usage' scope, or the tenant is suspended"],
+    ),
   },
 });
 
 export function registerUsage(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
     route,
-    async (c) => c.json(await usageReportFor(c.get("services"), c.get("principal").tenantId, c.req.valid("query"), c.get("requestId")), 200),
+    async (c) =>
+      c.json(
+        await usageReportFor(
+          c.get("services"),
+          c.get("principal").tenantId,
+          c.req.valid("query"),
+          c.get("requestId"),
+        ),
+        200,
+      ),
     rejectInvalidUsageParams,
   );
 }

@@ -11,7 +11,9 @@ import type { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { fieldOrderOf, schemaError } from "../errors/schema-error";
 
-type HookResult = { target: string } & ({ success: true } | { success: false; error: { issues: z.core.$ZodIssue[] } });
+type HookResult = { target: string } & (
+  { success: true } | { success: false; error: { issues: z.core.$ZodIssue[] } }
+);
 
 /** The hook for `app`: returns nothing when validation passed, throws the 400 otherwise. */
 export function validationHook(app: () => OpenAPIHono<AppEnv>) {
@@ -23,20 +25,33 @@ export function validationHook(app: () => OpenAPIHono<AppEnv>) {
 }
 
 /** The registered route serving this request: same method, same path once `{x}` is written `:x`. */
-function routeOf(app: OpenAPIHono<AppEnv>, c: Context<AppEnv>): RouteConfig | undefined {
+function routeOf(
+  app: OpenAPIHono<AppEnv>,
+  c: Context<AppEnv>,
+): RouteConfig | undefined {
   const method = c.req.method.toLowerCase();
   for (const definition of app.openAPIRegistry.definitions) {
     if (definition.type !== "route") continue;
     const { route } = definition;
-    if (route.method === method && route.path.replaceAll(/\/{(.+?)}/g, "/:$1") === c.req.routePath) return route;
+    if (
+      route.method === method &&
+      route.path.replaceAll(/\/{(.+?)}/g, "/:$1") === c.req.routePath
+    )
+      return route;
   }
   return undefined;
 }
 
-function schemaOf(route: RouteConfig | undefined, target: string): z.ZodType | undefined {
+function schemaOf(
+  route: RouteConfig | undefined,
+  target: string,
+): z.ZodType | undefined {
   const request = route?.request;
   if (target === "query") return request?.query as z.ZodType | undefined;
   if (target === "param") return request?.params as z.ZodType | undefined;
-  const media = request?.body?.content[target === "json" ? "application/json" : "multipart/form-data"];
+  const media =
+    request?.body?.content[
+      target === "json" ? "application/json" : "multipart/form-data"
+    ];
   return media && "schema" in media ? (media.schema as z.ZodType) : undefined;
 }

@@ -31,11 +31,15 @@ const errors = [
 const showRoute = createRoute({
   method: "get",
   path: "/v1/webhook-secret",
-  summary: "Whether you have a webhook signing secret, and since when (never the secret)",
+  summary:
+    "Whether you have a webhook signing secret, and since when (never the secret)",
   security,
   middleware: [auth] as const,
   responses: {
-    200: json(WebhookSecretInfoSchema, "Your webhook secret, without the secret"),
+    200: json(
+      WebhookSecretInfoSchema,
+      "Your webhook secret, without the secret",
+    ),
     ...errorResponses(...errors),
   },
 });
@@ -64,23 +68,29 @@ const rotateRoute = createRoute({
 export function registerWebhookSecret(app: OpenAPIHono<AppEnv>): void {
   app.openapi(showRoute, async (c) => {
     const tenantId = c.get("principal").tenantId;
-    const view = await c.get("services").tenancy().webhookSecrets.webhookSecretView(tenantId);
+    const view = await c
+      .get("services")
+      .tenancy()
+      .webhookSecrets.webhookSecretView(tenantId);
     if (view === null) throw ownTenantMissing();
-    return c.json({ object: "webhook_secret" as const, tenant_id: tenantId, ...view }, 200);
+    return c.json(
+      { object: "webhook_secret" as const, tenant_id: tenantId, ...view },
+      200,
+    );
   });
 
-  app.openapi(
-    rotateRoute,
-    async (c) => {
-      const tenantId = c.get("principal").tenantId;
-      const grace = c.req.valid("json").grace_seconds;
-      const store = c.get("services").tenancy().webhookSecrets;
-      const rotated = await store.rotateWebhookSecret(
-        tenantId,
-        grace === undefined ? {} : { graceSeconds: grace },
-      );
-      if (rotated === null) throw ownTenantMissing();
-      return c.json({ object: "webhook_secret" as const, tenant_id: tenantId, ...rotated }, 201);
-    },
-  );
+  app.openapi(rotateRoute, async (c) => {
+    const tenantId = c.get("principal").tenantId;
+    const grace = c.req.valid("json").grace_seconds;
+    const store = c.get("services").tenancy().webhookSecrets;
+    const rotated = await store.rotateWebhookSecret(
+      tenantId,
+      grace === undefined ? {} : { graceSeconds: grace },
+    );
+    if (rotated === null) throw ownTenantMissing();
+    return c.json(
+      { object: "webhook_secret" as const, tenant_id: tenantId, ...rotated },
+      201,
+    );
+  });
 }

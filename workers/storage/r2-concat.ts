@@ -4,7 +4,10 @@
  * download, never copied). A missing object contributes nothing: a part that was never
  * written (a failed document) is simply absent.
  */
-export function concatObjects(bucket: Pick<R2Bucket, "get">, keys: readonly string[]): ReadableStream<Uint8Array> {
+export function concatObjects(
+  bucket: Pick<R2Bucket, "get">,
+  keys: readonly string[],
+): ReadableStream<Uint8Array> {
   let next = 0;
   let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   return new ReadableStream<Uint8Array>({
@@ -17,7 +20,8 @@ export function concatObjects(bucket: Pick<R2Bucket, "get">, keys: readonly stri
         }
         if (next >= keys.length) return controller.close();
         const object = await bucket.get(keys[next++]!);
-        if (object) reader = (object.body as ReadableStream<Uint8Array>).getReader();
+        if (object)
+          reader = (object.body as ReadableStream<Uint8Array>).getReader();
       }
     },
     async cancel(reason) {

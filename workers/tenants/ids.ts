@@ -8,7 +8,9 @@ import { z } from "@hono/zod-openapi";
 import { PUBLIC_ID_LENGTH, randomBase62 } from "./key-format";
 
 const TENANT_ID_RANDOM_LENGTH = 16;
-export const TENANT_ID_PATTERN = new RegExp(`^ten_[0-9A-Za-z]{${TENANT_ID_RANDOM_LENGTH}}$`);
+export const TENANT_ID_PATTERN = new RegExp(
+  `^ten_[0-9A-Za-z]{${TENANT_ID_RANDOM_LENGTH}}$`,
+);
 /** A key's id is its public id. */
 export const KEY_ID_PATTERN = new RegExp(`^[0-9A-Za-z]{${PUBLIC_ID_LENGTH}}$`);
 
@@ -17,7 +19,10 @@ export function newTenantId(): string {
 }
 
 /** A tenant id in a schema (records, usage events), with the rule above. */
-export const TenantIdSchema = z.string().regex(TENANT_ID_PATTERN).openapi({ example: "ten_4fQm0uB1r6ZkX9aE" });
+export const TenantIdSchema = z
+  .string()
+  .regex(TENANT_ID_PATTERN)
+  .openapi({ example: "ten_4fQm0uB1r6ZkX9aE" });
 
 export const isTenantId = (id: string): boolean => TENANT_ID_PATTERN.test(id);
 export const isKeyId = (id: string): boolean => KEY_ID_PATTERN.test(id);

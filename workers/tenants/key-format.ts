@@ -8,9 +8,12 @@ export type KeyEnv = "live" | "test";
 
 export const PUBLIC_ID_LENGTH = 16;
 export const SECRET_LENGTH = 32;
-export const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+export const BASE62 =
+  "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-const KEY_PATTERN = new RegExp(`^sk_(live|test)_([0-9A-Za-z]{${PUBLIC_ID_LENGTH}})_([0-9A-Za-z]{${SECRET_LENGTH}})$`);
+const KEY_PATTERN = new RegExp(
+  `^sk_(live|test)_([0-9A-Za-z]{${PUBLIC_ID_LENGTH}})_([0-9A-Za-z]{${SECRET_LENGTH}})$`,
+);
 
 export interface ParsedApiKey {
   env: KeyEnv;
@@ -34,7 +37,9 @@ const MAX_DRAW = 4096;
 export function randomBase62(length: number): string {
   let out = "";
   while (out.length < length) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(Math.min(MAX_DRAW, (length - out.length) * 2)))) {
+    for (const byte of crypto.getRandomValues(
+      new Uint8Array(Math.min(MAX_DRAW, (length - out.length) * 2)),
+    )) {
       if (byte < UNBIASED_BOUND) out += BASE62[byte % 62];
       if (out.length === length) break;
     }

@@ -22,21 +22,38 @@
  * Fail closed: a Redis failure is a 503 (redis-failure.ts), never a stale or
  * unverified admission.
  */
-import { ByteBoundedLru, LRU_ENTRY_OVERHEAD_BYTES } from "../memory/byte-bounded-lru";
+import {
+  ByteBoundedLru,
+  LRU_ENTRY_OVERHEAD_BYTES,
+} from "../memory/byte-bounded-lru";
 import { keyPrefix, parseApiKey, PUBLIC_ID_LENGTH } from "./key-format";
-import { readKey, readKeyAndTenant, readTenant, type KeyAndTenantReader } from "./read-records";
-import { digestFromHex, digestsEqual, PLACEHOLDER_DIGEST, sha256Bytes } from "./secret-digest";
+import {
+  readKey,
+  readKeyAndTenant,
+  readTenant,
+  type KeyAndTenantReader,
+} from "./read-records";
+import {
+  digestFromHex,
+  digestsEqual,
+  PLACEHOLDER_DIGEST,
+  sha256Bytes,
+} from "./secret-digest";
 import type { ApiKeyRecord, Principal, Tenant } from "./types";
 import type { TenancyConfig } from "../env";
 
 export type KeyRefusal = "malformed" | "unknown" | "revoked" | "suspended";
-export type KeyResolution = { ok: true; principal: Principal } | { ok: false; reason: KeyRefusal };
+export type KeyResolution =
+  { ok: true; principal: Principal } | { ok: false; reason: KeyRefusal };
 /**
  * `background`: keeps a promise alive after the response (`ctx.waitUntil`); given, a
  * warm key past its refresh age is served at once and refreshed there. Without it a
  * cached record is served until the hard bound, then refreshed while the request waits.
  */
-export type TenantKeyResolver = (presentedKey: string, background?: (work: Promise<unknown>) => void) => Promise<KeyResolution>;
+export type TenantKeyResolver = (
+  presentedKey: string,
+  background?: (work: Promise<unknown>) => void,
+) => Promise<KeyResolution>;
 
 export interface TenantKeyResolverOptions {
   /** Milliseconds clock; injectable for tests. */
@@ -73,14 +90,26 @@ const KNOWN_KEY_BYTES = 1024;
  * characters (parseApiKey is strict), so every entry is charged the same bytes and a
  * byte budget of `maxEntries` entries holds exactly that many.
  */
-function lookupLru<V>(maxEntries: number, bytesPerValue: number): ByteBoundedLru<Expiring<V>> {
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError("maxEntries must be a positive integer");
-  const entryBytes = bytesPerValue + PUBLIC_ID_LENGTH * 2 + LRU_ENTRY_OVERHEAD_BYTES;
-  return new ByteBoundedLru<Expiring<V>>({ maxBytes: maxEntries * entryBytes, sizeOf: () => bytesPerValue });
+function lookupLru<V>(
+  maxEntries: number,
+  bytesPerValue: number,
+): ByteBoundedLru<Expiring<V>> {
+  if (!Number.isInteger(maxEntries) || maxEntries < 1)
+    throw new RangeError("maxEntries must be a positive integer");
+  const entryBytes =
+    bytesPerValue + PUBLIC_ID_LENGTH * 2 + LRU_ENTRY_OVERHEAD_BYTES;
+  return new ByteBoundedLru<Expiring<V>>({
+    maxBytes: maxEntries * entryBytes,
+    sizeOf: () => bytesPerValue,
+  });
 }
 
 /** The value if it has not expired at `now`, then the most recently used; expired entries keep their place. */
-function fresh<V>(lru: ByteBoundedLru<Expiring<V>>, key: string, now: number): V | undefined {
+function fresh<V>(
+  lru: ByteBoundedLru<Expiring<V>>,
+  key: string,
+  now: number,
+): V | undefined {
   const slot = lru.peek(key);
   if (slot === undefined || now >= slot.expiresAt) return undefined;
   lru.get(key);
@@ -96,9 +125,15 @@ export function tenantKeyResolver(
   options: TenantKeyResolverOptions = {},
 ): TenantKeyResolver {
   const ttlMs = config.tenancy.cacheTtlMs;
-  const refreshAfterMs = Math.min(options.refreshAfterMs ?? Math.floor((ttlMs * 3) / 4), ttlMs);
+  const refreshAfterMs = Math.min(
+    options.refreshAfterMs ?? Math.floor((ttlMs * 3) / 4),
+    ttlMs,
+  );
   const now = options.now ?? Date.now;
-  const known = lookupLru<KnownKey>(options.maxEntries ?? 10_000, KNOWN_KEY_BYTES);
+  const known = lookupLru<KnownKey>(
+    options.maxEntries ?? 10_000,
+    KNOWN_KEY_BYTES,
+  );
   const unknown = lookupLru<true>(options.maxUnknownEntries ?? 1_000, 0);
   // Concurrent requests for a key whose entry is missing or stale share one lookup.
   const inflight = new Map<string, Promise<KnownKey | null>>();
@@ -107,20 +142,31 @@ export function tenantKeyResolver(
     const startedAt = now();
     const tenantHint = known.peek(publicId)?.value.record.tenant_id;
     const [record, hinted] =
-      tenantHint === undefined ? [await readKey(redis, publicId), null] : await readKeyAndTenant(redis, publicId, tenantHint);
+      tenantHint === undefined
+        ? [await readKey(redis, publicId), null]
+        : await readKeyAndTenant(redis, publicId, tenantHint);
     // Expiry counts from before the reads, so no entry outlives the TTL of what it saw.
     const expiresAt = startedAt + ttlMs;
     if (record === null) {
       // A key's first sight reads its tenant next; an unknown id reads a placeholder
       // tenant (result unused) so both refusals cost the same two round trips and cannot
       // be told apart by time. A refresh (hint known) is one MGET either way.
-      if (tenantHint === undefined) await readTenant(redis, PLACEHOLDER_TENANT_ID);
+      if (tenantHint === undefined)
+        await readTenant(redis, PLACEHOLDER_TENANT_ID);
       known.delete(publicId);
       unknown.set(publicId, { value: true, expiresAt });
       return null;
     }
-    const tenant = record.tenant_id === tenantHint ? hinted : await readTenant(redis, record.tenant_id);
-    const entry: KnownKey = { record, tenant, digest: digestFromHex(record.secret_sha256), readAt: startedAt };
+    const tenant =
+      record.tenant_id === tenantHint
+        ? hinted
+        : await readTenant(redis, record.tenant_id);
+    const entry: KnownKey = {
+      record,
+      tenant,
+      digest: digestFromHex(record.secret_sha256),
+      readAt: startedAt,
+    };
     unknown.delete(publicId);
     known.set(publicId, { value: entry, expiresAt });
     return entry;
@@ -136,30 +182,48 @@ export function tenantKeyResolver(
     return pending;
   }
 
-  function lookup(publicId: string, background: ((work: Promise<unknown>) => void) | undefined): Promise<KnownKey | null> {
+  function lookup(
+    publicId: string,
+    background: ((work: Promise<unknown>) => void) | undefined,
+  ): Promise<KnownKey | null> {
     const at = now();
     const cached = fresh(known, publicId, at);
     if (cached !== undefined) {
-      if (background !== undefined && at - cached.readAt >= refreshAfterMs && !inflight.has(publicId)) {
+      if (
+        background !== undefined &&
+        at - cached.readAt >= refreshAfterMs &&
+        !inflight.has(publicId)
+      ) {
         // A failed refresh changes nothing: the record is served up to the hard bound,
         // then a request waits for Redis and fails closed if it is still away.
         background(fetchShared(publicId).catch(() => undefined));
       }
       return Promise.resolve(cached);
     }
-    if (fresh(unknown, publicId, at) !== undefined) return Promise.resolve(null);
+    if (fresh(unknown, publicId, at) !== undefined)
+      return Promise.resolve(null);
     return fetchShared(publicId);
   }
 
   return async function resolveTenantKey(presentedKey, background) {
     const parsed = parseApiKey(presentedKey);
     if (parsed === null) return refuse("malformed");
-    const [entry, presentedDigest] = await Promise.all([lookup(parsed.publicId, background), sha256Bytes(parsed.secret)]);
+    const [entry, presentedDigest] = await Promise.all([
+      lookup(parsed.publicId, background),
+      sha256Bytes(parsed.secret),
+    ]);
     // Compared before the unknown-id refusal, against a placeholder, so an unknown id and a
     // wrong secret do the same digest and comparison and cannot be told apart by time.
-    const secretMatches = digestsEqual(presentedDigest, entry?.digest ?? PLACEHOLDER_DIGEST);
+    const secretMatches = digestsEqual(
+      presentedDigest,
+      entry?.digest ?? PLACEHOLDER_DIGEST,
+    );
     if (entry === null) return refuse("unknown");
-    if (!secretMatches || entry.record.prefix !== keyPrefix(parsed.env, parsed.publicId)) return refuse("unknown");
+    if (
+      !secretMatches ||
+      entry.record.prefix !== keyPrefix(parsed.env, parsed.publicId)
+    )
+      return refuse("unknown");
     if (entry.record.revoked_at !== null) return refuse("revoked");
     if (entry.tenant === null) return refuse("unknown");
     if (entry.tenant.status !== "active") return refuse("suspended");

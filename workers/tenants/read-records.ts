@@ -12,14 +12,24 @@ import type { ApiKeyRecord, Tenant } from "./types";
 
 export type RecordReader = Pick<Redis, "get">;
 
-export function readTenant(redis: RecordReader, id: string): Promise<Tenant | null> {
+export function readTenant(
+  redis: RecordReader,
+  id: string,
+): Promise<Tenant | null> {
   if (!isTenantId(id)) return Promise.resolve(null);
-  return guardRedis("get_tenant", async () => tenantFrom(await redis.get(tenantKey(id))));
+  return guardRedis("get_tenant", async () =>
+    tenantFrom(await redis.get(tenantKey(id))),
+  );
 }
 
-export function readKey(redis: RecordReader, publicId: string): Promise<ApiKeyRecord | null> {
+export function readKey(
+  redis: RecordReader,
+  publicId: string,
+): Promise<ApiKeyRecord | null> {
   if (!isKeyId(publicId)) return Promise.resolve(null);
-  return guardRedis("get_key", async () => keyRecordFrom(await redis.get(apiKeyRecordKey(publicId))));
+  return guardRedis("get_key", async () =>
+    keyRecordFrom(await redis.get(apiKeyRecordKey(publicId))),
+  );
 }
 
 export type KeyAndTenantReader = Pick<Redis, "get" | "mget">;
@@ -29,11 +39,19 @@ export type KeyAndTenantReader = Pick<Redis, "get" | "mget">;
  * resolver's refresh, which knows a key's tenant id from its last read (a key's tenant
  * never changes). The caller checks the record's tenant_id against `tenantId`.
  */
-export function readKeyAndTenant(redis: KeyAndTenantReader, publicId: string, tenantId: string): Promise<[ApiKeyRecord | null, Tenant | null]> {
+export function readKeyAndTenant(
+  redis: KeyAndTenantReader,
+  publicId: string,
+  tenantId: string,
+): Promise<[ApiKeyRecord | null, Tenant | null]> {
   if (!isKeyId(publicId)) return Promise.resolve([null, null]);
-  if (!isTenantId(tenantId)) return Promise.all([readKey(redis, publicId), null]);
+  if (!isTenantId(tenantId))
+    return Promise.all([readKey(redis, publicId), null]);
   return guardRedis("get_key_and_tenant", async () => {
-    const [key, tenant] = await redis.mget<[unknown, unknown]>(apiKeyRecordKey(publicId), tenantKey(tenantId));
+    const [key, tenant] = await redis.mget<[unknown, unknown]>(
+      apiKeyRecordKey(publicId),
+      tenantKey(tenantId),
+    );
     return [keyRecordFrom(key), tenantFrom(tenant)];
   });
 }

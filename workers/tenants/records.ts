@@ -54,12 +54,17 @@ export const ApiKeyRecordSchema = z.object({
   revoked_at: timestamp.nullable(),
 });
 
-export const ApiKeySchema = ApiKeyRecordSchema.omit({ secret_sha256: true }).openapi("ApiKey", {
+export const ApiKeySchema = ApiKeyRecordSchema.omit({
+  secret_sha256: true,
+}).openapi("ApiKey", {
   description: "A key as listed: never its secret nor its hash.",
 });
 
 /** A Standard Webhooks signing secret (`whsec_…`), stored as is: signing and verifying need it. */
-const WebhookSecretSchema = z.object({ secret: z.string().regex(WEBHOOK_SECRET_PATTERN), created_at: z.string() });
+const WebhookSecretSchema = z.object({
+  secret: z.string().regex(WEBHOOK_SECRET_PATTERN),
+  created_at: z.string(),
+});
 
 /**
  * A tenant's signing secrets: the current one; after a rotation, the one it replaced,
@@ -76,26 +81,39 @@ export class CorruptRecordError extends Error {
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new CorruptRecordError(`stored ${what} record does not have the expected shape`);
+  if (!result.success)
+    throw new CorruptRecordError(
+      `stored ${what} record does not have the expected shape`,
+    );
   return result.data;
 }
 
 /** null stays null (no such record); anything else must be a Tenant. */
-export function tenantFrom(value: unknown): z.infer<typeof TenantSchema> | null {
+export function tenantFrom(
+  value: unknown,
+): z.infer<typeof TenantSchema> | null {
   return value === null ? null : parsed(TenantSchema, value, "tenant");
 }
 
-export function keyRecordFrom(value: unknown): z.infer<typeof ApiKeyRecordSchema> | null {
+export function keyRecordFrom(
+  value: unknown,
+): z.infer<typeof ApiKeyRecordSchema> | null {
   return value === null ? null : parsed(ApiKeyRecordSchema, value, "key");
 }
 
-export function webhookSecretsFrom(value: unknown): z.infer<typeof WebhookSecretsRecordSchema> | null {
-  return value === null ? null : parsed(WebhookSecretsRecordSchema, value, "webhook secrets");
+export function webhookSecretsFrom(
+  value: unknown,
+): z.infer<typeof WebhookSecretsRecordSchema> | null {
+  return value === null
+    ? null
+    : parsed(WebhookSecretsRecordSchema, value, "webhook secrets");
 }
 
 export type ApiKeyView = z.infer<typeof ApiKeySchema>;
 
-export function keyView(record: z.infer<typeof ApiKeyRecordSchema>): ApiKeyView {
+export function keyView(
+  record: z.infer<typeof ApiKeyRecordSchema>,
+): ApiKeyView {
   const { secret_sha256: _hash, ...view } = record;
   return view;
 }

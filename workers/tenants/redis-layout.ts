@@ -13,11 +13,17 @@
  *
  * Callers pass ids already checked against ids.ts, so a name cannot escape its slot.
  */
-export const tenantKey = (tenantId: string): string => `tenancy:tenant:${tenantId}`;
-export const tenantKeysSetKey = (tenantId: string): string => `tenancy:tenant:${tenantId}:keys`;
-export const tenantWebhookSecretsKey = (tenantId: string): string => `tenancy:tenant:${tenantId}:webhook-secrets`;
-export const apiKeyRecordKey = (publicId: string): string => `tenancy:key:${publicId}`;
+export const tenantKey = (tenantId: string): string =>
+  `tenancy:tenant:${tenantId}`;
+export const tenantKeysSetKey = (tenantId: string): string =>
+  `tenancy:tenant:${tenantId}:keys`;
+export const tenantWebhookSecretsKey = (tenantId: string): string =>
+  `tenancy:tenant:${tenantId}:webhook-secrets`;
+export const apiKeyRecordKey = (publicId: string): string =>
+  `tenancy:key:${publicId}`;
 export const TENANT_INDEX_KEY = "tenancy:tenants";
 /** A tenant's member in TENANT_INDEX_KEY; neither part holds a space. */
-export const tenantIndexMember = (createdAt: string, tenantId: string): string =>
-  `${createdAt} ${tenantId}`;
+export const tenantIndexMember = (
+  createdAt: string,
+  tenantId: string,
+): string => `${createdAt} ${tenantId}`;

@@ -6,17 +6,22 @@
 const encoder = new TextEncoder();
 
 export async function sha256Bytes(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+  return new Uint8Array(
+    await crypto.subtle.digest("SHA-256", encoder.encode(text)),
+  );
 }
 
 export async function sha256Hex(text: string): Promise<string> {
-  return [...(await sha256Bytes(text))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return [...(await sha256Bytes(text))]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 /** A stored `secret_sha256` (64 lowercase hex digits, checked in records.ts) as bytes. */
 export function digestFromHex(hex: string): Uint8Array {
   const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < bytes.length; i++)
+    bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return bytes;
 }
 

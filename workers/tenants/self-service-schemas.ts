@@ -14,17 +14,22 @@ export const CreateOwnKeySchema = z
   .strictObject({
     name: nameSchema("name").nullable().optional(),
     scopes: scopesSchema.optional().openapi({
-      description: "Default: the calling key's scopes. Never more than the calling key has (403).",
+      description:
+        "Default: the calling key's scopes. Never more than the calling key has (403).",
     }),
   })
   .openapi("CreateOwnKeyRequest");
 
 const keyFields = {
-  id: z.string().openapi({ example: "Xq3v9TzL0aBcDeFg", description: "The key's public id." }),
+  id: z.string().openapi({
+    example: "Xq3v9TzL0aBcDeFg",
+    description: "The key's public id.",
+  }),
   name: z.string().nullable(),
   prefix: z.string().openapi({
     example: "sk_live_Xq3v9TzL0aBcDeFg",
-    description: "What the key shows of itself: `sk_{env}_{id}`, the key without its secret.",
+    description:
+      "What the key shows of itself: `sk_{env}_{id}`, the key without its secret.",
   }),
   scopes: z.array(z.enum(SCOPES)),
   status: z.enum(["active", "revoked"]),
@@ -42,9 +47,10 @@ export const CreatedOwnKeySchema = z
   .object({
     object: z.literal("api_key"),
     ...keyFields,
-    key: z
-      .string()
-      .openapi({ description: "The full API key. Shown only in this response; store it now." }),
+    key: z.string().openapi({
+      description:
+        "The full API key. Shown only in this response; store it now.",
+    }),
   })
   .openapi("CreatedOwnApiKey");
 
@@ -68,18 +74,28 @@ export function ownKey(view: ApiKeyView): OwnKey {
   };
 }
 
-const count = (description: string) => z.number().int().nonnegative().openapi({ description });
+const count = (description: string) =>
+  z.number().int().nonnegative().openapi({ description });
 
 export const MonthToDateSchema = z
   .object({
-    month: z.string().openapi({ example: "2026-11", description: "The UTC calendar month." }),
-    from: z.string().openapi({ example: "2026-11-01", description: "Its first day." }),
-    to: z.string().openapi({ example: "2026-11-29", description: "Today (UTC), included." }),
+    month: z
+      .string()
+      .openapi({ example: "2026-11", description: "The UTC calendar month." }),
+    from: z
+      .string()
+      .openapi({ example: "2026-11-01", description: "Its first day." }),
+    to: z.string().openapi({
+      example: "2026-11-29",
+      description: "Today (UTC), included.",
+    }),
     requests: count("Requests served, all lanes."),
     inputs: count("Inputs embedded or served from the cache."),
     tokens_computed: count("Tokens embedded on a GPU."),
     tokens_cached: count("Tokens served from the cache."),
-    tokens: count("tokens_computed + tokens_cached: what the monthly quota counts."),
+    tokens: count(
+      "tokens_computed + tokens_cached: what the monthly quota counts.",
+    ),
     gpu_ms: count("GPU milliseconds spent on the tenant's misses."),
   })
   .openapi("MonthToDate", {
@@ -101,16 +117,21 @@ export const AccountSchema = z
     quota: z
       .object({
         tokens_per_month: count("The plan's monthly token quota."),
-        tokens_used: count("month_to_date.tokens: tokens metered so far this month."),
+        tokens_used: count(
+          "month_to_date.tokens: tokens metered so far this month.",
+        ),
         tokens_charged: count(
           "The quota counter admission decides on: tokens charged to this month, including " +
             "grants edge isolates hold but have not used yet (at most a lease each), so it " +
             "can run slightly ahead of tokens_used. 0 when rate limits are off.",
         ),
-        tokens_remaining: count("max(0, tokens_per_month − max(tokens_used, tokens_charged))."),
-        resets_at: z
-          .string()
-          .openapi({ format: "date-time", description: "Start of the next UTC month." }),
+        tokens_remaining: count(
+          "max(0, tokens_per_month − max(tokens_used, tokens_charged)).",
+        ),
+        resets_at: z.string().openapi({
+          format: "date-time",
+          description: "Start of the next UTC month.",
+        }),
       })
       .openapi({ description: "The month so far against the plan's quota." }),
   })

@@ -68,9 +68,18 @@ return 1
 `;
 
 /** SHA-1s of the scripts above (checked offline by test/unit/upstash/lua-scripts.test.ts). */
-export const PATCH_TENANT_SCRIPT_SHA1 = "7a191b37d04a4994fc7d5f85d7ce914e37a65630";
-export const REVOKE_KEY_SCRIPT_SHA1 = "9263d2090f8a3773276f6a11b2fec83e4275d499";
-export const CREATE_TENANT_SCRIPT_SHA1 = "f5a91a6faea89f91f4497e3a430dd6755d828ccf";
-export const PATCH_TENANT = luaScript(PATCH_TENANT_SCRIPT, PATCH_TENANT_SCRIPT_SHA1);
+export const PATCH_TENANT_SCRIPT_SHA1 =
+  "7a191b37d04a4994fc7d5f85d7ce914e37a65630";
+export const REVOKE_KEY_SCRIPT_SHA1 =
+  "9263d2090f8a3773276f6a11b2fec83e4275d499";
+export const CREATE_TENANT_SCRIPT_SHA1 =
+  "f5a91a6faea89f91f4497e3a430dd6755d828ccf";
+export const PATCH_TENANT = luaScript(
+  PATCH_TENANT_SCRIPT,
+  PATCH_TENANT_SCRIPT_SHA1,
+);
 export const REVOKE_KEY = luaScript(REVOKE_KEY_SCRIPT, REVOKE_KEY_SCRIPT_SHA1);
-export const CREATE_TENANT = luaScript(CREATE_TENANT_SCRIPT, CREATE_TENANT_SCRIPT_SHA1);
+export const CREATE_TENANT = luaScript(
+  CREATE_TENANT_SCRIPT,
+  CREATE_TENANT_SCRIPT_SHA1,
+);

@@ -10,7 +10,13 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { DEFAULT_PLAN } from "./default-plan";
 import { isKeyId, isTenantId, newTenantId } from "./ids";
-import { generateApiKey, keyPrefix, parseApiKey, type GeneratedApiKey, type KeyEnv } from "./key-format";
+import {
+  generateApiKey,
+  keyPrefix,
+  parseApiKey,
+  type GeneratedApiKey,
+  type KeyEnv,
+} from "./key-format";
 import { invalidRequest } from "../errors/api-error";
 import { keyRecordFrom, keyView, tenantFrom, type ApiKeyView } from "./records";
 import { readKey, readTenant } from "./read-records";
@@ -32,12 +38,28 @@ import {
   type TenantListOptions,
   type TenantPage,
 } from "./tenant-list";
-import { SCOPES, type ApiKeyRecord, type Plan, type Scope, type Tenant, type TenantStatus } from "./types";
+import {
+  SCOPES,
+  type ApiKeyRecord,
+  type Plan,
+  type Scope,
+  type Tenant,
+  type TenantStatus,
+} from "./types";
 
 /** The commands the store uses, so tests and other clients can stand in for Upstash. */
 export type TenancyRedis = Pick<
   Redis,
-  "get" | "set" | "eval" | "evalsha" | "sadd" | "smembers" | "mget" | "zrange" | "zadd" | "scan"
+  | "get"
+  | "set"
+  | "eval"
+  | "evalsha"
+  | "sadd"
+  | "smembers"
+  | "mget"
+  | "zrange"
+  | "zadd"
+  | "scan"
 >;
 
 export interface CreateTenantInput {
@@ -96,8 +118,14 @@ export class TenantStore {
           created_at: this.now().toISOString(),
         };
         const keys = [tenantKey(tenant.id), TENANT_INDEX_KEY];
-        const args = [JSON.stringify(tenant), tenantIndexMember(tenant.created_at, tenant.id)];
-        if (Number(await runScript(this.redis, CREATE_TENANT, keys, args)) === 1) return tenant;
+        const args = [
+          JSON.stringify(tenant),
+          tenantIndexMember(tenant.created_at, tenant.id),
+        ];
+        if (
+          Number(await runScript(this.redis, CREATE_TENANT, keys, args)) === 1
+        )
+          return tenant;
       }
       throw new Error("tenant id collided on every attempt");
     });
@@ -121,16 +149,30 @@ export class TenantStore {
   updateTenant(id: string, patch: TenantPatch): Promise<Tenant | null> {
     if (!isTenantId(id)) return Promise.resolve(null);
     return guardRedis("update_tenant", async () =>
-      tenantFrom(await runScript(this.redis, PATCH_TENANT, [tenantKey(id)], [JSON.stringify(patch)])),
+      tenantFrom(
+        await runScript(
+          this.redis,
+          PATCH_TENANT,
+          [tenantKey(id)],
+          [JSON.stringify(patch)],
+        ),
+      ),
     );
   }
 
   /** null when there is no such tenant. */
-  createKey(tenantId: string, input: CreateKeyInput = {}): Promise<CreatedKey | null> {
+  createKey(
+    tenantId: string,
+    input: CreateKeyInput = {},
+  ): Promise<CreatedKey | null> {
     return guardRedis("create_key", async () => {
       if ((await this.getTenant(tenantId)) === null) return null;
       for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-        const created = await this.insertKey(tenantId, generateApiKey(this.options.keyEnv), input);
+        const created = await this.insertKey(
+          tenantId,
+          generateApiKey(this.options.keyEnv),
+          input,
+        );
         if (created !== null) return created;
       }
       throw new Error("key id collided on every attempt");
@@ -142,19 +184,41 @@ export class TenantStore {
    * admin API always generates keys. null when there is no such tenant; a 400
    * `key_exists` when its public id is taken; a RangeError when it is not a valid key.
    */
-  importKey(tenantId: string, key: string, input: CreateKeyInput = {}): Promise<CreatedKey | null> {
+  importKey(
+    tenantId: string,
+    key: string,
+    input: CreateKeyInput = {},
+  ): Promise<CreatedKey | null> {
     const parsed = parseApiKey(key);
-    if (parsed === null) return Promise.reject(new RangeError("not an API key of the form sk_{live|test}_{16 base62}_{32 base62}"));
+    if (parsed === null)
+      return Promise.reject(
+        new RangeError(
+          "not an API key of the form sk_{live|test}_{16 base62}_{32 base62}",
+        ),
+      );
     return guardRedis("import_key", async () => {
       if ((await this.getTenant(tenantId)) === null) return null;
-      const created = await this.insertKey(tenantId, { ...parsed, key, prefix: keyPrefix(parsed.env, parsed.publicId) }, input);
-      if (created === null) throw invalidRequest("An API key with this public id already exists.", null, "key_exists");
+      const created = await this.insertKey(
+        tenantId,
+        { ...parsed, key, prefix: keyPrefix(parsed.env, parsed.publicId) },
+        input,
+      );
+      if (created === null)
+        throw invalidRequest(
+          "An API key with this public id already exists.",
+          null,
+          "key_exists",
+        );
       return created;
     });
   }
 
   /** null when the key's public id is already taken (nothing written then). */
-  private async insertKey(tenantId: string, key: GeneratedApiKey, input: CreateKeyInput): Promise<CreatedKey | null> {
+  private async insertKey(
+    tenantId: string,
+    key: GeneratedApiKey,
+    input: CreateKeyInput,
+  ): Promise<CreatedKey | null> {
     const record: ApiKeyRecord = {
       id: key.publicId,
       tenant_id: tenantId,
@@ -165,7 +229,14 @@ export class TenantStore {
       created_at: this.now().toISOString(),
       revoked_at: null,
     };
-    if ((await this.redis.set(apiKeyRecordKey(record.id), JSON.stringify(record), { nx: true })) === null) return null;
+    if (
+      (await this.redis.set(
+        apiKeyRecordKey(record.id),
+        JSON.stringify(record),
+        { nx: true },
+      )) === null
+    )
+      return null;
     // Listed only after the record exists. If this SADD fails, the caller gets a 503
     // and never sees the secret, so the unlisted record can authenticate no one.
     await this.redis.sadd(tenantKeysSetKey(tenantId), record.id);
@@ -184,11 +255,19 @@ export class TenantStore {
       // The client parses an all-digit member as a number; ids are strings.
       const ids = members.map(String).filter(isKeyId);
       if (ids.length === 0) return [];
-      const values = await this.redis.mget<unknown[]>(...ids.map(apiKeyRecordKey));
+      const values = await this.redis.mget<unknown[]>(
+        ...ids.map(apiKeyRecordKey),
+      );
       return values
         .map(keyRecordFrom)
-        .filter((r): r is ApiKeyRecord => r !== null && r.tenant_id === tenantId)
-        .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id))
+        .filter(
+          (r): r is ApiKeyRecord => r !== null && r.tenant_id === tenantId,
+        )
+        .sort(
+          (a, b) =>
+            a.created_at.localeCompare(b.created_at) ||
+            a.id.localeCompare(b.id),
+        )
         .map(keyView);
     });
   }
@@ -201,7 +280,14 @@ export class TenantStore {
   revokeKey(keyId: string): Promise<ApiKeyRecord | null> {
     if (!isKeyId(keyId)) return Promise.resolve(null);
     return guardRedis("revoke_key", async () =>
-      keyRecordFrom(await runScript(this.redis, REVOKE_KEY, [apiKeyRecordKey(keyId)], [this.now().toISOString()])),
+      keyRecordFrom(
+        await runScript(
+          this.redis,
+          REVOKE_KEY,
+          [apiKeyRecordKey(keyId)],
+          [this.now().toISOString()],
+        ),
+      ),
     );
   }
 }

@@ -47,12 +47,15 @@ export function listTenants(
   return guardRedis("list_tenants", async () => {
     let cursor: string | null = null;
     if (after !== null) {
-      const anchor = isTenantId(after) ? tenantFrom(await redis.get(tenantKey(after))) : null;
+      const anchor = isTenantId(after)
+        ? tenantFrom(await redis.get(tenantKey(after)))
+        : null;
       if (anchor === null) return null;
       cursor = tenantIndexMember(anchor.created_at, anchor.id);
     }
     // One more than the page, to know whether another page follows.
-    const chunk = status === undefined ? limit + 1 : Math.max(limit + 1, FILTER_CHUNK);
+    const chunk =
+      status === undefined ? limit + 1 : Math.max(limit + 1, FILTER_CHUNK);
     const found: Tenant[] = [];
     for (;;) {
       const start: `(${string}` | "+" = cursor === null ? "+" : `(${cursor}`;
@@ -64,11 +67,19 @@ export function listTenants(
           count: chunk,
         })
       ).map(String);
-      const ids = members.map((m) => m.slice(m.indexOf(" ") + 1)).filter(isTenantId);
-      const records = ids.length === 0 ? [] : await redis.mget<unknown[]>(...ids.map(tenantKey));
+      const ids = members
+        .map((m) => m.slice(m.indexOf(" ") + 1))
+        .filter(isTenantId);
+      const records =
+        ids.length === 0
+          ? []
+          : await redis.mget<unknown[]>(...ids.map(tenantKey));
       for (const value of records) {
         const tenant = tenantFrom(value);
-        if (tenant !== null && (status === undefined || tenant.status === status))
+        if (
+          tenant !== null &&
+          (status === undefined || tenant.status === status)
+        )
           found.push(tenant);
       }
       if (found.length > limit || members.length < chunk) break;
@@ -114,7 +125,9 @@ export function indexExistingTenants(
       });
       next = String(after);
       // Only tenant records: `tenancy:tenant:{id}`, not its `:keys` or `:webhook-secrets`.
-      const ids = keys.map((k) => k.slice(tenantKey("").length)).filter(isTenantId);
+      const ids = keys
+        .map((k) => k.slice(tenantKey("").length))
+        .filter(isTenantId);
       if (ids.length > 0) {
         const tenants = (await redis.mget<unknown[]>(...ids.map(tenantKey)))
           .map(tenantFrom)
@@ -123,7 +136,8 @@ export function indexExistingTenants(
           score: 0,
           member: tenantIndexMember(t.created_at, t.id),
         }));
-        if (first !== undefined) await redis.zadd(TENANT_INDEX_KEY, first, ...rest);
+        if (first !== undefined)
+          await redis.zadd(TENANT_INDEX_KEY, first, ...rest);
         indexed += tenants.length;
       }
       if (next === "0") break;

@@ -6,5 +6,9 @@ import { ApiError } from "../errors/api-error";
 
 /** 403 `permission_denied` with code `tenant_suspended`, in OpenAI's envelope. */
 export function tenantSuspended(): ApiError {
-  return new ApiError("permission_denied", "This tenant is suspended. Contact your administrator.", { code: "tenant_suspended" });
+  return new ApiError(
+    "permission_denied",
+    "This tenant is suspended. Contact your administrator.",
+    { code: "tenant_suspended" },
+  );
 }

@@ -4,7 +4,12 @@
  * names are snake_case because they are the API's.
  */
 import type { z } from "@hono/zod-openapi";
-import type { ApiKeyRecordSchema, PlanSchema, TenantSchema, WebhookSecretsRecordSchema } from "./records";
+import type {
+  ApiKeyRecordSchema,
+  PlanSchema,
+  TenantSchema,
+  WebhookSecretsRecordSchema,
+} from "./records";
 
 export { SCOPES } from "./records";
 export type Scope = ApiKeyRecord["scopes"][number];

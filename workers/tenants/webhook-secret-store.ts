@@ -62,19 +62,41 @@ export class WebhookSecretStore {
    * rotations serialize: the last one's secret is current, the one before it previous.
    * null (nothing written) when there is no such tenant.
    */
-  rotateWebhookSecret(tenantId: string, options: RotateWebhookSecretOptions = {}): Promise<RotatedWebhookSecret | null> {
+  rotateWebhookSecret(
+    tenantId: string,
+    options: RotateWebhookSecretOptions = {},
+  ): Promise<RotatedWebhookSecret | null> {
     const grace = options.graceSeconds ?? DEFAULT_WEBHOOK_GRACE_SECONDS;
-    if (!Number.isInteger(grace) || grace < 0 || grace > MAX_WEBHOOK_GRACE_SECONDS) {
-      return Promise.reject(new RangeError(`graceSeconds must be an integer from 0 to ${MAX_WEBHOOK_GRACE_SECONDS}`));
+    if (
+      !Number.isInteger(grace) ||
+      grace < 0 ||
+      grace > MAX_WEBHOOK_GRACE_SECONDS
+    ) {
+      return Promise.reject(
+        new RangeError(
+          `graceSeconds must be an integer from 0 to ${MAX_WEBHOOK_GRACE_SECONDS}`,
+        ),
+      );
     }
     if (!isTenantId(tenantId)) return Promise.resolve(null);
     const now = this.now();
-    const previousExpiresAt = grace === 0 ? "" : new Date(now.getTime() + grace * 1000).toISOString();
+    const previousExpiresAt =
+      grace === 0 ? "" : new Date(now.getTime() + grace * 1000).toISOString();
     const keys = [tenantKey(tenantId), tenantWebhookSecretsKey(tenantId)];
     return guardRedis("rotate_webhook_secret", async () => {
-      const written = webhookSecretsFrom(await this.redis.eval(ROTATE_WEBHOOK_SECRET_SCRIPT, keys, [newWebhookSecret(), now.toISOString(), previousExpiresAt]));
+      const written = webhookSecretsFrom(
+        await this.redis.eval(ROTATE_WEBHOOK_SECRET_SCRIPT, keys, [
+          newWebhookSecret(),
+          now.toISOString(),
+          previousExpiresAt,
+        ]),
+      );
       if (written === null) return null;
-      return { secret: written.current.secret, created_at: written.current.created_at, previous_expires_at: written.previous?.expires_at ?? null };
+      return {
+        secret: written.current.secret,
+        created_at: written.current.created_at,
+        previous_expires_at: written.previous?.expires_at ?? null,
+      };
     });
   }
 
@@ -86,10 +108,14 @@ export class WebhookSecretStore {
   webhookSecrets(tenantId: string): Promise<string[]> {
     if (!isTenantId(tenantId)) return Promise.resolve([]);
     return guardRedis("get_webhook_secrets", async () => {
-      const record = webhookSecretsFrom(await this.redis.get(tenantWebhookSecretsKey(tenantId)));
+      const record = webhookSecretsFrom(
+        await this.redis.get(tenantWebhookSecretsKey(tenantId)),
+      );
       if (record === null) return [];
       const previous = this.livePrevious(record);
-      return previous === undefined ? [record.current.secret] : [record.current.secret, previous.secret];
+      return previous === undefined
+        ? [record.current.secret]
+        : [record.current.secret, previous.secret];
     });
   }
 
@@ -97,17 +123,34 @@ export class WebhookSecretStore {
   webhookSecretView(tenantId: string): Promise<WebhookSecretView | null> {
     if (!isTenantId(tenantId)) return Promise.resolve(null);
     return guardRedis("get_webhook_secret_view", async () => {
-      const [tenant, stored] = await Promise.all([this.redis.get(tenantKey(tenantId)), this.redis.get(tenantWebhookSecretsKey(tenantId))]);
+      const [tenant, stored] = await Promise.all([
+        this.redis.get(tenantKey(tenantId)),
+        this.redis.get(tenantWebhookSecretsKey(tenantId)),
+      ]);
       if (tenant === null) return null;
       const record = webhookSecretsFrom(stored);
-      if (record === null) return { has_secret: false, created_at: null, previous_expires_at: null };
-      return { has_secret: true, created_at: record.current.created_at, previous_expires_at: this.livePrevious(record)?.expires_at ?? null };
+      if (record === null)
+        return {
+          has_secret: false,
+          created_at: null,
+          previous_expires_at: null,
+        };
+      return {
+        has_secret: true,
+        created_at: record.current.created_at,
+        previous_expires_at: this.livePrevious(record)?.expires_at ?? null,
+      };
     });
   }
 
   /** The previous secret while now is before its expiry. */
-  private livePrevious(record: WebhookSecretsRecord): WebhookSecretsRecord["previous"] {
+  private livePrevious(
+    record: WebhookSecretsRecord,
+  ): WebhookSecretsRecord["previous"] {
     const previous = record.previous;
-    return previous !== undefined && this.now().getTime() < Date.parse(previous.expires_at) ? previous : undefined;
+    return previous !== undefined &&
+      this.now().getTime() < Date.parse(previous.expires_at)
+      ? previous
+      : undefined;
   }
 }

@@ -29,7 +29,11 @@ export class OperationTimeout extends Error {
  * fire after every lookup, building an error for nobody, cost the L1 hit measurable
  * CPU in workerd's profile.
  */
-export function withTimeout<T>(operation: string, ms: number, work: Promise<T>): Promise<T> {
+export function withTimeout<T>(
+  operation: string,
+  ms: number,
+  work: Promise<T>,
+): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new OperationTimeout(operation, ms)), ms);

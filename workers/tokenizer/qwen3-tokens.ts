@@ -24,7 +24,9 @@ function loadTokenizer(): Promise<Qwen3Tokenizer> {
 
 /** Token ids of `text` as the model sees them, end-of-text appended. */
 export async function qwen3TokenIds(text: string): Promise<number[]> {
-  const ids = (await loadTokenizer()).encode(text, { add_special_tokens: false });
+  const ids = (await loadTokenizer()).encode(text, {
+    add_special_tokens: false,
+  });
   ids.push(END_OF_TEXT_ID);
   return ids;
 }
@@ -36,5 +38,7 @@ export async function qwen3TokenCount(text: string): Promise<number> {
 
 /** Token-id input as the model gets it: end-of-text appended unless already last. */
 export function withEndOfText(ids: readonly number[]): number[] {
-  return ids[ids.length - 1] === END_OF_TEXT_ID ? [...ids] : [...ids, END_OF_TEXT_ID];
+  return ids[ids.length - 1] === END_OF_TEXT_ID
+    ? [...ids]
+    : [...ids, END_OF_TEXT_ID];
 }

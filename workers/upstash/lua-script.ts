@@ -24,7 +24,12 @@ export function luaScript(source: string, sha1: string): LuaScript {
 }
 
 /** The script's reply; Redis errors other than NOSCRIPT (and the client's timeouts) are thrown. */
-export function runScript(redis: ScriptRedis, script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+export function runScript(
+  redis: ScriptRedis,
+  script: LuaScript,
+  keys: string[],
+  args: (string | number)[],
+): Promise<unknown> {
   return redis.evalsha(script.sha1, keys, args).catch((error: unknown) => {
     if (!String(error).includes("NOSCRIPT")) throw error;
     return redis.eval(script.source, keys, args);

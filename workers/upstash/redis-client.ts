@@ -17,7 +17,11 @@ import { Redis } from "@upstash/redis/cloudflare";
 export type ReplyMode = "raw" | "json";
 
 /** A client for `db` whose every HTTP call is bounded by `timeoutMs`, replying in `mode`. */
-export function createUpstashClient(db: { url: string; token: string }, timeoutMs: number, mode: ReplyMode): Redis {
+export function createUpstashClient(
+  db: { url: string; token: string },
+  timeoutMs: number,
+  mode: ReplyMode,
+): Redis {
   return new Redis({
     url: db.url,
     token: db.token,
@@ -25,6 +29,8 @@ export function createUpstashClient(db: { url: string; token: string }, timeoutM
     enableTelemetry: false,
     retry: false,
     signal: () => AbortSignal.timeout(timeoutMs),
-    ...(mode === "raw" ? { automaticDeserialization: false, responseEncoding: false as const } : {}),
+    ...(mode === "raw"
+      ? { automaticDeserialization: false, responseEncoding: false as const }
+      : {}),
   });
 }

@@ -4,7 +4,10 @@
  * every request (whatever `dimensions`) goes through it, so a vector served at 2560
  * dims is unit-norm even when it came from a float16 cache record.
  */
-export function truncateAndRenormalize(vector: Float32Array, dims: number): Float32Array {
+export function truncateAndRenormalize(
+  vector: Float32Array,
+  dims: number,
+): Float32Array {
   const n = Math.min(dims, vector.length);
   let sumSquares = 0;
   for (let i = 0; i < n; i++) sumSquares += vector[i]! * vector[i]!;

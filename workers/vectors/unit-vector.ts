@@ -25,7 +25,9 @@ function sumOfSquaresIfFinite(vector: Float32Array): number {
 /** True when every value is finite and the L2 norm is within UNIT_NORM_TOLERANCE of 1. */
 export function isUnitVector(vector: Float32Array): boolean {
   // NaN (a non-finite value) fails the comparison.
-  return Math.abs(Math.sqrt(sumOfSquaresIfFinite(vector)) - 1) <= UNIT_NORM_TOLERANCE;
+  return (
+    Math.abs(Math.sqrt(sumOfSquaresIfFinite(vector)) - 1) <= UNIT_NORM_TOLERANCE
+  );
 }
 
 /**
@@ -40,6 +42,7 @@ export function embeddingProblem(vector: Float32Array): string | undefined {
   const sumOfSquares = sumOfSquaresIfFinite(vector);
   if (Number.isNaN(sumOfSquares)) return "has a non-finite value";
   const norm = Math.sqrt(sumOfSquares);
-  if (Math.abs(norm - 1) > UNIT_NORM_TOLERANCE) return `has L2 norm ${norm.toFixed(4)}, expected 1`;
+  if (Math.abs(norm - 1) > UNIT_NORM_TOLERANCE)
+    return `has L2 norm ${norm.toFixed(4)}, expected 1`;
   return undefined;
 }

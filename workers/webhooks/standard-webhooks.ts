@@ -38,9 +38,18 @@ export interface WebhookHeaders {
  * - `timestamp_out_of_tolerance`: more than 5 minutes from `nowSeconds`, past or future.
  * - `bad_signature`: no `v1` signature matches any of the secrets (also when there are none).
  */
-export type WebhookVerification = { ok: true; id: string } | { ok: false; reason: "missing_headers" | "timestamp_out_of_tolerance" | "bad_signature" };
+export type WebhookVerification =
+  | { ok: true; id: string }
+  | {
+      ok: false;
+      reason:
+        "missing_headers" | "timestamp_out_of_tolerance" | "bad_signature";
+    };
 
-export type WebhookSignatureHeaders = Record<"webhook-id" | "webhook-timestamp" | "webhook-signature", string>;
+export type WebhookSignatureHeaders = Record<
+  "webhook-id" | "webhook-timestamp" | "webhook-signature",
+  string
+>;
 
 /** A new signing secret in the Standard Webhooks format: `whsec_` + base64 of 32 random bytes. */
 export function newWebhookSecret(): string {
@@ -60,20 +69,31 @@ export function verifyWebhook(
   nowSeconds: number = Math.floor(Date.now() / 1000),
 ): WebhookVerification {
   const { id, timestamp, signature } = headers;
-  if (!id || !signature || !timestamp || !TIMESTAMP_PATTERN.test(timestamp)) return { ok: false, reason: "missing_headers" };
+  if (!id || !signature || !timestamp || !TIMESTAMP_PATTERN.test(timestamp))
+    return { ok: false, reason: "missing_headers" };
   const seconds = Number(timestamp);
-  if (Math.abs(nowSeconds - seconds) > WEBHOOK_TOLERANCE_SECONDS) return { ok: false, reason: "timestamp_out_of_tolerance" };
+  if (Math.abs(nowSeconds - seconds) > WEBHOOK_TOLERANCE_SECONDS)
+    return { ok: false, reason: "timestamp_out_of_tolerance" };
 
   const presented = signature
     .split(" ")
     .filter((s) => s.startsWith("v1,"))
     .map((s) => s.slice("v1,".length));
   const at = new Date(seconds * 1000);
-  const candidates = [...secrets, ...Array<string | null>(Math.max(0, MAX_SECRETS - secrets.length)).fill(null)];
+  const candidates = [
+    ...secrets,
+    ...Array<string | null>(Math.max(0, MAX_SECRETS - secrets.length)).fill(
+      null,
+    ),
+  ];
   let verified = false;
   for (const secret of candidates) {
-    const expected = new Webhook(secret ?? PLACEHOLDER_SECRET).sign(id, at, rawBody).slice("v1,".length);
-    const matches = presented.some((candidate) => signaturesEqual(candidate, expected));
+    const expected = new Webhook(secret ?? PLACEHOLDER_SECRET)
+      .sign(id, at, rawBody)
+      .slice("v1,".length);
+    const matches = presented.some((candidate) =>
+      signaturesEqual(candidate, expected),
+    );
     verified ||= matches && secret !== null;
   }
   return verified ? { ok: true, id } : { ok: false, reason: "bad_signature" };
@@ -84,15 +104,29 @@ export function verifyWebhook(
  * event, signed with every given secret (space-separated `v1,…` signatures, as the spec
  * allows), so a receiver that holds either side of a rotation verifies it.
  */
-export function signWebhook(secrets: readonly string[], id: string, timestampSeconds: number, body: string): WebhookSignatureHeaders {
-  if (secrets.length === 0) throw new RangeError("signWebhook needs at least one secret");
-  if (id === "" || /\s/.test(id)) throw new RangeError("a webhook id must be non-empty and without whitespace");
-  if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) throw new RangeError("a webhook timestamp is whole seconds since the epoch");
+export function signWebhook(
+  secrets: readonly string[],
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): WebhookSignatureHeaders {
+  if (secrets.length === 0)
+    throw new RangeError("signWebhook needs at least one secret");
+  if (id === "" || /\s/.test(id))
+    throw new RangeError(
+      "a webhook id must be non-empty and without whitespace",
+    );
+  if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0)
+    throw new RangeError(
+      "a webhook timestamp is whole seconds since the epoch",
+    );
   const at = new Date(timestampSeconds * 1000);
   return {
     "webhook-id": id,
     "webhook-timestamp": String(timestampSeconds),
-    "webhook-signature": secrets.map((secret) => new Webhook(secret).sign(id, at, body)).join(" "),
+    "webhook-signature": secrets
+      .map((secret) => new Webhook(secret).sign(id, at, body))
+      .join(" "),
   };
 }
 

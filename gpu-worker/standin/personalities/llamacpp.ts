@@ -44,12 +44,21 @@ function llamacppErrorType(status: number): string {
 
 function llamacppError(error: EngineError): string {
   return JSON.stringify({
-    error: { code: error.status, message: error.message, type: llamacppErrorType(error.status) },
+    error: {
+      code: error.status,
+      message: error.message,
+      type: llamacppErrorType(error.status),
+    },
   });
 }
 
 const health = () => ({ status: 200, body: JSON.stringify({ status: "ok" }) });
-const PUBLIC_PATHS = new Set(["/health", "/v1/health", "/models", "/v1/models"]);
+const PUBLIC_PATHS = new Set([
+  "/health",
+  "/v1/health",
+  "/models",
+  "/v1/models",
+]);
 
 export const llamacppPersonality: Personality = {
   name: "llamacpp",
@@ -70,14 +79,25 @@ export const llamacppPersonality: Personality = {
       status: 200,
       body: JSON.stringify({
         object: "list",
-        data: [{ id: c.servedModelName, object: "model", created: 0, owned_by: "llamacpp" }],
+        data: [
+          {
+            id: c.servedModelName,
+            object: "model",
+            created: 0,
+            owned_by: "llamacpp",
+          },
+        ],
       }),
     }),
   },
   isPublic: (path) => PUBLIC_PATHS.has(path),
   unauthorized: {
     status: 401,
-    body: llamacppError({ status: 401, type: "authentication_error", message: "Invalid API Key" }),
+    body: llamacppError({
+      status: 401,
+      type: "authentication_error",
+      message: "Invalid API Key",
+    }),
   },
   parse: (bodyText) =>
     parseInputBody(bodyText, "input", (message) => ({
@@ -109,7 +129,10 @@ export const llamacppPersonality: Personality = {
       (v, index) =>
         `{"embedding":${vectorJson(v, format)}${extra},"index":${index},"object":"embedding"}`,
     );
-    const usage = JSON.stringify({ prompt_tokens: promptTokens, total_tokens: promptTokens });
+    const usage = JSON.stringify({
+      prompt_tokens: promptTokens,
+      total_tokens: promptTokens,
+    });
     const model = JSON.stringify(config.servedModelName);
     return {
       status: 200,

@@ -10,7 +10,12 @@ import type { StandinConfig } from "../config";
 import type { EmbeddingInput } from "../protocol";
 import type { RenderedVector } from "../protocol";
 
-export const ENGINE_PERSONALITIES = ["sglang", "vllm", "tei", "llamacpp"] as const;
+export const ENGINE_PERSONALITIES = [
+  "sglang",
+  "vllm",
+  "tei",
+  "llamacpp",
+] as const;
 export type EnginePersonality = (typeof ENGINE_PERSONALITIES)[number];
 
 export interface Reply {
@@ -33,8 +38,7 @@ export interface ParsedEmbedding {
 }
 
 export type ParsedOrError =
-  | { ok: true; request: ParsedEmbedding }
-  | { ok: false; error: EngineError };
+  { ok: true; request: ParsedEmbedding } | { ok: false; error: EngineError };
 
 export interface RenderInput {
   vectors: RenderedVector[];

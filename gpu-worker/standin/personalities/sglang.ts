@@ -26,16 +26,25 @@ export const sglangPersonality: Personality = {
   },
   // SGLang's --api-key middleware exempts /health* so load balancers can probe.
   isPublic: (path) => path === "/health" || path === "/health_generate",
-  unauthorized: { status: 401, body: JSON.stringify({ error: "Unauthorized" }) },
+  unauthorized: {
+    status: 401,
+    body: JSON.stringify({ error: "Unauthorized" }),
+  },
   parse(bodyText) {
     const parsed = parseEmbeddingRequest(bodyText);
     return parsed.ok ? { ok: true, request: parsed.request } : parsed;
   },
   textAppendsEndOfText: true,
-  inputError: (tokens, config) => contextLengthError(tokens, config.contextLength),
+  inputError: (tokens, config) =>
+    contextLengthError(tokens, config.contextLength),
   render: ({ vectors, promptTokens, format, config }) => ({
     status: 200,
-    body: embeddingResponseBody(vectors, config.modelPath, promptTokens, format),
+    body: embeddingResponseBody(
+      vectors,
+      config.modelPath,
+      promptTokens,
+      format,
+    ),
   }),
   errorBody: (error) => errorBody(error),
 };

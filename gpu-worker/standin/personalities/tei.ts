@@ -90,7 +90,11 @@ export const teiPersonality: Personality = {
     if (count === 0) {
       return {
         ok: false,
-        error: { status: 400, type: "Empty", message: "`inputs` cannot be empty" },
+        error: {
+          status: 400,
+          type: "Empty",
+          message: "`inputs` cannot be empty",
+        },
       };
     }
     if (count > TEI_MAX_CLIENT_BATCH_SIZE) {
@@ -100,7 +104,10 @@ export const teiPersonality: Personality = {
     }
     // /embed has no encoding_format: always floats.
     if (path === "/embed")
-      return { ok: true, request: { ...parsed.request, encodingFormat: "float" } };
+      return {
+        ok: true,
+        request: { ...parsed.request, encodingFormat: "float" },
+      };
     return parsed;
   },
   textAppendsEndOfText: true,
@@ -115,7 +122,10 @@ export const teiPersonality: Personality = {
             `tokens. Given: ${tokens}`,
         },
   render({ vectors, promptTokens, format, config }, path) {
-    const headers = { "x-compute-type": "gpu+optimized", "x-compute-tokens": String(promptTokens) };
+    const headers = {
+      "x-compute-type": "gpu+optimized",
+      "x-compute-tokens": String(promptTokens),
+    };
     if (path === "/embed") {
       return {
         status: 200,
@@ -124,9 +134,13 @@ export const teiPersonality: Personality = {
       };
     }
     const items = vectors.map(
-      (v, index) => `{"object":"embedding","embedding":${vectorJson(v, format)},"index":${index}}`,
+      (v, index) =>
+        `{"object":"embedding","embedding":${vectorJson(v, format)},"index":${index}}`,
     );
-    const usage = JSON.stringify({ prompt_tokens: promptTokens, total_tokens: promptTokens });
+    const usage = JSON.stringify({
+      prompt_tokens: promptTokens,
+      total_tokens: promptTokens,
+    });
     const model = JSON.stringify(config.servedModelName);
     return {
       status: 200,

@@ -25,7 +25,12 @@ export const VLLM_VERSION = "0.11.0";
 
 function vllmError(error: EngineError): string {
   return JSON.stringify({
-    error: { message: error.message, type: error.type, param: null, code: error.status },
+    error: {
+      message: error.message,
+      type: error.type,
+      param: null,
+      code: error.status,
+    },
   });
 }
 
@@ -34,15 +39,25 @@ export const vllmPersonality: Personality = {
   embedPaths: ["/v1/embeddings"],
   getRoutes: {
     "/health": () => ({ status: 200, body: "" }),
-    "/version": () => ({ status: 200, body: JSON.stringify({ version: VLLM_VERSION }) }),
+    "/version": () => ({
+      status: 200,
+      body: JSON.stringify({ version: VLLM_VERSION }),
+    }),
     "/v1/models": (c) => ({
       status: 200,
-      body: modelListBody(c).replace('"owned_by":"sglang"', '"owned_by":"vllm"'),
+      body: modelListBody(c).replace(
+        '"owned_by":"sglang"',
+        '"owned_by":"vllm"',
+      ),
     }),
   },
   // The stand-in's own control API stays behind the key, as in every personality.
-  isPublic: (path) => !path.startsWith("/v1/") && !path.startsWith("/__standin/"),
-  unauthorized: { status: 401, body: JSON.stringify({ error: "Unauthorized" }) },
+  isPublic: (path) =>
+    !path.startsWith("/v1/") && !path.startsWith("/__standin/"),
+  unauthorized: {
+    status: 401,
+    body: JSON.stringify({ error: "Unauthorized" }),
+  },
   parse: (bodyText) =>
     parseInputBody(bodyText, "input", (message) => ({
       status: 400,
@@ -63,7 +78,8 @@ export const vllmPersonality: Personality = {
         },
   render: ({ vectors, promptTokens, format, config }) => {
     const items = vectors.map(
-      (v, index) => `{"index":${index},"object":"embedding","embedding":${vectorJson(v, format)}}`,
+      (v, index) =>
+        `{"index":${index},"object":"embedding","embedding":${vectorJson(v, format)}}`,
     );
     const usage = JSON.stringify({
       prompt_tokens: promptTokens,
@@ -77,7 +93,10 @@ export const vllmPersonality: Personality = {
       created: Math.floor(Date.now() / 1000),
       model: config.servedModelName,
     }).slice(0, -1);
-    return { status: 200, body: `${head},"data":[${items.join(",")}],"usage":${usage}}` };
+    return {
+      status: 200,
+      body: `${head},"data":[${items.join(",")}],"usage":${usage}}`,
+    };
   },
   errorBody: vllmError,
 };

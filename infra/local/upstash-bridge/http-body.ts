@@ -9,7 +9,10 @@ export class BodyTooLarge extends Error {
 }
 
 /** Resolves with the whole body, or rejects with BodyTooLarge once `maxBytes` is passed. */
-export function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(
+  request: IncomingMessage,
+  maxBytes: number,
+): Promise<Buffer> {
   const declared = Number(request.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
     return Promise.reject(new BodyTooLarge(tooLargeMessage(maxBytes)));
@@ -34,7 +37,8 @@ export function readBody(request: IncomingMessage, maxBytes: number): Promise<Bu
     request.once("error", reject);
     // A client that hangs up mid-body may not produce "error"; "close" always comes.
     request.once("close", () => {
-      if (!ended) reject(new Error("request aborted before its body was complete"));
+      if (!ended)
+        reject(new Error("request aborted before its body was complete"));
     });
   });
 }

@@ -21,12 +21,18 @@ function fail(message: string): never {
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 0;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`invalid --port '${value}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    fail(`invalid --port '${value}'`);
   return port;
 }
 
 async function main(): Promise<void> {
-  let values: { "redis-url"?: string; token?: string; port?: string; host?: string };
+  let values: {
+    "redis-url"?: string;
+    token?: string;
+    port?: string;
+    host?: string;
+  };
   try {
     ({ values } = parseArgs({
       options: {
@@ -64,7 +70,9 @@ async function main(): Promise<void> {
     bridge.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`[upstash-bridge] shutdown failed: ${String(error)}\n`);
+        process.stderr.write(
+          `[upstash-bridge] shutdown failed: ${String(error)}\n`,
+        );
         process.exit(1);
       },
     );
@@ -74,6 +82,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`upstash-bridge: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `upstash-bridge: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

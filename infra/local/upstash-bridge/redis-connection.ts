@@ -39,7 +39,9 @@ export interface RedisConnection {
   close(): Promise<void>;
 }
 
-export async function connectRedis(options: RedisConnectionOptions): Promise<RedisConnection> {
+export async function connectRedis(
+  options: RedisConnectionOptions,
+): Promise<RedisConnection> {
   const where = redactRedisUrl(options.redisUrl);
   const redis = new Redis(options.redisUrl, {
     lazyConnect: true,
@@ -78,12 +80,20 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
     await Promise.race([
       redis.connect(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no connection within ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(`no connection within ${options.connectTimeoutMs} ms`),
+            ),
+          options.connectTimeoutMs,
+        );
       }),
     ]);
   } catch (error) {
     redis.disconnect();
-    throw new Error(`cannot reach redis at ${where}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `cannot reach redis at ${where}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
     clearTimeout(timer);
   }

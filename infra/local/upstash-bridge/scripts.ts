@@ -14,7 +14,13 @@ import { createHash } from "node:crypto";
 import type { RedisCommand } from "./commands/parse";
 
 /** Shebang flags Redis 7 accepts for EVAL scripts; any other flag is dropped. */
-const REDIS_SCRIPT_FLAGS = new Set(["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"]);
+const REDIS_SCRIPT_FLAGS = new Set([
+  "no-writes",
+  "allow-oom",
+  "allow-stale",
+  "no-cluster",
+  "allow-cross-slot-keys",
+]);
 
 /** Bound on remembered rewrites; an evicted SHA1 only costs the client one NOSCRIPT + EVAL. */
 const MAX_MAPPINGS = 1_000;
@@ -39,7 +45,10 @@ export function stripUnsupportedShebangFlags(script: Buffer): Buffer {
   const lineEnd = newline === -1 ? script.length : newline;
   const line = script.subarray(0, lineEnd).toString("utf8");
   const carriageReturn = line.endsWith("\r") ? "\r" : "";
-  const [engine, ...options] = line.slice(2, line.length - carriageReturn.length).trim().split(/\s+/);
+  const [engine, ...options] = line
+    .slice(2, line.length - carriageReturn.length)
+    .trim()
+    .split(/\s+/);
   if (engine !== "lua") return script; // Redis reports other engines itself.
 
   const flags = options
@@ -48,7 +57,10 @@ export function stripUnsupportedShebangFlags(script: Buffer): Buffer {
     .filter((flag) => REDIS_SCRIPT_FLAGS.has(flag));
   const rewritten = `#!lua${flags.length > 0 ? ` flags=${flags.join(",")}` : ""}${carriageReturn}`;
   if (rewritten === line) return script;
-  return Buffer.concat([Buffer.from(rewritten, "utf8"), script.subarray(lineEnd)]);
+  return Buffer.concat([
+    Buffer.from(rewritten, "utf8"),
+    script.subarray(lineEnd),
+  ]);
 }
 
 export class ScriptRegistry {
@@ -67,13 +79,21 @@ export class ScriptRegistry {
       case "EVALSHA_RO":
         return { ...command, args: [this.#translate(first), ...rest] };
       case "SCRIPT":
-        return this.#prepareScriptSubcommand(command, first.toString("latin1").toUpperCase(), rest);
+        return this.#prepareScriptSubcommand(
+          command,
+          first.toString("latin1").toUpperCase(),
+          rest,
+        );
       default:
         return command;
     }
   }
 
-  #prepareScriptSubcommand(command: RedisCommand, subcommand: string, rest: Buffer[]): PreparedCommand {
+  #prepareScriptSubcommand(
+    command: RedisCommand,
+    subcommand: string,
+    rest: Buffer[],
+  ): PreparedCommand {
     const [subcommandArg] = command.args;
     if (subcommandArg === undefined) return command;
     if (subcommand === "LOAD" && rest[0] !== undefined) {
@@ -82,11 +102,15 @@ export class ScriptRegistry {
       return {
         ...command,
         args: [subcommandArg, script, ...rest.slice(1)],
-        mapReply: (reply) => (Buffer.isBuffer(reply) ? Buffer.from(clientSha) : reply),
+        mapReply: (reply) =>
+          Buffer.isBuffer(reply) ? Buffer.from(clientSha) : reply,
       };
     }
     if (subcommand === "EXISTS") {
-      return { ...command, args: [subcommandArg, ...rest.map((sha) => this.#translate(sha))] };
+      return {
+        ...command,
+        args: [subcommandArg, ...rest.map((sha) => this.#translate(sha))],
+      };
     }
     if (subcommand === "FLUSH") this.#serverShaFor.clear();
     return command;
@@ -109,7 +133,9 @@ export class ScriptRegistry {
   }
 
   #translate(sha: Buffer): Buffer {
-    const serverSha = this.#serverShaFor.get(sha.toString("latin1").toLowerCase());
+    const serverSha = this.#serverShaFor.get(
+      sha.toString("latin1").toLowerCase(),
+    );
     return serverSha === undefined ? sha : Buffer.from(serverSha);
   }
 }

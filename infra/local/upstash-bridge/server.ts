@@ -14,7 +14,11 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { bearerTokenCheck, UNAUTHORIZED_MESSAGE } from "./auth";
 import { requestedEncoding } from "./commands/encoding";
-import { CommandExecutor, RedisUnavailable, type Execution } from "./commands/execute";
+import {
+  CommandExecutor,
+  RedisUnavailable,
+  type Execution,
+} from "./commands/execute";
 import { CommandRejected } from "./commands/parse";
 import { BodyTooLarge, readBody } from "./http-body";
 import { connectRedis, redactRedisUrl } from "./redis-connection";
@@ -69,10 +73,14 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-export async function startUpstashBridge(options: UpstashBridgeOptions): Promise<UpstashBridge> {
+export async function startUpstashBridge(
+  options: UpstashBridgeOptions,
+): Promise<UpstashBridge> {
   const host = options.host ?? "127.0.0.1";
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
-  const log = options.log ?? ((line: string) => process.stderr.write(`[upstash-bridge] ${line}\n`));
+  const log =
+    options.log ??
+    ((line: string) => process.stderr.write(`[upstash-bridge] ${line}\n`));
   const isAuthorized = bearerTokenCheck(options.token);
 
   const connection = await connectRedis({
@@ -88,49 +96,86 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
   let syncSequence = 0;
 
   async function route(request: IncomingMessage): Promise<Reply> {
-    if (!isAuthorized(request.headers.authorization)) return { status: 401, body: { error: UNAUTHORIZED_MESSAGE } };
+    if (!isAuthorized(request.headers.authorization))
+      return { status: 401, body: { error: UNAUTHORIZED_MESSAGE } };
     const kind = ROUTES.get(pathOf(request));
-    if (kind === undefined) return { status: 404, body: { error: "Not Found" } };
+    if (kind === undefined)
+      return { status: 404, body: { error: "Not Found" } };
     if (request.method !== "POST" && request.method !== "PUT") {
-      return { status: 405, body: { error: "Method Not Allowed" }, headers: { allow: "POST, PUT" } };
+      return {
+        status: 405,
+        body: { error: "Method Not Allowed" },
+        headers: { allow: "POST, PUT" },
+      };
     }
-    if ((header(request, "upstash-response-format") ?? "json").toLowerCase() !== "json") {
-      return { status: 400, body: { error: "ERR the local bridge only answers in JSON (Upstash-Response-Format: json)" } };
+    if (
+      (header(request, "upstash-response-format") ?? "json").toLowerCase() !==
+      "json"
+    ) {
+      return {
+        status: 400,
+        body: {
+          error:
+            "ERR the local bridge only answers in JSON (Upstash-Response-Format: json)",
+        },
+      };
     }
 
     let parsed: unknown;
     try {
-      parsed = JSON.parse((await readBody(request, maxBodyBytes)).toString("utf8"));
+      parsed = JSON.parse(
+        (await readBody(request, maxBodyBytes)).toString("utf8"),
+      );
     } catch (error) {
-      if (error instanceof BodyTooLarge) return { status: 413, body: { error: error.message }, headers: { connection: "close" } };
-      if (error instanceof SyntaxError) return { status: 400, body: { error: `ERR invalid JSON body: ${error.message}` } };
+      if (error instanceof BodyTooLarge)
+        return {
+          status: 413,
+          body: { error: error.message },
+          headers: { connection: "close" },
+        };
+      if (error instanceof SyntaxError)
+        return {
+          status: 400,
+          body: { error: `ERR invalid JSON body: ${error.message}` },
+        };
       throw error;
     }
 
     const encoding = requestedEncoding(request.headers["upstash-encoding"]);
     let execution: Execution;
     try {
-      if (kind === "single") execution = await executor.single(parsed, encoding);
-      else if (kind === "pipeline") execution = await executor.pipeline(parsed, encoding);
+      if (kind === "single")
+        execution = await executor.single(parsed, encoding);
+      else if (kind === "pipeline")
+        execution = await executor.pipeline(parsed, encoding);
       else execution = await executor.transaction(parsed, encoding);
     } catch (error) {
-      if (error instanceof CommandRejected) return { status: 400, body: { error: error.message } };
+      if (error instanceof CommandRejected)
+        return { status: 400, body: { error: error.message } };
       if (error instanceof RedisUnavailable) {
         log(`${request.method} ${pathOf(request)} -> 503: ${error.message}`);
         return { status: 503, body: { error: "ERR redis unavailable" } };
       }
       throw error;
     }
-    return { ...execution, headers: { "upstash-sync-token": String(++syncSequence) } };
+    return {
+      ...execution,
+      headers: { "upstash-sync-token": String(++syncSequence) },
+    };
   }
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
     let reply: Reply;
     try {
       reply = await route(request);
     } catch (error) {
       // Unknown failures are logged in full but answered without their message.
-      log(`${request.method} ${pathOf(request)} -> 500: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      log(
+        `${request.method} ${pathOf(request)} -> 500: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       reply = { status: 500, body: { error: "ERR internal bridge error" } };
     }
     send(response, reply);
@@ -144,7 +189,9 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
   }
 
   const server = http.createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => log(`request handling failed: ${String(error)}`));
+    handle(request, response).catch((error: unknown) =>
+      log(`request handling failed: ${String(error)}`),
+    );
   });
   try {
     await listen(server, options.port ?? 0, host);
@@ -162,7 +209,9 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
     port,
     close() {
       closed ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        const stopped = new Promise<void>((resolve) =>
+          server.close(() => resolve()),
+        );
         // @upstash/redis keeps connections alive, which would hold close() open: idle ones
         // go now, busy ones get a moment to answer before they are cut.
         server.closeIdleConnections();
@@ -197,7 +246,11 @@ function header(request: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<void> {
+function listen(
+  server: http.Server,
+  port: number,
+  host: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

@@ -49,7 +49,8 @@ describe("half -> float -> half", () => {
   it("round-trips all 65536 half bit patterns exactly, NaN payloads and -0 included", () => {
     let mismatches = 0;
     for (let h = 0; h < 65536; h++) {
-      if (float32BitsToFloat16Bits(float16BitsToFloat32Bits(h)) !== h) mismatches++;
+      if (float32BitsToFloat16Bits(float16BitsToFloat32Bits(h)) !== h)
+        mismatches++;
     }
     expect(mismatches).toBe(0);
   });
@@ -58,7 +59,9 @@ describe("half -> float -> half", () => {
     const wrong: number[] = [];
     for (let h = 0; h < 65536; h++) {
       const expected = halfValue(h);
-      const ok = Number.isNaN(expected) ? Number.isNaN(fromFloat16Bits(h)) : Object.is(fromFloat16Bits(h), expected);
+      const ok = Number.isNaN(expected)
+        ? Number.isNaN(fromFloat16Bits(h))
+        : Object.is(fromFloat16Bits(h), expected);
       if (!ok) wrong.push(h);
     }
     expect(wrong).toEqual([]);
@@ -131,7 +134,8 @@ describe("float -> half, round to nearest even", () => {
         for (const signBit of [0, 0x80000000]) {
           const x = floatOf((b | signBit) >>> 0);
           const got = float32BitsToFloat16Bits((b | signBit) >>> 0);
-          if (got !== nearestHalf(x)) wrong.push(`${x}: ${got} vs ${nearestHalf(x)}`);
+          if (got !== nearestHalf(x))
+            wrong.push(`${x}: ${got} vs ${nearestHalf(x)}`);
         }
       }
     }
@@ -144,11 +148,15 @@ describe("float -> half, round to nearest even", () => {
     for (let i = 0; i < 200_000; i++) {
       seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
       // Bias half of them into the half's exponent range, where the work is.
-      const bits = i % 2 === 0 ? seed : ((seed & 0x807fffff) | ((100 + (seed % 45)) << 23)) >>> 0;
+      const bits =
+        i % 2 === 0
+          ? seed
+          : ((seed & 0x807fffff) | ((100 + (seed % 45)) << 23)) >>> 0;
       const x = floatOf(bits);
       if (Number.isNaN(x)) continue;
       const got = float32BitsToFloat16Bits(bits);
-      if (got !== nearestHalf(x)) wrong.push(`${bits.toString(16)}: ${got} vs ${nearestHalf(x)}`);
+      if (got !== nearestHalf(x))
+        wrong.push(`${bits.toString(16)}: ${got} vs ${nearestHalf(x)}`);
     }
     expect(wrong).toEqual([]);
   });
@@ -157,15 +165,26 @@ describe("float -> half, round to nearest even", () => {
 describe("roundToFloat16", () => {
   it("reads a Float32Array view at a non-zero offset, only its elements", () => {
     const backing = new Float32Array([9, 1.0004, -0.5, 65520, 9]);
-    expect([...roundToFloat16(backing.subarray(1, 4))]).toEqual([1, -0.5, Infinity]);
+    expect([...roundToFloat16(backing.subarray(1, 4))]).toEqual([
+      1,
+      -0.5,
+      Infinity,
+    ]);
   });
 
   it("gives each element the value of its nearest half (the oracle's), and is idempotent", () => {
-    const v = Float32Array.from({ length: 2560 }, (_, i) => Math.sin(i * 1.7) / 37);
+    const v = Float32Array.from(
+      { length: 2560 },
+      (_, i) => Math.sin(i * 1.7) / 37,
+    );
     const rounded = roundToFloat16(v);
     const expected = Float32Array.from(v, (x) => halfValue(nearestHalf(x)));
-    expect(new Uint32Array(rounded.buffer)).toEqual(new Uint32Array(expected.buffer));
-    expect(new Uint32Array(roundToFloat16(rounded).buffer)).toEqual(new Uint32Array(rounded.buffer));
+    expect(new Uint32Array(rounded.buffer)).toEqual(
+      new Uint32Array(expected.buffer),
+    );
+    expect(new Uint32Array(roundToFloat16(rounded).buffer)).toEqual(
+      new Uint32Array(rounded.buffer),
+    );
     expect(rounded[1]).not.toBe(v[1]); // rounding really happened
   });
 });

@@ -5,9 +5,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
-import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../../support/cache-stack";
-import { startCommandCounter, type CommandCounter } from "../../support/command-stats";
-import { createWriteBackQueue, L3_WRITE_LIMIT, writeL3Entries, type L3Entry } from "../../../workers/cache/l3-redis-tier";
+import {
+  BRIDGE_TOKEN,
+  startCacheStack,
+  type CacheStack,
+} from "../../support/cache-stack";
+import {
+  startCommandCounter,
+  type CommandCounter,
+} from "../../support/command-stats";
+import {
+  createWriteBackQueue,
+  L3_WRITE_LIMIT,
+  writeL3Entries,
+  type L3Entry,
+} from "../../../workers/cache/l3-redis-tier";
 
 let stack: CacheStack;
 let redis: Redis;
@@ -16,7 +28,15 @@ let commands: CommandCounter;
 
 /** A client configured like the edge's cache client: raw replies, no retries. */
 const rawClient = (url: string) =>
-  new Redis({ url, token: BRIDGE_TOKEN, retry: false, enableTelemetry: false, enableAutoPipelining: true, automaticDeserialization: false, responseEncoding: false });
+  new Redis({
+    url,
+    token: BRIDGE_TOKEN,
+    retry: false,
+    enableTelemetry: false,
+    enableAutoPipelining: true,
+    automaticDeserialization: false,
+    responseEncoding: false,
+  });
 
 beforeAll(async () => {
   stack = await startCacheStack();
@@ -33,7 +53,10 @@ afterAll(async () => {
 
 let unique = 0;
 const entries = (count: number, valueBytes = 16): L3Entry[] =>
-  Array.from({ length: count }, (_, i) => ({ key: `emb:test:${unique}:${i}`, value: `${String(i).padEnd(valueBytes, "v")}` })).map((e) => e);
+  Array.from({ length: count }, (_, i) => ({
+    key: `emb:test:${unique}:${i}`,
+    value: `${String(i).padEnd(valueBytes, "v")}`,
+  })).map((e) => e);
 
 describe("createWriteBackQueue", () => {
   it("sends the write-backs of concurrent requests in ONE command, with their values and TTL", async () => {
@@ -42,9 +65,13 @@ describe("createWriteBackQueue", () => {
     const all = entries(30);
     await commands.reset();
     // Six requests, five new vectors each.
-    await Promise.all([0, 1, 2, 3, 4, 5].map((r) => queue.add(all.slice(5 * r, 5 * r + 5))));
+    await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((r) => queue.add(all.slice(5 * r, 5 * r + 5))),
+    );
     expect(await commands.counts()).toEqual({ evalsha: 1 });
-    expect(await direct.mget(...all.map((e) => e.key))).toEqual(all.map((e) => e.value));
+    expect(await direct.mget(...all.map((e) => e.key))).toEqual(
+      all.map((e) => e.value),
+    );
     const ttls = await Promise.all(all.map((e) => direct.ttl(e.key)));
     expect(ttls.every((ttl) => ttl > 3590 && ttl <= 3600)).toBe(true);
   });
@@ -66,12 +93,19 @@ describe("createWriteBackQueue", () => {
     await commands.reset();
     await shortWait.add(big);
     expect(await commands.counts()).toEqual({ evalsha: 2 });
-    expect((await direct.mget(...big.map((e) => e.key))).map((v) => v?.length)).toEqual(Array(6).fill(300_000));
+    expect(
+      (await direct.mget(...big.map((e) => e.key))).map((v) => v?.length),
+    ).toEqual(Array(6).fill(300_000));
   });
 
   it("fails every write of a flush that failed", async () => {
-    const queue = createWriteBackQueue(rawClient("http://127.0.0.1:9"), 60, { maxWaitMs: 20 });
-    const results = await Promise.allSettled([queue.add(entries(2)), queue.add(entries(3))]);
+    const queue = createWriteBackQueue(rawClient("http://127.0.0.1:9"), 60, {
+      maxWaitMs: 20,
+    });
+    const results = await Promise.allSettled([
+      queue.add(entries(2)),
+      queue.add(entries(3)),
+    ]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
   });
 });

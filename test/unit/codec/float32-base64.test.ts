@@ -11,7 +11,9 @@ describe("float32 base64 codec", () => {
     // 1.0 = 0x3f800000, -2.0 = 0xc0000000, 0.5 = 0x3f000000, stored little-endian.
     const b64 = encodeFloat32Base64(new Float32Array([1, -2, 0.5]));
     expect(b64).toBe("AACAPwAAAMAAAAA/");
-    expect([...Buffer.from(b64, "base64")]).toEqual([0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0, 0, 0, 0, 0x3f]);
+    expect([...Buffer.from(b64, "base64")]).toEqual([
+      0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0, 0, 0, 0, 0x3f,
+    ]);
   });
 
   it("matches Node's base64 for every length and random bytes", () => {

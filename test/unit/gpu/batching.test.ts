@@ -2,16 +2,27 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { planCalls } from "../../../workers/gpu/batching";
 import { createGpuPool } from "../../../workers/gpu/pool";
 import type { GpuItem } from "../../../workers/gpu/gpu-item";
-import { expectedVector, startFakeSglang, testConfig, textItems, type FakeSglang } from "./fake-sglang";
+import {
+  expectedVector,
+  startFakeSglang,
+  testConfig,
+  textItems,
+  type FakeSglang,
+} from "./fake-sglang";
 
 const EOT = 151643;
-const limits = (maxInputsPerCall: number, maxTokensPerCall: number) => ({ maxInputsPerCall, maxTokensPerCall });
+const limits = (maxInputsPerCall: number, maxTokensPerCall: number) => ({
+  maxInputsPerCall,
+  maxTokensPerCall,
+});
 const indicesOf = (items: GpuItem[], maxInputs: number, maxTokens: number) =>
   planCalls(items, limits(maxInputs, maxTokens)).map((c) => c.indices);
 
 describe("planCalls", () => {
   it("cuts at the input limit", () => {
-    expect(indicesOf(textItems(["a", "b", "c", "d", "e", "f", "g"]), 3, 100)).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+    expect(
+      indicesOf(textItems(["a", "b", "c", "d", "e", "f", "g"]), 3, 100),
+    ).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
   });
 
   it("fills exactly up to the token limit and no further", () => {
@@ -60,15 +71,35 @@ describe("sub-batching over HTTP", () => {
     const texts = ["a", "b", "c", "d", "e", "f", "g"];
     const items = textItems(texts, [4, 4, 2, 1, 9, 12, 1]);
     const pool = createGpuPool(
-      testConfig([sglang.url], { maxInputsPerCall: 3, maxTokensPerCall: 10, maxConcurrentCalls: 1 }),
+      testConfig([sglang.url], {
+        maxInputsPerCall: 3,
+        maxTokensPerCall: 10,
+        maxConcurrentCalls: 1,
+      }),
     );
     const result = await pool.embed(items);
 
     expect(sglang.embedCalls().map((r) => r.body)).toEqual([
-      { model: "Qwen/Qwen3-Embedding-4B", input: ["a", "b", "c"], encoding_format: "base64" },
-      { model: "Qwen/Qwen3-Embedding-4B", input: ["d", "e"], encoding_format: "base64" },
-      { model: "Qwen/Qwen3-Embedding-4B", input: ["f"], encoding_format: "base64" },
-      { model: "Qwen/Qwen3-Embedding-4B", input: ["g"], encoding_format: "base64" },
+      {
+        model: "Qwen/Qwen3-Embedding-4B",
+        input: ["a", "b", "c"],
+        encoding_format: "base64",
+      },
+      {
+        model: "Qwen/Qwen3-Embedding-4B",
+        input: ["d", "e"],
+        encoding_format: "base64",
+      },
+      {
+        model: "Qwen/Qwen3-Embedding-4B",
+        input: ["f"],
+        encoding_format: "base64",
+      },
+      {
+        model: "Qwen/Qwen3-Embedding-4B",
+        input: ["g"],
+        encoding_format: "base64",
+      },
     ]);
     expect(result.calls).toBe(4);
     expect(result.vectors).toEqual(texts.map(expectedVector));
@@ -81,7 +112,9 @@ describe("sub-batching over HTTP", () => {
       { input: "beta", tokens: 2 },
       { input: [1234, 5678, EOT], tokens: 3 },
     ];
-    const pool = createGpuPool(testConfig([sglang.url], { maxConcurrentCalls: 1 }));
+    const pool = createGpuPool(
+      testConfig([sglang.url], { maxConcurrentCalls: 1 }),
+    );
     const result = await pool.embed(items);
 
     expect(sglang.embedCalls().map((r) => r.body?.input)).toEqual([

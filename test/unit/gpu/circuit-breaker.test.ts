@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../../workers/errors/api-error";
-import { COOL_DOWN_MS, createCircuitBreakers, FAILURE_THRESHOLD, type CircuitBreakers } from "../../../workers/gpu/circuit-breaker";
+import {
+  COOL_DOWN_MS,
+  createCircuitBreakers,
+  FAILURE_THRESHOLD,
+  type CircuitBreakers,
+} from "../../../workers/gpu/circuit-breaker";
 import { createGpuPool } from "../../../workers/gpu/pool";
 import {
   embeddingsReply,
@@ -32,7 +37,10 @@ describe("circuit breaker state machine", () => {
     expect(breakers.state(URL_A, 1_000)).toBe("open");
     expect(breakers.tryAcquire(URL_A, 10_999)).toBe(false);
     expect(breakers.state(URL_A, 11_000)).toBe("half_open");
-    expect([breakers.tryAcquire(URL_A, 11_000), breakers.tryAcquire(URL_A, 11_001)]).toEqual([true, false]);
+    expect([
+      breakers.tryAcquire(URL_A, 11_000),
+      breakers.tryAcquire(URL_A, 11_001),
+    ]).toEqual([true, false]);
     // A probe that never reports back does not wedge it: another may go a cool-down later.
     expect(breakers.tryAcquire(URL_A, 21_000)).toBe(true);
     breakers.recordSuccess(URL_A);
@@ -43,14 +51,19 @@ describe("circuit breaker state machine", () => {
     for (let i = 0; i < 5; i++) breakers.recordFailure(URL_A, 0);
     expect(breakers.tryAcquire(URL_A, 10_000)).toBe(true);
     breakers.recordFailure(URL_A, 10_500);
-    expect([breakers.state(URL_A, 20_499), breakers.state(URL_A, 20_500)]).toEqual(["open", "half_open"]);
+    expect([
+      breakers.state(URL_A, 20_499),
+      breakers.state(URL_A, 20_500),
+    ]).toEqual(["open", "half_open"]);
   });
 });
 
 describe("circuit breaker in the pool", () => {
   let sglang: FakeSglang;
   beforeEach(async () => {
-    sglang = await startFakeSglang(() => sglangError(503, "down", "ServiceUnavailable"));
+    sglang = await startFakeSglang(() =>
+      sglangError(503, "down", "ServiceUnavailable"),
+    );
   });
   afterEach(() => sglang.close());
 
@@ -60,24 +73,39 @@ describe("circuit breaker in the pool", () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ApiError);
-    return { status: (error as ApiError).status, retryAfterSeconds: (error as ApiError).retryAfterSeconds };
+    return {
+      status: (error as ApiError).status,
+      retryAfterSeconds: (error as ApiError).retryAfterSeconds,
+    };
   };
 
   it("stops calling a failing endpoint, fails fast while open, and recovers through a half-open probe", async () => {
     const clock = fakeClock();
-    const pool = createGpuPool(testConfig([sglang.url]), { ...clock, random: () => 0 });
+    const pool = createGpuPool(testConfig([sglang.url]), {
+      ...clock,
+      random: () => 0,
+    });
     const items = textItems(["x"]);
 
     // 4 failures (1 + 3 retries): still closed.
-    expect(await retryAfterOf(pool.embed(items))).toEqual({ status: 503, retryAfterSeconds: 5 });
+    expect(await retryAfterOf(pool.embed(items))).toEqual({
+      status: 503,
+      retryAfterSeconds: 5,
+    });
     expect(sglang.embedCalls().length).toBe(4);
     // The 5th failure opens it; the retry round then fails fast, citing the cool-down.
-    expect(await retryAfterOf(pool.embed(items))).toEqual({ status: 503, retryAfterSeconds: 10 });
+    expect(await retryAfterOf(pool.embed(items))).toEqual({
+      status: 503,
+      retryAfterSeconds: 10,
+    });
     expect(sglang.embedCalls().length).toBe(5);
     expect(pool.breakers.state(sglang.url, clock.t)).toBe("open");
     // While open: no call at all.
     clock.t += 4_000;
-    expect(await retryAfterOf(pool.embed(items))).toEqual({ status: 503, retryAfterSeconds: 6 });
+    expect(await retryAfterOf(pool.embed(items))).toEqual({
+      status: 503,
+      retryAfterSeconds: 6,
+    });
     expect(sglang.embedCalls().length).toBe(5);
 
     // After the cool-down one probe goes through; it succeeds and closes the breaker.
@@ -97,9 +125,14 @@ describe("circuit breaker in the pool", () => {
       const clock = fakeClock();
       const breakers = createCircuitBreakers();
       for (let i = 0; i < 5; i++) breakers.recordFailure(sglang.url, clock.t);
-      const result = await createGpuPool(testConfig([sglang.url, good.url]), { ...clock, breakers }).embed(textItems(["x"]));
+      const result = await createGpuPool(testConfig([sglang.url, good.url]), {
+        ...clock,
+        breakers,
+      }).embed(textItems(["x"]));
       expect(result.calls).toBe(1);
-      expect([sglang.embedCalls().length, good.embedCalls().length]).toEqual([0, 1]);
+      expect([sglang.embedCalls().length, good.embedCalls().length]).toEqual([
+        0, 1,
+      ]);
     } finally {
       await good.close();
     }

@@ -14,13 +14,15 @@ describe("GPU_WORKER_ENGINES", () => {
 
   it("leaves engines to detection when unset or empty", () => {
     expect(configFrom({ ...URLS }).gpu.engines).toBeUndefined();
-    expect(configFrom({ ...URLS, GPU_WORKER_ENGINES: "" }).gpu.engines).toBeUndefined();
+    expect(
+      configFrom({ ...URLS, GPU_WORKER_ENGINES: "" }).gpu.engines,
+    ).toBeUndefined();
   });
 
   it("fails closed on an unknown engine or a count that does not match the URLs", () => {
-    expect(() => configFrom({ ...URLS, GPU_WORKER_ENGINES: "sglang,triton" })).toThrow(
-      "invalid configuration: GPU_WORKER_ENGINES",
-    );
+    expect(() =>
+      configFrom({ ...URLS, GPU_WORKER_ENGINES: "sglang,triton" }),
+    ).toThrow("invalid configuration: GPU_WORKER_ENGINES");
     expect(() => configFrom({ ...URLS, GPU_WORKER_ENGINES: "tei" })).toThrow(
       "invalid configuration: GPU_WORKER_ENGINES must name one engine per GPU_WORKER_URLS entry",
     );

@@ -13,9 +13,15 @@ import {
   type Probe,
 } from "../../../workers/gpu/engines/detect-engine";
 import { adapterFor } from "../../../workers/gpu/engines/engine-registry";
-import { ENGINE_NAMES, type EngineName } from "../../../workers/gpu/engines/engine-adapter";
+import {
+  ENGINE_NAMES,
+  type EngineName,
+} from "../../../workers/gpu/engines/engine-adapter";
 import { GpuInputRejected } from "../../../workers/gpu/pool-errors";
-import { callEmbeddings, type CallOutcome } from "../../../workers/gpu/upstream-call";
+import {
+  callEmbeddings,
+  type CallOutcome,
+} from "../../../workers/gpu/upstream-call";
 import { decodeVectorList } from "../../../workers/gpu/vector-decode";
 import {
   encodeVector,
@@ -75,7 +81,11 @@ describe("what each adapter sends", () => {
       const outcome = await call(engine, texts, openAiOk(texts));
       expect(outcome.kind).toBe("ok");
       expect(fake!.requests.map((r) => [r.method, r.path, r.body])).toEqual([
-        ["POST", "/v1/embeddings", { model: MODEL, input: texts, encoding_format: "base64" }],
+        [
+          "POST",
+          "/v1/embeddings",
+          { model: MODEL, input: texts, encoding_format: "base64" },
+        ],
       ]);
       const idOutcome = await adapterFor(engine).wireInputs(ids);
       expect(idOutcome).toEqual(ids);
@@ -83,7 +93,10 @@ describe("what each adapter sends", () => {
   );
 
   it("tei-embed: /embed with inputs, truncation off, normalised, and reads the bare list", async () => {
-    const reply: Reply = { status: 200, json: texts.map((t) => Array.from(expectedVector(t))) };
+    const reply: Reply = {
+      status: 200,
+      json: texts.map((t) => Array.from(expectedVector(t))),
+    };
     const outcome = await call("tei-embed", texts, reply);
     expect(fake!.requests.map((r) => [r.path, r.body])).toEqual([
       ["/embed", { inputs: texts, truncate: false, normalize: true }],
@@ -93,20 +106,34 @@ describe("what each adapter sends", () => {
   });
 
   it("llamacpp: every text as Qwen3 token ids ending with end-of-text, ids kept", async () => {
-    const tokenizer = fromPreTrained() as unknown as { encode(t: string, o: object): number[] };
-    const expected = texts.map((t) => [...tokenizer.encode(t, { add_special_tokens: false }), EOT]);
+    const tokenizer = fromPreTrained() as unknown as {
+      encode(t: string, o: object): number[];
+    };
+    const expected = texts.map((t) => [
+      ...tokenizer.encode(t, { add_special_tokens: false }),
+      EOT,
+    ]);
     const wire = [...expected, [9707, EOT]];
-    const outcome = await call("llamacpp", [...texts, [9707, EOT]], openAiOk(wire));
+    const outcome = await call(
+      "llamacpp",
+      [...texts, [9707, EOT]],
+      openAiOk(wire),
+    );
     expect(outcome.kind).toBe("ok");
     expect(fake!.requests.map((r) => [r.path, r.body])).toEqual([
-      ["/v1/embeddings", { model: MODEL, input: wire, encoding_format: "base64" }],
+      [
+        "/v1/embeddings",
+        { model: MODEL, input: wire, encoding_format: "base64" },
+      ],
     ]);
     // "Hello, my dog is cute" is 6 tokens plus end-of-text (the stand-in's CLI test counts 7).
     expect(expected[0]).toHaveLength(7);
   });
 
   it("every engine name has an adapter of that name", () => {
-    expect(ENGINE_NAMES.map((n) => adapterFor(n).name)).toEqual([...ENGINE_NAMES]);
+    expect(ENGINE_NAMES.map((n) => adapterFor(n).name)).toEqual([
+      ...ENGINE_NAMES,
+    ]);
   });
 });
 
@@ -173,26 +200,38 @@ describe("each engine's errors, mapped", () => {
       {
         status: 422,
         json: {
-          error: "Input validation error: `inputs` must have less than 8 tokens. Given: 9",
+          error:
+            "Input validation error: `inputs` must have less than 8 tokens. Given: 9",
           error_type: "Validation",
         },
       },
       {
         kind: "bad_request",
         status: 422,
-        upstreamMessage: "Input validation error: `inputs` must have less than 8 tokens. Given: 9",
+        upstreamMessage:
+          "Input validation error: `inputs` must have less than 8 tokens. Given: 9",
       },
     ],
     [
       "TEI OpenAI-route backend failure",
       "tei",
-      { status: 424, json: { message: "Backend error: boom", code: 424, type: "Backend" } },
-      { kind: "engine_error", status: 424, upstreamMessage: "Backend error: boom" },
+      {
+        status: 424,
+        json: { message: "Backend error: boom", code: 424, type: "Backend" },
+      },
+      {
+        kind: "engine_error",
+        status: 424,
+        upstreamMessage: "Backend error: boom",
+      },
     ],
     [
       "TEI overloaded",
       "tei",
-      { status: 429, json: { message: "Model is overloaded", code: 429, type: "Overloaded" } },
+      {
+        status: 429,
+        json: { message: "Model is overloaded", code: 429, type: "Overloaded" },
+      },
       { kind: "transient", reason: "status 429", retryAfterMs: undefined },
     ],
     [
@@ -221,7 +260,13 @@ describe("each engine's errors, mapped", () => {
       "llamacpp",
       {
         status: 503,
-        json: { error: { code: 503, message: "Loading model", type: "unavailable_error" } },
+        json: {
+          error: {
+            code: 503,
+            message: "Loading model",
+            type: "unavailable_error",
+          },
+        },
       },
       { kind: "transient", reason: "status 503", retryAfterMs: undefined },
     ],
@@ -251,23 +296,30 @@ describe("each engine's errors, mapped", () => {
   });
 
   it("tells the tenant an input is too long in our words, with each engine's limit", () => {
-    const said = (message: string) => new GpuInputRejected(0, message).forRequestIndex(3).message;
-    expect(said("Input validation error: `inputs` must have less than 8 tokens. Given: 9")).toBe(
-      "input[3] is longer than the model's context length of 8 tokens.",
-    );
+    const said = (message: string) =>
+      new GpuInputRejected(0, message).forRequestIndex(3).message;
+    expect(
+      said(
+        "Input validation error: `inputs` must have less than 8 tokens. Given: 9",
+      ),
+    ).toBe("input[3] is longer than the model's context length of 8 tokens.");
     expect(
       said(
         "input (9 tokens) is too large to process. increase the physical batch size (current batch size: 8)",
       ),
     ).toBe("input[3] is longer than the model's context length of 8 tokens.");
     expect(
-      said("This model's maximum context length is 8 tokens. However, you requested 9 tokens"),
+      said(
+        "This model's maximum context length is 8 tokens. However, you requested 9 tokens",
+      ),
     ).toBe("input[3] is longer than the model's context length of 8 tokens.");
   });
 });
 
 describe("detection", () => {
-  const answers = (routes: Record<string, unknown>): { probe: Probe; asked: string[] } => {
+  const answers = (
+    routes: Record<string, unknown>,
+  ): { probe: Probe; asked: string[] } => {
     const asked: string[] = [];
     const probe: Probe = async (path) => {
       asked.push(path);
@@ -309,7 +361,11 @@ describe("detection", () => {
       { "/version": { version: "0.8.5" } },
       ["/get_model_info", "/info", "/props", "/v1/models", "/version"],
     ],
-    ["sglang", {}, ["/get_model_info", "/info", "/props", "/v1/models", "/version"]],
+    [
+      "sglang",
+      {},
+      ["/get_model_info", "/info", "/props", "/v1/models", "/version"],
+    ],
   ] as const)("recognises %s from %j", async (engine, routes, asked) => {
     const a = answers(routes);
     expect(await detectEngine(a.probe)).toEqual({ engine, conclusive: true });
@@ -322,12 +378,16 @@ describe("detection", () => {
     const asked: string[] = [];
     const probe: Probe = async (path) => {
       asked.push(path);
-      if (token === "wrong") return { status: 401, body: { error: "Unauthorized" } };
+      if (token === "wrong")
+        return { status: 401, body: { error: "Unauthorized" } };
       return path === "/v1/models"
         ? { status: 200, body: { data: [{ owned_by: "vllm" }] } }
         : { status: 404, body: undefined };
     };
-    expect(await detectEngine(probe)).toEqual({ engine: "sglang", conclusive: false });
+    expect(await detectEngine(probe)).toEqual({
+      engine: "sglang",
+      conclusive: false,
+    });
     expect((await resolver.adapterFor("http://v", probe)).name).toBe("sglang");
     await new Promise((r) => setTimeout(r, 0));
     expect(resolver.known("http://v")).toBeUndefined();
@@ -344,19 +404,30 @@ describe("detection", () => {
       probes += 1;
       if (!reachable) throw new Error("connection refused");
       return path === "/info"
-        ? { status: 200, body: { model_type: { embedding: {} }, max_client_batch_size: 32 } }
+        ? {
+            status: 200,
+            body: { model_type: { embedding: {} }, max_client_batch_size: 32 },
+          }
         : { status: 404, body: undefined };
     };
-    expect((await resolver.adapterFor("http://declared", probe)).name).toBe("llamacpp");
+    expect((await resolver.adapterFor("http://declared", probe)).name).toBe(
+      "llamacpp",
+    );
     expect(probes).toBe(0);
-    await expect(resolver.adapterFor("http://tei", probe)).rejects.toThrow("connection refused");
+    await expect(resolver.adapterFor("http://tei", probe)).rejects.toThrow(
+      "connection refused",
+    );
     expect(resolver.known("http://tei")).toBeUndefined();
     reachable = true;
     const [a, b] = await Promise.all([
       resolver.adapterFor("http://tei", probe),
       resolver.adapterFor("http://tei", probe),
     ]);
-    expect([a.name, b.name, resolver.known("http://tei")]).toEqual(["tei", "tei", "tei"]);
+    expect([a.name, b.name, resolver.known("http://tei")]).toEqual([
+      "tei",
+      "tei",
+      "tei",
+    ]);
     const after = probes;
     expect((await resolver.adapterFor("http://tei", probe)).name).toBe("tei");
     // 1 refused probe, then /get_model_info and /info once for both concurrent calls.

@@ -16,15 +16,26 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   /** Parsed JSON body for POSTs, undefined otherwise. */
-  body: { model: string; input: (string | number[])[]; encoding_format?: string } | undefined;
+  body:
+    | { model: string; input: (string | number[])[]; encoding_format?: string }
+    | undefined;
 }
 
 export type Reply =
-  | { status: number; json?: unknown; text?: string; headers?: Record<string, string>; delayMs?: number }
+  | {
+      status: number;
+      json?: unknown;
+      text?: string;
+      headers?: Record<string, string>;
+      delayMs?: number;
+    }
   | { hang: true }
   | { destroy: true };
 
-export type Handler = (req: RecordedRequest, callNumber: number) => Reply | Promise<Reply>;
+export type Handler = (
+  req: RecordedRequest,
+  callNumber: number,
+) => Reply | Promise<Reply>;
 
 export interface FakeSglang {
   url: string;
@@ -37,7 +48,9 @@ export interface FakeSglang {
   close(): Promise<void>;
 }
 
-export async function startFakeSglang(handler: Handler = (req) => embeddingsReply(req)): Promise<FakeSglang> {
+export async function startFakeSglang(
+  handler: Handler = (req) => embeddingsReply(req),
+): Promise<FakeSglang> {
   let current = handler;
   const requests: RecordedRequest[] = [];
   let abandoned = 0;
@@ -54,7 +67,10 @@ export async function startFakeSglang(handler: Handler = (req) => embeddingsRepl
           method: req.method ?? "",
           path: req.url ?? "",
           headers: req.headers,
-          body: raw === "" ? undefined : (JSON.parse(raw) as RecordedRequest["body"]),
+          body:
+            raw === ""
+              ? undefined
+              : (JSON.parse(raw) as RecordedRequest["body"]),
         };
         requests.push(recorded);
         const reply = await current(recorded, requests.length);
@@ -63,9 +79,15 @@ export async function startFakeSglang(handler: Handler = (req) => embeddingsRepl
           req.socket.destroy();
           return;
         }
-        if (reply.delayMs !== undefined) await new Promise((r) => setTimeout(r, reply.delayMs));
-        const body = reply.text ?? (reply.json === undefined ? "" : JSON.stringify(reply.json));
-        res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+        if (reply.delayMs !== undefined)
+          await new Promise((r) => setTimeout(r, reply.delayMs));
+        const body =
+          reply.text ??
+          (reply.json === undefined ? "" : JSON.stringify(reply.json));
+        res.writeHead(reply.status, {
+          "content-type": "application/json",
+          ...reply.headers,
+        });
         res.end(body);
       })();
     });
@@ -76,7 +98,10 @@ export async function startFakeSglang(handler: Handler = (req) => embeddingsRepl
     url: `http://127.0.0.1:${port}`,
     requests,
     abandoned: () => abandoned,
-    embedCalls: () => requests.filter((r) => r.method === "POST" && r.path === "/v1/embeddings"),
+    embedCalls: () =>
+      requests.filter(
+        (r) => r.method === "POST" && r.path === "/v1/embeddings",
+      ),
     setHandler: (h) => {
       current = h;
     },
@@ -101,17 +126,27 @@ export async function refusingUrl(): Promise<string> {
 export function expectedVector(input: string | number[]): Float32Array {
   const key = typeof input === "string" ? input : `ids:${input.join(",")}`;
   let seed = 2166136261;
-  for (let i = 0; i < key.length; i++) seed = Math.imul(seed ^ key.charCodeAt(i), 16777619) >>> 0;
-  const raw = Array.from({ length: DIMS }, (_, k) => Math.sin(seed * 0.001 + k * 0.37));
+  for (let i = 0; i < key.length; i++)
+    seed = Math.imul(seed ^ key.charCodeAt(i), 16777619) >>> 0;
+  const raw = Array.from({ length: DIMS }, (_, k) =>
+    Math.sin(seed * 0.001 + k * 0.37),
+  );
   const norm = Math.hypot(...raw);
   return Float32Array.from(raw, (v) => v / norm);
 }
 
 export type Encoding = "float" | "base64";
 
-export function encodeVector(vector: Float32Array, encoding: Encoding): number[] | string {
+export function encodeVector(
+  vector: Float32Array,
+  encoding: Encoding,
+): number[] | string {
   if (encoding === "float") return Array.from(vector);
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString("base64");
+  return Buffer.from(
+    vector.buffer,
+    vector.byteOffset,
+    vector.byteLength,
+  ).toString("base64");
 }
 
 /** SGLang's success body for a request; `reverse` lists data in reverse index order. */
@@ -126,7 +161,10 @@ export function embeddingsReply(
     embedding: encodeVector(expectedVector(input), options.encoding ?? "float"),
   }));
   if (options.reverse === true) data.reverse();
-  const promptTokens = inputs.reduce((n, input) => n + (typeof input === "string" ? input.length : input.length), 0);
+  const promptTokens = inputs.reduce(
+    (n, input) => n + (typeof input === "string" ? input.length : input.length),
+    0,
+  );
   return {
     status: 200,
     json: {
@@ -139,8 +177,15 @@ export function embeddingsReply(
   };
 }
 
-export function sglangError(status: number, message: string, type = "BadRequestError"): Reply {
-  return { status, json: { object: "error", message, type, param: null, code: status } };
+export function sglangError(
+  status: number,
+  message: string,
+  type = "BadRequestError",
+): Reply {
+  return {
+    status,
+    json: { object: "error", message, type, param: null, code: status },
+  };
 }
 
 /** A fake clock: `sleep` records the delay and advances `now` by it instead of waiting. */
@@ -161,7 +206,10 @@ export function fakeClock(start = Date.UTC(2026, 0, 15, 12, 0, 0)) {
  * A complete pool config for tests; small numbers where the defaults would be slow. Every
  * URL is declared SGLang, so no detection GETs reach the fake (detection has its own tests).
  */
-export function testConfig(urls: string[], overrides: Partial<GpuPoolConfig> = {}): GpuPoolConfig {
+export function testConfig(
+  urls: string[],
+  overrides: Partial<GpuPoolConfig> = {},
+): GpuPoolConfig {
   return {
     urls,
     engines: Object.fromEntries(urls.map((url) => [url, "sglang" as const])),
@@ -177,6 +225,9 @@ export function testConfig(urls: string[], overrides: Partial<GpuPoolConfig> = {
 }
 
 /** Text items with a token count of 1 each unless given. */
-export function textItems(texts: string[], tokens: number[] = texts.map(() => 1)): GpuItem[] {
+export function textItems(
+  texts: string[],
+  tokens: number[] = texts.map(() => 1),
+): GpuItem[] {
   return texts.map((input, i) => ({ input, tokens: tokens[i] ?? 1 }));
 }

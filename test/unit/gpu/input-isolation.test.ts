@@ -24,14 +24,17 @@ const texts = ["t0", "t1", "t2", "t3", "t4", "bad", "t6", "t7"];
 
 /** 500 for any call holding "bad" (as an engine that raises on one input), vectors otherwise. */
 const failsOnBad: Handler = (req) =>
-  req.body?.input.includes("bad") ? sglangError(500, ENGINE_500, "InternalServerError") : embeddingsReply(req);
+  req.body?.input.includes("bad")
+    ? sglangError(500, ENGINE_500, "InternalServerError")
+    : embeddingsReply(req);
 
 async function rejection(promise: Promise<unknown>): Promise<ApiError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  if (!(error instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(error)}`);
+  if (!(error instanceof ApiError))
+    throw new Error(`expected an ApiError, got ${String(error)}`);
   return error;
 }
 
@@ -93,7 +96,8 @@ describe("a failure that follows an input", () => {
   it("never counts on the breaker, however often it comes", async () => {
     const clock = fakeClock();
     const pool = createGpuPool(testConfig([sglang.url]), clock);
-    for (let i = 0; i < 12; i++) await rejection(pool.embed(textItems(["bad"])));
+    for (let i = 0; i < 12; i++)
+      await rejection(pool.embed(textItems(["bad"])));
     // Each: the input (500), then the canary (fine).
     expect(sglang.embedCalls().length).toBe(24);
     expect(pool.breakers.state(sglang.url, clock.now())).toBe("closed");
@@ -110,7 +114,9 @@ describe("a failure that follows an input", () => {
       { input: "t4", tokens: 1 },
     ];
     // Text items [0, 2, 3, 4] go in calls of two: [0, 2] and [3, 4]; "bad" is item 3.
-    const pool = createGpuPool(testConfig([sglang.url], { maxInputsPerCall: 2, maxConcurrentCalls: 1 }));
+    const pool = createGpuPool(
+      testConfig([sglang.url], { maxInputsPerCall: 2, maxConcurrentCalls: 1 }),
+    );
     const error = await rejection(pool.embed(items));
     expect((error as GpuInputRejected).itemIndex).toBe(3);
   });
@@ -118,28 +124,58 @@ describe("a failure that follows an input", () => {
   it("is isolated from an engine 400 for a whole batch too, without a canary", async () => {
     const refusal = "Input at index 0 contains negative token IDs";
     sglang.setHandler((req) =>
-      req.body?.input.includes("bad") ? sglangError(400, refusal) : embeddingsReply(req),
+      req.body?.input.includes("bad")
+        ? sglangError(400, refusal)
+        : embeddingsReply(req),
     );
     const batch = ["t0", "t1", "t2", "bad"];
-    const error = await rejection(createGpuPool(testConfig([sglang.url])).embed(textItems(batch)));
-    expect(sglang.embedCalls().map((r) => r.body?.input)).toEqual([batch, ["t0", "t1"], ["t2", "bad"], ["t2"], ["bad"]]);
+    const error = await rejection(
+      createGpuPool(testConfig([sglang.url])).embed(textItems(batch)),
+    );
+    expect(sglang.embedCalls().map((r) => r.body?.input)).toEqual([
+      batch,
+      ["t0", "t1"],
+      ["t2", "bad"],
+      ["t2"],
+      ["bad"],
+    ]);
     expect((error as GpuInputRejected).itemIndex).toBe(3);
-    expect(error.body.message).toBe(`An input was rejected by the embedding model: ${refusal}`);
+    expect(error.body.message).toBe(
+      `An input was rejected by the embedding model: ${refusal}`,
+    );
   });
 
   it("answers with the halves' vectors when a 500 does not come back on them", async () => {
-    sglang.setHandler((req, n) => (n === 1 ? sglangError(500, ENGINE_500) : embeddingsReply(req)));
+    sglang.setHandler((req, n) =>
+      n === 1 ? sglangError(500, ENGINE_500) : embeddingsReply(req),
+    );
     const batch = ["t0", "t1", "t2"];
-    const result = await createGpuPool(testConfig([sglang.url])).embed(textItems(batch));
+    const result = await createGpuPool(testConfig([sglang.url])).embed(
+      textItems(batch),
+    );
     expect(result.vectors).toEqual(batch.map(expectedVector));
-    expect(sglang.embedCalls().map((r) => r.body?.input)).toEqual([batch, ["ping"], ["t0", "t1"], ["t2"]]);
+    expect(sglang.embedCalls().map((r) => r.body?.input)).toEqual([
+      batch,
+      ["ping"],
+      ["t0", "t1"],
+      ["t2"],
+    ]);
     expect(result.calls).toBe(4);
   });
 
   it("passes on no engine reason that holds internals", async () => {
-    sglang.setHandler(() => sglangError(400, 'File "/opt/sglang/python/sglang/srt/x.py", line 3: bad id'));
-    const error = await rejection(createGpuPool(testConfig([sglang.url])).embed(textItems(["x"])));
-    expect(error.body.message).toBe("An input was rejected by the embedding model.");
+    sglang.setHandler(() =>
+      sglangError(
+        400,
+        'File "/opt/sglang/python/sglang/srt/x.py", line 3: bad id',
+      ),
+    );
+    const error = await rejection(
+      createGpuPool(testConfig([sglang.url])).embed(textItems(["x"])),
+    );
+    expect(error.body.message).toBe(
+      "An input was rejected by the embedding model.",
+    );
   });
 });
 
@@ -147,7 +183,9 @@ describe("an endpoint that fails everything", () => {
   let broken: FakeSglang;
   beforeEach(async () => {
     vi.spyOn(console, "warn").mockImplementation(() => {});
-    broken = await startFakeSglang(() => sglangError(500, ENGINE_500, "InternalServerError"));
+    broken = await startFakeSglang(() =>
+      sglangError(500, ENGINE_500, "InternalServerError"),
+    );
   });
   afterEach(async () => {
     vi.restoreAllMocks();
@@ -156,10 +194,17 @@ describe("an endpoint that fails everything", () => {
 
   it("is not blamed on an input: the canary fails too, so it is retried, counted on its breaker, and a 503", async () => {
     const clock = fakeClock();
-    const pool = createGpuPool(testConfig([broken.url], { maxRetries: 4 }), { ...clock, random: () => 0.5 });
-    const error = await rejection(pool.embed(textItems(["t0", "t1", "t2", "t3"])));
+    const pool = createGpuPool(testConfig([broken.url], { maxRetries: 4 }), {
+      ...clock,
+      random: () => 0.5,
+    });
+    const error = await rejection(
+      pool.embed(textItems(["t0", "t1", "t2", "t3"])),
+    );
     // Five attempts of two calls (the sub-batch, then the canary); no halving.
-    expect(broken.embedCalls().map((r) => r.body?.input.length)).toEqual([4, 1, 4, 1, 4, 1, 4, 1, 4, 1]);
+    expect(broken.embedCalls().map((r) => r.body?.input.length)).toEqual([
+      4, 1, 4, 1, 4, 1, 4, 1, 4, 1,
+    ]);
     expect(clock.delays).toEqual([100, 200, 400, 800]);
     // Five failed attempts open the breaker; Retry-After is its 10 s cool-down.
     expect(pool.breakers.state(broken.url, clock.now())).toBe("open");
@@ -168,7 +213,8 @@ describe("an endpoint that fails everything", () => {
     expect(response.headers.get("retry-after")).toBe("10");
     expect(await response.json()).toEqual({
       error: {
-        message: "No GPU worker is available to compute embeddings right now; retry later.",
+        message:
+          "No GPU worker is available to compute embeddings right now; retry later.",
         type: "server_error",
         param: null,
         code: "gpu_pool_unavailable",
@@ -179,9 +225,14 @@ describe("an endpoint that fails everything", () => {
   it("fails over to a working endpoint, which then embeds the same input", async () => {
     const good = await startFakeSglang();
     try {
-      const result = await createGpuPool(testConfig([broken.url, good.url])).embed(textItems(["t0"]));
+      const result = await createGpuPool(
+        testConfig([broken.url, good.url]),
+      ).embed(textItems(["t0"]));
       expect(result.vectors).toEqual([expectedVector("t0")]);
-      expect(broken.embedCalls().map((r) => r.body?.input)).toEqual([["t0"], ["ping"]]);
+      expect(broken.embedCalls().map((r) => r.body?.input)).toEqual([
+        ["t0"],
+        ["ping"],
+      ]);
       expect(result.calls).toBe(3);
     } finally {
       await good.close();
@@ -190,10 +241,19 @@ describe("an endpoint that fails everything", () => {
 
   it("stops isolating after its call budget and counts the attempt as the endpoint's failure", async () => {
     // Every batch of two or more fails, every single input works: nothing to blame.
-    broken.setHandler((req) => ((req.body?.input.length ?? 0) > 1 ? sglangError(500, ENGINE_500) : embeddingsReply(req)));
+    broken.setHandler((req) =>
+      (req.body?.input.length ?? 0) > 1
+        ? sglangError(500, ENGINE_500)
+        : embeddingsReply(req),
+    );
     const clock = fakeClock();
-    const pool = createGpuPool(testConfig([broken.url], { maxRetries: 0 }), clock);
-    const error = await rejection(pool.embed(textItems(["t0", "t1", "t2", "t3"])));
+    const pool = createGpuPool(
+      testConfig([broken.url], { maxRetries: 0 }),
+      clock,
+    );
+    const error = await rejection(
+      pool.embed(textItems(["t0", "t1", "t2", "t3"])),
+    );
     // The sub-batch, then 1 + 2·log2(4) = 5 more: canary, [t0 t1], t0, t1, [t2 t3].
     expect(broken.embedCalls().map((r) => r.body?.input)).toEqual([
       ["t0", "t1", "t2", "t3"],

@@ -31,12 +31,15 @@ describe("createGpuPool", () => {
       // Earlier calls answer later, and list their items in reverse.
       await sleepReal(150 - n * 20);
       inFlight -= 1;
-      return embeddingsReply(req, { reverse: true, encoding: n % 2 === 0 ? "base64" : "float" });
+      return embeddingsReply(req, {
+        reverse: true,
+        encoding: n % 2 === 0 ? "base64" : "float",
+      });
     });
     const texts = Array.from({ length: 10 }, (_, i) => `text ${i}`);
-    const result = await createGpuPool(testConfig([sglang.url], { maxInputsPerCall: 2, maxConcurrentCalls: 4 })).embed(
-      textItems(texts),
-    );
+    const result = await createGpuPool(
+      testConfig([sglang.url], { maxInputsPerCall: 2, maxConcurrentCalls: 4 }),
+    ).embed(textItems(texts));
     expect(result.vectors).toEqual(texts.map(expectedVector));
     expect(result.calls).toBe(5);
     expect(maxInFlight).toBe(4);
@@ -61,19 +64,33 @@ describe("createGpuPool", () => {
       clock.t += 40;
       return n === 1 ? sglangError(503, "busy") : embeddingsReply(req);
     });
-    const pool = createGpuPool(testConfig([sglang.url], { maxInputsPerCall: 1, maxConcurrentCalls: 1 }), {
-      ...clock,
-      random: () => 0,
-    });
+    const pool = createGpuPool(
+      testConfig([sglang.url], { maxInputsPerCall: 1, maxConcurrentCalls: 1 }),
+      {
+        ...clock,
+        random: () => 0,
+      },
+    );
     const result = await pool.embed(textItems(["a", "b", "c"]));
-    expect({ gpuMs: result.gpuMs, calls: result.calls }).toEqual({ gpuMs: 120, calls: 4 });
+    expect({ gpuMs: result.gpuMs, calls: result.calls }).toEqual({
+      gpuMs: 120,
+      calls: 4,
+    });
   });
 
   it("fails the whole request with the first definitive error and cancels the other calls", async () => {
-    sglang.setHandler((req) => (req.body?.input[0] === "bad" ? sglangError(400, "invalid token id") : { hang: true }));
-    const pool = createGpuPool(testConfig([sglang.url], { maxInputsPerCall: 1, callTimeoutMs: 30_000 }));
+    sglang.setHandler((req) =>
+      req.body?.input[0] === "bad"
+        ? sglangError(400, "invalid token id")
+        : { hang: true },
+    );
+    const pool = createGpuPool(
+      testConfig([sglang.url], { maxInputsPerCall: 1, callTimeoutMs: 30_000 }),
+    );
     const started = Date.now();
-    const error = await pool.embed(textItems(["slow 1", "slow 2", "bad"])).catch((e: unknown) => e);
+    const error = await pool
+      .embed(textItems(["slow 1", "slow 2", "bad"]))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).body.param).toBe("input");
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -81,8 +98,17 @@ describe("createGpuPool", () => {
   });
 
   it("rejects a config that cannot work, without echoing URLs", () => {
-    expect(() => createGpuPool(testConfig([]))).toThrow("Invalid GPU pool config: urls is empty");
-    expect(() => createGpuPool(testConfig(["ftp://secret-host"], { maxInputsPerCall: 0, maxRetries: -1 }))).toThrow(
+    expect(() => createGpuPool(testConfig([]))).toThrow(
+      "Invalid GPU pool config: urls is empty",
+    );
+    expect(() =>
+      createGpuPool(
+        testConfig(["ftp://secret-host"], {
+          maxInputsPerCall: 0,
+          maxRetries: -1,
+        }),
+      ),
+    ).toThrow(
       "Invalid GPU pool config: urls[0] is not an http(s) URL; maxInputsPerCall must be a positive integer; maxRetries must be an integer >= 0",
     );
   });
@@ -92,22 +118,30 @@ describe("ready", () => {
   let sglang: FakeSglang;
   beforeEach(async () => {
     sglang = await startFakeSglang((req) =>
-      req.path === "/health" ? { status: 200, text: "" } : { status: 404, text: "" },
+      req.path === "/health"
+        ? { status: 200, text: "" }
+        : { status: 404, text: "" },
     );
   });
   afterEach(() => sglang.close());
 
   it("is true when any endpoint's /health answers 200, sending the token", async () => {
-    const pool = createGpuPool(testConfig([await refusingUrl(), `${sglang.url}/`], { token: "t0k" }));
+    const pool = createGpuPool(
+      testConfig([await refusingUrl(), `${sglang.url}/`], { token: "t0k" }),
+    );
     expect(await pool.ready()).toBe(true);
-    expect(sglang.requests.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([
-      ["GET", "/health", "Bearer t0k"],
-    ]);
+    expect(
+      sglang.requests.map((r) => [r.method, r.path, r.headers.authorization]),
+    ).toEqual([["GET", "/health", "Bearer t0k"]]);
   });
 
   it("is false when endpoints refuse or answer non-200", async () => {
     sglang.setHandler(() => ({ status: 503, text: "" }));
-    expect(await createGpuPool(testConfig([await refusingUrl(), sglang.url])).ready()).toBe(false);
+    expect(
+      await createGpuPool(
+        testConfig([await refusingUrl(), sglang.url]),
+      ).ready(),
+    ).toBe(false);
   });
 
   it("is false within its timeout when an endpoint hangs", async () => {

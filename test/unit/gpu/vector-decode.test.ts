@@ -21,27 +21,50 @@ describe("decodeEmbeddingResponse", () => {
     // 0.6 and 0.8 as float32, written byte by byte, least significant first.
     bytes.set([0x9a, 0x99, 0x19, 0x3f], 0);
     bytes.set([0xcd, 0xcc, 0x4c, 0x3f], 4 * 2559);
-    const body = JSON.stringify({ data: [{ index: 0, embedding: Buffer.from(bytes).toString("base64") }] });
+    const body = JSON.stringify({
+      data: [{ index: 0, embedding: Buffer.from(bytes).toString("base64") }],
+    });
     const decoded = decodeEmbeddingResponse(body, 1);
     if (!decoded.ok) throw new Error(decoded.reason);
     const v = decoded.vectors[0]!;
-    expect([v[0], v[1], v[2558], v[2559]]).toEqual([Math.fround(0.6), 0, 0, Math.fround(0.8)]);
+    expect([v[0], v[1], v[2558], v[2559]]).toEqual([
+      Math.fround(0.6),
+      0,
+      0,
+      Math.fround(0.8),
+    ]);
   });
 
   it("names the problem for each kind of bad body", () => {
     const good = Array.from(expectedVector("x"));
-    const one = (embedding: unknown, index: unknown = 0) => JSON.stringify({ data: [{ index, embedding }] });
+    const one = (embedding: unknown, index: unknown = 0) =>
+      JSON.stringify({ data: [{ index, embedding }] });
     const cases: [string, string][] = [
       ["{", "body is not valid JSON"],
       ['{"data":[{"index":0,"embedding":[NaN]}]}', "body is not valid JSON"],
       ["{}", "body has no data array"],
       [one(good.slice(1)), "embedding 0 has 2559 dimensions, expected 2560"],
       [one([...good, 0]), "embedding 0 has 2561 dimensions, expected 2560"],
-      [one(good.map((x) => x * 1.02)), "embedding 0 has L2 norm 1.0200, expected 1"],
-      [one(good.map((x, i) => (i === 7 ? 1e39 : x))), "embedding 0 has a non-finite value"],
-      [one(good.map((x, i) => (i === 7 ? "0.1" : x))), "embedding 0 is neither a float array nor base64 float32"],
-      [one("not base64!"), "embedding 0 is neither a float array nor base64 float32"],
-      [one(Buffer.alloc(4 * 2559 + 2).toString("base64")), "embedding 0 is neither a float array nor base64 float32"],
+      [
+        one(good.map((x) => x * 1.02)),
+        "embedding 0 has L2 norm 1.0200, expected 1",
+      ],
+      [
+        one(good.map((x, i) => (i === 7 ? 1e39 : x))),
+        "embedding 0 has a non-finite value",
+      ],
+      [
+        one(good.map((x, i) => (i === 7 ? "0.1" : x))),
+        "embedding 0 is neither a float array nor base64 float32",
+      ],
+      [
+        one("not base64!"),
+        "embedding 0 is neither a float array nor base64 float32",
+      ],
+      [
+        one(Buffer.alloc(4 * 2559 + 2).toString("base64")),
+        "embedding 0 is neither a float array nor base64 float32",
+      ],
       [one(good, 1), "an embedding has a missing or out-of-range index"],
       [one(good, "0"), "an embedding has a missing or out-of-range index"],
       [JSON.stringify({ data: [] }), "expected 1 embeddings, got 0"],
@@ -49,8 +72,13 @@ describe("decodeEmbeddingResponse", () => {
     expect(cases.map(([body]) => decodeEmbeddingResponse(body, 1))).toEqual(
       cases.map(([, reason]) => ({ ok: false, reason })),
     );
-    const twice = JSON.stringify({ data: [0, 0].map((index) => ({ index, embedding: good })) });
-    expect(decodeEmbeddingResponse(twice, 2)).toEqual({ ok: false, reason: "index 0 appears twice" });
+    const twice = JSON.stringify({
+      data: [0, 0].map((index) => ({ index, embedding: good })),
+    });
+    expect(decodeEmbeddingResponse(twice, 2)).toEqual({
+      ok: false,
+      reason: "index 0 appears twice",
+    });
   });
 });
 
@@ -70,43 +98,77 @@ describe("response decoding over HTTP", () => {
   it.each(["float", "base64"] as const)(
     "decodes %s embeddings, listed out of order, to the exact float32 values",
     async (encoding) => {
-      sglang.setHandler((req) => embeddingsReply(req, { encoding, reverse: true }));
-      const result = await createGpuPool(testConfig([sglang.url])).embed(textItems(texts));
+      sglang.setHandler((req) =>
+        embeddingsReply(req, { encoding, reverse: true }),
+      );
+      const result = await createGpuPool(testConfig([sglang.url])).embed(
+        textItems(texts),
+      );
       expect(result.vectors).toEqual(texts.map(expectedVector));
       // Bit for bit, not merely close.
       for (const [i, v] of result.vectors.entries()) {
-        expect(Buffer.from(v.buffer).equals(Buffer.from(expectedVector(texts[i]!).buffer))).toBe(true);
+        expect(
+          Buffer.from(v.buffer).equals(
+            Buffer.from(expectedVector(texts[i]!).buffer),
+          ),
+        ).toBe(true);
       }
     },
   );
 
   /** A success reply whose `data` has been tampered with. */
   const tampered =
-    (edit: (data: { index: number; embedding: number[] | string }[]) => unknown) => (req: RecordedRequest) => {
+    (
+      edit: (
+        data: { index: number; embedding: number[] | string }[],
+      ) => unknown,
+    ) =>
+    (req: RecordedRequest) => {
       const reply = embeddingsReply(req) as {
         status: number;
         json: { data: { index: number; embedding: number[] }[] };
       };
-      return { status: 200, json: { ...reply.json, data: edit(reply.json.data) } } satisfies Reply;
+      return {
+        status: 200,
+        json: { ...reply.json, data: edit(reply.json.data) },
+      } satisfies Reply;
     };
   const malformed: [string, (req: RecordedRequest) => Reply][] = [
     [
       "wrong length",
-      tampered((data) => data.map((d, i) => (i === 1 ? { ...d, embedding: d.embedding.slice(0, 2559) } : d))),
+      tampered((data) =>
+        data.map((d, i) =>
+          i === 1 ? { ...d, embedding: d.embedding.slice(0, 2559) } : d,
+        ),
+      ),
     ],
     [
       "NaN literal",
-      () => ({ status: 200, text: '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[NaN]}]}' }),
+      () => ({
+        status: 200,
+        text: '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[NaN]}]}',
+      }),
     ],
     [
       "norm off",
-      tampered((data) => data.map((d) => ({ ...d, embedding: (d.embedding as number[]).map((x) => x * 0.98) }))),
+      tampered((data) =>
+        data.map((d) => ({
+          ...d,
+          embedding: (d.embedding as number[]).map((x) => x * 0.98),
+        })),
+      ),
     ],
     ["count mismatch", tampered((data) => data.slice(0, 2))],
     [
       "base64 of the wrong length",
       tampered((data) =>
-        data.map((d) => ({ ...d, embedding: encodeVector(expectedVector("x").subarray(0, 100), "base64") })),
+        data.map((d) => ({
+          ...d,
+          embedding: encodeVector(
+            expectedVector("x").subarray(0, 100),
+            "base64",
+          ),
+        })),
       ),
     ],
   ];
@@ -138,10 +200,14 @@ describe("response decoding over HTTP", () => {
     const good = await startFakeSglang();
     try {
       sglang.setHandler(malformed[2]![1]);
-      const result = await createGpuPool(testConfig([sglang.url, good.url])).embed(textItems(texts));
+      const result = await createGpuPool(
+        testConfig([sglang.url, good.url]),
+      ).embed(textItems(texts));
       expect(result.vectors).toEqual(texts.map(expectedVector));
       expect(result.calls).toBe(2);
-      expect([sglang.embedCalls().length, good.embedCalls().length]).toEqual([1, 1]);
+      expect([sglang.embedCalls().length, good.embedCalls().length]).toEqual([
+        1, 1,
+      ]);
     } finally {
       await good.close();
     }

@@ -1,8 +1,19 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { AddressType, HostResolver } from "../../../workers/indexing/doh-resolver";
-import { safeFetch, type SafeFetchOptions } from "../../../workers/indexing/safe-fetch";
+import type {
+  AddressType,
+  HostResolver,
+} from "../../../workers/indexing/doh-resolver";
+import {
+  safeFetch,
+  type SafeFetchOptions,
+} from "../../../workers/indexing/safe-fetch";
 
 // Real HTTP servers on 127.0.0.1, reached through Node's real fetch; allowLoopback is the
 // local-development policy that lets loopback through while everything else stays refused.
@@ -31,7 +42,12 @@ async function startServer(routes: Record<string, Route>): Promise<TestServer> {
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const path = req.url ?? "/";
-      received.push({ method: req.method ?? "", path, headers: req.headers, body });
+      received.push({
+        method: req.method ?? "",
+        path,
+        headers: req.headers,
+        body,
+      });
       const route = routes[path.split("?")[0] ?? path];
       if (route === undefined) {
         res.writeHead(404).end("no such route");
@@ -61,9 +77,13 @@ const redirect =
 
 /** Replies with what the request carried, so a test can assert it from the body too. */
 const echo: Route = (req, res, body) =>
-  res
-    .writeHead(200, { "content-type": "application/json" })
-    .end(JSON.stringify({ method: req.method, contentType: req.headers["content-type"] ?? null, body }));
+  res.writeHead(200, { "content-type": "application/json" }).end(
+    JSON.stringify({
+      method: req.method,
+      contentType: req.headers["content-type"] ?? null,
+      body,
+    }),
+  );
 
 const bytes = (n: number): string => "x".repeat(n);
 
@@ -75,19 +95,29 @@ let other: TestServer;
 
 beforeAll(async () => {
   main = await startServer({
-    "/ok": (_req, res) => res.writeHead(200, { "content-type": "text/plain", "x-test": "1" }).end("hello"),
-    "/missing": (_req, res) => res.writeHead(404, { "content-type": "text/plain" }).end("nope"),
+    "/ok": (_req, res) =>
+      res
+        .writeHead(200, { "content-type": "text/plain", "x-test": "1" })
+        .end("hello"),
+    "/missing": (_req, res) =>
+      res.writeHead(404, { "content-type": "text/plain" }).end("nope"),
     "/hop1": redirect(302, "/hop2"),
     "/hop2": redirect(301, "./ok?via=hop2"),
     "/to-metadata": redirect(302, "http://169.254.169.254/latest/meta-data"),
     "/to-private": redirect(302, "http://10.0.0.1/"),
-    "/to-private-name": redirect(302, "https://files.example.com/secret?token=1"),
+    "/to-private-name": redirect(
+      302,
+      "https://files.example.com/secret?token=1",
+    ),
     "/to-public-name": redirect(307, "https://cdn.example.net/doc.txt"),
     "/to-ftp": redirect(307, "ftp://127.0.0.1/file"),
     "/loop": redirect(302, "/loop"),
     "/no-location": (_req, res) => res.writeHead(302).end("moved nowhere"),
     "/exact": (_req, res) => res.writeHead(200).end(bytes(MAX_BYTES)),
-    "/big-declared": (_req, res) => res.writeHead(200, { "content-length": String(MAX_BYTES + 1) }).end(bytes(MAX_BYTES + 1)),
+    "/big-declared": (_req, res) =>
+      res
+        .writeHead(200, { "content-length": String(MAX_BYTES + 1) })
+        .end(bytes(MAX_BYTES + 1)),
     "/declared-then-stall": (_req, res) => {
       // Claims a large body and stalls: only trusting Content-Length can answer before the timeout.
       res.writeHead(200, { "content-length": "1000000" });
@@ -135,7 +165,9 @@ function recordingFetch(): { fetch: typeof fetch; urls: string[] } {
 }
 
 /** A resolver with fixed answers, recording every lookup; a name it does not know fails the lookup. */
-function fakeResolver(records: Record<string, Partial<Record<AddressType, string[]>>>): { resolve: HostResolver; lookups: string[] } {
+function fakeResolver(
+  records: Record<string, Partial<Record<AddressType, string[]>>>,
+): { resolve: HostResolver; lookups: string[] } {
   const lookups: string[] = [];
   const resolve: HostResolver = async (name, type) => {
     lookups.push(`${type} ${name}`);
@@ -158,14 +190,22 @@ function options(overrides: Partial<SafeFetchOptions> = {}): SafeFetchOptions {
 }
 
 const text = (body: Uint8Array): string => new TextDecoder().decode(body);
-const paths = (server: TestServer): string[] => server.received.map((r) => `${r.method} ${r.path}`);
+const paths = (server: TestServer): string[] =>
+  server.received.map((r) => `${r.method} ${r.path}`);
 
 describe("safeFetch", () => {
   it("returns status, headers and exact body of a 200", async () => {
     const result = await safeFetch(`${main.base}/ok`, options());
     if (!result.ok) throw new Error(result.reason);
-    expect([result.status, text(result.body), result.finalUrl]).toEqual([200, "hello", `${main.base}/ok`]);
-    expect([result.headers.get("content-type"), result.headers.get("x-test")]).toEqual(["text/plain", "1"]);
+    expect([result.status, text(result.body), result.finalUrl]).toEqual([
+      200,
+      "hello",
+      `${main.base}/ok`,
+    ]);
+    expect([
+      result.headers.get("content-type"),
+      result.headers.get("x-test"),
+    ]).toEqual(["text/plain", "1"]);
     expect(result.body).toBeInstanceOf(Uint8Array);
   });
 
@@ -177,12 +217,22 @@ describe("safeFetch", () => {
 
   it("refuses the first URL itself under the policy, without a request", async () => {
     const { fetch, urls } = recordingFetch();
-    expect(await safeFetch("http://169.254.169.254/latest/meta-data", options({ fetch }))).toEqual({
+    expect(
+      await safeFetch(
+        "http://169.254.169.254/latest/meta-data",
+        options({ fetch }),
+      ),
+    ).toEqual({
       ok: false,
       reason: "URL names a non-public address (169.254.169.254: linkLocal)",
       retryable: false,
     });
-    expect(await safeFetch(`${main.base}/ok`, options({ fetch, policy: { allowLoopback: false } }))).toEqual({
+    expect(
+      await safeFetch(
+        `${main.base}/ok`,
+        options({ fetch, policy: { allowLoopback: false } }),
+      ),
+    ).toEqual({
       ok: false,
       reason: "URL names a non-public address (127.0.0.1: loopback)",
       retryable: false,
@@ -193,13 +243,19 @@ describe("safeFetch", () => {
   it("follows a redirect chain, resolving relative Locations against the current URL", async () => {
     const result = await safeFetch(`${main.base}/hop1`, options());
     if (!result.ok) throw new Error(result.reason);
-    expect([result.status, text(result.body), result.finalUrl]).toEqual([200, "hello", `${main.base}/ok?via=hop2`]);
+    expect([result.status, text(result.body), result.finalUrl]).toEqual([
+      200,
+      "hello",
+      `${main.base}/ok?via=hop2`,
+    ]);
     expect(paths(main)).toEqual(["GET /hop1", "GET /hop2", "GET /ok?via=hop2"]);
   });
 
   it("refuses a redirect to the metadata address without requesting anything else", async () => {
     const { fetch, urls } = recordingFetch();
-    expect(await safeFetch(`${main.base}/to-metadata`, options({ fetch }))).toEqual({
+    expect(
+      await safeFetch(`${main.base}/to-metadata`, options({ fetch })),
+    ).toEqual({
       ok: false,
       reason:
         "redirect to http://169.254.169.254/latest/meta-data refused: " +
@@ -212,9 +268,12 @@ describe("safeFetch", () => {
 
   it("refuses a redirect to a private address", async () => {
     const { fetch, urls } = recordingFetch();
-    expect(await safeFetch(`${main.base}/to-private`, options({ fetch }))).toEqual({
+    expect(
+      await safeFetch(`${main.base}/to-private`, options({ fetch })),
+    ).toEqual({
       ok: false,
-      reason: "redirect to http://10.0.0.1/ refused: URL names a non-public address (10.0.0.1: private)",
+      reason:
+        "redirect to http://10.0.0.1/ refused: URL names a non-public address (10.0.0.1: private)",
       retryable: false,
     });
     expect(urls).toEqual([`${main.base}/to-private`]);
@@ -229,16 +288,25 @@ describe("safeFetch", () => {
   });
 
   it("refuses more redirects than maxRedirects, after exactly that many hops", async () => {
-    expect(await safeFetch(`${main.base}/loop`, options({ maxRedirects: 3 }))).toEqual({
+    expect(
+      await safeFetch(`${main.base}/loop`, options({ maxRedirects: 3 })),
+    ).toEqual({
       ok: false,
       reason: "too many redirects (limit 3)",
       retryable: false,
     });
-    expect(paths(main)).toEqual(["GET /loop", "GET /loop", "GET /loop", "GET /loop"]);
+    expect(paths(main)).toEqual([
+      "GET /loop",
+      "GET /loop",
+      "GET /loop",
+      "GET /loop",
+    ]);
   });
 
   it("with maxRedirects 0 follows none", async () => {
-    expect(await safeFetch(`${main.base}/hop1`, options({ maxRedirects: 0 }))).toEqual({
+    expect(
+      await safeFetch(`${main.base}/hop1`, options({ maxRedirects: 0 })),
+    ).toEqual({
       ok: false,
       reason: "too many redirects (limit 0)",
       retryable: false,
@@ -268,7 +336,12 @@ describe("safeFetch", () => {
   });
 
   it("refuses on an oversized Content-Length at once, without reading the body", async () => {
-    expect(await safeFetch(`${main.base}/declared-then-stall`, options({ timeoutMs: 5_000 }))).toEqual({
+    expect(
+      await safeFetch(
+        `${main.base}/declared-then-stall`,
+        options({ timeoutMs: 5_000 }),
+      ),
+    ).toEqual({
       ok: false,
       reason: "response body exceeds the limit of 50 bytes",
       retryable: false,
@@ -315,7 +388,9 @@ describe("safeFetch", () => {
 });
 
 describe("safeFetch method and body across redirects", () => {
-  const post = (headers: Record<string, string> = {}): Partial<SafeFetchOptions> => ({
+  const post = (
+    headers: Record<string, string> = {},
+  ): Partial<SafeFetchOptions> => ({
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: '{"event":"done"}',
@@ -325,8 +400,19 @@ describe("safeFetch method and body across redirects", () => {
   it("turns POST into GET without a body after 303", async () => {
     const result = await safeFetch(`${main.base}/see-other`, options(post()));
     if (!result.ok) throw new Error(result.reason);
-    expect(JSON.parse(text(result.body))).toEqual({ method: "GET", contentType: null, body: "" });
-    expect(main.received.map((r) => [r.method, r.path, r.body, r.headers["content-type"] ?? null])).toEqual([
+    expect(JSON.parse(text(result.body))).toEqual({
+      method: "GET",
+      contentType: null,
+      body: "",
+    });
+    expect(
+      main.received.map((r) => [
+        r.method,
+        r.path,
+        r.body,
+        r.headers["content-type"] ?? null,
+      ]),
+    ).toEqual([
       ["POST", "/see-other", '{"event":"done"}', "application/json"],
       ["GET", "/echo", "", null],
     ]);
@@ -343,30 +429,48 @@ describe("safeFetch method and body across redirects", () => {
   it.each([
     ["307", "/temporary"],
     ["308", "/permanent"],
-  ])("keeps the POST method, body and content type after %s", async (_status, path) => {
-    const result = await safeFetch(`${main.base}${path}`, options(post()));
-    if (!result.ok) throw new Error(result.reason);
-    expect(result.finalUrl).toBe(`${main.base}/echo`);
-    expect(main.received.map((r) => [r.method, r.path, r.body, r.headers["content-type"]])).toEqual([
-      ["POST", path, '{"event":"done"}', "application/json"],
-      ["POST", "/echo", '{"event":"done"}', "application/json"],
-    ]);
-  });
+  ])(
+    "keeps the POST method, body and content type after %s",
+    async (_status, path) => {
+      const result = await safeFetch(`${main.base}${path}`, options(post()));
+      if (!result.ok) throw new Error(result.reason);
+      expect(result.finalUrl).toBe(`${main.base}/echo`);
+      expect(
+        main.received.map((r) => [
+          r.method,
+          r.path,
+          r.body,
+          r.headers["content-type"],
+        ]),
+      ).toEqual([
+        ["POST", path, '{"event":"done"}', "application/json"],
+        ["POST", "/echo", '{"event":"done"}', "application/json"],
+      ]);
+    },
+  );
 
   it("drops credentials, but not other headers, when a redirect leaves the origin", async () => {
-    const bounce = await startServer({ "/bounce": redirect(307, `${other.base}/echo`) });
+    const bounce = await startServer({
+      "/bounce": redirect(307, `${other.base}/echo`),
+    });
     try {
-      const headers = { authorization: "Bearer secret", "webhook-signature": "v1,abc" };
-      const result = await safeFetch(`${bounce.base}/bounce`, options(post(headers)));
+      const headers = {
+        authorization: "Bearer secret",
+        "webhook-signature": "v1,abc",
+      };
+      const result = await safeFetch(
+        `${bounce.base}/bounce`,
+        options(post(headers)),
+      );
       if (!result.ok) throw new Error(result.reason);
       expect(bounce.received[0]?.headers.authorization).toBe("Bearer secret");
       const [arrived] = other.received;
-      expect([arrived?.method, arrived?.body, arrived?.headers.authorization, arrived?.headers["webhook-signature"]]).toEqual([
-        "POST",
-        '{"event":"done"}',
-        undefined,
-        "v1,abc",
-      ]);
+      expect([
+        arrived?.method,
+        arrived?.body,
+        arrived?.headers.authorization,
+        arrived?.headers["webhook-signature"],
+      ]).toEqual(["POST", '{"event":"done"}', undefined, "v1,abc"]);
     } finally {
       await bounce.close();
     }
@@ -383,22 +487,34 @@ describe("safeFetch and what names resolve to", () => {
     const doFetch: typeof fetch = (input, init) => {
       const url = input instanceof Request ? input.url : String(input);
       urls.push(url);
-      if (new URL(url).hostname.endsWith(".example.net")) return Promise.resolve(new Response("public text", { status: 200 }));
+      if (new URL(url).hostname.endsWith(".example.net"))
+        return Promise.resolve(new Response("public text", { status: 200 }));
       return fetch(input, init);
     };
     return { fetch: doFetch, urls };
   }
 
   it("refuses a redirect to a name that resolves to a private address, requesting nothing there", async () => {
-    const { resolve, lookups } = fakeResolver({ "files.example.com": { A: [PUBLIC_V4, "10.0.0.7"], AAAA: [] } });
+    const { resolve, lookups } = fakeResolver({
+      "files.example.com": { A: [PUBLIC_V4, "10.0.0.7"], AAAA: [] },
+    });
     const { fetch, urls } = fetchWithPublicNames();
-    expect(await safeFetch(`${main.base}/to-private-name`, options({ fetch, resolve }))).toEqual({
+    expect(
+      await safeFetch(
+        `${main.base}/to-private-name`,
+        options({ fetch, resolve }),
+      ),
+    ).toEqual({
       ok: false,
-      reason: "redirect to https://files.example.com/secret refused: files.example.com resolves to a non-public address (10.0.0.7: private)",
+      reason:
+        "redirect to https://files.example.com/secret refused: files.example.com resolves to a non-public address (10.0.0.7: private)",
       retryable: false,
     });
     expect(urls).toEqual([`${main.base}/to-private-name`]);
-    expect(lookups.sort()).toEqual(["A files.example.com", "AAAA files.example.com"]);
+    expect(lookups.sort()).toEqual([
+      "A files.example.com",
+      "AAAA files.example.com",
+    ]);
   });
 
   it("refuses a name whose AAAA answer alone is non-public (loopback, NAT64 of a private v4)", async () => {
@@ -408,9 +524,16 @@ describe("safeFetch and what names resolve to", () => {
       ["fd00::5", "uniqueLocal"],
     ];
     for (const [aaaa, kind] of cases) {
-      const { resolve } = fakeResolver({ "cdn.example.net": { A: [PUBLIC_V4], AAAA: [aaaa!] } });
+      const { resolve } = fakeResolver({
+        "cdn.example.net": { A: [PUBLIC_V4], AAAA: [aaaa!] },
+      });
       const { fetch, urls } = fetchWithPublicNames();
-      expect(await safeFetch("https://cdn.example.net/doc.txt", options({ fetch, resolve, policy: { allowLoopback: false } }))).toEqual({
+      expect(
+        await safeFetch(
+          "https://cdn.example.net/doc.txt",
+          options({ fetch, resolve, policy: { allowLoopback: false } }),
+        ),
+      ).toEqual({
         ok: false,
         reason: `cdn.example.net resolves to a non-public address (${aaaa}: ${kind})`,
         retryable: false,
@@ -420,25 +543,59 @@ describe("safeFetch and what names resolve to", () => {
   });
 
   it("follows a redirect to a name whose every answer is public", async () => {
-    const { resolve, lookups } = fakeResolver({ "cdn.example.net": { A: [PUBLIC_V4], AAAA: [PUBLIC_V6] } });
+    const { resolve, lookups } = fakeResolver({
+      "cdn.example.net": { A: [PUBLIC_V4], AAAA: [PUBLIC_V6] },
+    });
     const { fetch, urls } = fetchWithPublicNames();
-    const result = await safeFetch(`${main.base}/to-public-name`, options({ fetch, resolve }));
+    const result = await safeFetch(
+      `${main.base}/to-public-name`,
+      options({ fetch, resolve }),
+    );
     if (!result.ok) throw new Error(result.reason);
-    expect([result.status, text(result.body), result.finalUrl]).toEqual([200, "public text", "https://cdn.example.net/doc.txt"]);
-    expect(urls).toEqual([`${main.base}/to-public-name`, "https://cdn.example.net/doc.txt"]);
-    expect(lookups.sort()).toEqual(["A cdn.example.net", "AAAA cdn.example.net"]);
+    expect([result.status, text(result.body), result.finalUrl]).toEqual([
+      200,
+      "public text",
+      "https://cdn.example.net/doc.txt",
+    ]);
+    expect(urls).toEqual([
+      `${main.base}/to-public-name`,
+      "https://cdn.example.net/doc.txt",
+    ]);
+    expect(lookups.sort()).toEqual([
+      "A cdn.example.net",
+      "AAAA cdn.example.net",
+    ]);
   });
 
   it("fails closed, retryably, when the lookup fails; refuses a name with no addresses", async () => {
     const { fetch, urls } = fetchWithPublicNames();
     const down = fakeResolver({});
-    expect(await safeFetch("https://cdn.example.net/doc.txt", options({ fetch, resolve: down.resolve, policy: { allowLoopback: false } }))).toEqual({
+    expect(
+      await safeFetch(
+        "https://cdn.example.net/doc.txt",
+        options({
+          fetch,
+          resolve: down.resolve,
+          policy: { allowLoopback: false },
+        }),
+      ),
+    ).toEqual({
       ok: false,
-      reason: "DNS lookup for cdn.example.net failed (resolver unreachable); refusing a host that could not be checked",
+      reason:
+        "DNS lookup for cdn.example.net failed (resolver unreachable); refusing a host that could not be checked",
       retryable: true,
     });
     const empty = fakeResolver({ "cdn.example.net": {} });
-    expect(await safeFetch("https://cdn.example.net/doc.txt", options({ fetch, resolve: empty.resolve, policy: { allowLoopback: false } }))).toEqual({
+    expect(
+      await safeFetch(
+        "https://cdn.example.net/doc.txt",
+        options({
+          fetch,
+          resolve: empty.resolve,
+          policy: { allowLoopback: false },
+        }),
+      ),
+    ).toEqual({
       ok: false,
       reason: "cdn.example.net has no A or AAAA record",
       retryable: false,
@@ -448,7 +605,10 @@ describe("safeFetch and what names resolve to", () => {
 
   it("asks nothing about address literals, or about loopback names in local development", async () => {
     const { resolve, lookups } = fakeResolver({});
-    const result = await safeFetch(`${main.base.replace("127.0.0.1", "localhost")}/ok`, options({ resolve }));
+    const result = await safeFetch(
+      `${main.base.replace("127.0.0.1", "localhost")}/ok`,
+      options({ resolve }),
+    );
     if (!result.ok) throw new Error(result.reason);
     expect(text(result.body)).toBe("hello");
     await safeFetch(`${main.base}/ok`, options({ resolve }));
@@ -457,8 +617,15 @@ describe("safeFetch and what names resolve to", () => {
 
   it("counts a lookup that stalls against the one timeout", async () => {
     const stalled: HostResolver = (_name, _type, signal) =>
-      new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
-    expect(await safeFetch("https://cdn.example.net/doc.txt", options({ resolve: stalled, policy: { allowLoopback: false } }))).toEqual({
+      new Promise((_resolve, reject) =>
+        signal?.addEventListener("abort", () => reject(new Error("aborted"))),
+      );
+    expect(
+      await safeFetch(
+        "https://cdn.example.net/doc.txt",
+        options({ resolve: stalled, policy: { allowLoopback: false } }),
+      ),
+    ).toEqual({
       ok: false,
       reason: "request timed out after 300 ms",
       retryable: true,

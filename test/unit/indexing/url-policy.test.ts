@@ -5,17 +5,24 @@
  * url-policy.ts define, written out here by hand.
  */
 import { describe, expect, it } from "vitest";
-import { checkOutboundUrl, type UrlPolicy } from "../../../workers/indexing/url-policy";
+import {
+  checkOutboundUrl,
+  type UrlPolicy,
+} from "../../../workers/indexing/url-policy";
 
 const PRODUCTION: UrlPolicy = { allowLoopback: false };
 const LOCAL_DEV: UrlPolicy = { allowLoopback: true };
 
 const HTTPS = "URL must use https";
 /** An address literal that is not global unicast, with the kind ipaddr.js's range() names for it. */
-const address = (text: string, kind: string): string => `URL names a non-public address (${text}: ${kind})`;
-const notPublicDns = (host: string): string => `URL names a host outside the public DNS (${host})`;
-const specialUse = (host: string): string => `URL names a special-use domain (${host})`;
-const emptyLabel = (host: string): string => `URL host has an empty label (${host})`;
+const address = (text: string, kind: string): string =>
+  `URL names a non-public address (${text}: ${kind})`;
+const notPublicDns = (host: string): string =>
+  `URL names a host outside the public DNS (${host})`;
+const specialUse = (host: string): string =>
+  `URL names a special-use domain (${host})`;
+const emptyLabel = (host: string): string =>
+  `URL host has an empty label (${host})`;
 
 /** [input, expected href when accepted, or the exact reason when refused] */
 type Case = [string, { href: string } | { reason: string }];
@@ -23,7 +30,10 @@ type Case = [string, { href: string } | { reason: string }];
 const ok = (href: string): { href: string } => ({ href });
 const no = (reason: string): { reason: string } => ({ reason });
 
-function verdictOf(raw: string, policy: UrlPolicy): { href: string } | { reason: string } {
+function verdictOf(
+  raw: string,
+  policy: UrlPolicy,
+): { href: string } | { reason: string } {
   const verdict = checkOutboundUrl(raw, policy);
   return verdict.ok ? { href: verdict.url.href } : { reason: verdict.reason };
 }
@@ -36,8 +46,14 @@ describe("checkOutboundUrl in production", () => {
     ["https://mylocal.com", ok("https://mylocal.com/")], // "local" inside a label is no suffix
     ["https://a.b.example.co.uk/x", ok("https://a.b.example.co.uk/x")],
     ["https://bücher.de", ok("https://xn--bcher-kva.de/")],
-    ["https://user-content.github.io/p", ok("https://user-content.github.io/p")], // private PSL section ignored, io is ICANN
-    ["https://docs.internal.example.com", ok("https://docs.internal.example.com/")], // "internal" as an inner label is fine
+    [
+      "https://user-content.github.io/p",
+      ok("https://user-content.github.io/p"),
+    ], // private PSL section ignored, io is ICANN
+    [
+      "https://docs.internal.example.com",
+      ok("https://docs.internal.example.com/"),
+    ], // "internal" as an inner label is fine
 
     // Public addresses: global unicast
     ["https://93.184.216.34", ok("https://93.184.216.34/")],
@@ -46,7 +62,10 @@ describe("checkOutboundUrl in production", () => {
     ["https://100.128.0.1", ok("https://100.128.0.1/")], // just past 100.64/10
     ["https://198.20.0.1", ok("https://198.20.0.1/")], // just past 198.18/15
     ["https://[2606:4700::1111]", ok("https://[2606:4700::1111]/")],
-    ["https://[2a00:1450:4001:81c::200e]", ok("https://[2a00:1450:4001:81c::200e]/")],
+    [
+      "https://[2a00:1450:4001:81c::200e]",
+      ok("https://[2a00:1450:4001:81c::200e]/"),
+    ],
 
     // Not a URL, or the wrong scheme
     ["example.com/doc", no("URL is not a valid absolute URL")],
@@ -60,14 +79,29 @@ describe("checkOutboundUrl in production", () => {
     ["http://93.184.216.34/doc", no(HTTPS)],
 
     // Credentials in the URL
-    ["https://user:pass@example.com", no("URL must not contain a username or password")],
-    ["https://user@example.com", no("URL must not contain a username or password")],
-    ["https://:pass@example.com", no("URL must not contain a username or password")],
+    [
+      "https://user:pass@example.com",
+      no("URL must not contain a username or password"),
+    ],
+    [
+      "https://user@example.com",
+      no("URL must not contain a username or password"),
+    ],
+    [
+      "https://:pass@example.com",
+      no("URL must not contain a username or password"),
+    ],
 
     // IPv4 literals by kind, each range at its edges
     ["http://127.0.0.1", no(address("127.0.0.1", "loopback"))],
-    ["https://127.255.255.254:8080", no(address("127.255.255.254", "loopback"))],
-    ["http://169.254.169.254/latest/meta-data", no(address("169.254.169.254", "linkLocal"))],
+    [
+      "https://127.255.255.254:8080",
+      no(address("127.255.255.254", "loopback")),
+    ],
+    [
+      "http://169.254.169.254/latest/meta-data",
+      no(address("169.254.169.254", "linkLocal")),
+    ],
     ["https://169.254.0.1", no(address("169.254.0.1", "linkLocal"))],
     ["https://0.0.0.0", no(address("0.0.0.0", "unspecified"))],
     ["https://0.255.255.255", no(address("0.255.255.255", "unspecified"))],
@@ -76,7 +110,10 @@ describe("checkOutboundUrl in production", () => {
     ["https://172.31.255.255", no(address("172.31.255.255", "private"))],
     ["https://192.168.1.1", no(address("192.168.1.1", "private"))],
     ["https://100.64.0.1", no(address("100.64.0.1", "carrierGradeNat"))],
-    ["https://100.127.255.255", no(address("100.127.255.255", "carrierGradeNat"))],
+    [
+      "https://100.127.255.255",
+      no(address("100.127.255.255", "carrierGradeNat")),
+    ],
     ["https://192.0.0.8", no(address("192.0.0.8", "reserved"))],
     ["https://192.0.2.1", no(address("192.0.2.1", "reserved"))], // TEST-NET-1
     ["https://198.18.0.1", no(address("198.18.0.1", "reserved"))],
@@ -109,18 +146,36 @@ describe("checkOutboundUrl in production", () => {
     ["https://[2001:db8::1]", no(address("2001:db8::1", "reserved"))], // documentation
     // Forms that embed or route to IPv4, refused whatever IPv4 address they carry
     ["https://[::ffff:127.0.0.1]", no(address("::ffff:7f00:1", "ipv4Mapped"))],
-    ["https://[::ffff:a9fe:a9fe]", no(address("::ffff:a9fe:a9fe", "ipv4Mapped"))],
-    ["https://[::ffff:93.184.216.34]", no(address("::ffff:5db8:d822", "ipv4Mapped"))],
+    [
+      "https://[::ffff:a9fe:a9fe]",
+      no(address("::ffff:a9fe:a9fe", "ipv4Mapped")),
+    ],
+    [
+      "https://[::ffff:93.184.216.34]",
+      no(address("::ffff:5db8:d822", "ipv4Mapped")),
+    ],
     ["https://[::ffff:0:10.0.0.1]", no(address("::ffff:0:a00:1", "rfc6145"))], // IPv4-translated
-    ["https://[::ffff:0:169.254.169.254]", no(address("::ffff:0:a9fe:a9fe", "rfc6145"))],
-    ["https://[64:ff9b::169.254.169.254]", no(address("64:ff9b::a9fe:a9fe", "rfc6052"))], // NAT64
+    [
+      "https://[::ffff:0:169.254.169.254]",
+      no(address("::ffff:0:a9fe:a9fe", "rfc6145")),
+    ],
+    [
+      "https://[64:ff9b::169.254.169.254]",
+      no(address("64:ff9b::a9fe:a9fe", "rfc6052")),
+    ], // NAT64
     ["https://[64:ff9b::8.8.8.8]", no(address("64:ff9b::808:808", "rfc6052"))],
-    ["https://[64:ff9b:1::10.0.0.1]", no(address("64:ff9b:1::a00:1", "rfc6052"))], // local-use NAT64, RFC 8215
+    [
+      "https://[64:ff9b:1::10.0.0.1]",
+      no(address("64:ff9b:1::a00:1", "rfc6052")),
+    ], // local-use NAT64, RFC 8215
     ["https://[2002:7f00:1::]", no(address("2002:7f00:1::", "6to4"))],
     ["https://[2002:c0a8:101::1]", no(address("2002:c0a8:101::1", "6to4"))],
     ["https://[2002:5db8:d822::1]", no(address("2002:5db8:d822::1", "6to4"))],
     ["https://[2001::f5ff:fffe]", no(address("2001::f5ff:fffe", "teredo"))], // Teredo, client 10.0.0.1 inverted
-    ["https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]", no(address("2001:0:4136:e378:8000:63bf:3fff:fdd2", "teredo"))],
+    [
+      "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]",
+      no(address("2001:0:4136:e378:8000:63bf:3fff:fdd2", "teredo")),
+    ],
     // Outside 2000::/3, which ipaddr.js calls unicast but no one is allocated
     ["https://[::127.0.0.1]", no(address("::7f00:1", "notGlobalUnicast"))], // deprecated IPv4-compatible
     ["https://[::a00:1]", no(address("::a00:1", "notGlobalUnicast"))],
@@ -132,12 +187,18 @@ describe("checkOutboundUrl in production", () => {
     ["https://localhost", no(notPublicDns("localhost"))],
     ["http://localhost:8787", no(notPublicDns("localhost"))],
     ["https://api.localhost", no(notPublicDns("api.localhost"))],
-    ["https://metadata.google.internal", no(notPublicDns("metadata.google.internal"))],
+    [
+      "https://metadata.google.internal",
+      no(notPublicDns("metadata.google.internal")),
+    ],
     ["https://vault.internal", no(notPublicDns("vault.internal"))],
     ["https://printer.local", no(notPublicDns("printer.local"))],
     ["https://db.localdomain", no(notPublicDns("db.localdomain"))],
     ["https://nas.lan", no(notPublicDns("nas.lan"))],
-    ["https://kubernetes.default.svc", no(notPublicDns("kubernetes.default.svc"))],
+    [
+      "https://kubernetes.default.svc",
+      no(notPublicDns("kubernetes.default.svc")),
+    ],
     ["https://app.test", no(notPublicDns("app.test"))],
     ["https://app.invalid", no(notPublicDns("app.invalid"))],
     // A public suffix by itself is no host
@@ -147,7 +208,14 @@ describe("checkOutboundUrl in production", () => {
     // ICANN suffixes that are special-use
     ["https://router.home.arpa", no(specialUse("router.home.arpa"))],
     ["https://1.0.0.10.in-addr.arpa", no(specialUse("1.0.0.10.in-addr.arpa"))],
-    ["https://duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion", no(specialUse("duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion"))],
+    [
+      "https://duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion",
+      no(
+        specialUse(
+          "duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion",
+        ),
+      ),
+    ],
 
     // Trailing or doubled dots
     ["https://example.com./doc", no(emptyLabel("example.com."))],
@@ -176,15 +244,24 @@ describe("checkOutboundUrl with allowLoopback (local development)", () => {
     // Only loopback is relaxed: the rest of the policy still holds
     ["http://10.0.0.1", no(address("10.0.0.1", "private"))],
     ["https://169.254.169.254", no(address("169.254.169.254", "linkLocal"))],
-    ["http://169.254.169.254/latest/meta-data", no(address("169.254.169.254", "linkLocal"))],
+    [
+      "http://169.254.169.254/latest/meta-data",
+      no(address("169.254.169.254", "linkLocal")),
+    ],
     ["http://[::ffff:127.0.0.1]", no(address("::ffff:7f00:1", "ipv4Mapped"))],
     ["http://[fe80::1]", no(address("fe80::1", "linkLocal"))],
     ["http://printer.local", no(notPublicDns("printer.local"))],
     ["http://metadata", no(notPublicDns("metadata"))],
-    ["http://metadata.google.internal", no(notPublicDns("metadata.google.internal"))],
+    [
+      "http://metadata.google.internal",
+      no(notPublicDns("metadata.google.internal")),
+    ],
     ["http://example.com", no(HTTPS)],
     ["ftp://127.0.0.1", no(HTTPS)],
-    ["http://user:pass@127.0.0.1", no("URL must not contain a username or password")],
+    [
+      "http://user:pass@127.0.0.1",
+      no("URL must not contain a username or password"),
+    ],
   ];
 
   it.each(cases)("%s", (raw, expected) => {
@@ -194,7 +271,10 @@ describe("checkOutboundUrl with allowLoopback (local development)", () => {
 
 describe("checkOutboundUrl verdict", () => {
   it("returns the parsed URL itself, so callers fetch exactly what was checked", () => {
-    const verdict = checkOutboundUrl("https://example.com/a/../b?q=1#frag", PRODUCTION);
+    const verdict = checkOutboundUrl(
+      "https://example.com/a/../b?q=1#frag",
+      PRODUCTION,
+    );
     expect(verdict.ok).toBe(true);
     if (!verdict.ok) return;
     expect(verdict.url).toBeInstanceOf(URL);

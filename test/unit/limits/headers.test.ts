@@ -1,7 +1,11 @@
 // The header formats on their own: OpenAI's reset durations (Go time.Duration notation)
 // and the IETF RateLimit-Policy / RateLimit structured fields.
 import { describe, expect, it } from "vitest";
-import { formatResetDuration, rateLimitHeaders, secondsUntil } from "../../../workers/limits/headers";
+import {
+  formatResetDuration,
+  rateLimitHeaders,
+  secondsUntil,
+} from "../../../workers/limits/headers";
 import { parseResetDuration } from "./limits-fixture";
 
 describe("formatResetDuration", () => {
@@ -32,7 +36,8 @@ describe("formatResetDuration", () => {
   });
 
   it("round-trips through the test's parser for every millisecond up to two minutes", () => {
-    for (let ms = 0; ms <= 120_000; ms += 7) expect(parseResetDuration(formatResetDuration(ms))).toBe(ms);
+    for (let ms = 0; ms <= 120_000; ms += 7)
+      expect(parseResetDuration(formatResetDuration(ms))).toBe(ms);
   });
 });
 
@@ -51,8 +56,16 @@ describe("rateLimitHeaders", () => {
     const headers = rateLimitHeaders(
       {
         requests: { limit: 600, remaining: 599, resetAt: now.rate + 12_000 },
-        tokens: { limit: 1_000_000, remaining: 998_766, resetAt: now.rate + 360_000 },
-        monthlyTokens: { limit: 50_000_000, remaining: 49_000_000, resetAt: Date.UTC(2026, 6, 1) },
+        tokens: {
+          limit: 1_000_000,
+          remaining: 998_766,
+          resetAt: now.rate + 360_000,
+        },
+        monthlyTokens: {
+          limit: 50_000_000,
+          remaining: 49_000_000,
+          resetAt: Date.UTC(2026, 6, 1),
+        },
       },
       now,
     );
@@ -63,21 +76,28 @@ describe("rateLimitHeaders", () => {
       "x-ratelimit-limit-tokens": "1000000",
       "x-ratelimit-remaining-tokens": "998766",
       "x-ratelimit-reset-tokens": "6m0s",
-      "ratelimit-policy": '"requests";q=600;w=60, "tokens";q=1000000;qu="tokens";w=60, "monthly-tokens";q=50000000;qu="tokens"',
+      "ratelimit-policy":
+        '"requests";q=600;w=60, "tokens";q=1000000;qu="tokens";w=60, "monthly-tokens";q=50000000;qu="tokens"',
       // 15 June 12:00 UTC to 1 July 00:00 UTC is 15.5 days.
-      ratelimit: '"requests";r=599;t=12, "tokens";r=998766;t=360, "monthly-tokens";r=49000000;t=1339200',
+      ratelimit:
+        '"requests";r=599;t=12, "tokens";r=998766;t=360, "monthly-tokens";r=49000000;t=1339200',
     });
   });
 
   it("states only the limits when the counts are unknown (Redis unreachable)", () => {
     const headers = rateLimitHeaders(
-      { requests: { limit: 10 }, tokens: { limit: 1_000 }, monthlyTokens: { limit: 100_000 } },
+      {
+        requests: { limit: 10 },
+        tokens: { limit: 1_000 },
+        monthlyTokens: { limit: 100_000 },
+      },
       now,
     );
     expect(headers).toEqual({
       "x-ratelimit-limit-requests": "10",
       "x-ratelimit-limit-tokens": "1000",
-      "ratelimit-policy": '"requests";q=10;w=60, "tokens";q=1000;qu="tokens";w=60, "monthly-tokens";q=100000;qu="tokens"',
+      "ratelimit-policy":
+        '"requests";q=10;w=60, "tokens";q=1000;qu="tokens";w=60, "monthly-tokens";q=100000;qu="tokens"',
     });
   });
 
@@ -86,11 +106,17 @@ describe("rateLimitHeaders", () => {
       {
         requests: { limit: 10, remaining: 3, resetAt: now.rate + 1 },
         tokens: { limit: 1_000, remaining: 0, resetAt: now.rate + 17 },
-        monthlyTokens: { limit: 100, remaining: -50, resetAt: Date.UTC(2026, 6, 1) },
+        monthlyTokens: {
+          limit: 100,
+          remaining: -50,
+          resetAt: Date.UTC(2026, 6, 1),
+        },
       },
       now,
     );
     expect(headers["x-ratelimit-reset-tokens"]).toBe("17ms");
-    expect(headers["ratelimit"]).toBe('"requests";r=3;t=1, "tokens";r=0;t=1, "monthly-tokens";r=0;t=1339200');
+    expect(headers["ratelimit"]).toBe(
+      '"requests";r=3;t=1, "tokens";r=0;t=1, "monthly-tokens";r=0;t=1339200',
+    );
   });
 });

@@ -5,7 +5,11 @@
  */
 import { Redis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
-import { startUpstashBridge, type BridgeRequestEvent, type UpstashBridge } from "../../../infra/local/upstash-bridge/server";
+import {
+  startUpstashBridge,
+  type BridgeRequestEvent,
+  type UpstashBridge,
+} from "../../../infra/local/upstash-bridge/server";
 import { BRIDGE_TOKEN } from "../../support/cache-stack";
 import { startRedisServer, type RedisServer } from "../../support/redis-server";
 import type { Plan, Principal } from "../../../workers/tenants/types";
@@ -24,7 +28,9 @@ export interface LimitsFixture {
   stop(): Promise<void>;
 }
 
-export async function startLimitsFixture(redisArgs: string[] = []): Promise<LimitsFixture> {
+export async function startLimitsFixture(
+  redisArgs: string[] = [],
+): Promise<LimitsFixture> {
   const redisServer = await startRedisServer({ extraArgs: redisArgs });
   const events: BridgeRequestEvent[] = [];
   const bridge = await startUpstashBridge({
@@ -34,8 +40,17 @@ export async function startLimitsFixture(redisArgs: string[] = []): Promise<Limi
     log: () => undefined,
     onRequest: (event) => events.push(event),
   });
-  const client = new Redis({ url: bridge.url, token: BRIDGE_TOKEN, enableAutoPipelining: true, enableTelemetry: false, retry: false });
-  const direct = new IORedis(redisServer.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const client = new Redis({
+    url: bridge.url,
+    token: BRIDGE_TOKEN,
+    enableAutoPipelining: true,
+    enableTelemetry: false,
+    retry: false,
+  });
+  const direct = new IORedis(redisServer.url, {
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+  });
   // Outage tests stop Redis under this connection; reconnect errors are expected there.
   direct.on("error", () => undefined);
   return {
@@ -64,16 +79,29 @@ export const PLAN: Plan = {
   max_inputs_per_request: 16,
 };
 
-export function principal(tenantId: string, plan: Partial<Plan> = {}): Principal {
-  return { tenantId, keyId: `key_${tenantId}`, scopes: ["embed"], plan: { ...PLAN, ...plan } };
+export function principal(
+  tenantId: string,
+  plan: Partial<Plan> = {},
+): Principal {
+  return {
+    tenantId,
+    keyId: `key_${tenantId}`,
+    scopes: ["embed"],
+    plan: { ...PLAN, ...plan },
+  };
 }
 
 /** Milliseconds in a Go/OpenAI duration such as `59.987s`, `1m0s` or `17ms`. */
 export function parseResetDuration(text: string): number {
-  const match = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s|(\d+)ms)$/.exec(text);
+  const match =
+    /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s|(\d+)ms)$/.exec(text);
   if (!match) throw new Error(`not a reset duration: ${text}`);
   const [, h = "0", m = "0", s, ms] = match;
-  return Number(h) * 3_600_000 + Number(m) * 60_000 + (s !== undefined ? Math.round(Number(s) * 1000) : Number(ms));
+  return (
+    Number(h) * 3_600_000 +
+    Number(m) * 60_000 +
+    (s !== undefined ? Math.round(Number(s) * 1000) : Number(ms))
+  );
 }
 
 /** Awaits a promise that must reject, and returns what it rejected with. */

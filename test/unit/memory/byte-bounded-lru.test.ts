@@ -1,13 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { ByteBoundedLru, LRU_ENTRY_OVERHEAD_BYTES } from "../../../workers/memory/byte-bounded-lru";
-import { decodedRecordBytes, type CacheRecord } from "../../../workers/cache/record";
+import {
+  ByteBoundedLru,
+  LRU_ENTRY_OVERHEAD_BYTES,
+} from "../../../workers/memory/byte-bounded-lru";
+import {
+  decodedRecordBytes,
+  type CacheRecord,
+} from "../../../workers/cache/record";
 
 // Values are their own byte size; keys are 2 characters, so each entry is charged
 // value + 4 + LRU_ENTRY_OVERHEAD_BYTES.
-const charge = (valueBytes: number, key = "k0") => valueBytes + key.length * 2 + LRU_ENTRY_OVERHEAD_BYTES;
-const numbers = (maxBytes: number) => new ByteBoundedLru<number>({ maxBytes, sizeOf: (n) => n });
+const charge = (valueBytes: number, key = "k0") =>
+  valueBytes + key.length * 2 + LRU_ENTRY_OVERHEAD_BYTES;
+const numbers = (maxBytes: number) =>
+  new ByteBoundedLru<number>({ maxBytes, sizeOf: (n) => n });
 /** Which of `keys` the LRU holds, in the order given; `peek` does not refresh them. */
-const held = <V>(lru: ByteBoundedLru<V>, keys: readonly string[]) => keys.filter((k) => lru.peek(k) !== undefined);
+const held = <V>(lru: ByteBoundedLru<V>, keys: readonly string[]) =>
+  keys.filter((k) => lru.peek(k) !== undefined);
 const K = ["k1", "k2", "k3", "k4", "k5", "k9"];
 
 describe("ByteBoundedLru", () => {
@@ -116,7 +125,8 @@ describe("ByteBoundedLru", () => {
   });
 
   it("rejects a bad budget or a bad size", () => {
-    for (const maxBytes of [0, -1, 1.5, NaN, Infinity]) expect(() => numbers(maxBytes)).toThrow(RangeError);
+    for (const maxBytes of [0, -1, 1.5, NaN, Infinity])
+      expect(() => numbers(maxBytes)).toThrow(RangeError);
     const lru = numbers(1000);
     expect(() => lru.set("k1", -1)).toThrow(RangeError);
     expect(() => lru.set("k1", NaN)).toThrow(RangeError);
@@ -124,7 +134,10 @@ describe("ByteBoundedLru", () => {
   });
 
   it("returns the stored object itself: an L1 hit decodes nothing", () => {
-    const lru = new ByteBoundedLru<CacheRecord>({ maxBytes: 1 << 20, sizeOf: decodedRecordBytes });
+    const lru = new ByteBoundedLru<CacheRecord>({
+      maxBytes: 1 << 20,
+      sizeOf: decodedRecordBytes,
+    });
     const record = { vector: new Float32Array(2560), tokens: 12 };
     lru.set("emb:v1:global:x", record);
     expect(lru.get("emb:v1:global:x")).toBe(record);
@@ -133,7 +146,10 @@ describe("ByteBoundedLru", () => {
 
   it("stays within its bound under 10,000 distinct records, holding exactly the newest that fit", () => {
     const maxBytes = 1 << 20;
-    const lru = new ByteBoundedLru<CacheRecord>({ maxBytes, sizeOf: decodedRecordBytes });
+    const lru = new ByteBoundedLru<CacheRecord>({
+      maxBytes,
+      sizeOf: decodedRecordBytes,
+    });
     const keys: string[] = [];
     const charges: number[] = [];
     let seed = 7;
@@ -145,14 +161,17 @@ describe("ByteBoundedLru", () => {
       const record = { vector: new Float32Array(dims), tokens: i };
       lru.set(key, record);
       keys.push(key);
-      charges.push(decodedRecordBytes(record) + key.length * 2 + LRU_ENTRY_OVERHEAD_BYTES);
+      charges.push(
+        decodedRecordBytes(record) + key.length * 2 + LRU_ENTRY_OVERHEAD_BYTES,
+      );
       expect(lru.bytes).toBeLessThanOrEqual(maxBytes);
       peak = Math.max(peak, lru.bytes);
     }
     // Eviction is oldest-first, so what remains is the longest suffix of the stream that fits.
     let total = 0;
     let start = keys.length;
-    while (start > 0 && total + charges[start - 1]! <= maxBytes) total += charges[--start]!;
+    while (start > 0 && total + charges[start - 1]! <= maxBytes)
+      total += charges[--start]!;
     expect(held(lru, keys)).toEqual(keys.slice(start));
     expect(lru.bytes).toBe(total);
     expect(lru.size).toBe(keys.length - start);

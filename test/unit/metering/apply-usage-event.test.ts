@@ -25,16 +25,44 @@ afterAll(async () => {
 });
 
 // HMGET, not HGETALL: the local bridge answers the client's lowercase `hgetall` with 503.
-const dayHash = (tenant: string, day = "2025-03-14") => redis.hmget(usageDayKey(tenant, day), ...USAGE_COUNTERS);
+const dayHash = (tenant: string, day = "2025-03-14") =>
+  redis.hmget(usageDayKey(tenant, day), ...USAGE_COUNTERS);
 
 describe("applyUsageEvent", () => {
   it("adds each counter to the tenant's day hash, exactly", async () => {
     const tenant = freshTenant("exact");
     expect(await applyUsageEvent(redis, usageEvent(tenant))).toBe("applied");
-    expect(await applyUsageEvent(redis, usageEvent(tenant, { inputs: 1, tokens_computed: 0, tokens_cached: 7, gpu_ms: 0 }))).toBe("applied");
-    expect(await applyUsageEvent(redis, usageEvent(tenant, { day: "2025-03-15", inputs: 5 }))).toBe("applied");
-    expect(await dayHash(tenant)).toEqual({ requests: 2, inputs: 4, tokens_computed: 120, tokens_cached: 37, gpu_ms: 42 });
-    expect(await dayHash(tenant, "2025-03-15")).toEqual({ requests: 1, inputs: 5, tokens_computed: 120, tokens_cached: 30, gpu_ms: 42 });
+    expect(
+      await applyUsageEvent(
+        redis,
+        usageEvent(tenant, {
+          inputs: 1,
+          tokens_computed: 0,
+          tokens_cached: 7,
+          gpu_ms: 0,
+        }),
+      ),
+    ).toBe("applied");
+    expect(
+      await applyUsageEvent(
+        redis,
+        usageEvent(tenant, { day: "2025-03-15", inputs: 5 }),
+      ),
+    ).toBe("applied");
+    expect(await dayHash(tenant)).toEqual({
+      requests: 2,
+      inputs: 4,
+      tokens_computed: 120,
+      tokens_cached: 37,
+      gpu_ms: 42,
+    });
+    expect(await dayHash(tenant, "2025-03-15")).toEqual({
+      requests: 1,
+      inputs: 5,
+      tokens_computed: 120,
+      tokens_cached: 30,
+      gpu_ms: 42,
+    });
   });
 
   it("counts the same event once, however often it is applied", async () => {
@@ -43,24 +71,45 @@ describe("applyUsageEvent", () => {
     expect(await applyUsageEvent(redis, event)).toBe("applied");
     expect(await applyUsageEvent(redis, event)).toBe("duplicate");
     expect(await applyUsageEvent(redis, { ...event })).toBe("duplicate");
-    expect(await dayHash(tenant)).toEqual({ requests: 1, inputs: 3, tokens_computed: 120, tokens_cached: 30, gpu_ms: 42 });
+    expect(await dayHash(tenant)).toEqual({
+      requests: 1,
+      inputs: 3,
+      tokens_computed: 120,
+      tokens_cached: 30,
+      gpu_ms: 42,
+    });
   });
 
   it("counts one of many concurrent deliveries of one event", async () => {
     const tenant = freshTenant("race");
     const event = usageEvent(tenant);
-    const outcomes = await Promise.all(Array.from({ length: 20 }, () => applyUsageEvent(redis, event)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, () => applyUsageEvent(redis, event)),
+    );
     expect(outcomes.filter((o) => o === "applied")).toHaveLength(1);
     expect(outcomes.filter((o) => o === "duplicate")).toHaveLength(19);
-    expect(await dayHash(tenant)).toMatchObject({ requests: 1, tokens_computed: 120 });
+    expect(await dayHash(tenant)).toMatchObject({
+      requests: 1,
+      tokens_computed: 120,
+    });
   });
 
   it("counts every one of many concurrent distinct events", async () => {
     const tenant = freshTenant("many");
-    const events = Array.from({ length: 300 }, (_, i) => usageEvent(tenant, { inputs: 1, tokens_computed: i, tokens_cached: 2 * i, gpu_ms: i % 7 }));
-    const outcomes = await Promise.all(events.map((e) => applyUsageEvent(redis, e)));
+    const events = Array.from({ length: 300 }, (_, i) =>
+      usageEvent(tenant, {
+        inputs: 1,
+        tokens_computed: i,
+        tokens_cached: 2 * i,
+        gpu_ms: i % 7,
+      }),
+    );
+    const outcomes = await Promise.all(
+      events.map((e) => applyUsageEvent(redis, e)),
+    );
     expect(new Set(outcomes)).toEqual(new Set(["applied"]));
-    const sum = (f: (i: number) => number) => events.reduce((acc, _, i) => acc + f(i), 0);
+    const sum = (f: (i: number) => number) =>
+      events.reduce((acc, _, i) => acc + f(i), 0);
     expect(await dayHash(tenant)).toEqual({
       requests: 300,
       inputs: 300,
@@ -87,7 +136,9 @@ describe("applyUsageEvent", () => {
 
     await redis.expire(usageDayKey(tenant, event.day), 100);
     await applyUsageEvent(redis, usageEvent(tenant));
-    expect(await redis.ttl(usageDayKey(tenant, event.day))).toBeGreaterThan(USAGE_DAY_TTL_SECONDS - 10);
+    expect(await redis.ttl(usageDayKey(tenant, event.day))).toBeGreaterThan(
+      USAGE_DAY_TTL_SECONDS - 10,
+    );
   });
 
   it("loads the script with EVAL when Redis has none (fresh, restarted or flushed)", async () => {
@@ -107,12 +158,20 @@ describe("applyUsageEvent", () => {
       usageEvent(tenant, { tokens_cached: -1 }),
       usageEvent(tenant, { gpu_ms: 1.5 }),
     ];
-    for (const event of bad) await expect(applyUsageEvent(redis, event)).rejects.toThrow();
-    expect(await redis.exists(usageDayKey(tenant, "2025-03-14"), usageDayKey(tenant, "2025-02-30"))).toBe(0);
+    for (const event of bad)
+      await expect(applyUsageEvent(redis, event)).rejects.toThrow();
+    expect(
+      await redis.exists(
+        usageDayKey(tenant, "2025-03-14"),
+        usageDayKey(tenant, "2025-02-30"),
+      ),
+    ).toBe(0);
   });
 
   it("throws when Redis cannot be reached, so the caller can queue the event", async () => {
     const unreachable = bridgeClient("http://127.0.0.1:9");
-    await expect(applyUsageEvent(unreachable, usageEvent(freshTenant("down")))).rejects.toThrow();
+    await expect(
+      applyUsageEvent(unreachable, usageEvent(freshTenant("down"))),
+    ).rejects.toThrow();
   });
 });

@@ -1,6 +1,12 @@
 /** Key format: generation (alphabet, lengths, uniformity) and strict parsing. */
 import { describe, expect, it } from "vitest";
-import { BASE62, generateApiKey, keyPrefix, parseApiKey, randomBase62 } from "../../../workers/tenants/key-format";
+import {
+  BASE62,
+  generateApiKey,
+  keyPrefix,
+  parseApiKey,
+  randomBase62,
+} from "../../../workers/tenants/key-format";
 import { newTenantId, isKeyId, isTenantId } from "../../../workers/tenants/ids";
 
 const PUBLIC = "AbCdEfGh01234567";
@@ -10,12 +16,18 @@ describe("generateApiKey", () => {
   it("builds sk_{env}_{publicId}_{secret} from base62 parts of 16 and 32 characters", () => {
     for (const env of ["live", "test"] as const) {
       const k = generateApiKey(env);
-      expect(k.key).toMatch(new RegExp(`^sk_${env}_[0-9A-Za-z]{16}_[0-9A-Za-z]{32}$`));
+      expect(k.key).toMatch(
+        new RegExp(`^sk_${env}_[0-9A-Za-z]{16}_[0-9A-Za-z]{32}$`),
+      );
       expect(k.publicId).toMatch(/^[0-9A-Za-z]{16}$/);
       expect(k.secret).toMatch(/^[0-9A-Za-z]{32}$/);
       expect(k.prefix).toBe(`sk_${env}_${k.publicId}`);
       expect(k.key).toBe(`${k.prefix}_${k.secret}`);
-      expect(parseApiKey(k.key)).toEqual({ env, publicId: k.publicId, secret: k.secret });
+      expect(parseApiKey(k.key)).toEqual({
+        env,
+        publicId: k.publicId,
+        secret: k.secret,
+      });
     }
   });
 
@@ -28,7 +40,8 @@ describe("generateApiKey", () => {
 
 describe("randomBase62", () => {
   it("has the requested length and uses only base62", () => {
-    for (const n of [1, 16, 32, 100]) expect(randomBase62(n)).toMatch(new RegExp(`^[0-9A-Za-z]{${n}}$`));
+    for (const n of [1, 16, 32, 100])
+      expect(randomBase62(n)).toMatch(new RegExp(`^[0-9A-Za-z]{${n}}$`));
     expect(BASE62).toHaveLength(62);
     expect(new Set(BASE62).size).toBe(62);
   });
@@ -39,14 +52,23 @@ describe("randomBase62", () => {
     for (const ch of sample) counts.set(ch, (counts.get(ch) ?? 0) + 1);
     expect(counts.size).toBe(62);
     // Expected 2000 each, sd ≈ 44; a `% 62` bias would put '0'..'7' near 2,260.
-    for (const n of counts.values()) expect(Math.abs(n - 2000)).toBeLessThan(250);
+    for (const n of counts.values())
+      expect(Math.abs(n - 2000)).toBeLessThan(250);
   });
 });
 
 describe("parseApiKey", () => {
   it("parses both envs", () => {
-    expect(parseApiKey(`sk_live_${PUBLIC}_${SECRET}`)).toEqual({ env: "live", publicId: PUBLIC, secret: SECRET });
-    expect(parseApiKey(`sk_test_${PUBLIC}_${SECRET}`)).toEqual({ env: "test", publicId: PUBLIC, secret: SECRET });
+    expect(parseApiKey(`sk_live_${PUBLIC}_${SECRET}`)).toEqual({
+      env: "live",
+      publicId: PUBLIC,
+      secret: SECRET,
+    });
+    expect(parseApiKey(`sk_test_${PUBLIC}_${SECRET}`)).toEqual({
+      env: "test",
+      publicId: PUBLIC,
+      secret: SECRET,
+    });
   });
 
   it.each([

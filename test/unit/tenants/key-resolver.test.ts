@@ -6,10 +6,21 @@
 import "./workerd-crypto";
 import { createHash } from "node:crypto";
 import type { Redis } from "@upstash/redis";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  describe,
+  expect,
+  it,
+  vi,
+} from "vitest";
 import { ApiError } from "../../../workers/errors/api-error";
 import { parseApiKey } from "../../../workers/tenants/key-format";
-import { tenantKeyResolver, type TenantKeyResolverOptions } from "../../../workers/tenants/key-resolver";
+import {
+  tenantKeyResolver,
+  type TenantKeyResolverOptions,
+} from "../../../workers/tenants/key-resolver";
 import { TenantStore } from "../../../workers/tenants/store";
 import type { Tenant } from "../../../workers/tenants/types";
 import { startTenancyFixture, type TenancyFixture } from "./tenancy-fixture";
@@ -28,7 +39,12 @@ afterEach(() => vi.restoreAllMocks());
  * in flight at once; `gate` holds every read until it is opened, a Redis that is slow.
  */
 function countingRedis(real: Redis) {
-  const stats = { gets: [] as string[], mgets: [] as string[][], inFlight: 0, maxInFlight: 0 };
+  const stats = {
+    gets: [] as string[],
+    mgets: [] as string[][],
+    inFlight: 0,
+    maxInFlight: 0,
+  };
   let gate: Promise<void> = Promise.resolve();
   const read = async <T>(run: () => Promise<T>): Promise<T> => {
     stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
@@ -61,29 +77,55 @@ function countingRedis(real: Redis) {
   return { redis, stats, slow };
 }
 
-function setup(ttlMs = 2000, options: TenantKeyResolverOptions = {}, real: Redis = fx.redis) {
+function setup(
+  ttlMs = 2000,
+  options: TenantKeyResolverOptions = {},
+  real: Redis = fx.redis,
+) {
   const clock = { t: 1_000_000 };
   const { redis, stats, slow } = countingRedis(real);
-  const resolve = tenantKeyResolver({ tenancy: { cacheTtlMs: ttlMs } }, redis, { now: () => clock.t, ...options });
+  const resolve = tenantKeyResolver({ tenancy: { cacheTtlMs: ttlMs } }, redis, {
+    now: () => clock.t,
+    ...options,
+  });
   return { resolve, clock, stats, slow };
 }
 
-async function tenantWithKey(scopes?: ("embed" | "index" | "usage")[]): Promise<{ tenant: Tenant; key: string; keyId: string }> {
-  const tenant = await store.createTenant({ name: "resolver", plan: { requests_per_minute: 7 } });
+async function tenantWithKey(
+  scopes?: ("embed" | "index" | "usage")[],
+): Promise<{ tenant: Tenant; key: string; keyId: string }> {
+  const tenant = await store.createTenant({
+    name: "resolver",
+    plan: { requests_per_minute: 7 },
+  });
   const created = (await store.createKey(tenant.id, scopes ? { scopes } : {}))!;
   return { tenant, key: created.key, keyId: created.record.id };
 }
 
-const withSecret = (key: string, secret: string) => key.replace(/_[0-9A-Za-z]{32}$/, `_${secret}`);
+const withSecret = (key: string, secret: string) =>
+  key.replace(/_[0-9A-Za-z]{32}$/, `_${secret}`);
 
 describe("refusals and the principal", () => {
   it("admits a valid key with its tenant, key id, scopes and plan", async () => {
     const { tenant, key, keyId } = await tenantWithKey(["embed", "usage"]);
     const { resolve } = setup();
-    expect(await resolve(key)).toEqual({ ok: true, principal: { tenantId: tenant.id, keyId, scopes: ["embed", "usage"], plan: tenant.plan } });
+    expect(await resolve(key)).toEqual({
+      ok: true,
+      principal: {
+        tenantId: tenant.id,
+        keyId,
+        scopes: ["embed", "usage"],
+        plan: tenant.plan,
+      },
+    });
   });
 
-  it.each(["", "Bearer x", "sk_live_short_secret", "sk_dev_e2e_0123456789abcdef"])("malformed: %j (no Redis call)", async (text) => {
+  it.each([
+    "",
+    "Bearer x",
+    "sk_live_short_secret",
+    "sk_dev_e2e_0123456789abcdef",
+  ])("malformed: %j (no Redis call)", async (text) => {
     const { resolve, stats } = setup();
     expect(await resolve(text)).toEqual({ ok: false, reason: "malformed" });
     expect(stats.gets).toEqual([]);
@@ -91,14 +133,22 @@ describe("refusals and the principal", () => {
 
   it("unknown: a well-formed key with no record", async () => {
     const { resolve } = setup();
-    expect(await resolve(`sk_live_0000000000000000_${"a".repeat(32)}`)).toEqual({ ok: false, reason: "unknown" });
+    expect(await resolve(`sk_live_0000000000000000_${"a".repeat(32)}`)).toEqual(
+      { ok: false, reason: "unknown" },
+    );
   });
 
   it("unknown: the right public id with a wrong secret, or the other env", async () => {
     const { key } = await tenantWithKey();
     const { resolve } = setup();
-    expect(await resolve(withSecret(key, "b".repeat(32)))).toEqual({ ok: false, reason: "unknown" });
-    expect(await resolve(key.replace("sk_live_", "sk_test_"))).toEqual({ ok: false, reason: "unknown" });
+    expect(await resolve(withSecret(key, "b".repeat(32)))).toEqual({
+      ok: false,
+      reason: "unknown",
+    });
+    expect(await resolve(key.replace("sk_live_", "sk_test_"))).toEqual({
+      ok: false,
+      reason: "unknown",
+    });
     expect((await resolve(key)).ok).toBe(true);
   });
 
@@ -107,7 +157,10 @@ describe("refusals and the principal", () => {
     await store.revokeKey(keyId);
     const { resolve } = setup();
     expect(await resolve(key)).toEqual({ ok: false, reason: "revoked" });
-    expect(await resolve(withSecret(key, "c".repeat(32)))).toEqual({ ok: false, reason: "unknown" });
+    expect(await resolve(withSecret(key, "c".repeat(32)))).toEqual({
+      ok: false,
+      reason: "unknown",
+    });
   });
 
   it("suspended: a valid key of a suspended tenant; admitted again once active", async () => {
@@ -121,7 +174,8 @@ describe("refusals and the principal", () => {
 });
 
 describe("timing: an unknown id and a wrong secret do the same work", () => {
-  const sha256 = (text: string) => new Uint8Array(createHash("sha256").update(text).digest());
+  const sha256 = (text: string) =>
+    new Uint8Array(createHash("sha256").update(text).digest());
 
   it("one SHA-256 of the presented secret and one constant-time comparison each, cold and cached", async () => {
     const { key } = await tenantWithKey();
@@ -133,16 +187,24 @@ describe("timing: an unknown id and a wrong secret do the same work", () => {
     const work = async (presented: string) => {
       digest.mockClear();
       compare.mockClear();
-      expect(await resolve(presented)).toEqual({ ok: false, reason: "unknown" });
+      expect(await resolve(presented)).toEqual({
+        ok: false,
+        reason: "unknown",
+      });
       const bytes = (data: unknown) => new Uint8Array(data as Uint8Array);
-      return { digests: digest.mock.calls.length, comparisons: compare.mock.calls.map(([a, b]) => [bytes(a), bytes(b)]) };
+      return {
+        digests: digest.mock.calls.length,
+        comparisons: compare.mock.calls.map(([a, b]) => [bytes(a), bytes(b)]),
+      };
     };
     for (const round of ["cold", "cached"]) {
       const unknown = await work(unknownKey);
       const wrong = await work(wrongSecret);
       expect([round, unknown.digests, wrong.digests]).toEqual([round, 1, 1]);
       // Both compare SHA-256("a" × 32); the unknown id against 32 zero bytes, as no stored digest exists.
-      expect(unknown.comparisons).toEqual([[sha256("a".repeat(32)), new Uint8Array(32)]]);
+      expect(unknown.comparisons).toEqual([
+        [sha256("a".repeat(32)), new Uint8Array(32)],
+      ]);
       expect(wrong.comparisons).toHaveLength(1);
       expect(wrong.comparisons[0]?.[0]).toEqual(sha256("a".repeat(32)));
     }
@@ -155,11 +217,28 @@ describe("timing: an unknown id and a known key cost the same Redis round trips"
     const unknownKey = `sk_live_${"1".repeat(16)}_${"a".repeat(32)}`;
     const wrongSecret = withSecret(key, "a".repeat(32));
     const a = setup();
-    expect(await a.resolve(unknownKey)).toEqual({ ok: false, reason: "unknown" });
-    expect(a.stats).toMatchObject({ gets: [`tenancy:key:${"1".repeat(16)}`, `tenancy:tenant:ten_${"0".repeat(16)}`], mgets: [], maxInFlight: 1 });
+    expect(await a.resolve(unknownKey)).toEqual({
+      ok: false,
+      reason: "unknown",
+    });
+    expect(a.stats).toMatchObject({
+      gets: [
+        `tenancy:key:${"1".repeat(16)}`,
+        `tenancy:tenant:ten_${"0".repeat(16)}`,
+      ],
+      mgets: [],
+      maxInFlight: 1,
+    });
     const b = setup();
-    expect(await b.resolve(wrongSecret)).toEqual({ ok: false, reason: "unknown" });
-    expect(b.stats).toMatchObject({ gets: [`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`], mgets: [], maxInFlight: 1 });
+    expect(await b.resolve(wrongSecret)).toEqual({
+      ok: false,
+      reason: "unknown",
+    });
+    expect(b.stats).toMatchObject({
+      gets: [`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`],
+      mgets: [],
+      maxInFlight: 1,
+    });
   });
 });
 
@@ -192,7 +271,10 @@ describe("isolate cache", () => {
     const { resolve, stats } = setup(2000);
     expect((await resolve(key)).ok).toBe(true);
     const gets = stats.gets.length;
-    expect(await resolve(withSecret(key, "d".repeat(32)))).toEqual({ ok: false, reason: "unknown" });
+    expect(await resolve(withSecret(key, "d".repeat(32)))).toEqual({
+      ok: false,
+      reason: "unknown",
+    });
     expect((await resolve(key)).ok).toBe(true);
     expect(stats.gets.length).toBe(gets);
   });
@@ -202,12 +284,17 @@ describe("isolate cache", () => {
     const { resolve, clock, stats } = setup(2000);
     await resolve(key);
     // First sight: the tenant id is only known from the key record.
-    expect(stats.gets).toEqual([`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`]);
+    expect(stats.gets).toEqual([
+      `tenancy:key:${keyId}`,
+      `tenancy:tenant:${tenant.id}`,
+    ]);
     expect(stats.mgets).toEqual([]);
     clock.t += 2000;
     await resolve(key);
     expect(stats.gets).toHaveLength(2);
-    expect(stats.mgets).toEqual([[`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`]]);
+    expect(stats.mgets).toEqual([
+      [`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`],
+    ]);
   });
 
   it("remembers unknown keys briefly, then looks again", async () => {
@@ -219,13 +306,21 @@ describe("isolate cache", () => {
     expect(await resolve(key)).toEqual({ ok: false, reason: "unknown" });
     expect(await resolve(key)).toEqual({ ok: false, reason: "unknown" });
     // One lookup (the key, then the placeholder tenant that evens out timing), then memory.
-    expect(stats.gets).toEqual([`tenancy:key:${publicId}`, `tenancy:tenant:ten_${"0".repeat(16)}`]);
+    expect(stats.gets).toEqual([
+      `tenancy:key:${publicId}`,
+      `tenancy:tenant:ten_${"0".repeat(16)}`,
+    ]);
     // A record appears (written directly, since generated ids are random).
     const { createHash } = await import("node:crypto");
     await fx.redis.set(`tenancy:key:${publicId}`, {
-      id: publicId, tenant_id: tenant.id, name: null, prefix: `sk_live_${publicId}`,
+      id: publicId,
+      tenant_id: tenant.id,
+      name: null,
+      prefix: `sk_live_${publicId}`,
       secret_sha256: createHash("sha256").update(secret).digest("hex"),
-      scopes: ["embed"], created_at: "2026-05-01T00:00:00.000Z", revoked_at: null,
+      scopes: ["embed"],
+      created_at: "2026-05-01T00:00:00.000Z",
+      revoked_at: null,
     });
     clock.t += 2000;
     expect((await resolve(key)).ok).toBe(true);
@@ -243,17 +338,29 @@ describe("isolate cache", () => {
   it("shares one lookup among concurrent requests for a cold key", async () => {
     const { key } = await tenantWithKey();
     const { resolve, stats } = setup(2000);
-    const results = await Promise.all(Array.from({ length: 20 }, () => resolve(key)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => resolve(key)),
+    );
     expect(results.every((r) => r.ok)).toBe(true);
     expect(stats.gets.length).toBe(2);
   });
 
   it("is bounded: the least recently used key is evicted, unknown keys cannot evict known ones", async () => {
-    const keys = await Promise.all([tenantWithKey(), tenantWithKey(), tenantWithKey()]);
-    const { resolve, stats } = setup(60_000, { maxEntries: 2, maxUnknownEntries: 1 });
+    const keys = await Promise.all([
+      tenantWithKey(),
+      tenantWithKey(),
+      tenantWithKey(),
+    ]);
+    const { resolve, stats } = setup(60_000, {
+      maxEntries: 2,
+      maxUnknownEntries: 1,
+    });
     for (const { key } of keys) await resolve(key);
     expect(stats.gets.length).toBe(6);
-    for (let i = 0; i < 5; i++) expect(await resolve(`sk_live_Unknown${i}00000000_${"f".repeat(32)}`)).toEqual({ ok: false, reason: "unknown" });
+    for (let i = 0; i < 5; i++)
+      expect(
+        await resolve(`sk_live_Unknown${i}00000000_${"f".repeat(32)}`),
+      ).toEqual({ ok: false, reason: "unknown" });
     expect(stats.gets.length).toBe(6 + 5 * 2); // an unknown id's first sight reads the placeholder tenant too
     stats.gets.length = 0;
     await resolve(keys[2]!.key);
@@ -261,7 +368,10 @@ describe("isolate cache", () => {
     expect(stats.gets).toEqual([]);
     await resolve(keys[0]!.key);
     // Evicted, so first sight again: the tenant id comes from the key record.
-    expect(stats.gets).toEqual([`tenancy:key:${parseApiKey(keys[0]!.key)!.publicId}`, `tenancy:tenant:${keys[0]!.tenant.id}`]);
+    expect(stats.gets).toEqual([
+      `tenancy:key:${parseApiKey(keys[0]!.key)!.publicId}`,
+      `tenancy:tenant:${keys[0]!.tenant.id}`,
+    ]);
   });
 });
 
@@ -269,12 +379,18 @@ describe("background refresh (a caller that passes waitUntil)", () => {
   /** A waitUntil that keeps what it is given, to be awaited by the test. */
   function backgroundWork() {
     const held: Promise<unknown>[] = [];
-    return { held, background: (work: Promise<unknown>) => void held.push(work) };
+    return {
+      held,
+      background: (work: Promise<unknown>) => void held.push(work),
+    };
   }
 
   /** True if `promise` settles before the Redis gate opens: with the gate shut, that means it never waited for Redis. */
   const settlesWithoutRedis = (promise: Promise<unknown>) =>
-    Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000))]);
+    Promise.race([
+      promise.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000)),
+    ]);
 
   it("serves a record past its refresh age at once while ONE refresh runs in the background, even with Redis slow", async () => {
     const { tenant, key, keyId } = await tenantWithKey();
@@ -288,7 +404,9 @@ describe("background refresh (a caller that passes waitUntil)", () => {
     expect((await Promise.all(answers)).every((a) => a.ok)).toBe(true);
     // Single-flight: five requests, one refresh, one MGET for key and tenant.
     expect(held).toHaveLength(1);
-    expect(stats.mgets).toEqual([[`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`]]);
+    expect(stats.mgets).toEqual([
+      [`tenancy:key:${keyId}`, `tenancy:tenant:${tenant.id}`],
+    ]);
     open();
     await Promise.all(held);
     // Refreshed at t+1500: served without Redis until its refresh age again (t+3000).
@@ -307,7 +425,10 @@ describe("background refresh (a caller that passes waitUntil)", () => {
     clock.t += 1500;
     expect((await resolve(key, background)).ok).toBe(true); // served while the refresh reads
     await Promise.all(held);
-    expect(await resolve(key, background)).toEqual({ ok: false, reason: "revoked" });
+    expect(await resolve(key, background)).toEqual({
+      ok: false,
+      reason: "revoked",
+    });
 
     // Another key, a slow Redis: at the hard bound (the TTL) the request waits for it.
     const other = await tenantWithKey();
@@ -326,8 +447,15 @@ describe("background refresh (a caller that passes waitUntil)", () => {
     const { key } = await tenantWithKey();
     let target: Redis = fx.redis;
     const clock = { t: 0 };
-    const reader = { get: (k: string) => target.get(k), mget: (...keys: string[]) => target.mget(...keys) } as Pick<Redis, "get" | "mget">;
-    const resolve = tenantKeyResolver({ tenancy: { cacheTtlMs: 2000 } }, reader, { now: () => clock.t });
+    const reader = {
+      get: (k: string) => target.get(k),
+      mget: (...keys: string[]) => target.mget(...keys),
+    } as Pick<Redis, "get" | "mget">;
+    const resolve = tenantKeyResolver(
+      { tenancy: { cacheTtlMs: 2000 } },
+      reader,
+      { now: () => clock.t },
+    );
     const { held, background } = backgroundWork();
     expect((await resolve(key, background)).ok).toBe(true);
     target = fx.downRedis;
@@ -337,7 +465,10 @@ describe("background refresh (a caller that passes waitUntil)", () => {
     clock.t = 1999;
     expect((await resolve(key, background)).ok).toBe(true);
     clock.t = 2000;
-    expect(((await resolve(key, background).catch((e: unknown) => e)) as ApiError).status).toBe(503);
+    expect(
+      ((await resolve(key, background).catch((e: unknown) => e)) as ApiError)
+        .status,
+    ).toBe(503);
   });
 });
 
@@ -364,7 +495,10 @@ describe("Redis down: fail closed", () => {
     const clock = { t: 0 };
     const resolve = tenantKeyResolver(
       { tenancy: { cacheTtlMs: 2000 } },
-      { get: (k: string) => target.get(k), mget: (...keys: string[]) => target.mget(...keys) } as Pick<Redis, "get" | "mget">,
+      {
+        get: (k: string) => target.get(k),
+        mget: (...keys: string[]) => target.mget(...keys),
+      } as Pick<Redis, "get" | "mget">,
       { now: () => clock.t },
     );
     expect((await resolve(key)).ok).toBe(true);
@@ -372,7 +506,9 @@ describe("Redis down: fail closed", () => {
     clock.t = 1999;
     expect((await resolve(key)).ok).toBe(true);
     clock.t = 2000;
-    expect(((await resolve(key).catch((e: unknown) => e)) as ApiError).status).toBe(503);
+    expect(
+      ((await resolve(key).catch((e: unknown) => e)) as ApiError).status,
+    ).toBe(503);
     target = fx.redis;
     expect((await resolve(key)).ok).toBe(true);
   });

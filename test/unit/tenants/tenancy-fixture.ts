@@ -4,7 +4,11 @@
  * unit tests. `downRedis` points at a port nothing listens on.
  */
 import { Redis } from "@upstash/redis";
-import { BRIDGE_TOKEN, startCacheStack, type CacheStack } from "../../support/cache-stack";
+import {
+  BRIDGE_TOKEN,
+  startCacheStack,
+  type CacheStack,
+} from "../../support/cache-stack";
 import { freePort } from "../../support/redis-server";
 
 export interface TenancyFixture {
@@ -16,12 +20,24 @@ export interface TenancyFixture {
   close(): Promise<void>;
 }
 
-const client = (url: string) => new Redis({ url, token: BRIDGE_TOKEN, enableAutoPipelining: true, retry: false, enableTelemetry: false });
+const client = (url: string) =>
+  new Redis({
+    url,
+    token: BRIDGE_TOKEN,
+    enableAutoPipelining: true,
+    retry: false,
+    enableTelemetry: false,
+  });
 
 export async function startTenancyFixture(): Promise<TenancyFixture> {
   const stack = await startCacheStack();
   const redis = client(stack.bridge.url);
-  const raw = new Redis({ url: stack.bridge.url, token: BRIDGE_TOKEN, automaticDeserialization: false, retry: false });
+  const raw = new Redis({
+    url: stack.bridge.url,
+    token: BRIDGE_TOKEN,
+    automaticDeserialization: false,
+    retry: false,
+  });
   return {
     stack,
     redis,
@@ -31,8 +47,10 @@ export async function startTenancyFixture(): Promise<TenancyFixture> {
       const parts = await Promise.all(
         keys.map(async (k) => {
           const type = await raw.type(k);
-          if (type === "set") return `${k} ${JSON.stringify(await raw.smembers(k))}`;
-          if (type === "zset") return `${k} ${JSON.stringify(await raw.zrange(k, 0, -1))}`;
+          if (type === "set")
+            return `${k} ${JSON.stringify(await raw.smembers(k))}`;
+          if (type === "zset")
+            return `${k} ${JSON.stringify(await raw.zrange(k, 0, -1))}`;
           return `${k} ${await raw.get<string>(k)}`;
         }),
       );

@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { OperationTimeout, withTimeout } from "../../../workers/timeout/with-timeout";
+import {
+  OperationTimeout,
+  withTimeout,
+} from "../../../workers/timeout/with-timeout";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -17,7 +20,9 @@ describe("withTimeout", () => {
 
   it("passes the work's own rejection through", async () => {
     const failure = new TypeError("fetch failed");
-    await expect(withTimeout("monthly quota", 100, Promise.reject(failure))).rejects.toBe(failure);
+    await expect(
+      withTimeout("monthly quota", 100, Promise.reject(failure)),
+    ).rejects.toBe(failure);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -33,7 +38,13 @@ describe("withTimeout", () => {
     await vi.advanceTimersByTimeAsync(1);
     const error = await settled;
     expect(error).toBeInstanceOf(OperationTimeout);
-    expect(error).toMatchObject({ name: "OperationTimeout", operation: "rate-limit lease", ms: 250 });
-    expect((error as Error).message).toBe("rate-limit lease: no answer within 250 ms");
+    expect(error).toMatchObject({
+      name: "OperationTimeout",
+      operation: "rate-limit lease",
+      ms: 250,
+    });
+    expect((error as Error).message).toBe(
+      "rate-limit lease: no answer within 250 ms",
+    );
   });
 });

@@ -1,9 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { qwen3TokenCount, qwen3TokenIds, withEndOfText } from "../../../workers/tokenizer/qwen3-tokens";
+import {
+  qwen3TokenCount,
+  qwen3TokenIds,
+  withEndOfText,
+} from "../../../workers/tokenizer/qwen3-tokens";
 
 describe("Qwen3 token counts", () => {
   it("tokenizes known strings to Qwen3's ids with end-of-text appended", async () => {
-    expect(await qwen3TokenIds("Hello, my dog is cute")).toEqual([9707, 11, 847, 5562, 374, 18838, 151643]);
+    expect(await qwen3TokenIds("Hello, my dog is cute")).toEqual([
+      9707, 11, 847, 5562, 374, 18838, 151643,
+    ]);
     expect(await qwen3TokenCount("Hello, my dog is cute")).toBe(7);
     expect(await qwen3TokenIds("Query:")).toEqual([2859, 25, 151643]);
   });
@@ -14,7 +20,8 @@ describe("Qwen3 token counts", () => {
     );
     // " query" (3239) appears twice, "\n" is 198; 19 text tokens plus end-of-text.
     expect(ids).toEqual([
-      641, 1235, 25, 16246, 264, 3482, 2711, 3239, 11, 17179, 9760, 46769, 429, 4226, 279, 3239, 198, 2859, 25, 151643,
+      641, 1235, 25, 16246, 264, 3482, 2711, 3239, 11, 17179, 9760, 46769, 429,
+      4226, 279, 3239, 198, 2859, 25, 151643,
     ]);
   });
 

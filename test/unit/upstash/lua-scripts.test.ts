@@ -4,15 +4,24 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { SET_ALL_SCRIPT, SET_ALL_SCRIPT_SHA1 } from "../../../workers/cache/l3-redis-tier";
-import { LEASE_SCRIPT, LEASE_SCRIPT_SHA1 } from "../../../workers/limits/lease-script";
+import {
+  SET_ALL_SCRIPT,
+  SET_ALL_SCRIPT_SHA1,
+} from "../../../workers/cache/l3-redis-tier";
+import {
+  LEASE_SCRIPT,
+  LEASE_SCRIPT_SHA1,
+} from "../../../workers/limits/lease-script";
 import {
   CHARGE_ONCE_SCRIPT,
   CHARGE_ONCE_SCRIPT_SHA1,
   CONSUME_SCRIPT,
   CONSUME_SCRIPT_SHA1,
 } from "../../../workers/limits/monthly-quota";
-import { APPLY_SCRIPT, APPLY_SCRIPT_SHA1 } from "../../../workers/metering/usage-store";
+import {
+  APPLY_SCRIPT,
+  APPLY_SCRIPT_SHA1,
+} from "../../../workers/metering/usage-store";
 import {
   CREATE_TENANT_SCRIPT,
   CREATE_TENANT_SCRIPT_SHA1,
@@ -34,7 +43,10 @@ const scripts: [string, string, string][] = [
 ];
 
 describe("Lua scripts' fixed SHA-1s", () => {
-  it.each(scripts)("%s: the SHA-1 in code is the SHA-1 of its source", (_name, source, sha1) => {
-    expect(createHash("sha1").update(source).digest("hex")).toBe(sha1);
-  });
+  it.each(scripts)(
+    "%s: the SHA-1 in code is the SHA-1 of its source",
+    (_name, source, sha1) => {
+      expect(createHash("sha1").update(source).digest("hex")).toBe(sha1);
+    },
+  );
 });

@@ -11,7 +11,9 @@ describe("truncateAndRenormalize", () => {
   it("renormalises the full vector too, and never divides by zero", () => {
     const full = truncateAndRenormalize(new Float32Array([0, 0, 2]), 3);
     expect([...full]).toEqual([0, 0, 1]);
-    expect([...truncateAndRenormalize(new Float32Array([0, 0, 2]), 2)]).toEqual([0, 0]);
+    expect([...truncateAndRenormalize(new Float32Array([0, 0, 2]), 2)]).toEqual(
+      [0, 0],
+    );
   });
 
   it("gives unit norm at every Matryoshka size", () => {

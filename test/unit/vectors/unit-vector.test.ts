@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { embeddingProblem, isUnitVector } from "../../../workers/vectors/unit-vector";
+import {
+  embeddingProblem,
+  isUnitVector,
+} from "../../../workers/vectors/unit-vector";
 
 /** [0.6, 0.8] has norm exactly 1 (0.36 + 0.64); scaled copies have norm = the scale. */
 const unit2 = (scale: number) => new Float32Array([0.6 * scale, 0.8 * scale]);
 
 /** A 2560-value vector with norm `scale`: every value scale / sqrt(2560) = scale / 50.596... */
-const full = (scale: number) => new Float32Array(2560).fill(scale / Math.sqrt(2560));
+const full = (scale: number) =>
+  new Float32Array(2560).fill(scale / Math.sqrt(2560));
 
 describe("isUnitVector", () => {
   it("accepts finite vectors whose norm is within 0.01 of 1", () => {

@@ -21,7 +21,11 @@
  */
 import { endpointLabel } from "../pool-errors";
 import { adapterFor } from "./engine-registry";
-import { DEFAULT_ENGINE, type EngineAdapter, type EngineName } from "./engine-adapter";
+import {
+  DEFAULT_ENGINE,
+  type EngineAdapter,
+  type EngineName,
+} from "./engine-adapter";
 
 /** One GET of `path` on the endpoint: its status and JSON body (undefined if not JSON). */
 export type ProbeAnswer = { status: number; body: unknown };
@@ -41,25 +45,34 @@ const RULES: readonly Rule[] = [
   {
     engine: "sglang",
     path: "/get_model_info",
-    matches: (b) => typeof b.model_path === "string" && typeof b.is_generation === "boolean",
+    matches: (b) =>
+      typeof b.model_path === "string" && typeof b.is_generation === "boolean",
   },
   {
     engine: "tei",
     path: "/info",
-    matches: (b) => isRecord(b.model_type) && typeof b.max_client_batch_size === "number",
+    matches: (b) =>
+      isRecord(b.model_type) && typeof b.max_client_batch_size === "number",
   },
   {
     engine: "llamacpp",
     path: "/props",
-    matches: (b) => isRecord(b.default_generation_settings) || typeof b.build_info === "string",
+    matches: (b) =>
+      isRecord(b.default_generation_settings) ||
+      typeof b.build_info === "string",
   },
   {
     engine: "vllm",
     path: "/v1/models",
     matches: (b) =>
-      Array.isArray(b.data) && b.data.some((m) => isRecord(m) && m.owned_by === "vllm"),
+      Array.isArray(b.data) &&
+      b.data.some((m) => isRecord(m) && m.owned_by === "vllm"),
   },
-  { engine: "vllm", path: "/version", matches: (b) => typeof b.version === "string" },
+  {
+    engine: "vllm",
+    path: "/version",
+    matches: (b) => typeof b.version === "string",
+  },
 ];
 
 export interface Detection {
@@ -76,7 +89,11 @@ export async function detectEngine(probe: Probe): Promise<Detection> {
   let refused = false;
   for (const rule of RULES) {
     const answer = await probe(rule.path);
-    if (answer.status === 200 && isRecord(answer.body) && rule.matches(answer.body)) {
+    if (
+      answer.status === 200 &&
+      isRecord(answer.body) &&
+      rule.matches(answer.body)
+    ) {
       return { engine: rule.engine, conclusive: true };
     }
     if (answer.status === 401 || answer.status === 403) refused = true;

@@ -13,7 +13,13 @@ import type { DecodeResult } from "../vector-decode";
  * Engines an endpoint can run. `tei` is Text Embeddings Inference's OpenAI route
  * (`/v1/embeddings`), `tei-embed` its native `/embed` route.
  */
-export const ENGINE_NAMES = ["sglang", "vllm", "tei", "tei-embed", "llamacpp"] as const;
+export const ENGINE_NAMES = [
+  "sglang",
+  "vllm",
+  "tei",
+  "tei-embed",
+  "llamacpp",
+] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** Engine used when GPU_WORKER_ENGINES is unset and detection recognises nothing. */
@@ -33,7 +39,10 @@ export interface EngineAdapter {
    */
   wireInputs(inputs: readonly GpuInput[]): Promise<GpuInput[]>;
   /** The JSON body of one embeddings call; never asks for fewer than 2560 dimensions. */
-  requestBody(model: string, inputs: readonly GpuInput[]): Record<string, unknown>;
+  requestBody(
+    model: string,
+    inputs: readonly GpuInput[],
+  ): Record<string, unknown>;
   /** Vectors from a 2xx body, checked (count, 2560 finite values, unit norm), or why not. */
   decode(bodyText: string, expectedCount: number): DecodeResult;
 }

@@ -23,7 +23,12 @@ export function httpProbe(target: ProbeTarget): Probe {
     const cancel = (): void => controller.abort();
     target.signal.addEventListener("abort", cancel, { once: true });
     try {
-      const headers = upstreamHeaders(target.token, target.lane, false, target.extraHeaders);
+      const headers = upstreamHeaders(
+        target.token,
+        target.lane,
+        false,
+        target.extraHeaders,
+      );
       const response = await target.fetch(endpointUrl(target.baseUrl, path), {
         headers,
         signal: controller.signal,

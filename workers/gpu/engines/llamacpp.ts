@@ -19,7 +19,11 @@
  */
 import type { GpuInput } from "../gpu-item";
 import type { EngineAdapter } from "./engine-adapter";
-import { decodeOpenAiBody, openAiBody, OPENAI_EMBEDDINGS_PATH } from "./openai-route";
+import {
+  decodeOpenAiBody,
+  openAiBody,
+  OPENAI_EMBEDDINGS_PATH,
+} from "./openai-route";
 import { qwen3TokenIds, withEndOfText } from "../../tokenizer/qwen3-tokens";
 
 /** Every input as Qwen3 token ids ending with end-of-text. */

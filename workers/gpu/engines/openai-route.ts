@@ -14,11 +14,17 @@ export const OPENAI_EMBEDDINGS_PATH = "/v1/embeddings";
  * engine that ignores it answers float arrays, which the decoder accepts too. No
  * `dimensions`: the edge always takes all 2560 and truncates itself (ARCHITECTURE §4).
  */
-export function openAiBody(model: string, inputs: readonly GpuInput[]): Record<string, unknown> {
+export function openAiBody(
+  model: string,
+  inputs: readonly GpuInput[],
+): Record<string, unknown> {
   return { model, input: inputs, encoding_format: "base64" };
 }
 
-export function decodeOpenAiBody(bodyText: string, expectedCount: number): DecodeResult {
+export function decodeOpenAiBody(
+  bodyText: string,
+  expectedCount: number,
+): DecodeResult {
   return decodeEmbeddingResponse(bodyText, expectedCount);
 }
 

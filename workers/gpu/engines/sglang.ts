@@ -14,7 +14,12 @@
  *   end-of-text. The edge meters with its own exact count, so `usage` is not read.
  */
 import type { EngineAdapter } from "./engine-adapter";
-import { asSent, decodeOpenAiBody, openAiBody, OPENAI_EMBEDDINGS_PATH } from "./openai-route";
+import {
+  asSent,
+  decodeOpenAiBody,
+  openAiBody,
+  OPENAI_EMBEDDINGS_PATH,
+} from "./openai-route";
 
 export const sglangAdapter: EngineAdapter = {
   name: "sglang",

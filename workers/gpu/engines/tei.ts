@@ -23,7 +23,12 @@
  * others): check agreement before mixing TEI with other engines in one pool.
  */
 import type { EngineAdapter } from "./engine-adapter";
-import { asSent, decodeOpenAiBody, openAiBody, OPENAI_EMBEDDINGS_PATH } from "./openai-route";
+import {
+  asSent,
+  decodeOpenAiBody,
+  openAiBody,
+  OPENAI_EMBEDDINGS_PATH,
+} from "./openai-route";
 import { decodeVectorList } from "../vector-decode";
 
 export const teiAdapter: EngineAdapter = {
@@ -39,6 +44,10 @@ export const teiEmbedAdapter: EngineAdapter = {
   name: "tei-embed",
   embedPath: "/embed",
   wireInputs: asSent,
-  requestBody: (_model, inputs) => ({ inputs, truncate: false, normalize: true }),
+  requestBody: (_model, inputs) => ({
+    inputs,
+    truncate: false,
+    normalize: true,
+  }),
   decode: decodeVectorList,
 };

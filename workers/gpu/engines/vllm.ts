@@ -17,7 +17,12 @@
  * - `usage = {prompt_tokens, total_tokens, completion_tokens: 0, ...}` (not read).
  */
 import type { EngineAdapter } from "./engine-adapter";
-import { asSent, decodeOpenAiBody, openAiBody, OPENAI_EMBEDDINGS_PATH } from "./openai-route";
+import {
+  asSent,
+  decodeOpenAiBody,
+  openAiBody,
+  OPENAI_EMBEDDINGS_PATH,
+} from "./openai-route";
 
 export const vllmAdapter: EngineAdapter = {
   name: "vllm",

@@ -17,14 +17,20 @@ export type JsonReply = string | number | null | JsonReply[];
 const OK = Buffer.from("OK");
 
 /** The response encoding a request asked for; only `base64` changes anything. */
-export function requestedEncoding(header: string | string[] | undefined): ResponseEncoding {
+export function requestedEncoding(
+  header: string | string[] | undefined,
+): ResponseEncoding {
   const value = Array.isArray(header) ? header[0] : header;
   return value?.trim().toLowerCase() === "base64" ? "base64" : "utf8";
 }
 
 /** Encodes one command's reply (the value of `result`). */
-export function encodeReply(reply: unknown, encoding: ResponseEncoding): JsonReply {
-  if (encoding === "base64" && Buffer.isBuffer(reply) && reply.equals(OK)) return "OK";
+export function encodeReply(
+  reply: unknown,
+  encoding: ResponseEncoding,
+): JsonReply {
+  if (encoding === "base64" && Buffer.isBuffer(reply) && reply.equals(OK))
+    return "OK";
   return encodeValue(reply, encoding);
 }
 
@@ -32,9 +38,16 @@ function encodeValue(value: unknown, encoding: ResponseEncoding): JsonReply {
   if (value === null || value === undefined) return null;
   if (typeof value === "number") return value;
   if (typeof value === "bigint") return Number(value);
-  if (Buffer.isBuffer(value)) return encoding === "base64" ? value.toString("base64") : value.toString("utf8");
-  if (typeof value === "string") return encoding === "base64" ? Buffer.from(value, "utf8").toString("base64") : value;
-  if (Array.isArray(value)) return value.map((item) => encodeValue(item, encoding));
+  if (Buffer.isBuffer(value))
+    return encoding === "base64"
+      ? value.toString("base64")
+      : value.toString("utf8");
+  if (typeof value === "string")
+    return encoding === "base64"
+      ? Buffer.from(value, "utf8").toString("base64")
+      : value;
+  if (Array.isArray(value))
+    return value.map((item) => encodeValue(item, encoding));
   // An error nested in an array (a Lua script returning {1, redis.error_reply(...)}):
   // Upstash's JSON has no nested error shape, so its message travels as a string.
   if (value instanceof Error) return encodeValue(value.message, encoding);

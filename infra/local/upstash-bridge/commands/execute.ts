@@ -48,25 +48,36 @@ export class CommandExecutor {
     const command = this.#prepare(body);
     const commands = [command.name];
     try {
-      const reply = await this.#redis.callBuffer(command.wireName, ...command.args);
+      const reply = await this.#redis.callBuffer(
+        command.wireName,
+        ...command.args,
+      );
       return { status: 200, body: success(command, reply, encoding), commands };
     } catch (error) {
-      if (isReplyError(error)) return { status: 400, body: { error: error.message }, commands };
+      if (isReplyError(error))
+        return { status: 400, body: { error: error.message }, commands };
       throw unavailable(error);
     }
   }
 
-  async pipeline(body: unknown, encoding: ResponseEncoding): Promise<Execution> {
+  async pipeline(
+    body: unknown,
+    encoding: ResponseEncoding,
+  ): Promise<Execution> {
     // A command the bridge refuses is that item's error; the others still run.
-    const slots = parseCommandList(body).map((item): PreparedCommand | CommandRejected => {
-      try {
-        return this.#prepare(item);
-      } catch (error) {
-        if (error instanceof CommandRejected) return error;
-        throw error;
-      }
-    });
-    const runnable = slots.filter((slot): slot is PreparedCommand => !(slot instanceof CommandRejected));
+    const slots = parseCommandList(body).map(
+      (item): PreparedCommand | CommandRejected => {
+        try {
+          return this.#prepare(item);
+        } catch (error) {
+          if (error instanceof CommandRejected) return error;
+          throw error;
+        }
+      },
+    );
+    const runnable = slots.filter(
+      (slot): slot is PreparedCommand => !(slot instanceof CommandRejected),
+    );
     const results = runnable.length > 0 ? await this.#run(runnable, false) : [];
 
     let next = 0;
@@ -77,7 +88,10 @@ export class CommandExecutor {
     return { status: 200, body: outcomes, commands: slots.map(commandName) };
   }
 
-  async transaction(body: unknown, encoding: ResponseEncoding): Promise<Execution> {
+  async transaction(
+    body: unknown,
+    encoding: ResponseEncoding,
+  ): Promise<Execution> {
     // A refused command discards the whole transaction, as an unsupported one does at Upstash.
     const commands = parseCommandList(body).map((item) => this.#prepare(item));
     const names = commands.map(commandName);
@@ -87,10 +101,14 @@ export class CommandExecutor {
     } catch (error) {
       if (!isReplyError(error)) throw error;
       // EXECABORT: ioredis attaches the errors that made Redis discard the transaction.
-      const cause = (error as Error & { previousErrors?: Error[] }).previousErrors?.[0] ?? error;
+      const cause =
+        (error as Error & { previousErrors?: Error[] }).previousErrors?.[0] ??
+        error;
       return { status: 400, body: { error: cause.message }, commands: names };
     }
-    const outcomes = commands.map((command, i) => outcome(command, results[i], encoding));
+    const outcomes = commands.map((command, i) =>
+      outcome(command, results[i], encoding),
+    );
     return { status: 200, body: outcomes, commands: names };
   }
 
@@ -100,9 +118,13 @@ export class CommandExecutor {
     return this.#scripts.prepare(command);
   }
 
-  async #run(commands: PreparedCommand[], atomic: boolean): Promise<PipelineResult> {
+  async #run(
+    commands: PreparedCommand[],
+    atomic: boolean,
+  ): Promise<PipelineResult> {
     const batch = atomic ? this.#redis.multi() : this.#redis.pipeline();
-    for (const command of commands) batch.callBuffer(command.wireName, ...command.args);
+    for (const command of commands)
+      batch.callBuffer(command.wireName, ...command.args);
     let results: PipelineResult | null;
     try {
       results = await batch.exec();
@@ -115,7 +137,9 @@ export class CommandExecutor {
       throw new RedisUnavailable("Redis returned no result for the batch");
     }
     // Any non-reply error (connection lost mid-batch, timeout) makes every outcome unknown.
-    const lost = results.find(([error]) => error !== null && !isReplyError(error));
+    const lost = results.find(
+      ([error]) => error !== null && !isReplyError(error),
+    );
     if (lost) throw unavailable(lost[0]);
     return results;
   }
@@ -125,16 +149,33 @@ function commandName(slot: PreparedCommand | CommandRejected): string {
   return slot instanceof CommandRejected ? "(rejected)" : slot.name;
 }
 
-function outcome(command: PreparedCommand, result: PipelineResult[number] | undefined, encoding: ResponseEncoding): ItemOutcome {
-  if (result === undefined) throw new RedisUnavailable("Redis returned too few results");
+function outcome(
+  command: PreparedCommand,
+  result: PipelineResult[number] | undefined,
+  encoding: ResponseEncoding,
+): ItemOutcome {
+  if (result === undefined)
+    throw new RedisUnavailable("Redis returned too few results");
   const [error, reply] = result;
   return error ? { error: error.message } : success(command, reply, encoding);
 }
 
-function success(command: PreparedCommand, reply: unknown, encoding: ResponseEncoding): ItemOutcome {
-  return { result: encodeReply(command.mapReply ? command.mapReply(reply) : reply, encoding) };
+function success(
+  command: PreparedCommand,
+  reply: unknown,
+  encoding: ResponseEncoding,
+): ItemOutcome {
+  return {
+    result: encodeReply(
+      command.mapReply ? command.mapReply(reply) : reply,
+      encoding,
+    ),
+  };
 }
 
 function unavailable(error: unknown): RedisUnavailable {
-  return new RedisUnavailable(error instanceof Error ? error.message : String(error), { cause: error });
+  return new RedisUnavailable(
+    error instanceof Error ? error.message : String(error),
+    { cause: error },
+  );
 }

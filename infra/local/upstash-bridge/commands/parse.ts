@@ -20,19 +20,29 @@ export class CommandRejected extends Error {
 
 export function parseCommand(value: unknown): RedisCommand {
   if (!Array.isArray(value) || value.length === 0) {
-    throw new CommandRejected("ERR a command must be a non-empty JSON array like [\"GET\",\"key\"]");
+    throw new CommandRejected(
+      'ERR a command must be a non-empty JSON array like ["GET","key"]',
+    );
   }
   const [head, ...rest] = value as unknown[];
   if (typeof head !== "string" || head.length === 0) {
-    throw new CommandRejected("ERR the first element of a command must be the command name (a string)");
+    throw new CommandRejected(
+      "ERR the first element of a command must be the command name (a string)",
+    );
   }
-  return { name: head.toUpperCase(), wireName: head, args: rest.map(toArgument) };
+  return {
+    name: head.toUpperCase(),
+    wireName: head,
+    args: rest.map(toArgument),
+  };
 }
 
 /** The body of `/pipeline` and `/multi-exec`: a non-empty array of commands. */
 export function parseCommandList(value: unknown): unknown[] {
   if (!Array.isArray(value) || value.length === 0) {
-    throw new CommandRejected("ERR the body must be a non-empty JSON array of commands like [[\"GET\",\"key\"]]");
+    throw new CommandRejected(
+      'ERR the body must be a non-empty JSON array of commands like [["GET","key"]]',
+    );
   }
   return value;
 }
@@ -47,6 +57,8 @@ function toArgument(value: unknown): Buffer {
     case "boolean":
       return Buffer.from(value ? "true" : "false", "utf8");
     default:
-      throw new CommandRejected(`ERR command arguments must be strings, numbers or booleans, got ${value === null ? "null" : typeof value}`);
+      throw new CommandRejected(
+        `ERR command arguments must be strings, numbers or booleans, got ${value === null ? "null" : typeof value}`,
+      );
   }
 }
