@@ -13,7 +13,13 @@
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { listPage, pageAfter, pageLimit } from "../batches/list-params";
+import {
+  cursorPageQuery,
+  cursorPageSchema,
+  listPage,
+  pageAfter,
+  pageLimit,
+} from "./cursor-page";
 import { invalidRequest } from "../errors/api-error";
 import { adminAuth } from "../middleware/admin-auth";
 import { jsonBody } from "../middleware/json-body";
@@ -34,15 +40,9 @@ export const TenantWithUsageSchema = TenantSchema.extend({
   month_to_date: MonthToDateSchema,
 }).openapi("TenantWithUsage");
 
-const TenantPageSchema = z
-  .object({
-    object: z.literal("list"),
-    data: z.array(TenantWithUsageSchema),
-    first_id: z.string().nullable(),
-    last_id: z.string().nullable(),
-    has_more: z.boolean(),
-  })
-  .openapi("TenantList");
+const TenantPageSchema = cursorPageSchema(TenantWithUsageSchema).openapi(
+  "TenantList",
+);
 
 const route = createRoute({
   method: "get",
@@ -51,15 +51,7 @@ const route = createRoute({
   security: [{ adminToken: [] }],
   middleware: [adminAuth()] as const,
   request: {
-    query: z.object({
-      limit: z
-        .string()
-        .optional()
-        .openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
-      after: z
-        .string()
-        .optional()
-        .openapi({ description: "Id of the last tenant of the previous page" }),
+    query: cursorPageQuery("tenant", MAX_LIST_LIMIT).extend({
       status: z.string().optional().openapi({
         description: "Only tenants with this status: `active` or `suspended`",
       }),

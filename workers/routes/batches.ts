@@ -18,7 +18,13 @@ import {
   type BatchRecord,
 } from "../batches/batch-records";
 import { batchesFor } from "../batches/batches-for";
-import { listPage, pageAfter, pageLimit } from "../batches/list-params";
+import {
+  cursorPageQuery,
+  cursorPageSchema,
+  listPage,
+  pageAfter,
+  pageLimit,
+} from "./cursor-page";
 import { errorResponses } from "./error-responses";
 import { fileNotFound } from "./files";
 
@@ -107,29 +113,14 @@ const listRoute = createRoute({
   security: [{ bearerAuth: ["batch"] }],
   middleware: [apiKeyAuth({ scope: "batch" })] as const,
   request: {
-    query: z.object({
-      limit: z
-        .string()
-        .optional()
-        .openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
-      after: z
-        .string()
-        .optional()
-        .openapi({ description: "Id of the last batch of the previous page" }),
-    }),
+    query: cursorPageQuery("batch", MAX_LIST_LIMIT),
   },
   responses: {
     200: {
       description: "The tenant's batches, newest first",
       content: {
         "application/json": {
-          schema: z.object({
-            object: z.literal("list"),
-            data: z.array(BatchViewSchema),
-            first_id: z.string().nullable(),
-            last_id: z.string().nullable(),
-            has_more: z.boolean(),
-          }),
+          schema: cursorPageSchema(BatchViewSchema),
         },
       },
     },

@@ -26,7 +26,13 @@ import {
   type FileRecord,
 } from "../batches/batch-records";
 import { batchesFor } from "../batches/batches-for";
-import { listPage, pageAfter, pageLimit } from "../batches/list-params";
+import {
+  cursorPageQuery,
+  cursorPageSchema,
+  listPage,
+  pageAfter,
+  pageLimit,
+} from "./cursor-page";
 import { readUpload } from "../batches/upload";
 import { errorResponses } from "./error-responses";
 import { streamedBody } from "./streamed-body";
@@ -110,19 +116,11 @@ const listRoute = createRoute({
   security,
   middleware: [auth] as const,
   request: {
-    query: z.object({
+    query: cursorPageQuery("file", MAX_LIST_LIMIT).extend({
       purpose: z
         .string()
         .optional()
         .openapi({ description: "`batch` or `batch_output`" }),
-      limit: z
-        .string()
-        .optional()
-        .openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
-      after: z
-        .string()
-        .optional()
-        .openapi({ description: "Id of the last file of the previous page" }),
     }),
   },
   responses: {
@@ -130,13 +128,7 @@ const listRoute = createRoute({
       description: "The tenant's files, newest first",
       content: {
         "application/json": {
-          schema: z.object({
-            object: z.literal("list"),
-            data: z.array(FileViewSchema),
-            first_id: z.string().nullable(),
-            last_id: z.string().nullable(),
-            has_more: z.boolean(),
-          }),
+          schema: cursorPageSchema(FileViewSchema),
         },
       },
     },

@@ -41,6 +41,7 @@ import {
 } from "../indexing/job-records";
 import { jobsFor } from "../indexing/jobs-for";
 import { newJobRecord } from "../indexing/new-job";
+import { cursorPageQuery, cursorPageSchema, pageLimit } from "./cursor-page";
 import { errorResponses } from "./error-responses";
 import { streamedBody } from "./streamed-body";
 
@@ -134,29 +135,14 @@ const listRoute = createRoute({
   security,
   middleware: [auth] as const,
   request: {
-    query: z.object({
-      limit: z
-        .string()
-        .optional()
-        .openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
-      after: z
-        .string()
-        .optional()
-        .openapi({ description: "Id of the last job of the previous page" }),
-    }),
+    query: cursorPageQuery("job", MAX_LIST_LIMIT),
   },
   responses: {
     200: {
       description: "The tenant's jobs, newest first",
       content: {
         "application/json": {
-          schema: z.object({
-            object: z.literal("list"),
-            data: z.array(JobViewSchema),
-            first_id: z.string().nullable(),
-            last_id: z.string().nullable(),
-            has_more: z.boolean(),
-          }),
+          schema: cursorPageSchema(JobViewSchema),
         },
       },
     },
@@ -321,7 +307,7 @@ export function registerIndexJobs(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const limit = listLimit(query.limit);
+    const limit = pageLimit(query.limit, MAX_LIST_LIMIT);
     const after = query.after ?? null;
     if (after !== null && !isJobId(after))
       throw invalidRequest("'after' must be a job id.", "after");
@@ -379,15 +365,4 @@ export function registerIndexJobs(app: OpenAPIHono<AppEnv>): void {
     );
     return streamedBody(c, body, "application/x-ndjson");
   });
-}
-
-function listLimit(raw: string | undefined): number {
-  if (raw === undefined) return 20;
-  const limit = Number(raw);
-  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIST_LIMIT)
-    throw invalidRequest(
-      `'limit' must be an integer between 1 and ${MAX_LIST_LIMIT}.`,
-      "limit",
-    );
-  return limit;
 }
