@@ -6,7 +6,14 @@
  * make no third-party request and run under a `script-src 'self'` policy.
  */
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -18,11 +25,30 @@ export const ASSETS_DIR = path.join(REPO_ROOT, "dist/static");
 /** The files of swagger-ui-dist the docs page loads, copied as they are. */
 const SWAGGER_FILES = ["swagger-ui-bundle.js", "swagger-ui.css"];
 
-/** Builds every asset into `outDir/assets/` (replacing what was there); returns `outDir`. */
+/**
+ * Builds every asset into `outDir/assets/` (replacing what was there); returns `outDir`.
+ * Files are built beside it and renamed in one by one, so a server or a `wrangler deploy
+ * --dry-run` reading the folder meanwhile (tests run in parallel) sees whole files.
+ */
 export async function buildAssets(outDir = ASSETS_DIR): Promise<string> {
   const target = path.join(outDir, "assets");
-  rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
+  const staging = mkdtempSync(path.join(outDir, ".assets-"));
+  try {
+    await buildInto(staging);
+    const built = readdirSync(staging);
+    for (const file of built)
+      renameSync(path.join(staging, file), path.join(target, file));
+    for (const file of readdirSync(target))
+      if (!built.includes(file))
+        rmSync(path.join(target, file), { force: true });
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return outDir;
+}
+
+async function buildInto(target: string): Promise<void> {
   await build({
     entryPoints: {
       console: path.join(REPO_ROOT, "console/main.ts"),
@@ -43,7 +69,6 @@ export async function buildAssets(outDir = ASSETS_DIR): Promise<string> {
   );
   for (const file of SWAGGER_FILES)
     copyFileSync(path.join(swaggerDir, file), path.join(target, file));
-  return outDir;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -8,13 +8,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
+import { buildAssets } from "../../infra/local/build-assets";
 import { repoPath, run } from "./repo-files";
 
 const ENVIRONMENTS = ["staging", "production"] as const;
 const MAX_GZIPPED_BYTES = 3 * 1024 * 1024;
 const scratch = mkdtempSync(path.join(tmpdir(), "wrangler-dry-run-"));
+// A deploy uploads wrangler.toml's [assets] folder, so it must exist, as provision.sh
+// makes sure by building it first.
+beforeAll(() => buildAssets(), 60_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const offline = {

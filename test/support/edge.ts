@@ -102,12 +102,6 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     // anyway, and a router in between resets connections whose request body the Worker
     // refused unread (a 413), which a test sees as ECONNRESET rather than the 413.
     serviceBindings: { ASSETS: "static" },
-    ...(options.persistDir
-      ? {
-          durableObjectsPersist: `${options.persistDir}/do`,
-          r2Persist: `${options.persistDir}/r2`,
-        }
-      : {}),
     bindings: {
       GPU_WORKER_URLS: options.gpuUrls.join(","),
       ...stack.vars,
@@ -135,6 +129,13 @@ export async function startEdge(options: EdgeOptions): Promise<TestEdge> {
     },
     host: "127.0.0.1",
     port: 0,
+    // Persistence is a shared option in Miniflare 4: set per worker it is ignored.
+    ...(options.persistDir
+      ? {
+          durableObjectsPersist: `${options.persistDir}/do`,
+          r2Persist: `${options.persistDir}/r2`,
+        }
+      : {}),
     workers: [edgeWorker, staticWorker],
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
