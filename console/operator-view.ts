@@ -10,12 +10,16 @@ import { formatInt, utcDay } from "./format";
 import { section } from "./section";
 import type { Session } from "./session";
 import { planTable, USAGE_DAYS } from "./tenant-view";
-import type { ApiKey, ListPage, Plan, Tenant, UsageReport } from "./types";
+import type {
+  ApiKeyList,
+  ApiKeyView,
+  CursorPage,
+  Plan,
+  Tenant,
+  TenantWithUsage,
+  UsageReport,
+} from "./api-types";
 import { usagePanel } from "./usage-chart";
-
-interface TenantRow extends Tenant {
-  month_to_date: { tokens: number };
-}
 
 const PLAN_FIELDS: { field: keyof Plan; label: string }[] = [
   { field: "requests_per_minute", label: "Requests per minute" },
@@ -42,7 +46,7 @@ export function operatorView(root: HTMLElement, session: Session): void {
     const query = new URLSearchParams({ limit: "20" });
     if (filter.value) query.set("status", filter.value);
     if (after) query.set("after", after);
-    const page = await api<ListPage<TenantRow>>(
+    const page = await api<CursorPage<TenantWithUsage>>(
       session,
       "GET",
       `/admin/v1/tenants?${query}`,
@@ -121,7 +125,7 @@ async function openTenant(
         "GET",
         `${path}/usage?from=${utcDay(1 - USAGE_DAYS)}&to=${utcDay()}`,
       ),
-      api<ListPage<ApiKey>>(session, "GET", `${path}/keys`),
+      api<ApiKeyList>(session, "GET", `${path}/keys`),
     ]);
     const status = liveStatus();
     const patch = async (body: unknown, done: string) => {
@@ -226,7 +230,7 @@ function planForm(plan: Plan, save: (plan: Plan) => void): HTMLFormElement {
 }
 
 function keysTable(
-  keys: ApiKey[],
+  keys: ApiKeyView[],
   session: Session,
   refresh: () => void,
   status: HTMLElement,

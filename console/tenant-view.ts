@@ -13,44 +13,35 @@ import { secretBox } from "./secret-box";
 import { section } from "./section";
 import type { Session } from "./session";
 import type {
-  ApiKey,
-  Batch,
-  CreatedKey,
-  IndexJob,
-  ListPage,
+  Account,
+  BatchView,
+  CreatedOwnKey,
+  CursorPage,
+  JobView,
+  OwnKey,
+  OwnKeyList,
   Plan,
   UsageReport,
-} from "./types";
+  WebhookSecretInfo,
+} from "./api-types";
+import type { Scope } from "../workers/tenants/records";
 import { usagePanel } from "./usage-chart";
 
 /** Days of usage the view charts, today included. */
 export const USAGE_DAYS = 30;
 
-const SCOPES = ["embed", "index", "usage", "batch", "keys"];
-
-interface Account {
-  tenant_id: string;
-  name: string;
-  status: "active" | "suspended";
-  plan: Plan;
-  key: { id: string; scopes: string[] };
-  quota: {
-    tokens_per_month: number;
-    tokens_used: number;
-    tokens_remaining: number;
-    resets_at: string;
-  };
-}
-
-interface OwnKey extends ApiKey {
-  status: "active" | "revoked";
-}
-
-interface WebhookSecretInfo {
-  has_secret: boolean;
-  created_at: string | null;
-  previous_expires_at: string | null;
-}
+/** Every scope a key can hold (the Worker's SCOPES, checked by type, not bundled). */
+const SCOPES = [
+  "embed",
+  "index",
+  "usage",
+  "batch",
+  "keys",
+] as const satisfies readonly Scope[];
+// Fails to compile when the Worker gains a scope this list lacks.
+const _everyScope: Exclude<Scope, (typeof SCOPES)[number]> extends never
+  ? true
+  : never = true;
 
 /** Renders the tenant view into `root`. */
 export function tenantView(root: HTMLElement, session: Session): void {
@@ -193,7 +184,7 @@ async function keysBody(
   session: Session,
   refresh: () => void,
 ): Promise<Child[]> {
-  const list = await api<ListPage<OwnKey>>(session, "GET", "/v1/keys");
+  const list = await api<OwnKeyList>(session, "GET", "/v1/keys");
   const status = liveStatus();
   const created = h("div", { class: "created" });
   const nameField = h("input", {
@@ -237,7 +228,7 @@ async function keysBody(
       ...(scopes.length ? { scopes } : {}),
     };
     try {
-      const key = await api<CreatedKey>(session, "POST", "/v1/keys", body);
+      const key = await api<CreatedOwnKey>(session, "POST", "/v1/keys", body);
       refreshTable(key);
     } catch (error) {
       status.textContent =
@@ -245,9 +236,9 @@ async function keysBody(
     }
   });
   // The new secret stays on screen above the refreshed list until the page is left.
-  const refreshTable = (key: CreatedKey) => {
+  const refreshTable = (key: CreatedOwnKey) => {
     replace(created, secretBox(`New API key ${key.prefix}`, key.key));
-    void api<ListPage<OwnKey>>(session, "GET", "/v1/keys").then((fresh) => {
+    void api<OwnKeyList>(session, "GET", "/v1/keys").then((fresh) => {
       const current = document.querySelector("[data-section=keys] table");
       if (current)
         current.replaceWith(keysTable(fresh.data, session, refresh, status));
@@ -308,7 +299,7 @@ function keysTable(
 }
 
 async function jobsBody(session: Session): Promise<Child[]> {
-  const page = await api<ListPage<IndexJob>>(
+  const page = await api<CursorPage<JobView>>(
     session,
     "GET",
     "/v1/index/jobs?limit=20",
@@ -347,7 +338,7 @@ async function jobsBody(session: Session): Promise<Child[]> {
 }
 
 async function batchesBody(session: Session): Promise<Child[]> {
-  const page = await api<ListPage<Batch>>(
+  const page = await api<CursorPage<BatchView>>(
     session,
     "GET",
     "/v1/batches?limit=20",

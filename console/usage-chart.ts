@@ -8,7 +8,7 @@
 import uPlot from "uplot";
 import { h, table, type Child } from "./dom";
 import { formatInt, formatPercent, formatUsd, hitRate } from "./format";
-import type { UsageReport } from "./types";
+import type { UsageReport } from "./api-types";
 
 const COLORS = {
   computed: "#2f5fbf",

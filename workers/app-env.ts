@@ -1,7 +1,7 @@
 /** The one Hono environment type: the Worker's bindings and per-request variables. */
 import type { TimingVariables } from "hono/timing";
 import type { Services } from "./services";
-import type { Principal } from "./tenants/types";
+import type { Principal } from "./tenants/principal";
 
 export interface AppEnv {
   Bindings: Env;

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startEdge, TEST_ADMIN_TOKEN, type TestEdge } from "../support/edge";
 import { startStandin, type Standin } from "../support/standin";
 import { operationsOf, type OpenApiDocument } from "../support/openapi-check";
-import { SCOPES, type Scope } from "../../workers/tenants/types";
+import { SCOPES, type Scope } from "../../workers/tenants/records";
 
 // Started at collection time: the routes below are read from the running edge's document.
 const standin: Standin = await startStandin({});

@@ -14,7 +14,7 @@ import { appendFileSync } from "node:fs";
 import { TEST_ASSETS, TEST_BUNDLE, WORKER_LOG } from "./global-setup";
 import { startCacheStack, type CacheStack } from "./cache-stack";
 import { WORKER_BINDINGS } from "./worker-bindings";
-import type { Plan, Scope } from "../../workers/tenants/types";
+import type { Plan, Scope } from "../../workers/tenants/records";
 import {
   BrokenEdgeCheck,
   OpenApiCheck,

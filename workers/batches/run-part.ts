@@ -25,7 +25,7 @@ import { activeTenant, chargeJobTokens } from "../indexing/job-quota";
 import { tenantSuspended } from "../tenants/tenant-suspended";
 import { newUsageEvent } from "../metering/usage-event";
 import type { Services } from "../services";
-import type { Tenant } from "../tenants/types";
+import type { Tenant } from "../tenants/records";
 import { readInputPart, writeLines } from "./batch-storage";
 import type { BatchRecord } from "./batch-records";
 import type { PartMessage, PartOutcome } from "./part-message";

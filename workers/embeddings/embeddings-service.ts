@@ -11,7 +11,7 @@ import type { GpuPool } from "../gpu/pool";
 import type { Admission } from "../limits/admission";
 import type { UsageRecorder } from "../metering/usage-recorder";
 import { newUsageEvent } from "../metering/usage-event";
-import type { Principal } from "../tenants/types";
+import type { Principal } from "../tenants/principal";
 import { createEmbeddings, type EmbeddingsResult } from "./pipeline";
 import type { EmbeddingRequest } from "./request-schema";
 

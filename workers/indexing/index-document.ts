@@ -27,7 +27,7 @@ import { activeTenant, chargeJobTokens } from "./job-quota";
 import { readInput, writeResultPart } from "./job-storage";
 import type { DocumentMessage, DocumentOutcome } from "./document-message";
 import type { JobRecord } from "./job-records";
-import type { Tenant } from "../tenants/types";
+import type { Tenant } from "../tenants/records";
 import { jobsFor } from "./jobs-for";
 
 /** Chunks per pipeline call: the pipeline dedupes, looks up and admits per call. */

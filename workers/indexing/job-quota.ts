@@ -11,7 +11,7 @@ import { LIMITS_PREFIX } from "../limits/admission";
 import { consumeMonthlyQuota } from "../limits/monthly-quota";
 import type { LimitsRedis } from "../limits/limits-redis";
 import { readTenant, type RecordReader } from "../tenants/read-records";
-import type { Tenant } from "../tenants/types";
+import type { Tenant } from "../tenants/records";
 import { DocumentFailure } from "./document-errors";
 
 /** The job's tenant, read once per document; a suspended (or deleted) tenant's documents fail. */

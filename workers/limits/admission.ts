@@ -29,7 +29,8 @@
  * changes nothing: the lease is used until it runs out.
  */
 import { invalidRequest } from "../errors/api-error";
-import type { Plan, Principal } from "../tenants/types";
+import type { Plan } from "../tenants/records";
+import type { Principal } from "../tenants/principal";
 import { AdmissionError } from "./admission-error";
 import {
   formatResetDuration,

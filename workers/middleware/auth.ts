@@ -10,8 +10,8 @@ import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../errors/api-error";
 import type { AppEnv } from "../app-env";
 import { tenantSuspended } from "../tenants/tenant-suspended";
-import type { Scope } from "../tenants/types";
-import { bearerToken } from "./bearer-token";
+import type { Scope } from "../tenants/records";
+import { bearerToken } from "../http/bearer-token";
 
 const MISSING_KEY =
   "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";

@@ -28,7 +28,7 @@ import { utcDay } from "../metering/usage-event";
 import { TenantSchema } from "../tenants/records";
 import { isTenantId } from "../tenants/ids";
 import { MonthToDateSchema } from "../tenants/self-service-schemas";
-import type { TenantStatus } from "../tenants/types";
+import type { TenantStatus } from "../tenants/records";
 import { ADMIN_MAX_BODY_BYTES } from "./admin";
 import { errorResponses } from "./error-responses";
 import { jsonResponse } from "./json-response";

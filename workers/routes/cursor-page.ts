@@ -74,3 +74,8 @@ export function listPage<T extends { id: string }>(
     has_more: hasMore,
   };
 }
+
+/** A cursor page of `T`s as listPage() builds it and cursorPageSchema() documents it. */
+export type CursorPage<T extends { id: string }> = ReturnType<
+  typeof listPage<T>
+>;

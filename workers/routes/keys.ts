@@ -24,7 +24,7 @@ import {
   ownKey,
 } from "../tenants/self-service-schemas";
 import { keyView } from "../tenants/records";
-import type { Scope } from "../tenants/types";
+import type { Scope } from "../tenants/records";
 import { ADMIN_MAX_BODY_BYTES } from "./admin";
 import { errorResponses } from "./error-responses";
 import { jsonResponse as json } from "./json-response";

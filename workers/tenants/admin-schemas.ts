@@ -7,11 +7,11 @@
 import { z } from "@hono/zod-openapi";
 import { DEFAULT_PLAN, PLAN_BOUNDS, PLAN_FIELDS } from "./default-plan";
 import { ApiKeySchema, SCOPES, TenantSchema } from "./records";
-import type { Plan } from "./types";
+import type { Plan } from "./records";
 import {
   DEFAULT_WEBHOOK_GRACE_SECONDS,
   MAX_WEBHOOK_GRACE_SECONDS,
-} from "./webhook-secret-store";
+} from "../webhooks/secret-format";
 
 const NAME_MAX = 200;
 

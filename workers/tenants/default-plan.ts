@@ -3,7 +3,7 @@
  * A plan given at creation or in a PATCH is merged over what is there, field by field.
  */
 import { MAX_INPUTS_PER_REQUEST } from "../model";
-import type { Plan } from "./types";
+import type { Plan } from "./records";
 
 export const DEFAULT_PLAN: Readonly<Plan> = Object.freeze({
   requests_per_minute: 600,

@@ -39,7 +39,8 @@ import {
   PLACEHOLDER_DIGEST,
   sha256Bytes,
 } from "./secret-digest";
-import type { ApiKeyRecord, Principal, Tenant } from "./types";
+import type { ApiKeyRecord, Tenant } from "./records";
+import type { Principal } from "./principal";
 import type { TenancyConfig } from "../env";
 
 export type KeyRefusal = "malformed" | "unknown" | "revoked" | "suspended";

@@ -8,7 +8,7 @@ import { isKeyId, isTenantId } from "./ids";
 import { keyRecordFrom, tenantFrom } from "./records";
 import { guardRedis } from "./redis-failure";
 import { apiKeyRecordKey, tenantKey } from "./redis-layout";
-import type { ApiKeyRecord, Tenant } from "./types";
+import type { ApiKeyRecord, Tenant } from "./records";
 
 export type RecordReader = Pick<Redis, "get">;
 

@@ -1,13 +1,13 @@
 /**
  * The tenancy records, one zod schema each: the stored shape (JSON in Upstash Redis),
- * the TypeScript type (`z.infer`, re-exported by types.ts) and the admin API's OpenAPI
+ * the TypeScript type (`z.infer`, exported below) and the admin API's OpenAPI
  * schema are all this one. Reads are checked against it (a record another writer mangled
  * fails closed instead of authenticating by accident) and rebuilt in its field order,
  * since a PATCH merged by Lua cjson writes fields in any order. `ApiKeySchema` is what
  * the admin API may show of a key: everything but the hash.
  */
 import { z } from "@hono/zod-openapi";
-import { WEBHOOK_SECRET_PATTERN } from "../webhooks/standard-webhooks";
+import { WEBHOOK_SECRET_PATTERN } from "../webhooks/secret-format";
 import { TenantIdSchema } from "./ids";
 
 /**
@@ -95,25 +95,27 @@ export function tenantFrom(
   return value === null ? null : parsed(TenantSchema, value, "tenant");
 }
 
-export function keyRecordFrom(
-  value: unknown,
-): z.infer<typeof ApiKeyRecordSchema> | null {
+export function keyRecordFrom(value: unknown): ApiKeyRecord | null {
   return value === null ? null : parsed(ApiKeyRecordSchema, value, "key");
 }
 
 export function webhookSecretsFrom(
   value: unknown,
-): z.infer<typeof WebhookSecretsRecordSchema> | null {
+): WebhookSecretsRecord | null {
   return value === null
     ? null
     : parsed(WebhookSecretsRecordSchema, value, "webhook secrets");
 }
 
+export type Plan = z.infer<typeof PlanSchema>;
+export type Tenant = z.infer<typeof TenantSchema>;
+export type TenantStatus = Tenant["status"];
+export type ApiKeyRecord = z.infer<typeof ApiKeyRecordSchema>;
+export type Scope = ApiKeyRecord["scopes"][number];
 export type ApiKeyView = z.infer<typeof ApiKeySchema>;
+export type WebhookSecretsRecord = z.infer<typeof WebhookSecretsRecordSchema>;
 
-export function keyView(
-  record: z.infer<typeof ApiKeyRecordSchema>,
-): ApiKeyView {
+export function keyView(record: ApiKeyRecord): ApiKeyView {
   const { secret_sha256: _hash, ...view } = record;
   return view;
 }

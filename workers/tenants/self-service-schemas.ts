@@ -8,7 +8,7 @@
 import { z } from "@hono/zod-openapi";
 import { nameSchema, scopesSchema } from "./admin-schemas";
 import { PlanSchema, TenantSchema, type ApiKeyView } from "./records";
-import { SCOPES } from "./types";
+import { SCOPES } from "./records";
 
 export const CreateOwnKeySchema = z
   .strictObject({

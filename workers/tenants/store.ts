@@ -45,7 +45,7 @@ import {
   type Scope,
   type Tenant,
   type TenantStatus,
-} from "./types";
+} from "./records";
 
 /** The commands the store uses, so tests and other clients can stand in for Upstash. */
 export type TenancyRedis = Pick<

@@ -15,7 +15,7 @@ import { isTenantId } from "./ids";
 import { tenantFrom } from "./records";
 import { guardRedis } from "./redis-failure";
 import { TENANT_INDEX_KEY, tenantIndexMember, tenantKey } from "./redis-layout";
-import type { Tenant, TenantStatus } from "./types";
+import type { Tenant, TenantStatus } from "./records";
 
 export type TenantListRedis = Pick<Redis, "get" | "mget" | "zrange">;
 

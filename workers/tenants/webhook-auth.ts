@@ -16,7 +16,7 @@ import { tenantSuspended } from "./tenant-suspended";
 import { readTenant } from "./read-records";
 import { guardRedis } from "./redis-failure";
 import { isTenantId } from "./ids";
-import type { Principal } from "./types";
+import type { Principal } from "./principal";
 import { verifyWebhook } from "../webhooks/standard-webhooks";
 import type { TenancyServices } from "../services";
 

@@ -14,10 +14,11 @@ import { webhookSecretsFrom } from "./records";
 import { guardRedis } from "./redis-failure";
 import { tenantKey, tenantWebhookSecretsKey } from "./redis-layout";
 import { ROTATE_WEBHOOK_SECRET_SCRIPT } from "./store-scripts";
-import type { WebhookSecretsRecord } from "./types";
-
-export const DEFAULT_WEBHOOK_GRACE_SECONDS = 24 * 60 * 60;
-export const MAX_WEBHOOK_GRACE_SECONDS = 7 * 24 * 60 * 60;
+import type { WebhookSecretsRecord } from "./records";
+import {
+  DEFAULT_WEBHOOK_GRACE_SECONDS,
+  MAX_WEBHOOK_GRACE_SECONDS,
+} from "../webhooks/secret-format";
 
 export type WebhookSecretRedis = Pick<Redis, "get" | "eval">;
 

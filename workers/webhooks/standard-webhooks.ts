@@ -16,7 +16,6 @@ import { Webhook } from "standardwebhooks";
 
 /** How far a webhook's timestamp may be from our clock, either way (the package's tolerance). */
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
-export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]{43}=$/;
 const SECRET_BYTES = 32;
 /** A tenant holds at most a current and a previous secret (webhook-secret-store.ts). */
 const MAX_SECRETS = 2;

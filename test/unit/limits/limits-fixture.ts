@@ -12,7 +12,8 @@ import {
 } from "../../../infra/local/upstash-bridge/server";
 import { BRIDGE_TOKEN } from "../../support/cache-stack";
 import { startRedisServer, type RedisServer } from "../../support/redis-server";
-import type { Plan, Principal } from "../../../workers/tenants/types";
+import type { Plan } from "../../../workers/tenants/records";
+import type { Principal } from "../../../workers/tenants/principal";
 
 export interface LimitsFixture {
   redisServer: RedisServer;

@@ -22,7 +22,7 @@ import {
   type TenantKeyResolverOptions,
 } from "../../../workers/tenants/key-resolver";
 import { TenantStore } from "../../../workers/tenants/store";
-import type { Tenant } from "../../../workers/tenants/types";
+import type { Tenant } from "../../../workers/tenants/records";
 import { startTenancyFixture, type TenancyFixture } from "./tenancy-fixture";
 
 let fx: TenancyFixture;

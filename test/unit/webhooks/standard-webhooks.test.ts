@@ -11,8 +11,8 @@ import {
   newWebhookSecret,
   signWebhook,
   verifyWebhook,
-  WEBHOOK_SECRET_PATTERN,
 } from "../../../workers/webhooks/standard-webhooks";
+import { WEBHOOK_SECRET_PATTERN } from "../../../workers/webhooks/secret-format";
 
 // https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
 const VECTOR = {
