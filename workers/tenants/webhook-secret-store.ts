@@ -7,7 +7,12 @@
  * tenant can switch its side over without dropping webhooks; a second rotation within
  * that period ends the older secret's grace at once (one previous secret, not a chain).
  */
+import type { z } from "@hono/zod-openapi";
 import type { Redis } from "@upstash/redis/cloudflare";
+import type {
+  RotatedWebhookSecretSchema,
+  WebhookSecretInfoSchema,
+} from "./admin-schemas";
 import { newWebhookSecret } from "../webhooks/standard-webhooks";
 import { isTenantId } from "./ids";
 import { webhookSecretsFrom } from "./records";
@@ -31,21 +36,20 @@ export interface RotateWebhookSecretOptions {
   graceSeconds?: number;
 }
 
-/** A rotation's answer: the new secret, returned this once. */
-export interface RotatedWebhookSecret {
-  secret: string;
-  created_at: string;
-  /** Until when the replaced secret still verifies; null when it was ended at once, or there was none. */
-  previous_expires_at: string | null;
-}
+/**
+ * A rotation's answer: the new secret, returned this once. The admin and self-service
+ * routes answer it under `object` and `tenant_id` (admin-schemas.ts has the one schema).
+ */
+export type RotatedWebhookSecret = Omit<
+  z.infer<typeof RotatedWebhookSecretSchema>,
+  "object" | "tenant_id"
+>;
 
-/** What the admin API shows: never a secret. */
-export interface WebhookSecretView {
-  has_secret: boolean;
-  created_at: string | null;
-  /** null when there is no previous secret or its grace period is over. */
-  previous_expires_at: string | null;
-}
+/** What the admin API shows (never a secret), from the same schema file. */
+export type WebhookSecretView = Omit<
+  z.infer<typeof WebhookSecretInfoSchema>,
+  "object" | "tenant_id"
+>;
 
 export class WebhookSecretStore {
   private readonly now: () => Date;
