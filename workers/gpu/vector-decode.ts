@@ -21,12 +21,8 @@ export function decodeEmbeddingResponse(
   bodyText: string,
   expectedCount: number,
 ): DecodeResult {
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    return fail("body is not valid JSON");
-  }
+  const body = parseJson(bodyText);
+  if (body === NOT_JSON) return fail("body is not valid JSON");
   const data = isRecord(body) ? body.data : undefined;
   if (!Array.isArray(data)) return fail("body has no data array");
   if (data.length !== expectedCount)
@@ -69,12 +65,8 @@ export function decodeVectorList(
   bodyText: string,
   expectedCount: number,
 ): DecodeResult {
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    return fail("body is not valid JSON");
-  }
+  const body = parseJson(bodyText);
+  if (body === NOT_JSON) return fail("body is not valid JSON");
   if (!Array.isArray(body)) return fail("body is not an array of embeddings");
   if (body.length !== expectedCount) {
     return fail(`expected ${expectedCount} embeddings, got ${body.length}`);
@@ -106,4 +98,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function fail(reason: string): DecodeResult {
   return { ok: false, reason };
+}
+
+const NOT_JSON = Symbol("not JSON");
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
 }
