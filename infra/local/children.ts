@@ -60,13 +60,14 @@ export function startChild(
 
 /**
  * Polls `url` until it answers a status `isUp` accepts (default: 2xx), the child exits,
- * or `timeoutMs` passes.
+ * or `timeoutMs` passes; a status `isFatal` names ends the wait at once (throws).
  */
 export async function waitForHttp(
   url: string,
   child: Child | null,
   timeoutMs: number,
   isUp: (status: number) => boolean = (status) => status >= 200 && status < 300,
+  isFatal: (status: number) => string | null = () => null,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -80,10 +81,16 @@ export async function waitForHttp(
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
       if (isUp(res.status)) return;
-    } catch {
+      const fatal = isFatal(res.status);
+      if (fatal !== null) throw new FatalAnswer(fatal);
+    } catch (error) {
+      if (error instanceof FatalAnswer) throw error;
       /* not up yet */
     }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} was not ready within ${timeoutMs} ms`);
 }
+
+/** An answer that no amount of waiting will change (waitForHttp's `isFatal`). */
+class FatalAnswer extends Error {}

@@ -111,7 +111,13 @@ async function main(): Promise<void> {
   );
   children.push(edge);
   const baseUrl = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${baseUrl}/healthz`, edge, 120_000);
+  // /healthz answers 500 only when the Worker refuses its configuration (workers/env.ts;
+  // its [edge] log line names the variable): waiting longer cannot help.
+  await waitForHttp(`${baseUrl}/healthz`, edge, 120_000, undefined, (status) =>
+    status === 500
+      ? "the Worker refused its configuration (its [edge] ConfigError log line names the variable)"
+      : null,
+  );
   const dev = await seedDevTenant(upstash, process.env.DEV_API_KEY);
   const apiKey = dev.apiKey;
 
@@ -123,7 +129,8 @@ async function main(): Promise<void> {
       `console:      ${baseUrl}/console   (sign in with the API key or the admin token; API docs at ${baseUrl}/docs)`,
       `API key:      ${apiKey}   (tenant ${dev.tenantId}${dev.reused ? ", existing" : ", development"})`,
       `admin token:  ${adminToken}   (npm run admin -- --help; ADMIN_URL=${baseUrl} ADMIN_TOKEN=…)`,
-      `GPU workers:  ${usingStandin ? `${gpuUrls} (CPU stand-in)` : gpuUrls}`,
+      `GPU workers:  ${usingStandin ? `${gpuUrls} (CPU stand-in)` : gpuUrls}` +
+        `   (engines: ${vars.GPU_WORKER_ENGINES ?? "detected from each endpoint's info route"})`,
       `L3 cache:     ${upstash.url}${upstash.local ? " (Upstash REST bridge over an ephemeral redis-server)" : ""}`,
       usingStandin
         ? "NOTE: the CPU stand-in's vectors are feature hashes, NOT Qwen3-Embedding-4B. Set GPU_WORKER_URLS for real ones."

@@ -62,6 +62,15 @@ function watchPage(page: Page, recorder: Recorder): void {
     )
       recorder.errors.push(message.text());
   });
+  // ...but a page, script, stylesheet or image that fails to load is a failure (a
+  // missing asset). The pages name an empty favicon, so browsers ask for none.
+  page.on("response", (response) => {
+    const kind = response.request().resourceType();
+    if (response.status() >= 400 && kind !== "fetch" && kind !== "xhr")
+      recorder.errors.push(
+        `${response.status()} for ${kind} ${response.url()}`,
+      );
+  });
 }
 
 /**

@@ -11,6 +11,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Console · Qwen3-Embedding-4B API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/console-style.css">
 <script type="module" src="/assets/console.js"></script>
 </head>
@@ -34,6 +35,7 @@ export const DOCS_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>API docs · Qwen3-Embedding-4B API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/swagger-ui.css">
 <script src="/assets/swagger-ui-bundle.js" defer></script>
 <script type="module" src="/assets/docs.js"></script>

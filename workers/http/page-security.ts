@@ -34,5 +34,7 @@ export function pageSecurity(): MiddlewareHandler<AppEnv> {
     contentSecurityPolicy: PAGE_CSP_DIRECTIVES,
     referrerPolicy: "no-referrer",
     crossOriginResourcePolicy: "same-origin",
+    // The legacy header says what frame-ancestors 'none' says, for browsers without CSP 2.
+    xFrameOptions: "DENY",
   });
 }
