@@ -4,7 +4,7 @@
  * retries that message with a growing delay. `qwen3-batch-dlq`: a part that exhausted
  * its retries fails its lines (500 in the error file) and the batch goes on.
  */
-import { retryDelaySeconds } from "../indexing/retry-delay";
+import { consumeInOrder } from "../queues/consume-in-order";
 import type { Services } from "../services";
 import { isBatchId } from "./batch-ids";
 import type { PartMessage } from "./part-message";
@@ -32,44 +32,29 @@ const invalid = (message: Message<unknown>) =>
     }),
   );
 
-/** `qwen3-batch`: runs each part; a thrown part is retried with a doubling delay (INDEX_RETRY_DELAY_SECONDS first, at most 300 s). */
+/** `qwen3-batch`: runs each part (queues/consume-in-order.ts: a thrown part is retried with a doubling delay). */
 export async function consumeBatchParts(
   batch: MessageBatch<unknown>,
   env: Env,
   ctx: ExecutionContext,
   services: Services,
 ): Promise<void> {
-  for (const message of batch.messages) {
-    const part = parsePartMessage(message.body);
-    if (!part) {
-      invalid(message);
-      message.ack();
-      continue;
-    }
-    try {
-      await runPart(part, {
-        env,
-        services,
-        background: (work) => ctx.waitUntil(work),
-      });
-      message.ack();
-    } catch (error) {
-      const delaySeconds = retryDelaySeconds(
-        services.config.indexing.retryDelaySeconds,
-        message.attempts,
-      );
-      console.warn(
-        JSON.stringify({
-          message: "batch part attempt failed; retrying",
-          batch_id: part.batch_id,
-          part: part.part,
-          attempts: message.attempts,
-          error: String(error),
+  await consumeInOrder(
+    batch,
+    {
+      parse: parsePartMessage,
+      run: (part) =>
+        runPart(part, {
+          env,
+          services,
+          background: (work) => ctx.waitUntil(work),
         }),
-      );
-      message.retry({ delaySeconds });
-    }
-  }
+      retryLog: "batch part attempt failed; retrying",
+      describe: (part) => ({ batch_id: part.batch_id, part: part.part }),
+      dropped: invalid,
+    },
+    services.config.indexing.retryDelaySeconds,
+  );
 }
 
 /** `qwen3-batch-dlq`: settles each part for good (500 error lines). */

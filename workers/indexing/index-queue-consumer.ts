@@ -10,7 +10,7 @@ import { indexDocument } from "./index-document";
 import type { DocumentMessage } from "./document-message";
 import { jobsFor } from "./jobs-for";
 import { isJobId } from "./job-ids";
-import { retryDelaySeconds } from "./retry-delay";
+import { consumeInOrder } from "../queues/consume-in-order";
 
 export function parseDocumentMessage(body: unknown): DocumentMessage | null {
   if (typeof body !== "object" || body === null) return null;
@@ -33,43 +33,29 @@ const invalid = (message: Message<unknown>) =>
     }),
   );
 
+/** `qwen3-index`: indexes each document (queues/consume-in-order.ts). */
 export async function consumeIndexBatch(
   batch: MessageBatch<unknown>,
   env: Env,
   ctx: ExecutionContext,
   services: Services,
 ): Promise<void> {
-  for (const message of batch.messages) {
-    const doc = parseDocumentMessage(message.body);
-    if (!doc) {
-      invalid(message);
-      message.ack();
-      continue;
-    }
-    try {
-      await indexDocument(doc, {
-        env,
-        services,
-        background: (work) => ctx.waitUntil(work),
-      });
-      message.ack();
-    } catch (error) {
-      const delaySeconds = retryDelaySeconds(
-        services.config.indexing.retryDelaySeconds,
-        message.attempts,
-      );
-      console.warn(
-        JSON.stringify({
-          message: "index document attempt failed; retrying",
-          job_id: doc.job_id,
-          index: doc.index,
-          attempts: message.attempts,
-          error: String(error),
+  await consumeInOrder(
+    batch,
+    {
+      parse: parseDocumentMessage,
+      run: (doc) =>
+        indexDocument(doc, {
+          env,
+          services,
+          background: (work) => ctx.waitUntil(work),
         }),
-      );
-      message.retry({ delaySeconds });
-    }
-  }
+      retryLog: "index document attempt failed; retrying",
+      describe: (doc) => ({ job_id: doc.job_id, index: doc.index }),
+      dropped: invalid,
+    },
+    services.config.indexing.retryDelaySeconds,
+  );
 }
 
 export async function consumeIndexDeadLetters(
