@@ -14,7 +14,7 @@ import { readMonthToDate, type MonthToDate } from "../metering/month-to-date";
 import { utcDay } from "../metering/usage-event";
 import { AccountSchema } from "../tenants/self-service-schemas";
 import { errorResponses } from "./error-responses";
-import { jsonResponse as json } from "./json-response";
+import { jsonResponse } from "./json-response";
 import { usageUnavailable } from "./usage";
 
 const route = createRoute({
@@ -24,7 +24,7 @@ const route = createRoute({
   security: [{ bearerAuth: ["usage"] }],
   middleware: [apiKeyAuth({ scope: "usage" })] as const,
   responses: {
-    200: json(AccountSchema, "Your tenant, plan and month to date"),
+    200: jsonResponse(AccountSchema, "Your tenant, plan and month to date"),
     ...errorResponses(
       [401, "Missing, malformed, unknown or revoked API key"],
       [403, "The key lacks the 'usage' scope, or the tenant is suspended"],

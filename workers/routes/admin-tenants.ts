@@ -31,7 +31,7 @@ import { MonthToDateSchema } from "../tenants/self-service-schemas";
 import type { TenantStatus } from "../tenants/records";
 import { ADMIN_MAX_BODY_BYTES } from "./admin";
 import { errorResponses } from "./error-responses";
-import { jsonResponse } from "./json-response";
+import { jsonRequestBody, jsonResponse } from "./json-response";
 import { usageUnavailable } from "./usage";
 
 const MAX_LIST_LIMIT = 100;
@@ -108,10 +108,7 @@ const reindexRoute = createRoute({
     jsonBody({ maxBytes: ADMIN_MAX_BODY_BYTES }),
   ] as const,
   request: {
-    body: {
-      content: { "application/json": { schema: ReindexRequestSchema } },
-      required: true,
-    },
+    body: jsonRequestBody(ReindexRequestSchema),
   },
   responses: {
     200: jsonResponse(ReindexAnswerSchema, "How far the walk got"),

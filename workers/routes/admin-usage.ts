@@ -11,6 +11,7 @@ import { UsageReportSchema } from "../metering/usage-report";
 import { readTenant } from "../tenants/read-records";
 import { tenantIdParam, tenantNotFound, wellFormedTenantId } from "./admin";
 import { errorResponses } from "./error-responses";
+import { jsonResponse } from "./json-response";
 import {
   rejectInvalidUsageParams,
   usageReportFor,
@@ -26,10 +27,7 @@ const route = createRoute({
   middleware: [wellFormedTenantId()] as const,
   request: { params: tenantIdParam, query: UsageQuerySchema },
   responses: {
-    200: {
-      description: "Usage per day, and totals",
-      content: { "application/json": { schema: UsageReportSchema } },
-    },
+    200: jsonResponse(UsageReportSchema, "Usage per day, and totals"),
     ...errorResponses(
       ...USAGE_ERRORS,
       [401, "Missing or wrong admin token"],

@@ -27,12 +27,11 @@ import { TenantSchema } from "../tenants/records";
 import { TenantStore } from "../tenants/store";
 import { WebhookSecretStore } from "../tenants/webhook-secret-store";
 import { errorResponses } from "./error-responses";
-import { jsonResponse } from "./json-response";
+import { jsonRequestBody, jsonResponse } from "./json-response";
 
 /** Admin bodies are a name, a plan and a few scopes; anything near this is not one. */
 export const ADMIN_MAX_BODY_BYTES = 64 * 1024;
 
-const json = jsonResponse;
 /** What every admin route can answer besides its own: the token check, and the tenancy store being down. */
 const ADMIN_ERRORS = [
   [401, "Missing or wrong admin token"],
@@ -52,7 +51,7 @@ const keyIdParam = z.object({
   }),
 });
 const body = <S extends z.ZodType>(schema: S) => ({
-  body: { content: { "application/json": { schema } }, required: true },
+  body: jsonRequestBody(schema),
 });
 const readBody = () => jsonBody({ maxBytes: ADMIN_MAX_BODY_BYTES });
 
@@ -73,7 +72,7 @@ const createTenantRoute = createRoute({
   middleware: [readBody()] as const,
   request: body(CreateTenantSchema),
   responses: {
-    201: json(TenantSchema, "Created tenant"),
+    201: jsonResponse(TenantSchema, "Created tenant"),
     ...errorResponses(400, 413, 415, ...ADMIN_ERRORS),
   },
 });
@@ -86,7 +85,7 @@ const getTenantRoute = createRoute({
   middleware: [wellFormedTenantId()] as const,
   request: { params: tenantIdParam },
   responses: {
-    200: json(TenantSchema, "Tenant"),
+    200: jsonResponse(TenantSchema, "Tenant"),
     ...errorResponses([404, "No such tenant"], ...ADMIN_ERRORS),
   },
 });
@@ -99,7 +98,7 @@ const patchTenantRoute = createRoute({
   middleware: [wellFormedTenantId(), readBody()] as const,
   request: { params: tenantIdParam, ...body(PatchTenantSchema) },
   responses: {
-    200: json(TenantSchema, "Updated tenant"),
+    200: jsonResponse(TenantSchema, "Updated tenant"),
     ...errorResponses(400, [404, "No such tenant"], 413, 415, ...ADMIN_ERRORS),
   },
 });
@@ -112,7 +111,7 @@ const createKeyRoute = createRoute({
   middleware: [wellFormedTenantId(), readBody()] as const,
   request: { params: tenantIdParam, ...body(CreateKeySchema) },
   responses: {
-    201: json(CreatedKeySchema, "Created key, secret included once"),
+    201: jsonResponse(CreatedKeySchema, "Created key, secret included once"),
     ...errorResponses(400, [404, "No such tenant"], 413, 415, ...ADMIN_ERRORS),
   },
 });
@@ -125,7 +124,7 @@ const listKeysRoute = createRoute({
   middleware: [wellFormedTenantId()] as const,
   request: { params: tenantIdParam },
   responses: {
-    200: json(ApiKeyListSchema, "The tenant's keys, oldest first"),
+    200: jsonResponse(ApiKeyListSchema, "The tenant's keys, oldest first"),
     ...errorResponses([404, "No such tenant"], ...ADMIN_ERRORS),
   },
 });
@@ -151,7 +150,7 @@ const rotateSecretRoute = createRoute({
   middleware: [wellFormedTenantId(), readBody()] as const,
   request: { params: tenantIdParam, ...body(RotateWebhookSecretSchema) },
   responses: {
-    201: json(RotatedWebhookSecretSchema, "New secret, included once"),
+    201: jsonResponse(RotatedWebhookSecretSchema, "New secret, included once"),
     ...errorResponses(400, [404, "No such tenant"], 413, 415, ...ADMIN_ERRORS),
   },
 });
@@ -165,7 +164,7 @@ const secretInfoRoute = createRoute({
   middleware: [wellFormedTenantId()] as const,
   request: { params: tenantIdParam },
   responses: {
-    200: json(
+    200: jsonResponse(
       WebhookSecretInfoSchema,
       "The tenant's webhook secret, without the secret",
     ),

@@ -26,6 +26,7 @@ import {
   pageLimit,
 } from "./cursor-page";
 import { errorResponses } from "./error-responses";
+import { jsonRequestBody, jsonResponse } from "./json-response";
 import { fileNotFound } from "./files";
 
 const MAX_LIST_LIMIT = 100;
@@ -87,16 +88,10 @@ const createBatchRoute = createRoute({
     jsonBody({ maxBytes: MAX_CREATE_BODY_BYTES }),
   ] as const,
   request: {
-    body: {
-      content: { "application/json": { schema: BatchCreateSchema } },
-      required: true,
-    },
+    body: jsonRequestBody(BatchCreateSchema),
   },
   responses: {
-    200: {
-      description: "The batch, validating",
-      content: { "application/json": { schema: BatchViewSchema } },
-    },
+    200: jsonResponse(BatchViewSchema, "The batch, validating"),
     ...errorResponses(
       400,
       [404, "No such input file"],
@@ -116,14 +111,10 @@ const listRoute = createRoute({
     query: cursorPageQuery("batch", MAX_LIST_LIMIT),
   },
   responses: {
-    200: {
-      description: "The tenant's batches, newest first",
-      content: {
-        "application/json": {
-          schema: cursorPageSchema(BatchViewSchema),
-        },
-      },
-    },
+    200: jsonResponse(
+      cursorPageSchema(BatchViewSchema),
+      "The tenant's batches, newest first",
+    ),
     ...errorResponses(400, ...KEY_ERRORS),
   },
 });
@@ -135,10 +126,7 @@ const retrieveRoute = createRoute({
   middleware: [apiKeyAuth({ scope: "batch" })] as const,
   request: { params: batchIdParam },
   responses: {
-    200: {
-      description: "The batch",
-      content: { "application/json": { schema: BatchViewSchema } },
-    },
+    200: jsonResponse(BatchViewSchema, "The batch"),
     ...errorResponses([404, "No such batch"], ...KEY_ERRORS),
   },
 });
@@ -150,10 +138,10 @@ const cancelRoute = createRoute({
   middleware: [apiKeyAuth({ scope: "batch" })] as const,
   request: { params: batchIdParam },
   responses: {
-    200: {
-      description: "The batch, cancelling (or already cancelled)",
-      content: { "application/json": { schema: BatchViewSchema } },
-    },
+    200: jsonResponse(
+      BatchViewSchema,
+      "The batch, cancelling (or already cancelled)",
+    ),
     ...errorResponses(
       [404, "No such batch"],
       [409, "The batch has ended and cannot be cancelled"],

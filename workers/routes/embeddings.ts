@@ -13,6 +13,7 @@ import { jsonBody } from "../middleware/json-body";
 import { EmbeddingRequestSchema } from "../embeddings/request-schema";
 import { renderEmbeddingsBody } from "../embeddings/render-response";
 import { errorResponses } from "./error-responses";
+import { jsonRequestBody } from "./json-response";
 
 const EmbeddingResponseSchema = z
   .object({
@@ -49,10 +50,7 @@ export const embeddingsRoute = createRoute({
     jsonBody({ maxBytes: (c) => c.get("services").config.maxBodyBytes }),
   ] as const,
   request: {
-    body: {
-      content: { "application/json": { schema: EmbeddingRequestSchema } },
-      required: true,
-    },
+    body: jsonRequestBody(EmbeddingRequestSchema),
   },
   responses: {
     200: {

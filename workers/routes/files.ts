@@ -35,6 +35,7 @@ import {
 } from "./cursor-page";
 import { readUpload } from "../batches/upload";
 import { errorResponses } from "./error-responses";
+import { jsonResponse } from "./json-response";
 import { streamedBody } from "./streamed-body";
 
 const MAX_LIST_LIMIT = 100;
@@ -97,10 +98,7 @@ const uploadRoute = createRoute({
     },
   },
   responses: {
-    200: {
-      description: "The file",
-      content: { "application/json": { schema: FileViewSchema } },
-    },
+    200: jsonResponse(FileViewSchema, "The file"),
     ...errorResponses(
       400,
       [413, "File too large (or a body past the limit)"],
@@ -124,14 +122,10 @@ const listRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      description: "The tenant's files, newest first",
-      content: {
-        "application/json": {
-          schema: cursorPageSchema(FileViewSchema),
-        },
-      },
-    },
+    200: jsonResponse(
+      cursorPageSchema(FileViewSchema),
+      "The tenant's files, newest first",
+    ),
     ...errorResponses(400, ...KEY_ERRORS),
   },
 });
@@ -143,10 +137,7 @@ const retrieveRoute = createRoute({
   middleware: [auth] as const,
   request: { params: fileIdParam },
   responses: {
-    200: {
-      description: "The file",
-      content: { "application/json": { schema: FileViewSchema } },
-    },
+    200: jsonResponse(FileViewSchema, "The file"),
     ...errorResponses(NO_SUCH_FILE, ...KEY_ERRORS),
   },
 });

@@ -6,6 +6,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { errorResponses } from "./error-responses";
+import { jsonResponse } from "./json-response";
 
 const ReadinessSchema = z
   .object({
@@ -34,14 +35,8 @@ const readinessRoute = createRoute({
   path: "/readyz",
   summary: "Readiness: a GPU worker answers its health check",
   responses: {
-    200: {
-      description: "Ready",
-      content: { "application/json": { schema: ReadinessSchema } },
-    },
-    503: {
-      description: "No GPU worker is ready",
-      content: { "application/json": { schema: ReadinessSchema } },
-    },
+    200: jsonResponse(ReadinessSchema, "Ready"),
+    503: jsonResponse(ReadinessSchema, "No GPU worker is ready"),
     ...errorResponses(),
   },
 });

@@ -43,6 +43,7 @@ import { jobsFor } from "../indexing/jobs-for";
 import { newJobRecord } from "../indexing/new-job";
 import { cursorPageQuery, cursorPageSchema, pageLimit } from "./cursor-page";
 import { errorResponses } from "./error-responses";
+import { jsonRequestBody, jsonResponse } from "./json-response";
 import { streamedBody } from "./streamed-body";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -61,10 +62,8 @@ const jobIdParam = z.object({
     example: "job_019a0000000012345678abcdefABCDEF",
   }),
 });
-const jobJson = (description: string) => ({
-  description,
-  content: { "application/json": { schema: JobViewSchema } },
-});
+const jobJson = (description: string) =>
+  jsonResponse(JobViewSchema, description);
 const security = [{ bearerAuth: ["index"] }];
 const auth = apiKeyAuth({ scope: "index" });
 
@@ -108,10 +107,7 @@ const createRouteConfig = createRoute({
     }),
   ] as const,
   request: {
-    body: {
-      content: { "application/json": { schema: JobRequestSchema } },
-      required: true,
-    },
+    body: jsonRequestBody(JobRequestSchema),
   },
   responses: {
     202: jobJson(
@@ -138,14 +134,10 @@ const listRoute = createRoute({
     query: cursorPageQuery("job", MAX_LIST_LIMIT),
   },
   responses: {
-    200: {
-      description: "The tenant's jobs, newest first",
-      content: {
-        "application/json": {
-          schema: cursorPageSchema(JobViewSchema),
-        },
-      },
-    },
+    200: jsonResponse(
+      cursorPageSchema(JobViewSchema),
+      "The tenant's jobs, newest first",
+    ),
     ...errorResponses(400, ...KEY_ERRORS),
   },
 });

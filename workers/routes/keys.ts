@@ -27,7 +27,7 @@ import { keyView } from "../tenants/records";
 import type { Scope } from "../tenants/records";
 import { ADMIN_MAX_BODY_BYTES } from "./admin";
 import { errorResponses } from "./error-responses";
-import { jsonResponse as json } from "./json-response";
+import { jsonRequestBody, jsonResponse } from "./json-response";
 
 /**
  * Unrevoked keys a tenant may hold; checked before each creation (not atomic: a few
@@ -54,7 +54,7 @@ const listRoute = createRoute({
   security,
   middleware: [auth] as const,
   responses: {
-    200: json(
+    200: jsonResponse(
       OwnKeyListSchema,
       "Your keys, oldest first, revoked ones included",
     ),
@@ -69,13 +69,13 @@ const createKeyRoute = createRoute({
   security,
   middleware: [auth, jsonBody({ maxBytes: ADMIN_MAX_BODY_BYTES })] as const,
   request: {
-    body: {
-      content: { "application/json": { schema: CreateOwnKeySchema } },
-      required: true,
-    },
+    body: jsonRequestBody(CreateOwnKeySchema),
   },
   responses: {
-    201: json(CreatedOwnKeySchema, "The new key, its secret included once"),
+    201: jsonResponse(
+      CreatedOwnKeySchema,
+      "The new key, its secret included once",
+    ),
     ...errorResponses(
       [400, "Invalid body, or MAX_ACTIVE_KEYS unrevoked keys already"],
       [
@@ -105,7 +105,7 @@ const revokeRoute = createRoute({
     }),
   },
   responses: {
-    200: json(
+    200: jsonResponse(
       OwnKeySchema,
       "The key, revoked (also when it already was: its first revocation time)",
     ),

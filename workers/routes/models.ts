@@ -10,6 +10,7 @@ import { PUBLIC_MODEL_ID } from "../model";
 import { assertKnownModel } from "../embeddings/pipeline";
 import { apiKeyAuth } from "../middleware/auth";
 import { errorResponses } from "./error-responses";
+import { jsonResponse } from "./json-response";
 
 /** 2025-06-05, the model's release on Hugging Face; fixed so the answer is stable. */
 const MODEL_CREATED = 1749081600;
@@ -73,10 +74,7 @@ const retrieveRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      description: "The model",
-      content: { "application/json": { schema: ModelSchema } },
-    },
+    200: jsonResponse(ModelSchema, "The model"),
     ...errorResponses(
       [404, "Unknown model (`model_not_found`)"],
       ...KEY_ERRORS,

@@ -16,6 +16,7 @@ import { utcDay } from "../metering/usage-event";
 import { invalidDateError, usageRangeFrom } from "../metering/usage-range";
 import { errorSummary } from "../metering/usage-log";
 import { errorResponses } from "./error-responses";
+import { jsonResponse } from "./json-response";
 
 const dateParam = (name: "from" | "to", description: string) =>
   z.iso
@@ -103,10 +104,7 @@ const route = createRoute({
   middleware: [apiKeyAuth({ scope: "usage" })] as const,
   request: { query: UsageQuerySchema },
   responses: {
-    200: {
-      description: "Usage per day, and totals",
-      content: { "application/json": { schema: UsageReportSchema } },
-    },
+    200: jsonResponse(UsageReportSchema, "Usage per day, and totals"),
     ...errorResponses(
       ...USAGE_ERRORS,
       [401, "Missing or invalid API key"],

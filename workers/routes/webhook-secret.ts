@@ -17,7 +17,7 @@ import {
 } from "../tenants/admin-schemas";
 import { ADMIN_MAX_BODY_BYTES } from "./admin";
 import { errorResponses } from "./error-responses";
-import { jsonResponse as json } from "./json-response";
+import { jsonRequestBody, jsonResponse } from "./json-response";
 
 const security = [{ bearerAuth: ["keys"] }];
 const auth = apiKeyAuth({ scope: "keys" });
@@ -36,7 +36,7 @@ const showRoute = createRoute({
   security,
   middleware: [auth] as const,
   responses: {
-    200: json(
+    200: jsonResponse(
       WebhookSecretInfoSchema,
       "Your webhook secret, without the secret",
     ),
@@ -53,13 +53,13 @@ const rotateRoute = createRoute({
   security,
   middleware: [auth, jsonBody({ maxBytes: ADMIN_MAX_BODY_BYTES })] as const,
   request: {
-    body: {
-      content: { "application/json": { schema: RotateWebhookSecretSchema } },
-      required: true,
-    },
+    body: jsonRequestBody(RotateWebhookSecretSchema),
   },
   responses: {
-    201: json(RotatedWebhookSecretSchema, "The new secret, included once"),
+    201: jsonResponse(
+      RotatedWebhookSecretSchema,
+      "The new secret, included once",
+    ),
     ...errorResponses([400, "Invalid body"], 413, 415, ...errors),
   },
 });
