@@ -3,33 +3,11 @@
  * case gets its own edge (its own isolate), so circuit-breaker state never leaks
  * between cases.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { startEdge, type TestEdge } from "../support/edge";
-import { startStandin, type Standin } from "../support/standin";
+import { describe, expect, it } from "vitest";
+import { perTestStack } from "../support/per-test-stack";
 import { freePort } from "../../infra/local/free-port";
 
-const opened: { close?: () => Promise<void>; dispose?: () => Promise<void> }[] =
-  [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((o) => (o.dispose ?? o.close)!()));
-});
-
-async function standin(
-  options: Parameters<typeof startStandin>[0] = {},
-): Promise<Standin> {
-  const s = await startStandin(options);
-  opened.push(s);
-  return s;
-}
-
-async function edgeFor(
-  urls: string[],
-  vars: Record<string, string> = {},
-): Promise<TestEdge> {
-  const e = await startEdge({ gpuUrls: urls, vars });
-  opened.push(e);
-  return e;
-}
+const { standin, edgeFor } = perTestStack();
 
 const body = { model: "Qwen3-Embedding-4B", input: ["fault tolerance test"] };
 

@@ -5,37 +5,16 @@
  * endpoint's breaker; an endpoint that fails everything is still a 503. Each case gets its
  * own edge (its own isolate), so breaker state never leaks between cases.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { startEdge, type TestEdge } from "../support/edge";
-import { startStandin, type Standin } from "../support/standin";
+import { describe, expect, it } from "vitest";
+import type { TestEdge } from "../support/edge";
+import { perTestStack } from "../support/per-test-stack";
 
 const MODEL = "Qwen3-Embedding-4B";
 const POISON = "poison pill";
 const INJECTED =
   "Injected fault: the stand-in was configured to fail on this input";
 
-const opened: { close?: () => Promise<void>; dispose?: () => Promise<void> }[] =
-  [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((o) => (o.dispose ?? o.close)!()));
-});
-
-async function standin(
-  options: Parameters<typeof startStandin>[0] = {},
-): Promise<Standin> {
-  const s = await startStandin(options);
-  opened.push(s);
-  return s;
-}
-
-async function edgeFor(
-  urls: string[],
-  vars: Record<string, string> = {},
-): Promise<TestEdge> {
-  const e = await startEdge({ gpuUrls: urls, vars });
-  opened.push(e);
-  return e;
-}
+const { standin, edgeFor } = perTestStack();
 
 function embedAs(
   edge: TestEdge,
