@@ -34,8 +34,6 @@ import { errorResponses } from "./error-responses";
 import { jsonRequestBody, jsonResponse } from "./json-response";
 import { usageUnavailable } from "./usage";
 
-const MAX_LIST_LIMIT = 100;
-
 export const TenantWithUsageSchema = TenantSchema.extend({
   month_to_date: MonthToDateSchema,
 }).openapi("TenantWithUsage");
@@ -51,7 +49,7 @@ const route = createRoute({
   security: [{ adminToken: [] }],
   middleware: [adminAuth()] as const,
   request: {
-    query: cursorPageQuery("tenant", MAX_LIST_LIMIT).extend({
+    query: cursorPageQuery("tenant").extend({
       status: z.string().optional().openapi({
         description: "Only tenants with this status: `active` or `suspended`",
       }),
@@ -134,7 +132,7 @@ function statusFrom(raw: string | undefined): TenantStatus | undefined {
 export function registerAdminTenants(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const query = c.req.valid("query");
-    const limit = pageLimit(query.limit, MAX_LIST_LIMIT);
+    const limit = pageLimit(query.limit);
     const after = pageAfter(query.after, isTenantId);
     const status = statusFrom(query.status);
     const tenancy = c.get("services").tenancy();

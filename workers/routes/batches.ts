@@ -29,7 +29,6 @@ import { errorResponses } from "./error-responses";
 import { jsonRequestBody, jsonResponse } from "./json-response";
 import { fileNotFound } from "./files";
 
-const MAX_LIST_LIMIT = 100;
 /** A create body is a few ids and at most 16 short metadata pairs. */
 const MAX_CREATE_BODY_BYTES = 64 * 1024;
 
@@ -108,7 +107,7 @@ const listRoute = createRoute({
   security: [{ bearerAuth: ["batch"] }],
   middleware: [apiKeyAuth({ scope: "batch" })] as const,
   request: {
-    query: cursorPageQuery("batch", MAX_LIST_LIMIT),
+    query: cursorPageQuery("batch"),
   },
   responses: {
     200: jsonResponse(
@@ -205,7 +204,7 @@ export function registerBatches(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const limit = pageLimit(query.limit, MAX_LIST_LIMIT);
+    const limit = pageLimit(query.limit);
     const after = pageAfter(query.after, isBatchId);
     const { items, hasMore } = await batchesFor(
       c.env,

@@ -7,16 +7,19 @@
 import { z } from "@hono/zod-openapi";
 import { invalidRequest } from "../errors/api-error";
 
+/** The largest `limit` any list route accepts (OpenAI's for `/v1/batches`). */
+export const MAX_LIST_LIMIT = 100;
+
 /**
- * The query of a list route: `limit` (1..`max`, default 20) and `after` (the last id of
+ * The query of a list route: `limit` (1..MAX_LIST_LIMIT, default 20) and `after` (the last id of
  * the previous page), as strings checked by pageLimit/pageAfter in the handler.
  */
-export function cursorPageQuery(noun: string, max: number) {
+export function cursorPageQuery(noun: string) {
   return z.object({
     limit: z
       .string()
       .optional()
-      .openapi({ description: `1..${max}, default 20` }),
+      .openapi({ description: `1..${MAX_LIST_LIMIT}, default 20` }),
     after: z
       .string()
       .optional()
@@ -35,13 +38,13 @@ export function cursorPageSchema<S extends z.ZodType>(item: S) {
   });
 }
 
-/** `limit`: 1..`max`, default 20 (OpenAI's default for both lists). */
-export function pageLimit(raw: string | undefined, max: number): number {
+/** `limit`: 1..MAX_LIST_LIMIT, default 20 (OpenAI's default for its lists). */
+export function pageLimit(raw: string | undefined): number {
   if (raw === undefined) return 20;
   const limit = Number(raw);
-  if (!/^\d+$/.test(raw) || limit < 1 || limit > max)
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIST_LIMIT)
     throw invalidRequest(
-      `'limit' must be an integer between 1 and ${max}.`,
+      `'limit' must be an integer between 1 and ${MAX_LIST_LIMIT}.`,
       "limit",
     );
   return limit;

@@ -38,8 +38,6 @@ import { errorResponses } from "./error-responses";
 import { jsonResponse } from "./json-response";
 import { streamedBody } from "./streamed-body";
 
-const MAX_LIST_LIMIT = 100;
-
 /** What every `/v1/files` route can answer before its own errors: the key check (middleware/auth.ts). */
 const KEY_ERRORS = [
   [401, "Missing or invalid API key"],
@@ -114,7 +112,7 @@ const listRoute = createRoute({
   security,
   middleware: [auth] as const,
   request: {
-    query: cursorPageQuery("file", MAX_LIST_LIMIT).extend({
+    query: cursorPageQuery("file").extend({
       purpose: z
         .string()
         .optional()
@@ -218,7 +216,7 @@ export function registerFiles(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const limit = pageLimit(query.limit, MAX_LIST_LIMIT);
+    const limit = pageLimit(query.limit);
     const after = pageAfter(query.after, isFileId);
     const { items, hasMore } = await batchesFor(
       c.env,

@@ -47,7 +47,6 @@ import { jsonRequestBody, jsonResponse } from "./json-response";
 import { streamedBody } from "./streamed-body";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-const MAX_LIST_LIMIT = 100;
 
 /** What every job route can answer before its own errors: the key check (middleware/auth.ts). */
 const KEY_ERRORS = [
@@ -131,7 +130,7 @@ const listRoute = createRoute({
   security,
   middleware: [auth] as const,
   request: {
-    query: cursorPageQuery("job", MAX_LIST_LIMIT),
+    query: cursorPageQuery("job"),
   },
   responses: {
     200: jsonResponse(
@@ -299,7 +298,7 @@ export function registerIndexJobs(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const limit = pageLimit(query.limit, MAX_LIST_LIMIT);
+    const limit = pageLimit(query.limit);
     const after = query.after ?? null;
     if (after !== null && !isJobId(after))
       throw invalidRequest("'after' must be a job id.", "after");
