@@ -4,7 +4,7 @@
  * retries that message with a growing delay. `qwen3-batch-dlq`: a part that exhausted
  * its retries fails its lines (500 in the error file) and the batch goes on.
  */
-import { consumeInOrder } from "../queues/consume-in-order";
+import { consumeInOrder, settleDeadLetters } from "../queues/consume-in-order";
 import type { Services } from "../services";
 import { isBatchId } from "./batch-ids";
 import type { PartMessage } from "./part-message";
@@ -62,10 +62,9 @@ export async function consumeBatchDeadLetters(
   batch: MessageBatch<unknown>,
   env: Env,
 ): Promise<void> {
-  for (const message of batch.messages) {
-    const part = parsePartMessage(message.body);
-    if (part) await failPart(part, env);
-    else invalid(message);
-    message.ack();
-  }
+  await settleDeadLetters(
+    batch,
+    { parse: parsePartMessage, dropped: invalid },
+    (part) => failPart(part, env),
+  );
 }

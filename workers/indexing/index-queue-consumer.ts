@@ -10,7 +10,7 @@ import { indexDocument } from "./index-document";
 import type { DocumentMessage } from "./document-message";
 import { jobsFor } from "./jobs-for";
 import { isJobId } from "./job-ids";
-import { consumeInOrder } from "../queues/consume-in-order";
+import { consumeInOrder, settleDeadLetters } from "../queues/consume-in-order";
 
 export function parseDocumentMessage(body: unknown): DocumentMessage | null {
   if (typeof body !== "object" || body === null) return null;
@@ -62,14 +62,13 @@ export async function consumeIndexDeadLetters(
   batch: MessageBatch<unknown>,
   env: Env,
 ): Promise<void> {
-  for (const message of batch.messages) {
-    const doc = parseDocumentMessage(message.body);
-    if (doc) {
-      await jobsFor(env, doc.tenant_id).failJob(doc.job_id, {
+  await settleDeadLetters(
+    batch,
+    { parse: parseDocumentMessage, dropped: invalid },
+    (doc) =>
+      jobsFor(env, doc.tenant_id).failJob(doc.job_id, {
         code: "document_failed",
         message: `Document ${doc.index} could not be indexed after every retry.`,
-      });
-    } else invalid(message);
-    message.ack();
-  }
+      }),
+  );
 }

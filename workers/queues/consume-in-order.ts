@@ -60,3 +60,20 @@ export async function consumeInOrder<M>(
     }
   }
 }
+
+/**
+ * A dead-letter queue's loop: each message the queue's `parse` reads is settled for good
+ * (`settle`: its job or batch records the failure), any other is logged; all are acked.
+ */
+export async function settleDeadLetters<M>(
+  batch: { readonly messages: readonly QueueMessage[] },
+  queue: Pick<InOrderQueue<M>, "parse" | "dropped">,
+  settle: (message: M) => Promise<unknown>,
+): Promise<void> {
+  for (const message of batch.messages) {
+    const parsed = queue.parse(message.body);
+    if (parsed) await settle(parsed);
+    else queue.dropped(message);
+    message.ack();
+  }
+}

@@ -1,6 +1,9 @@
 /** The bulk queues' shared loop: order, drop, ack, and retry delays doubling from the first. */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { consumeInOrder } from "../../../workers/queues/consume-in-order";
+import {
+  consumeInOrder,
+  settleDeadLetters,
+} from "../../../workers/queues/consume-in-order";
 
 interface Fake {
   id: string;
@@ -79,6 +82,30 @@ describe("consumeInOrder", () => {
         attempts: 9,
         error: "Error: boom 3",
       },
+    ]);
+  });
+});
+
+describe("settleDeadLetters", () => {
+  it("settles what it reads, logs what it cannot, acks every message", async () => {
+    const messages = [message("a", { n: 1 }, 4), message("b", 7, 4)];
+    const settled: number[] = [];
+    const dropped: string[] = [];
+    await settleDeadLetters(
+      { messages },
+      {
+        parse: (body) =>
+          typeof body === "object" && body !== null
+            ? (body as { n: number })
+            : null,
+        dropped: (m) => dropped.push(m.id),
+      },
+      async ({ n }) => settled.push(n),
+    );
+    expect([settled, dropped]).toEqual([[1], ["b"]]);
+    expect(messages.map((m) => [m.acked, m.retried])).toEqual([
+      [true, null],
+      [true, null],
     ]);
   });
 });
